@@ -1,0 +1,112 @@
+/**
+ * Typed configuration from the environment, validated once at start.
+ * A bad value throws a ConfigError naming the variable; main prints it on one line and exits.
+ */
+export type Role = 'all' | 'api' | 'worker';
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface Config {
+  nodeEnv: string;
+  port: number;
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  platformAdminToken: string;
+  adminUser: string;
+  adminPassword: string;
+  logLevel: LogLevel;
+  role: Role;
+  shutdownTimeoutMs: number;
+  jobWaitTimeoutMs: number;
+  concurrency: { redemptions: number; invoices: number; batches: number; expiry: number };
+  rateLimit: { windowSeconds: number; perCustomer: number; perKey: number };
+  expirySchedulerEveryMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string, fallback: string): string {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  return v;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const n = Number(raw.trim());
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
+  const raw = str(env, name, fallback);
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function url(env: Env, name: string, fallback: string, protocols: string[]): string {
+  const raw = str(env, name, fallback);
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `is not a valid URL`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got "${parsed.protocol}"`);
+  }
+  return raw;
+}
+
+function secret(env: Env, name: string, production: boolean, devDefault: string): string {
+  const v = env[name];
+  if (v !== undefined && v !== '') return v;
+  if (production) throw new ConfigError(name, 'is required when NODE_ENV=production');
+  return devDefault;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = str(env, 'NODE_ENV', 'development');
+  const production = nodeEnv === 'production';
+  const queuePrefix = str(env, 'QUEUE_PREFIX', 'couponflow');
+  if (!/^[A-Za-z0-9_-]+$/.test(queuePrefix)) {
+    throw new ConfigError('QUEUE_PREFIX', 'may hold only letters, digits, "_" and "-"');
+  }
+  return {
+    nodeEnv,
+    port: int(env, 'PORT', 3000, 0, 65535),
+    databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/couponflow', ['postgres:', 'postgresql:']),
+    redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    queuePrefix,
+    platformAdminToken: secret(env, 'PLATFORM_ADMIN_TOKEN', production, 'dev-platform-token'),
+    adminUser: secret(env, 'ADMIN_USER', production, 'admin'),
+    adminPassword: secret(env, 'ADMIN_PASSWORD', production, 'admin'),
+    logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error'] as const),
+    role: oneOf(env, 'ROLE', 'all', ['all', 'api', 'worker'] as const),
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    jobWaitTimeoutMs: int(env, 'JOB_WAIT_TIMEOUT_MS', 10_000, 100, 600_000),
+    concurrency: {
+      redemptions: int(env, 'REDEMPTION_CONCURRENCY', 16, 1, 1000),
+      invoices: int(env, 'INVOICE_CONCURRENCY', 16, 1, 1000),
+      batches: int(env, 'BATCH_CONCURRENCY', 1, 1, 16),
+      expiry: int(env, 'EXPIRY_CONCURRENCY', 4, 1, 100),
+    },
+    rateLimit: {
+      windowSeconds: int(env, 'RATE_LIMIT_WINDOW_SECONDS', 600, 1, 86_400),
+      perCustomer: int(env, 'RATE_LIMIT_PER_CUSTOMER', 20, 1, 1_000_000),
+      perKey: int(env, 'RATE_LIMIT_PER_KEY', 1000, 1, 100_000_000),
+    },
+    expirySchedulerEveryMs: int(env, 'EXPIRY_EVERY_MS', 60_000, 1000, 86_400_000),
+  };
+}

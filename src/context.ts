@@ -1,0 +1,17 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../config';
+import type { Logger } from './logger';
+import type { Orm } from './db/orm';
+import type { Queues } from './queues/producers';
+import type { JobWaiter } from './queues/job-waiter';
+
+/** Everything a request handler or job processor needs, built once per process. */
+export interface AppContext {
+  config: Config;
+  logger: Logger;
+  orm: Orm;
+  /** Producer connection: fails fast when Redis is down. */
+  redis: Redis;
+  queues: Queues;
+  waiter: JobWaiter;
+}

@@ -1,0 +1,17 @@
+import { defineEntity, p } from '@mikro-orm/core';
+
+export const Customer = defineEntity({
+  name: 'Customer',
+  tableName: 'customers',
+  properties: {
+    accountId: p.uuid().primary(),
+    id: p.text().primary(),
+    email: p.text().nullable(),
+    country: p.text().nullable(),
+    region: p.text().nullable(),
+    postalCode: p.text().nullable(),
+    hasPaidSubscription: p.boolean().default(false),
+    createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    updatedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()).onUpdate(() => new Date()),
+  },
+});

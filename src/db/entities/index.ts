@@ -1,0 +1,18 @@
+import { Account } from './account';
+import { ApiKey } from './api-key';
+import { Batch } from './batch';
+import { Code } from './code';
+import { Coupon, CouponVersion } from './coupon';
+import { Customer } from './customer';
+import { Event } from './event';
+import { Invoice, InvoiceDiscount } from './invoice';
+import { Plan } from './plan';
+import { Redemption, RedemptionRequest } from './redemption';
+import { Subscription } from './subscription';
+
+export { Account, ApiKey, Batch, Code, Coupon, CouponVersion, Customer, Event, Invoice, InvoiceDiscount, Plan, Redemption, RedemptionRequest, Subscription };
+
+export const entities = [
+  Account, ApiKey, Plan, Customer, Coupon, CouponVersion, Batch, Code, Subscription,
+  Redemption, RedemptionRequest, Invoice, InvoiceDiscount, Event,
+];

@@ -1,0 +1,73 @@
+import { Client } from 'pg';
+import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { entities } from './entities';
+import { migrationsList } from './migrations';
+
+export type Orm = MikroORM;
+export type Em = EntityManager;
+
+/** Creates the database named in the URL when it does not exist yet. */
+export async function ensureDatabase(databaseUrl: string): Promise<void> {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!name) throw new Error('DATABASE_URL names no database');
+  url.pathname = '/postgres';
+  const client = new Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (found.rowCount === 0) {
+      try {
+        await client.query(`create database "${name.replace(/"/g, '""')}"`);
+      } catch (err) {
+        // another process created it first
+        if ((err as { code?: string }).code !== '42P04') throw err;
+      }
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+export interface OrmOptions {
+  databaseUrl: string;
+  poolMax?: number;
+  debug?: boolean;
+}
+
+export async function createOrm(opts: OrmOptions): Promise<Orm> {
+  return MikroORM.init({
+    clientUrl: opts.databaseUrl,
+    entities,
+    extensions: [Migrator],
+    migrations: {
+      migrationsList,
+      snapshot: false,
+      snapshotOnMigrate: false,
+      silent: true,
+      tableName: 'mikro_orm_migrations',
+    },
+    pool: { min: 0, max: opts.poolMax ?? 20 },
+    debug: opts.debug ?? false,
+    allowGlobalContext: false,
+  });
+}
+
+/** Applies pending migrations; concurrent starters are serialized by an advisory lock. */
+export async function migrate(orm: Orm): Promise<void> {
+  const conn = orm.em.getConnection();
+  await orm.em.fork().transactional(async (em) => {
+    await em.execute('select pg_advisory_xact_lock(7212021)');
+    await orm.migrator.up();
+  });
+  void conn;
+}
+
+/** Ensures the database, connects, migrates. */
+export async function openDatabase(opts: OrmOptions): Promise<Orm> {
+  await ensureDatabase(opts.databaseUrl);
+  const orm = await createOrm(opts);
+  await migrate(orm);
+  return orm;
+}

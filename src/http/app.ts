@@ -1,0 +1,134 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { AppContext } from '../context';
+import { errorFields } from '../logger';
+import { authenticateAccount, checkPlatformToken, type AccountRow } from './auth';
+import { ApiError } from './errors';
+import { ErrorSchema, OpenAPIRegistry, buildOpenApiDocument, z } from './openapi';
+import type { RouteDef } from './route';
+import { parseOrThrow } from './validation';
+import { docsPage } from './docs-page';
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'validation_failed: bad JSON, wrong type, unknown enum, out of range',
+  401: 'unauthorized',
+  404: 'not_found',
+  409: 'conflict',
+  422: 'refused (business rule)',
+  429: 'rate_limited',
+  503: 'queue_unavailable',
+};
+
+const NO_ACCOUNT = undefined as unknown as AccountRow;
+
+function openApiPath(path: string): string {
+  return path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+}
+
+function register(registry: OpenAPIRegistry, def: RouteDef): void {
+  const responses: Record<string, unknown> = {};
+  for (const [status, doc] of Object.entries(def.responses)) {
+    responses[status] = doc.schema
+      ? { description: doc.description, content: { [doc.contentType ?? 'application/json']: { schema: doc.schema } } }
+      : { description: doc.description };
+  }
+  const errors = new Set<number>([400, ...(def.auth === 'none' ? [] : [401]), ...(def.errors ?? [])]);
+  for (const s of errors) {
+    responses[String(s)] = { description: ERROR_DESCRIPTIONS[s] ?? 'error', content: { 'application/json': { schema: ErrorSchema } } };
+  }
+  const request: Record<string, unknown> = {};
+  if (def.body) {
+    request.body = { content: { [def.bodyType ?? 'application/json']: { schema: def.body } }, required: true };
+  }
+  if (def.query) request.query = def.query;
+  if (def.params) request.params = def.params;
+  registry.registerPath({
+    method: def.method,
+    path: openApiPath(def.path),
+    summary: def.summary,
+    tags: def.tags,
+    security: def.auth === 'none' ? [] : [{ bearer: [] }],
+    request: request as never,
+    responses: responses as never,
+  });
+}
+
+function handle(ctx: AppContext, def: RouteDef) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    try {
+      let account = NO_ACCOUNT;
+      let apiKeyId: string | null = null;
+      if (def.auth === 'platform') checkPlatformToken(ctx, req);
+      else if (def.auth === 'account') ({ account, apiKeyId } = await authenticateAccount(ctx, req));
+      let body: unknown = undefined;
+      if (def.body && def.bodyType !== 'text/csv') {
+        if (req.body === undefined) throw new ApiError(400, 'validation_failed', 'body: a JSON object is required (Content-Type: application/json)', 'body');
+        body = parseOrThrow(def.body, req.body, 'body');
+      }
+      const query = def.query ? parseOrThrow(def.query, req.query ?? {}, 'query') : undefined;
+      const params = def.params ? parseOrThrow(def.params, req.params, 'params') : undefined;
+      const reply = await def.handler({ ctx, body, query, params, account, apiKeyId, req, res });
+      if (!reply) return;
+      if (reply.headers) for (const [k, v] of Object.entries(reply.headers)) res.setHeader(k, v);
+      if (reply.body === undefined) res.status(reply.status).end();
+      else res.status(reply.status).json(reply.body);
+    } catch (err) {
+      next(err);
+    }
+  };
+}
+
+export function createApp(ctx: AppContext, routes: RouteDef[], mount?: (app: express.Express) => void): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'extended');
+  app.use(express.json({ limit: '1mb' }));
+
+  const registry = new OpenAPIRegistry();
+  for (const def of routes) {
+    app[def.method](def.path, handle(ctx, def));
+    register(registry, def);
+  }
+  let doc: object | undefined;
+  app.get('/openapi.json', (_req, res) => {
+    doc ??= buildOpenApiDocument(registry);
+    res.json(doc);
+  });
+  app.get('/docs', (_req, res) => {
+    res.type('html').send(docsPage());
+  });
+  mount?.(app);
+
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    next(new ApiError(404, 'not_found', `no route ${req.method} ${req.path}`));
+  });
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent) {
+      ctx.logger.error('error after response started', { path: req.path, ...errorFields(err) });
+      res.end();
+      return;
+    }
+    if (err instanceof ApiError) {
+      if (err.headers) for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
+      res.status(err.status).json(err.toBody());
+      return;
+    }
+    const e = err as { type?: string; status?: number };
+    if (e?.type === 'entity.parse.failed') {
+      res.status(400).json({ error: { code: 'validation_failed', message: 'body: malformed JSON', field: 'body' } });
+      return;
+    }
+    if (e?.type === 'entity.too.large') {
+      res.status(413).json({ error: { code: 'payload_too_large', message: 'body: the request body is too large', field: 'body' } });
+      return;
+    }
+    if (e?.status && e.status >= 400 && e.status < 500) {
+      res.status(e.status).json({ error: { code: 'bad_request', message: 'the request could not be read' } });
+      return;
+    }
+    ctx.logger.error('unhandled error', { method: req.method, path: req.path, ...errorFields(err) });
+    res.status(500).json({ error: { code: 'internal_error', message: 'internal error' } });
+  });
+  return app;
+}
+
+export { z };

@@ -1,0 +1,47 @@
+import type { JobsOptions } from 'bullmq';
+import type { Request } from 'express';
+import type { AppContext } from '../context';
+import type { QueueKey } from '../queues/names';
+import type { HttpOutcome } from '../queues/payloads';
+import { enqueue } from '../queues/producers';
+import { ApiError } from './errors';
+import type { Reply } from './route';
+
+export function prefersAsync(req: Request): boolean {
+  const prefer = req.headers.prefer;
+  const list = Array.isArray(prefer) ? prefer.join(',') : prefer ?? '';
+  return /(^|[,\s])respond-async($|[,\s;])/i.test(list);
+}
+
+function jobRef(queue: string, id: string, status: string): Reply {
+  return {
+    status: 202,
+    body: { job: { id, queue, status } },
+    headers: { Location: `/v1/jobs/${queue}/${encodeURIComponent(id)}`, 'Preference-Applied': 'respond-async' },
+  };
+}
+
+/**
+ * Enqueues a job whose return value is an HttpOutcome and answers it: at once with 202 under
+ * `Prefer: respond-async`, otherwise after the worker finished (202 again if it takes too long).
+ */
+export async function enqueueAndReply(
+  ctx: AppContext,
+  req: Request,
+  queueKey: QueueKey,
+  name: string,
+  data: unknown,
+  opts: JobsOptions & { jobId: string },
+): Promise<Reply> {
+  const queue = ctx.queues[queueKey];
+  const job = await enqueue(ctx.redis, queue, name, data, { removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 86_400 }, ...opts });
+  const id = job.id ?? opts.jobId;
+  if (prefersAsync(req)) return jobRef(queue.name, id, 'waiting');
+  const outcome = await ctx.waiter.wait(queue, id, ctx.config.jobWaitTimeoutMs);
+  if (outcome.state === 'completed') {
+    const result = outcome.result as HttpOutcome;
+    return { status: result.status, body: result.body };
+  }
+  if (outcome.state === 'failed') throw new ApiError(503, 'job_failed', `the job could not be processed: ${outcome.error}`);
+  return jobRef(queue.name, id, 'active');
+}

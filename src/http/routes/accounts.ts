@@ -1,0 +1,74 @@
+import { defineRoute } from '../route';
+import { forgetAccount } from '../auth';
+import { Account, AccountCreate, AccountCreated, AccountPatch, Customer, CustomerPut, IdParams, Plan, PlanPut } from '../schemas/accounts';
+import { createAccount, updateAccount } from '../../repositories/accounts';
+import { upsertPlan } from '../../repositories/plans';
+import { upsertCustomer } from '../../repositories/customers';
+import type { z } from '../openapi';
+
+export const accountRoutes = [
+  defineRoute<z.infer<typeof AccountCreate>>({
+    method: 'post',
+    path: '/v1/accounts',
+    auth: 'platform',
+    summary: 'Create an account (platform admin token); answers its first API key once',
+    tags: ['accounts'],
+    body: AccountCreate,
+    responses: { 201: { description: 'created', schema: AccountCreated } },
+    handler: async ({ ctx, body }) => {
+      const created = await createAccount(ctx.orm.em.fork(), body);
+      return { status: 201, body: created };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/v1/account',
+    auth: 'account',
+    summary: 'The calling key’s account',
+    tags: ['accounts'],
+    responses: { 200: { description: 'the account', schema: Account } },
+    handler: async ({ account }) => ({ status: 200, body: account }),
+  }),
+  defineRoute<z.infer<typeof AccountPatch>>({
+    method: 'patch',
+    path: '/v1/account',
+    auth: 'account',
+    summary: 'Change the account; a new time zone moves no existing coupon’s boundaries',
+    tags: ['accounts'],
+    body: AccountPatch,
+    responses: { 200: { description: 'the account', schema: Account } },
+    handler: async ({ ctx, account, body }) => {
+      const updated = await updateAccount(ctx.orm.em.fork(), account.id, body);
+      forgetAccount(account.id);
+      return { status: 200, body: updated };
+    },
+  }),
+  defineRoute<z.infer<typeof PlanPut>, undefined, z.infer<typeof IdParams>>({
+    method: 'put',
+    path: '/v1/plans/:id',
+    auth: 'account',
+    summary: 'Register or replace a plan',
+    tags: ['accounts'],
+    params: IdParams,
+    body: PlanPut,
+    responses: { 200: { description: 'the plan', schema: Plan } },
+    handler: async ({ ctx, account, params, body }) => ({
+      status: 200,
+      body: await upsertPlan(ctx.orm.em.fork(), account.id, params.id, body),
+    }),
+  }),
+  defineRoute<z.infer<typeof CustomerPut>, undefined, z.infer<typeof IdParams>>({
+    method: 'put',
+    path: '/v1/customers/:id',
+    auth: 'account',
+    summary: 'Register or update a customer (fields left out keep their value)',
+    tags: ['accounts'],
+    params: IdParams,
+    body: CustomerPut,
+    responses: { 200: { description: 'the customer', schema: Customer } },
+    handler: async ({ ctx, account, params, body }) => ({
+      status: 200,
+      body: await upsertCustomer(ctx.orm.em.fork(), account.id, params.id, body),
+    }),
+  }),
+];

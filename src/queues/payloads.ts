@@ -1,0 +1,67 @@
+/** Job payloads and results, one type per queue. Payloads are plain JSON. */
+
+export interface CustomerInput {
+  id: string;
+  email?: string | null;
+  country?: string | null;
+  region?: string | null;
+  postalCode?: string | null;
+  hasPaidSubscription?: boolean;
+}
+
+export interface RedeemRequest {
+  code: string;
+  customer: CustomerInput;
+  subscriptionId: string;
+  planId: string;
+  action?: string;
+  idempotencyKey?: string;
+}
+
+export interface RedemptionJobData {
+  accountId: string;
+  apiKeyId: string | null;
+  requestHash: string;
+  request: RedeemRequest;
+}
+
+/** What the worker answers: the HTTP status and body the synchronous call returns. */
+export interface HttpOutcome {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+export interface InvoiceLineInput {
+  id: string;
+  kind: 'recurring' | 'setup_fee' | 'component' | 'one_time' | 'shipping';
+  planId?: string;
+  amount: number;
+}
+
+export interface InvoiceInput {
+  invoiceId: string;
+  subscriptionId: string;
+  customerId?: string;
+  currency: string;
+  periodStart: string;
+  periodEnd?: string;
+  trial?: boolean;
+  midPeriod?: boolean;
+  paid?: boolean;
+  lines: InvoiceLineInput[];
+}
+
+export interface InvoiceJobData {
+  accountId: string;
+  invoice: InvoiceInput;
+}
+
+export interface BatchJobData {
+  accountId: string;
+  batchId: string;
+}
+
+export type ExpiryJobData =
+  | { kind: 'sweep' }
+  | { kind: 'coupon'; accountId: string; couponId: string; expiresAt: string }
+  | { kind: 'code'; accountId: string; codeId: number; expiresAt: string };

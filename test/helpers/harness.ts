@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import IORedis from 'ioredis';
+import { Client } from 'pg';
+import request from 'supertest';
+import { loadConfig, type Config } from '../../config';
+import { createLogger } from '../../src/logger';
+import { start, type Running } from '../../src/server';
+
+export const PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface TestEnv {
+  dbName: string;
+  databaseUrl: string;
+  queuePrefix: string;
+  env: Record<string, string>;
+}
+
+/** A fresh database name and queue prefix for one test file. */
+export function testEnv(extra: Record<string, string> = {}): TestEnv {
+  const tag = `${process.pid}_${randomBytes(4).toString('hex')}`;
+  const dbName = `cf_test_${tag}`;
+  const databaseUrl = `postgres://postgres@127.0.0.1:5432/${dbName}`;
+  const queuePrefix = `cft_${tag}`;
+  return {
+    dbName,
+    databaseUrl,
+    queuePrefix,
+    env: { DATABASE_URL: databaseUrl, REDIS_URL, QUEUE_PREFIX: queuePrefix, LOG_LEVEL: 'error', ...extra },
+  };
+}
+
+export async function dropDatabase(dbName: string): Promise<void> {
+  const c = new Client({ connectionString: PG_ADMIN_URL });
+  await c.connect();
+  try {
+    await c.query(`drop database if exists "${dbName}" with (force)`);
+  } finally {
+    await c.end();
+  }
+}
+
+export async function deleteQueueKeys(prefix: string): Promise<void> {
+  const redis = new IORedis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export interface TestAccount {
+  id: string;
+  apiKey: string;
+  auth: { Authorization: string };
+}
+
+export interface TestApp {
+  env: TestEnv;
+  config: Config;
+  running: Running;
+  http: ReturnType<typeof request>;
+  createAccount(body?: Record<string, unknown>): Promise<TestAccount>;
+  close(): Promise<void>;
+}
+
+/** Starts Couponflow (all roles unless ROLE is given) on a private database and queue prefix. */
+export async function startTestApp(extraEnv: Record<string, string> = {}): Promise<TestApp> {
+  const env = testEnv(extraEnv);
+  const config = loadConfig(env.env);
+  const running = await start(config, { port: 0, logger: createLogger('error') });
+  const http = request(running.url ?? 'http://127.0.0.1:1');
+  let closed = false;
+  return {
+    env,
+    config,
+    running,
+    http,
+    async createAccount(body = {}) {
+      const res = await http
+        .post('/v1/accounts')
+        .set('Authorization', `Bearer ${config.platformAdminToken}`)
+        .send({ name: `acct-${randomBytes(3).toString('hex')}`, ...body });
+      if (res.status !== 201) throw new Error(`account creation failed: ${res.status} ${JSON.stringify(res.body)}`);
+      return { id: res.body.account.id, apiKey: res.body.apiKey, auth: { Authorization: `Bearer ${res.body.apiKey}` } };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await running.close();
+      await dropDatabase(env.dbName);
+      await deleteQueueKeys(env.queuePrefix);
+    },
+  };
+}

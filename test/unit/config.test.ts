@@ -1,0 +1,53 @@
+import { ConfigError, loadConfig } from '../../config';
+
+describe('loadConfig', () => {
+  test('defaults for local work', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      port: 3000,
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/couponflow',
+      redisUrl: 'redis://127.0.0.1:6379',
+      queuePrefix: 'couponflow',
+      platformAdminToken: 'dev-platform-token',
+      adminUser: 'admin',
+      adminPassword: 'admin',
+      logLevel: 'info',
+      role: 'all',
+      rateLimit: { windowSeconds: 600, perCustomer: 20, perKey: 1000 },
+    });
+  });
+
+  test('reads every variable', () => {
+    const c = loadConfig({
+      PORT: '8080', DATABASE_URL: 'postgresql://u@db:5432/x', REDIS_URL: 'redis://r:6380', QUEUE_PREFIX: 'cf-2',
+      PLATFORM_ADMIN_TOKEN: 't', ADMIN_USER: 'u', ADMIN_PASSWORD: 'p', LOG_LEVEL: 'debug', ROLE: 'worker',
+      RATE_LIMIT_PER_CUSTOMER: '5', INVOICE_CONCURRENCY: '32',
+    });
+    expect(c).toMatchObject({ port: 8080, databaseUrl: 'postgresql://u@db:5432/x', redisUrl: 'redis://r:6380', queuePrefix: 'cf-2',
+      platformAdminToken: 't', adminUser: 'u', adminPassword: 'p', logLevel: 'debug', role: 'worker' });
+    expect(c.rateLimit.perCustomer).toBe(5);
+    expect(c.concurrency.invoices).toBe(32);
+  });
+
+  test.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ ROLE: 'everything' }, 'ROLE'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ DATABASE_URL: 'mysql://x/y' }, 'DATABASE_URL'],
+    [{ REDIS_URL: 'not a url' }, 'REDIS_URL'],
+    [{ QUEUE_PREFIX: 'a:b' }, 'QUEUE_PREFIX'],
+    [{ NODE_ENV: 'production' }, 'PLATFORM_ADMIN_TOKEN'],
+    [{ NODE_ENV: 'production', PLATFORM_ADMIN_TOKEN: 'x' }, 'ADMIN_USER'],
+  ])('%j is refused naming %s', (env, variable) => {
+    let caught: unknown;
+    try {
+      loadConfig(env);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).variable).toBe(variable);
+    expect((caught as ConfigError).message.startsWith(`${variable}: `)).toBe(true);
+  });
+});
