@@ -99,7 +99,7 @@ describe('plans and customers', () => {
     await t.http.put('/v1/plans/shared-id').set(a.auth).send({ name: 'A', kind: 'one_time', currency: 'USD', price: 100 });
     await t.http.put('/v1/plans/shared-id').set(b.auth).send({ name: 'B', kind: 'one_time', currency: 'EUR', price: 200 });
     const rows = await t.running.ctx.orm.em.fork().execute('select account_id, name from plans where id = ? order by name', ['shared-id']);
-    expect(rows.map((r: { name: string }) => r.name)).toEqual(['A', 'B']);
+    expect(rows.map((r) => r.name)).toEqual(['A', 'B']);
   });
 });
 
