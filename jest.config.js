@@ -5,6 +5,8 @@ module.exports = {
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 60000,
+  collectCoverage: true,
+  coverageReporters: ['text-summary'],
   collectCoverageFrom: ['src/domain/**/*.ts'],
   coverageThreshold: {
     './src/domain/': { lines: 95, branches: 95, functions: 95, statements: 95 },

@@ -1,0 +1,105 @@
+/**
+ * Couponflow rules engine (src/domain): pure functions, no I/O, no clock reads (`now` and the
+ * zone are always arguments), Luxon for every date, integer minor units and basis points for
+ * money. Everything is re-exported here; import from 'src/domain'.
+ *
+ * Redemption refusal order (SPEC §3.5; the first failing check is answered), see
+ * decideRedemption:
+ *   1 code_not_found            code is null (missing or deleted)
+ *   2 coupon_archived           coupon archived (or the code archived with it)
+ *   3 code_disabled             coupon draft or disabled, or the code disabled
+ *   4 code_not_yet_valid        now < coupon.validFrom
+ *   5 code_expired              now >= coupon's or code's expiresAt
+ *   6 code_exhausted            coupon's or code's timesRedeemed >= maxRedemptions
+ *   7 code_restricted_to_customer  code.customerId set and not this customer
+ *   8 one_time_purchase_not_allowed  duration not `once` on a one-time plan or one_time_purchase action
+ *   9 plan_not_eligible         planInScope false (planKinds, include/exclude)
+ *  10 action_not_eligible       appliesTo.actions given and without the action
+ *  11 currency_mismatch         fixed_amount without an amount in the requested (else the plan's) currency
+ *  12 new_customers_only / existing_customers_only
+ *  13 email_domain_not_allowed
+ *  14 region_not_allowed
+ *  15 customer_limit_reached    customerRedemptionCount >= perCustomer
+ *  16 already_discounted        the subscription has an active redemption and either it or this coupon is not stackable
+ *
+ * Choices made where SPEC is silent:
+ * - Lists: an omitted list means "no restriction"; an empty list matches nothing (e.g.
+ *   `lineKinds: []` discounts no line, `actions: []` refuses every action). A PlanMatch matches
+ *   a plan when ANY of its lists does (planIds OR families OR intervals); an include with no
+ *   list at all counts as no include.
+ * - Fixed amount on an invoice in a currency it has no amount for: no discount, but the
+ *   redemption's cycle is still counted (the cycle is the subscription's invoice, not the
+ *   discount); it is listed in `applied` with amount 0. Same for a redemption whose scope
+ *   leaves no eligible line. Currency keys are compared case-insensitively.
+ * - `applied` lists every redemption the invoice falls inside the duration of (amount may be
+ *   0). free_trial and none coupons discount no invoice and are never listed, but their cycles
+ *   are counted so their duration ends as configured; they never set lastCountedDiscounted.
+ * - `updates` lists only redemptions whose state the invoice changed (trial invoices change
+ *   none; ended redemptions only when lastCountedDiscounted goes false on a counted invoice).
+ *   `cyclesApplied` counts the cycles the duration covered; an invoice outside a months/until
+ *   window ends the redemption (`endedReason: 'window_passed'`) without using a cycle.
+ *   once/repeating end with `endedReason: 'cycles_used'` at the invoice using the last cycle.
+ *   The anchor is stored as a UTC ISO instant, set by the first counted invoice.
+ * - A mid-period invoice is discounted by a redemption whose lastCountedDiscounted is true
+ *   AND (for months/until) whose window holds the invoice's period start; a mid-period invoice
+ *   outside an active redemption's window ends it too ("an invoice falls outside it").
+ * - free_shipping always targets exactly the shipping lines (lineKinds is ignored); plan scope
+ *   still applies.
+ * - Overflow credit: a fixed amount above the eligible amount leaves lines at 0 and adds the
+ *   excess to `credit`, provided at least one line is in scope. Percentages never overflow.
+ * - Overflow minimum_charge is checked once, after all stacked redemptions: when any
+ *   redemption covering the invoice uses it, the subtotal is > 0 and the total is 0, one minor
+ *   unit is taken back from the last line of the last redemption that discounted anything
+ *   (whatever that redemption's own overflow). Credit already granted is not changed.
+ * - round_half_up rounds halves towards +infinity (money paths only see non-negative values).
+ * - Expiry: `expiresOn` = the next local midnight after that date in the coupon's zone;
+ *   `expiresAfterDays` = createdAt + N calendar days in the zone, same wall time; giving
+ *   more than one is `expiry_conflict`. A coupon or code is expired when now >= expiresAt and
+ *   scheduled when now < validFrom. An archived code (cascade) refuses as coupon_archived.
+ * - Status: a code's own status is archived > disabled > expired > exhausted > active; its
+ *   effective status is the more restrictive of that and its coupon's.
+ * - checkCodeNotLooser: a code without its own limit/expiry follows the coupon's and is fine.
+ * - transition: refusals use code `invalid_transition`; archive on archived → changed: false.
+ * - Email domain rules may be written with a leading `@`; region/postal comparisons are
+ *   case-insensitive and ignore spaces; a customer missing the compared field does not match.
+ * - Codes: isValidCode accepts only ASCII letters before upper-casing. planBatch upper-cases
+ *   prefix, suffix, pattern and charset; a charset needs >= 2 distinct code characters; a
+ *   pattern needs at least one '#'; `length` counts random characters only (prefix/suffix
+ *   not counted, as API.md says) and the whole code must still be 3..64 characters.
+ *   planBatch returns the first error found (count, then length/pattern, prefix, suffix,
+ *   charset, code length). checkKeyspace's `mustHold` defaults to the batch count; the caller
+ *   adds the account's existing codes of the same prefix/suffix/length.
+ * - generateCodes/generateCodeChunks draw characters uniformly (rejection sampling over bulk
+ *   bytes, default node:crypto randomBytes, injectable), never return duplicates (checked in
+ *   an exact byte hash set, ByteCodeSet) nor codes in `exclude` (pass the codes already
+ *   written to resume a crashed batch without duplicates). Uniqueness against the rest of the
+ *   account stays the database's job (unique index; regenerate the few collisions). A
+ *   broken source (no bytes, only rejected bytes, endless duplicates) throws
+ *   `random_source_exhausted` instead of looping.
+ * - Results: refusals that are ordinary outcomes are returned ({ok:false,...}); malformed input
+ *   (bad amounts, dates, zones, unknown plans, duplicate line ids) throws DomainError.
+ * - Instants are accepted as ISO strings with offset, Date or Luxon DateTime; instants the
+ *   domain produces (anchor, resolveExpiry) are UTC ISO strings; window helpers return Luxon
+ *   DateTimes in the coupon zone.
+ * - redemptionWindowPassed is false for ended redemptions and for a months redemption with no
+ *   anchor yet (its window has not started).
+ */
+export * from './errors';
+export * from './currencies';
+export * from './money';
+export * from './terms';
+export * from './time';
+export * from './cycles';
+export * from './scope';
+export * from './eligibility';
+export * from './discount';
+export * from './invoice';
+export * from './validity';
+export * from './status';
+export * from './lifecycle';
+export * from './refusals';
+export * from './redemption-decision';
+export * from './codes';
+export * from './batch-spec';
+export * from './code-set';
+export * from './code-generator';

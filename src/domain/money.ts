@@ -1,0 +1,70 @@
+import { DomainError } from './errors';
+
+/** 100 % in basis points. */
+export const FULL_BASIS_POINTS = 10000;
+
+/** Throws unless `value` is a safe, non-negative integer amount of minor units. */
+export function assertMinorUnits(value: number, field = 'amount'): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new DomainError('invalid_amount', `${field} must be a non-negative integer of minor units`, field);
+  }
+}
+
+/**
+ * round_half_up(numerator / denominator) on bigints, rounding halves towards +infinity
+ * (the only case money uses is non-negative, where that is the usual "half up").
+ */
+export function roundHalfUp(numerator: bigint, denominator: bigint): bigint {
+  if (denominator <= 0n) throw new DomainError('invalid_denominator', 'denominator must be positive');
+  const twice = 2n * numerator + denominator;
+  const den = 2n * denominator;
+  const q = twice / den;
+  // bigint division truncates towards zero; turn it into floor for negative numerators.
+  return twice % den !== 0n && twice < 0n ? q - 1n : q;
+}
+
+/** round_half_up(amount × basisPoints / 10000), exact for every safe integer amount. */
+export function percentOf(amount: number, basisPoints: number): number {
+  assertMinorUnits(amount);
+  if (!Number.isInteger(basisPoints) || basisPoints < 0 || basisPoints > FULL_BASIS_POINTS) {
+    throw new DomainError('invalid_basis_points', 'basisPoints must be an integer 0..10000', 'basisPoints');
+  }
+  return Number(roundHalfUp(BigInt(amount) * BigInt(basisPoints), BigInt(FULL_BASIS_POINTS)));
+}
+
+/**
+ * Splits `total` over `weights` in proportion, by the largest-remainder method: each part
+ * gets floor(total × w / Σw), then the units left over go one each to the largest remainders,
+ * ties to the earlier index. The parts always sum to `total`; the result is deterministic.
+ * All-zero weights are only allowed with a zero total.
+ */
+export function allocate(total: number, weights: readonly number[]): number[] {
+  assertMinorUnits(total, 'total');
+  weights.forEach((w, i) => assertMinorUnits(w, `weights[${i}]`));
+  const sum = weights.reduce((acc, w) => acc + BigInt(w), 0n);
+  if (sum === 0n) {
+    if (total === 0) return weights.map(() => 0);
+    throw new DomainError('allocation_without_weight', 'cannot allocate a non-zero total over zero weights');
+  }
+  const t = BigInt(total);
+  const parts: bigint[] = [];
+  const remainders: { index: number; rem: bigint }[] = [];
+  let given = 0n;
+  weights.forEach((w, index) => {
+    const product = t * BigInt(w);
+    parts.push(product / sum);
+    remainders.push({ index, rem: product % sum });
+    given += product / sum;
+  });
+  remainders.sort((a, b) => (a.rem === b.rem ? a.index - b.index : a.rem > b.rem ? -1 : 1));
+  for (let k = 0; k < Number(t - given); k += 1) {
+    const target = remainders[k] as { index: number };
+    parts[target.index] = (parts[target.index] as bigint) + 1n;
+  }
+  return parts.map(Number);
+}
+
+/** Sum of minor-unit amounts. */
+export function sumMinor(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}

@@ -1,0 +1,110 @@
+import { customerKindAllowed, emailDomainAllowed, regionAllowed } from './eligibility';
+import { fixedAmountFor } from './discount';
+import { REFUSAL_MESSAGES, type RefusalCode } from './refusals';
+import { planInScope } from './scope';
+import { type CodeStoredStatus, type CouponStoredStatus, isExhausted, isExpired, isScheduled } from './status';
+import type { Action, CouponTerms, Customer, Plan } from './terms';
+import type { Instant } from './time';
+
+export interface DecisionCoupon {
+  status: CouponStoredStatus;
+  validFrom?: Instant | null;
+  expiresAt?: Instant | null;
+  maxRedemptions?: number | null;
+  perCustomer?: number | null;
+  timesRedeemed: number;
+  terms: CouponTerms;
+}
+
+export interface DecisionCode {
+  status: CodeStoredStatus;
+  maxRedemptions?: number | null;
+  timesRedeemed: number;
+  expiresAt?: Instant | null;
+  customerId?: string | null;
+}
+
+export interface RedemptionRequest {
+  coupon: DecisionCoupon;
+  /** null when no live code has that text. */
+  code: DecisionCode | null;
+  customer: Customer;
+  /** null on a validate call without a plan: the plan-dependent checks are skipped. */
+  plan: Plan | null;
+  action?: Action;
+  /** Currency asked for (validate); defaults to the plan's. */
+  currency?: string;
+  /** Non-voided redemptions of this coupon by this customer. */
+  customerRedemptionCount: number;
+  /** The subscription's other active redemptions. */
+  subscriptionActive: readonly { stackable: boolean }[];
+}
+
+export type RedemptionDecision =
+  | { ok: true; action: Action; trialDays?: number }
+  | { ok: false; code: RefusalCode; message: string };
+
+/** SPEC §3.5: an omitted action is one_time_purchase on a one-time plan, new_subscription otherwise. */
+export function defaultAction(plan: Pick<Plan, 'kind'> | null, action?: Action): Action {
+  return action ?? (plan?.kind === 'one_time' ? 'one_time_purchase' : 'new_subscription');
+}
+
+type Check = (req: RedemptionRequest, code: DecisionCode, action: Action, now: Instant) => RefusalCode | null;
+
+/** The checks, in SPEC §3.5's order. */
+const CHECKS: readonly Check[] = [
+  (r, c) => (r.coupon.status === 'archived' || c.status === 'archived' ? 'coupon_archived' : null),
+  (r, c) => (r.coupon.status !== 'active' || c.status !== 'active' ? 'code_disabled' : null),
+  (r, _c, _a, now) => (isScheduled(r.coupon.validFrom, now) ? 'code_not_yet_valid' : null),
+  (r, c, _a, now) => (isExpired(r.coupon.expiresAt, now) || isExpired(c.expiresAt, now) ? 'code_expired' : null),
+  (r, c) =>
+    isExhausted(r.coupon.maxRedemptions, r.coupon.timesRedeemed) || isExhausted(c.maxRedemptions, c.timesRedeemed)
+      ? 'code_exhausted'
+      : null,
+  (r, c) => (c.customerId != null && c.customerId !== r.customer.id ? 'code_restricted_to_customer' : null),
+  (r, _c, a) =>
+    (r.plan?.kind === 'one_time' || a === 'one_time_purchase') && r.coupon.terms.duration.type !== 'once'
+      ? 'one_time_purchase_not_allowed'
+      : null,
+  (r) => (r.plan === null || planInScope(r.coupon.terms.appliesTo, r.plan) ? null : 'plan_not_eligible'),
+  (r, _c, a) => {
+    const actions = r.coupon.terms.appliesTo.actions;
+    return actions !== undefined && !actions.includes(a) ? 'action_not_eligible' : null;
+  },
+  (r) => {
+    const discount = r.coupon.terms.discount;
+    const currency = r.currency ?? r.plan?.currency;
+    if (currency === undefined) return null;
+    return discount.type === 'fixed_amount' && fixedAmountFor(discount, currency) === null ? 'currency_mismatch' : null;
+  },
+  (r) => {
+    const kind = r.coupon.terms.eligibility.customers;
+    if (customerKindAllowed(kind, r.customer)) return null;
+    return kind === 'new' ? 'new_customers_only' : 'existing_customers_only';
+  },
+  (r) => (emailDomainAllowed(r.coupon.terms.eligibility.emailDomains, r.customer.email) ? null : 'email_domain_not_allowed'),
+  (r) => (regionAllowed(r.coupon.terms.eligibility.regions, r.customer) ? null : 'region_not_allowed'),
+  (r) => (isExhausted(r.coupon.perCustomer, r.customerRedemptionCount) ? 'customer_limit_reached' : null),
+  (r) => {
+    const others = r.subscriptionActive;
+    const stackable = r.coupon.terms.stackable && others.every((o) => o.stackable);
+    return others.length > 0 && !stackable ? 'already_discounted' : null;
+  },
+];
+
+/**
+ * Decides whether a code may be redeemed (or validated): runs SPEC §3.5's checks in order and
+ * answers the first refusal, or the resolved action (and the trial days of a free_trial coupon).
+ * `now` is an argument; nothing here reads a clock.
+ */
+export function decideRedemption(req: RedemptionRequest, now: Instant): RedemptionDecision {
+  const refuse = (code: RefusalCode): RedemptionDecision => ({ ok: false, code, message: REFUSAL_MESSAGES[code] });
+  if (req.code === null) return refuse('code_not_found');
+  const action = defaultAction(req.plan, req.action);
+  for (const check of CHECKS) {
+    const refusal = check(req, req.code, action, now);
+    if (refusal !== null) return refuse(refusal);
+  }
+  const discount = req.coupon.terms.discount;
+  return discount.type === 'free_trial' ? { ok: true, action, trialDays: discount.days } : { ok: true, action };
+}

@@ -1,0 +1,47 @@
+/** Every redemption refusal of API.md, in SPEC §3.5's check order (the first that fails is answered). */
+export const REFUSAL_CODES = [
+  'code_not_found',
+  'coupon_archived',
+  'code_disabled',
+  'code_not_yet_valid',
+  'code_expired',
+  'code_exhausted',
+  'code_restricted_to_customer',
+  'one_time_purchase_not_allowed',
+  'plan_not_eligible',
+  'action_not_eligible',
+  'currency_mismatch',
+  'new_customers_only',
+  'existing_customers_only',
+  'email_domain_not_allowed',
+  'region_not_allowed',
+  'customer_limit_reached',
+  'already_discounted',
+] as const;
+
+export type RefusalCode = (typeof REFUSAL_CODES)[number];
+
+/** Default human sentence for each refusal. */
+export const REFUSAL_MESSAGES: Readonly<Record<RefusalCode, string>> = {
+  code_not_found: 'This code does not exist.',
+  coupon_archived: 'This code belongs to an archived coupon and can no longer be used.',
+  code_disabled: 'This code is not active.',
+  code_not_yet_valid: 'This code is not valid yet.',
+  code_expired: 'This code has expired.',
+  code_exhausted: 'This code has reached its redemption limit.',
+  code_restricted_to_customer: 'This code is reserved for another customer.',
+  one_time_purchase_not_allowed: 'This coupon recurs and cannot be used on a one-time purchase.',
+  plan_not_eligible: 'This code does not apply to the selected plan.',
+  action_not_eligible: 'This code does not apply to this kind of purchase.',
+  currency_mismatch: 'This code has no discount in the purchase currency.',
+  new_customers_only: 'This code is for new customers only.',
+  existing_customers_only: 'This code is for existing customers only.',
+  email_domain_not_allowed: "This code is not available for the customer's email domain.",
+  region_not_allowed: "This code is not available in the customer's region.",
+  customer_limit_reached: 'The customer has already used this code the maximum number of times.',
+  already_discounted: 'The subscription already has a discount that cannot be combined with this one.',
+};
+
+export function isRefusalCode(value: string): value is RefusalCode {
+  return (REFUSAL_CODES as readonly string[]).includes(value);
+}
