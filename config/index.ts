@@ -9,6 +9,7 @@ export interface Config {
   nodeEnv: string;
   port: number;
   databaseUrl: string;
+  databasePoolMax: number;
   redisUrl: string;
   queuePrefix: string;
   platformAdminToken: string;
@@ -21,6 +22,8 @@ export interface Config {
   concurrency: { redemptions: number; invoices: number; batches: number; expiry: number };
   rateLimit: { windowSeconds: number; perCustomer: number; perKey: number };
   expirySchedulerEveryMs: number;
+  /** BullMQ job lock: a job whose worker stops renewing it for this long is retried elsewhere. */
+  jobLock: { durationMs: number; stalledIntervalMs: number };
 }
 
 export class ConfigError extends Error {
@@ -87,6 +90,7 @@ export function loadConfig(env: Env = process.env): Config {
     nodeEnv,
     port: int(env, 'PORT', 3000, 0, 65535),
     databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/couponflow', ['postgres:', 'postgresql:']),
+    databasePoolMax: int(env, 'DATABASE_POOL_MAX', 20, 1, 500),
     redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     queuePrefix,
     platformAdminToken: secret(env, 'PLATFORM_ADMIN_TOKEN', production, 'dev-platform-token'),
@@ -108,5 +112,9 @@ export function loadConfig(env: Env = process.env): Config {
       perKey: int(env, 'RATE_LIMIT_PER_KEY', 1000, 1, 100_000_000),
     },
     expirySchedulerEveryMs: int(env, 'EXPIRY_EVERY_MS', 60_000, 1000, 86_400_000),
+    jobLock: {
+      durationMs: int(env, 'JOB_LOCK_DURATION_MS', 30_000, 1000, 600_000),
+      stalledIntervalMs: int(env, 'JOB_STALLED_INTERVAL_MS', 30_000, 500, 600_000),
+    },
   };
 }

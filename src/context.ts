@@ -4,6 +4,7 @@ import type { Logger } from './logger';
 import type { Orm } from './db/orm';
 import type { Queues } from './queues/producers';
 import type { JobWaiter } from './queues/job-waiter';
+import type { GuessLimiter } from './rate-limit';
 
 /** Everything a request handler or job processor needs, built once per process. */
 export interface AppContext {
@@ -14,4 +15,5 @@ export interface AppContext {
   redis: Redis;
   queues: Queues;
   waiter: JobWaiter;
+  limiter: GuessLimiter;
 }

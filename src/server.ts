@@ -14,6 +14,7 @@ import { closeQueues, createQueues } from './queues/producers';
 import { QUEUES } from './queues/names';
 import { startWorkers, type Workers } from './worker';
 import { startSchedulers } from './schedulers';
+import { GuessLimiter } from './rate-limit';
 
 export interface Running {
   ctx: AppContext;
@@ -34,7 +35,7 @@ export interface StartOptions {
 /** Builds the context and starts the roles the config asks for. */
 export async function start(config: Config, opts: StartOptions = {}): Promise<Running> {
   const logger = opts.logger ?? createLogger(config.logLevel);
-  const orm = await openDatabase({ databaseUrl: config.databaseUrl });
+  const orm = await openDatabase({ databaseUrl: config.databaseUrl, poolMax: config.databasePoolMax });
   const redis = createRedis(config.redisUrl, 'producer');
   redis.on('error', (err) => logger.warn('redis error', { err: err.message }));
   await new Promise<void>((resolve, reject) => {
@@ -44,7 +45,8 @@ export async function start(config: Config, opts: StartOptions = {}): Promise<Ru
   });
   const queues = createQueues(redis, config.queuePrefix);
   const waiter = new JobWaiter(redis, config.queuePrefix);
-  const ctx: AppContext = { config, logger, orm, redis, queues, waiter };
+  const limiter = new GuessLimiter(redis, config.queuePrefix, config.rateLimit);
+  const ctx: AppContext = { config, logger, orm, redis, queues, waiter, limiter };
 
   const runApi = config.role === 'all' || config.role === 'api';
   const runWorker = config.role === 'all' || config.role === 'worker';

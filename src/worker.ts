@@ -30,6 +30,8 @@ export async function startWorkers(ctx: AppContext): Promise<Workers> {
       connection,
       prefix: ctx.config.queuePrefix,
       concurrency: ctx.config.concurrency[CONCURRENCY_KEY[key]],
+      lockDuration: ctx.config.jobLock.durationMs,
+      stalledInterval: ctx.config.jobLock.stalledIntervalMs,
     });
     worker.on('failed', (job, err) => ctx.logger.warn('job failed', { queue: QUEUES[key], jobId: job?.id, attemptsMade: job?.attemptsMade, ...errorFields(err) }));
     worker.on('error', (err) => ctx.logger.error('worker error', { queue: QUEUES[key], ...errorFields(err) }));

@@ -103,3 +103,5 @@ export * from './codes';
 export * from './batch-spec';
 export * from './code-set';
 export * from './code-generator';
+export * from './expiry';
+export * from './report-range';

@@ -40,7 +40,7 @@ export async function enqueueAndReply(
   const outcome = await ctx.waiter.wait(queue, id, ctx.config.jobWaitTimeoutMs);
   if (outcome.state === 'completed') {
     const result = outcome.result as HttpOutcome;
-    return { status: result.status, body: result.body };
+    return { status: result.status, body: result.body, headers: result.headers };
   }
   if (outcome.state === 'failed') throw new ApiError(503, 'job_failed', `the job could not be processed: ${outcome.error}`);
   return jobRef(queue.name, id, 'active');

@@ -55,12 +55,12 @@ export class JobWaiter {
       if (list) list.push(entry);
       else this.pending.set(key, [entry]);
     });
-    // The job may have finished before we started listening.
-    const job = await Job.fromId(queue, jobId);
-    if (job) {
-      const state = await job.getState();
-      if (state === 'completed') this.settle(queue.name, jobId, { state: 'completed', result: job.returnvalue });
-      else if (state === 'failed') this.settle(queue.name, jobId, { state: 'failed', error: job.failedReason });
+    // The job may have finished before we started listening: read its state, then its result.
+    const state = await queue.getJobState(jobId);
+    if (state === 'completed' || state === 'failed') {
+      const job = await Job.fromId(queue, jobId);
+      if (job && state === 'completed') this.settle(queue.name, jobId, { state: 'completed', result: job.returnvalue });
+      else if (job) this.settle(queue.name, jobId, { state: 'failed', error: job.failedReason });
     }
     return outcome;
   }

@@ -29,6 +29,7 @@ export interface RedemptionJobData {
 export interface HttpOutcome {
   status: number;
   body: Record<string, unknown>;
+  headers?: Record<string, string>;
 }
 
 export interface InvoiceLineInput {

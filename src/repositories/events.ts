@@ -1,4 +1,5 @@
 import type { Em } from '../db/orm';
+import { pgArray } from '../db/pg-array';
 
 export interface EventInput {
   accountId: string;
@@ -15,7 +16,7 @@ export async function appendEvents(em: Em, events: EventInput[]): Promise<void> 
   await em.execute(
     `insert into events (account_id, type, data)
      select * from unnest(?::uuid[], ?::text[], ?::jsonb[])`,
-    [events.map((e) => e.accountId), events.map((e) => e.type), events.map((e) => JSON.stringify(e.data))],
+    [pgArray(events.map((e) => e.accountId)), pgArray(events.map((e) => e.type)), pgArray(events.map((e) => JSON.stringify(e.data)))],
   );
 }
 

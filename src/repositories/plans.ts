@@ -1,4 +1,5 @@
 import type { Em } from '../db/orm';
+import { pgArray } from '../db/pg-array';
 
 export interface PlanView {
   id: string;
@@ -47,7 +48,7 @@ export async function upsertPlan(em: Em, accountId: string, id: string, p: PlanI
 export async function getPlans(em: Em, accountId: string, ids: string[]): Promise<Map<string, PlanView>> {
   const out = new Map<string, PlanView>();
   if (ids.length === 0) return out;
-  const rows = await em.execute(`select * from plans where account_id = ? and id = any(?)`, [accountId, [...new Set(ids)]]);
+  const rows = await em.execute(`select * from plans where account_id = ? and id = any(?::text[])`, [accountId, pgArray([...new Set(ids)])]);
   for (const r of rows) out.set(r.id as string, planFromRow(r));
   return out;
 }

@@ -1,6 +1,12 @@
 import { Migration20261122000000_initial } from './Migration20261122000000_initial';
+import { Migration20261122010400_code_list_indexes } from './Migration20261122010400_code_list_indexes';
+import { Migration20261122010800_expiry_indexes } from './Migration20261122010800_expiry_indexes';
+import { Migration20261122010900_report_indexes } from './Migration20261122010900_report_indexes';
 
 /** Every migration, in order. New migrations are appended here. */
 export const migrationsList = [
   { name: 'Migration20261122000000_initial', class: Migration20261122000000_initial },
+  { name: 'Migration20261122010400_code_list_indexes', class: Migration20261122010400_code_list_indexes },
+  { name: 'Migration20261122010800_expiry_indexes', class: Migration20261122010800_expiry_indexes },
+  { name: 'Migration20261122010900_report_indexes', class: Migration20261122010900_report_indexes },
 ];

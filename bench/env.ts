@@ -1,0 +1,134 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import IORedis from 'ioredis';
+import { Client, Pool } from 'pg';
+import { loadConfig, type Config } from '../config';
+import { createLogger } from '../src/logger';
+import { start, type Running } from '../src/server';
+
+const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface WorkerProc {
+  child: ChildProcess;
+  /** Peak resident memory (VmHWM) in bytes, read from /proc. */
+  peakRss(): number;
+  stop(): Promise<void>;
+}
+
+export interface BenchEnv {
+  tag: string;
+  env: Record<string, string>;
+  config: Config;
+  api: Running;
+  url: string;
+  pool: Pool;
+  workers: WorkerProc[];
+  startWorkers(n: number, extra?: Record<string, string>): Promise<WorkerProc[]>;
+  stopWorkers(): Promise<void>;
+  account(): Promise<{ id: string; apiKey: string }>;
+  close(): Promise<void>;
+}
+
+function spawnWorker(env: Record<string, string>): Promise<WorkerProc> {
+  const main = path.join(__dirname, '../src/main.js');
+  const child = spawn(process.execPath, [main], { env: { ...process.env, ...env, ROLE: 'worker', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start: ${out}`)), 30_000);
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('worker running')) {
+        clearTimeout(timer);
+        resolve({
+          child,
+          peakRss() {
+            try {
+              const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+              return m ? Number(m[1]) * 1024 : 0;
+            } catch {
+              return 0;
+            }
+          },
+          async stop() {
+            if (child.exitCode !== null) return;
+            child.kill('SIGTERM');
+            const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
+            await exited;
+            clearTimeout(t);
+          },
+        });
+      }
+    });
+  });
+}
+
+/** A fresh database and queue prefix, the API in this process, workers as child processes. */
+export async function openBenchEnv(): Promise<BenchEnv> {
+  const tag = `${Date.now().toString(36)}_${process.pid}`;
+  const dbName = `cf_bench_${tag}`;
+  const prefix = `cfb_${tag}`;
+  const env: Record<string, string> = {
+    DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${dbName}`,
+    REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'error',
+    DATABASE_POOL_MAX: '16',
+    JOB_WAIT_TIMEOUT_MS: '60000',
+    RATE_LIMIT_PER_KEY: '100000000',
+  };
+  const config = loadConfig({ ...env, ROLE: 'api', PORT: '0' });
+  const api = await start(config, { port: 0, logger: createLogger('error') });
+  const pool = new Pool({ connectionString: env.DATABASE_URL, max: 32 });
+  const workers: WorkerProc[] = [];
+  const self: BenchEnv = {
+    tag, env, config, api, url: api.url!, pool, workers,
+    async startWorkers(n, extra = {}) {
+      const started = await Promise.all(Array.from({ length: n }, () => spawnWorker({ ...env, ...extra })));
+      workers.push(...started);
+      return started;
+    },
+    async stopWorkers() {
+      await Promise.all(workers.splice(0).map((w) => w.stop()));
+    },
+    async account() {
+      const res = await fetch(`${api.url}/v1/accounts`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${config.platformAdminToken}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: `bench ${tag}` }),
+      });
+      const body = (await res.json()) as { account: { id: string }; apiKey: string };
+      return { id: body.account.id, apiKey: body.apiKey };
+    },
+    async close() {
+      await self.stopWorkers();
+      await api.close();
+      await pool.end();
+      const admin = new Client({ connectionString: ADMIN_URL });
+      await admin.connect();
+      await admin.query(`drop database if exists "${dbName}" with (force)`);
+      await admin.end();
+      const redis = new IORedis(REDIS_URL);
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length) await redis.del(...keys);
+      } while (cursor !== '0');
+      redis.disconnect();
+    },
+  };
+  return self;
+}
+
+export async function api(env: BenchEnv, key: string, method: string, route: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${env.url}${route}`, {
+    method,
+    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}

@@ -1,0 +1,37 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { openBenchEnv } from './env';
+import { benchInvoices } from './invoices';
+import { benchRedemptions } from './redemptions';
+import { renderTable, type Row } from './table';
+
+/** `npm run bench`: every hot path against the raw limit measured in the same run. */
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const want = (n: number) => only.length === 0 || only.includes(String(n));
+  const env = await openBenchEnv();
+  const rows: Row[] = [];
+  const started = Date.now();
+  try {
+    await env.startWorkers(2);
+    const add = (r: Row) => {
+      rows.push(r);
+      process.stdout.write(`row ${r.row} ${r.name}: ${r.ours} | raw ${r.raw} | ratio ${r.ratio === null ? '—' : r.ratio.toFixed(2)}\n`);
+    };
+    if (want(2) || want(3) || want(6)) (await benchRedemptions(env)).filter((r) => want(r.row)).forEach(add);
+    if (want(4)) add(await benchInvoices(env));
+  } finally {
+    await env.close();
+  }
+  rows.sort((a, b) => a.row - b.row);
+  const table = renderTable(rows);
+  process.stdout.write(`\n${table}\n\ntotal ${Math.round((Date.now() - started) / 1000)} s\n`);
+  const out = path.join(__dirname, '../../bench/results/latest.json');
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), machine: { cpus: require('node:os').cpus().length }, rows, table }, null, 2) + '\n');
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

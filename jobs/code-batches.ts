@@ -1,0 +1,34 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { AppContext } from '../src/context';
+import { DomainError } from '../src/domain';
+import { errorFields } from '../src/logger';
+import type { BatchJobData } from '../src/queues/payloads';
+import { CouponArchivedError } from '../src/repositories/batch-codes';
+import { failBatch, generateBatch } from '../src/services/batch-generator';
+
+/** Errors no retry can fix: the coupon went away or the random space ran out. */
+function unrecoverable(err: unknown): boolean {
+  return err instanceof UnrecoverableError || err instanceof CouponArchivedError || err instanceof DomainError;
+}
+
+/**
+ * `generate-batch` on `code-batches`: generates a batch's codes (see services/batch-generator).
+ * Progress goes to the batch row and to `job.updateProgress({generated, count})`. On the last
+ * attempt, or an unrecoverable error, the batch is marked failed with a `batch.failed` event.
+ */
+export const batchProcessor = (ctx: AppContext) => async (job: Job) => {
+  const { accountId, batchId } = job.data as BatchJobData;
+  try {
+    return await generateBatch(ctx, accountId, batchId, (p) => job.updateProgress({ generated: p.generated, count: p.count }));
+  } catch (err) {
+    const fatal = unrecoverable(err);
+    const last = fatal || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    ctx.logger.warn('batch attempt failed', { batchId, attemptsMade: job.attemptsMade, last, ...errorFields(err) });
+    if (last) {
+      const message = err instanceof Error ? err.message : String(err);
+      await failBatch(ctx, accountId, batchId, message);
+    }
+    if (fatal && !(err instanceof UnrecoverableError)) throw new UnrecoverableError(err instanceof Error ? err.message : String(err));
+    throw err;
+  }
+};

@@ -1,0 +1,29 @@
+import type { Job } from 'bullmq';
+import type { AppContext } from '../src/context';
+import type { ExpiryJobData } from '../src/queues/payloads';
+import { expireOne, runExpirySweep, type ExpireOneOutcome, type SweepResult } from '../src/services/expiry';
+
+/** Thrown when a delayed job runs before its instant (clock skew); BullMQ retries it with backoff. */
+export class NotYetDue extends Error {}
+
+/**
+ * `expiry` queue: `sweep` (the job scheduler, every EXPIRY_EVERY_MS) runs the whole sweep at the
+ * clock's now; `expire-at` (coupon/code) applies one item's expiry at its exact instant, or does
+ * nothing when the window was edited since.
+ */
+export function expiryProcessor(ctx: AppContext) {
+  return async (job: Job<ExpiryJobData>): Promise<SweepResult | ExpireOneOutcome> => {
+    const data = job.data;
+    const now = new Date().toISOString();
+    const em = ctx.orm.em.fork();
+    if (data.kind === 'sweep') {
+      const result = await runExpirySweep(em, now);
+      if (Object.values(result).some((n) => n > 0)) ctx.logger.info('expiry sweep', { ...result });
+      return result;
+    }
+    const id = data.kind === 'coupon' ? data.couponId : String(data.codeId);
+    const outcome = await expireOne(em, { kind: data.kind, accountId: data.accountId, id, expiresAt: data.expiresAt }, now);
+    if (outcome === 'not_yet') throw new NotYetDue(`${data.kind} ${id} expires at ${data.expiresAt}, not yet at ${now}`);
+    return outcome;
+  };
+}

@@ -1,0 +1,108 @@
+import { defineRoute, type RouteDef } from '../route';
+import { notFound } from '../errors';
+import type { z } from '../openapi';
+import { Code, CodeCreate, CodeListQuery, CodePage, CodeParams, CodePatch, CouponIdParams } from '../schemas/coupons';
+import { getCouponRow } from '../../repositories/coupons';
+import { codeView, findCodeWithCoupon, listCodes } from '../../repositories/codes';
+import { addCode, deleteCode, patchCode, setCodeState } from '../../repositories/code-commands';
+import { withCodeExpiry } from '../../queues/expiry-producer';
+
+type CouponParams = z.infer<typeof CouponIdParams>;
+type Params = z.infer<typeof CodeParams>;
+const nowIso = () => new Date().toISOString();
+const tags = ['codes'];
+
+export const codeRoutes: RouteDef[] = [
+  defineRoute<undefined, z.infer<typeof CodeListQuery>, CouponParams>({
+    method: 'get',
+    path: '/v1/coupons/:id/codes',
+    auth: 'account',
+    summary: 'A coupon’s codes (deleted ones left out), in creation order or by ?sort=code|-code|timesRedeemed|-timesRedeemed',
+    tags,
+    params: CouponIdParams,
+    query: CodeListQuery,
+    responses: { 200: { description: 'a page of codes', schema: CodePage } },
+    errors: [404],
+    handler: async ({ ctx, account, params, query }) => {
+      const em = ctx.orm.em.fork();
+      const coupon = await getCouponRow(em, account.id, params.id);
+      if (!coupon) throw notFound('coupon');
+      return { status: 200, body: await listCodes(em, coupon, query, nowIso()) };
+    },
+  }),
+  defineRoute<z.infer<typeof CodeCreate>, undefined, CouponParams>({
+    method: 'post',
+    path: '/v1/coupons/:id/codes',
+    auth: 'account',
+    summary: 'Add a code; its limit and expiry may not be looser than the coupon’s (400); a live duplicate → 409',
+    tags,
+    params: CouponIdParams,
+    body: CodeCreate,
+    responses: { 201: { description: 'the code', schema: Code } },
+    errors: [404, 409],
+    handler: async ({ ctx, account, params, body }) => ({
+      status: 201,
+      body: await withCodeExpiry(ctx, account.id, await addCode(ctx.orm.em.fork(), account.id, params.id, body, nowIso())),
+    }),
+  }),
+  defineRoute<undefined, undefined, Params>({
+    method: 'get',
+    path: '/v1/codes/:code',
+    auth: 'account',
+    summary: 'One code (case-insensitive); status is the effective one',
+    tags,
+    params: CodeParams,
+    responses: { 200: { description: 'the code', schema: Code } },
+    errors: [404],
+    handler: async ({ ctx, account, params }) => {
+      const found = await findCodeWithCoupon(ctx.orm.em.fork(), account.id, params.code);
+      if (!found) throw notFound('code');
+      return { status: 200, body: codeView(found.code, found.coupon, nowIso()) };
+    },
+  }),
+  defineRoute<z.infer<typeof CodePatch>, undefined, Params>({
+    method: 'patch',
+    path: '/v1/codes/:code',
+    auth: 'account',
+    summary: 'Edit a code’s limit, expiry, customer or metadata (never looser than the coupon; not below its use)',
+    tags,
+    params: CodeParams,
+    body: CodePatch,
+    responses: { 200: { description: 'the code', schema: Code } },
+    errors: [404, 409],
+    handler: async ({ ctx, account, params, body }) => ({
+      status: 200,
+      body: await withCodeExpiry(ctx, account.id, await patchCode(ctx.orm.em.fork(), account.id, params.code, body, nowIso())),
+    }),
+  }),
+  ...(['disable', 'enable'] as const).map((action) =>
+    defineRoute<undefined, undefined, Params>({
+      method: 'post',
+      path: `/v1/codes/:code/${action}`,
+      auth: 'account',
+      summary: action === 'disable' ? 'Disable a code (active → disabled)' : 'Enable a code (disabled → active)',
+      tags,
+      params: CodeParams,
+      responses: { 200: { description: 'the code', schema: Code } },
+      errors: [404, 409],
+      handler: async ({ ctx, account, params }) => ({
+        status: 200,
+        body: await setCodeState(ctx.orm.em.fork(), account.id, params.code, action, nowIso()),
+      }),
+    }),
+  ),
+  defineRoute<undefined, undefined, Params>({
+    method: 'delete',
+    path: '/v1/codes/:code',
+    auth: 'account',
+    summary: 'Delete a code softly (gone from listings and redemption, kept for history)',
+    tags,
+    params: CodeParams,
+    responses: { 204: { description: 'deleted' } },
+    errors: [404, 409],
+    handler: async ({ ctx, account, params }) => {
+      await deleteCode(ctx.orm.em.fork(), account.id, params.code, nowIso());
+      return { status: 204 };
+    },
+  }),
+];

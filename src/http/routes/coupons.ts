@@ -1,0 +1,146 @@
+import { defineRoute, type RouteDef } from '../route';
+import { notFound } from '../errors';
+import { parseOrThrow } from '../validation';
+import type { z } from '../openapi';
+import {
+  Coupon,
+  CouponClone,
+  CouponCreate,
+  CouponIdParams,
+  CouponListQuery,
+  CouponPage,
+  CouponPatch,
+  CouponVersionPage,
+} from '../schemas/coupons';
+import { ListQuery } from '../schemas/common';
+import { couponView, getCouponRow, listCoupons, listVersions } from '../../repositories/coupons';
+import { cloneCoupon, createCoupon, deleteCoupon, patchCoupon, transitionCoupon } from '../../repositories/coupon-commands';
+import type { LifecycleAction } from '../../domain';
+import { withCouponExpiry } from '../../queues/expiry-producer';
+
+type Params = z.infer<typeof CouponIdParams>;
+const nowIso = () => new Date().toISOString();
+const tags = ['coupons'];
+
+const LIFECYCLE: { action: LifecycleAction; summary: string }[] = [
+  { action: 'activate', summary: 'Activate a draft coupon (draft → active)' },
+  { action: 'disable', summary: 'Disable an active coupon (active → disabled)' },
+  { action: 'enable', summary: 'Enable a disabled coupon (disabled → active)' },
+  { action: 'archive', summary: 'Archive a coupon and its codes (irreversible; a no-op when already archived)' },
+];
+
+export const couponRoutes: RouteDef[] = [
+  defineRoute<z.infer<typeof CouponCreate>>({
+    method: 'post',
+    path: '/v1/coupons',
+    auth: 'account',
+    summary: 'Create a coupon (optionally with its first code); its time zone is the account’s',
+    tags,
+    body: CouponCreate,
+    responses: { 201: { description: 'the coupon', schema: Coupon } },
+    errors: [409],
+    handler: async ({ ctx, account, body }) => ({ status: 201, body: await withCouponExpiry(ctx, account.id, await createCoupon(ctx.orm.em.fork(), account.id, body, nowIso())) }),
+  }),
+  defineRoute<undefined, z.infer<typeof CouponListQuery>>({
+    method: 'get',
+    path: '/v1/coupons',
+    auth: 'account',
+    summary: 'List coupons in creation order, optionally by derived status',
+    tags,
+    query: CouponListQuery,
+    responses: { 200: { description: 'a page of coupons', schema: CouponPage } },
+    handler: async ({ ctx, account, query }) => ({ status: 200, body: await listCoupons(ctx.orm.em.fork(), account.id, query, nowIso()) }),
+  }),
+  defineRoute<undefined, undefined, Params>({
+    method: 'get',
+    path: '/v1/coupons/:id',
+    auth: 'account',
+    summary: 'One coupon',
+    tags,
+    params: CouponIdParams,
+    responses: { 200: { description: 'the coupon', schema: Coupon } },
+    errors: [404],
+    handler: async ({ ctx, account, params }) => {
+      const row = await getCouponRow(ctx.orm.em.fork(), account.id, params.id);
+      if (!row) throw notFound('coupon');
+      return { status: 200, body: couponView(row, nowIso()) };
+    },
+  }),
+  defineRoute<z.infer<typeof CouponPatch>, undefined, Params>({
+    method: 'patch',
+    path: '/v1/coupons/:id',
+    auth: 'account',
+    summary: 'Edit a coupon; a terms change makes a new version (limits below usage and archived coupons → 409)',
+    tags,
+    params: CouponIdParams,
+    body: CouponPatch,
+    responses: { 200: { description: 'the coupon', schema: Coupon } },
+    errors: [404, 409],
+    handler: async ({ ctx, account, params, body }) => ({
+      status: 200,
+      body: await withCouponExpiry(ctx, account.id, await patchCoupon(ctx.orm.em.fork(), account.id, params.id, body, nowIso())),
+    }),
+  }),
+  ...LIFECYCLE.map(({ action, summary }) =>
+    defineRoute<undefined, undefined, Params>({
+      method: 'post',
+      path: `/v1/coupons/:id/${action}`,
+      auth: 'account',
+      summary,
+      tags,
+      params: CouponIdParams,
+      responses: { 200: { description: 'the coupon', schema: Coupon } },
+      errors: [404, 409],
+      handler: async ({ ctx, account, params }) => ({
+        status: 200,
+        body: await transitionCoupon(ctx.orm.em.fork(), account.id, params.id, action, nowIso()),
+      }),
+    }),
+  ),
+  defineRoute<undefined, undefined, Params>({
+    method: 'post',
+    path: '/v1/coupons/:id/clone',
+    auth: 'account',
+    // The body is optional, which defineRoute's `body` cannot say, so it is validated here.
+    summary: 'Clone a coupon: same terms and time zone, draft, no codes; optional JSON body {name} (default "<name> (copy)")',
+    tags,
+    params: CouponIdParams,
+    responses: { 201: { description: 'the new coupon', schema: Coupon } },
+    errors: [404, 409],
+    handler: async ({ ctx, account, params, req }) => {
+      const body = parseOrThrow(CouponClone, req.body ?? {}, 'body');
+      return { status: 201, body: await withCouponExpiry(ctx, account.id, await cloneCoupon(ctx.orm.em.fork(), account.id, params.id, body.name, nowIso())) };
+    },
+  }),
+  defineRoute<undefined, undefined, Params>({
+    method: 'delete',
+    path: '/v1/coupons/:id',
+    auth: 'account',
+    summary: 'Delete a never-redeemed coupon with its codes (a redeemed one → 409: archive it)',
+    tags,
+    params: CouponIdParams,
+    responses: { 204: { description: 'deleted' } },
+    errors: [404, 409],
+    handler: async ({ ctx, account, params }) => {
+      await deleteCoupon(ctx.orm.em.fork(), account.id, params.id);
+      return { status: 204 };
+    },
+  }),
+  defineRoute<undefined, z.infer<typeof ListQuery>, Params>({
+    method: 'get',
+    path: '/v1/coupons/:id/versions',
+    auth: 'account',
+    summary: 'A coupon’s version history, oldest first',
+    tags,
+    params: CouponIdParams,
+    query: ListQuery.strict(),
+    responses: { 200: { description: 'a page of versions', schema: CouponVersionPage } },
+    errors: [404],
+    handler: async ({ ctx, account, params, query }) => {
+      const em = ctx.orm.em.fork();
+      const row = await getCouponRow(em, account.id, params.id);
+      if (!row) throw notFound('coupon');
+      return { status: 200, body: await listVersions(em, row.id, query) };
+    },
+  }),
+];

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { requestHash as hashRequest, sha256 } from '../../hash';
+import { defineRoute } from '../route';
+import { ApiError, notFound } from '../errors';
+import { z } from '../openapi';
+import { JobRef } from '../schemas/common';
+import { RedeemRequest, Redemption, RedemptionCreated, RedemptionListQuery, RedemptionWrapped, Refusal, VoidRequest } from '../schemas/redemptions';
+import { enqueueAndReply } from '../job-reply';
+import { decodeCursor, encodeCursor } from '../cursor';
+import { JOB_NAMES } from '../../queues/names';
+import type { RedemptionJobData } from '../../queues/payloads';
+import { findStoredOutcome, listRedemptions, voidRedemption } from '../../repositories/redemptions';
+import { appendEvent } from '../../repositories/events';
+import { rateLimitedBody } from '../../rate-limit';
+
+type RedeemBody = z.infer<typeof RedeemRequest>;
+
+const idempotencyConflict = () =>
+  new ApiError(409, 'idempotency_conflict', 'idempotencyKey: was used with a different request body', 'idempotencyKey');
+
+
+export const redemptionRoutes = [
+  defineRoute<RedeemBody>({
+    method: 'post',
+    path: '/v1/redemptions',
+    auth: 'account',
+    summary: 'Redeem a code on a subscription (waits for the worker; Prefer: respond-async answers 202)',
+    tags: ['redemptions'],
+    body: RedeemRequest,
+    responses: {
+      201: { description: 'redeemed', schema: RedemptionCreated },
+      202: { description: 'accepted (Prefer: respond-async)', schema: JobRef },
+      422: { description: 'refused: error.code is one of the refusal codes', schema: Refusal },
+    },
+    errors: [409, 429, 503],
+    handler: async ({ ctx, req, account, apiKeyId, body }) => {
+      const throttle = await ctx.limiter.customerThrottle(account.id, body.customer.id);
+      if (throttle.limited) {
+        const r = rateLimitedBody(throttle.retryAfterSeconds);
+        throw new ApiError(429, 'rate_limited', (r.body.error as { message: string }).message, undefined, undefined, r.headers);
+      }
+      const requestHash = hashRequest(body);
+      const key = body.idempotencyKey;
+      if (key) {
+        const stored = await findStoredOutcome(ctx.orm.em.fork(), account.id, key);
+        if (stored) {
+          if (stored.requestHash !== requestHash) throw idempotencyConflict();
+          return { status: stored.status, body: stored.body };
+        }
+      }
+      const jobId = key ? `red-${account.id}-${sha256(key).slice(0, 40)}` : `red-${randomUUID()}`;
+      const data: RedemptionJobData = { accountId: account.id, apiKeyId, requestHash, request: body };
+      return enqueueAndReply(ctx, req, 'redemptions', JOB_NAMES.redeem, data, {
+        jobId,
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 200 },
+      });
+    },
+  }),
+  defineRoute<z.infer<typeof VoidRequest>, undefined, { id: string }>({
+    method: 'post',
+    path: '/v1/redemptions/:id/void',
+    auth: 'account',
+    summary: 'Void a redemption: it discounts nothing more and no longer counts against perCustomer',
+    tags: ['redemptions'],
+    params: z.object({ id: z.uuid() }),
+    body: VoidRequest,
+    responses: { 200: { description: 'voided', schema: RedemptionWrapped } },
+    errors: [404],
+    handler: async ({ ctx, account, params, body }) => {
+      const result = await ctx.orm.em.fork().transactional(async (em) => {
+        const r = await voidRedemption(em, account.id, params.id, body.reason ?? null);
+        if (r?.changed) {
+          await appendEvent(em, account.id, 'redemption.voided', { redemptionId: r.view.id, couponId: r.view.couponId, code: r.view.code, subscriptionId: r.view.subscriptionId });
+        }
+        return r;
+      });
+      if (!result) throw notFound('redemption');
+      return { status: 200, body: { redemption: result.view } };
+    },
+  }),
+  defineRoute<undefined, z.infer<typeof RedemptionListQuery>>({
+    method: 'get',
+    path: '/v1/redemptions',
+    auth: 'account',
+    summary: 'List redemptions, by subscription and/or customer, oldest first',
+    tags: ['redemptions'],
+    query: RedemptionListQuery,
+    responses: { 200: { description: 'a page', schema: z.object({ data: z.array(Redemption), nextCursor: z.string().nullable() }) } },
+    handler: async ({ ctx, account, query }) => {
+      const c = query.cursor === undefined ? null : decodeCursor(query.cursor, 'redemptions');
+      const cursor = c ? { createdAt: String(c[0]), id: String(c[1]) } : null;
+      const rows = await listRedemptions(ctx.orm.em.fork(), account.id, query, query.limit + 1, cursor);
+      const data = rows.slice(0, query.limit);
+      const last = data[data.length - 1];
+      const nextCursor = rows.length > query.limit ? encodeCursor('redemptions', [last.createdAt, last.id]) : null;
+      return { status: 200, body: { data, nextCursor } };
+    },
+  }),
+];

@@ -1,0 +1,45 @@
+import { defineRoute } from '../route';
+import { ApiError, badRequest } from '../errors';
+import type { z } from '../openapi';
+import { ValidateRequest, ValidateResponse } from '../schemas/redemptions';
+import type { Action } from '../../domain';
+import { codeView } from '../../repositories/codes';
+import { couponView } from '../../repositories/coupons';
+import { loadAndDecide } from '../../services/redemption-service';
+import { rateLimitedBody } from '../../rate-limit';
+
+function throttled(retryAfterSeconds: number): ApiError {
+  const r = rateLimitedBody(retryAfterSeconds);
+  return new ApiError(429, 'rate_limited', (r.body.error as { message: string }).message, undefined, undefined, r.headers);
+}
+
+export const validateRoutes = [
+  defineRoute<z.infer<typeof ValidateRequest>>({
+    method: 'post',
+    path: '/v1/codes/validate',
+    auth: 'account',
+    summary: 'Run the whole redemption decision without redeeming or counting (the customer is upserted)',
+    tags: ['redemptions'],
+    body: ValidateRequest,
+    responses: { 200: { description: 'valid, or not with the refusal', schema: ValidateResponse } },
+    errors: [429],
+    handler: async ({ ctx, account, apiKeyId, body }) => {
+      const customerThrottle = await ctx.limiter.customerThrottle(account.id, body.customer.id);
+      if (customerThrottle.limited) throw throttled(customerThrottle.retryAfterSeconds);
+      const now = new Date().toISOString();
+      const decided = await ctx.orm.em.fork().transactional((em) =>
+        loadAndDecide(em, account.id, { ...body, action: body.action as Action | undefined }, now, false));
+      if (decided.kind === 'unknown_plan') throw badRequest(`planId: no plan "${decided.planId}" is registered`, 'planId');
+      const { decision, loaded } = decided;
+      if (decision.ok) {
+        return { status: 200, body: { valid: true, coupon: couponView(loaded!.coupon, now), code: codeView(loaded!.code, loaded!.coupon, now) } };
+      }
+      if (decision.code === 'code_not_found') {
+        const keyThrottle = await ctx.limiter.apiKeyThrottle(apiKeyId);
+        await ctx.limiter.recordUnknownCode(account.id, body.customer.id, apiKeyId);
+        if (keyThrottle.limited) throw throttled(keyThrottle.retryAfterSeconds);
+      }
+      return { status: 200, body: { valid: false, error: { code: decision.code, message: decision.message } } };
+    },
+  }),
+];

@@ -1,0 +1,39 @@
+import { z } from '../openapi';
+import { LocalDate } from './common';
+
+const Count = z.number().int().min(0);
+const PerCurrency = z
+  .record(z.string(), z.number().int())
+  .openapi({ description: 'minor units per currency (ISO 4217); only currencies with a discounted invoice', example: { USD: 1100, EUR: 180 } });
+
+export const UsageStats = z
+  .object({
+    redemptions: z.object({ total: Count, active: Count, ended: Count, voided: Count }),
+    customers: Count.openapi({ description: 'distinct customers with a non-voided redemption' }),
+    invoices: Count.openapi({ description: 'distinct invoices discounted (ledger amount > 0)' }),
+    discountTotal: PerCurrency,
+    revenue: PerCurrency.openapi({ description: 'totals after every discount of the invoices discounted, each invoice once' }),
+    conversionRate: z.number().min(0).max(1).nullable().openapi({
+      description: 'redemptions with at least one paid invoice they discounted ÷ redemptions (voided included in both); null without redemptions',
+    }),
+  })
+  .openapi('UsageStats');
+
+export const AccountStats = z
+  .object({
+    codes: Count.openapi({ description: 'codes created in the range, deleted ones included' }),
+    activeCodes: Count.openapi({ description: 'codes redeemable now (effective status active), whatever the range' }),
+    redemptions: Count.openapi({ description: 'redemptions created in the range, voided included' }),
+    topCode: z
+      .object({ code: z.string(), redemptions: Count })
+      .nullable()
+      .openapi({ description: 'the code with most non-voided redemptions in the range, ties by code; null when none' }),
+  })
+  .openapi('AccountStats');
+
+export const StatsQuery = z
+  .object({
+    from: LocalDate.optional().openapi({ description: "first day (YYYY-MM-DD) in the account's time zone, from its start" }),
+    to: LocalDate.optional().openapi({ description: "last day (YYYY-MM-DD) in the account's time zone, through its end" }),
+  })
+  .strict();

@@ -1,0 +1,73 @@
+import type { Redis } from 'ioredis';
+
+export interface GuessLimits {
+  windowSeconds: number;
+  perCustomer: number;
+  perKey: number;
+}
+
+export interface Throttle {
+  limited: boolean;
+  retryAfterSeconds: number;
+}
+
+const OPEN: Throttle = { limited: false, retryAfterSeconds: 0 };
+
+/** INCR, starting the window's expiry on the first hit; answers the count and the seconds left. */
+const INCR_SCRIPT = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('TTL', KEYS[1])
+return {n, ttl}`;
+
+/**
+ * Guessing defence: attempts with codes that do not exist are counted in Redis per customer and
+ * per API key in a fixed window, so every process shares the counts. Other refusals are never
+ * counted.
+ */
+export class GuessLimiter {
+  constructor(private readonly redis: Redis, private readonly prefix: string, private readonly limits: GuessLimits) {}
+
+  private customerKey(accountId: string, customerId: string): string {
+    return `${this.prefix}:guess:c:${accountId}:${customerId}`;
+  }
+
+  private apiKeyKey(apiKeyId: string): string {
+    return `${this.prefix}:guess:k:${apiKeyId}`;
+  }
+
+  /** A customer past the threshold is refused on every validate/redeem until the window passes. */
+  async customerThrottle(accountId: string, customerId: string): Promise<Throttle> {
+    const key = this.customerKey(accountId, customerId);
+    const [count, ttl] = await Promise.all([this.redis.get(key), this.redis.ttl(key)]);
+    if (count !== null && Number(count) >= this.limits.perCustomer) {
+      return { limited: true, retryAfterSeconds: Math.max(1, ttl) };
+    }
+    return OPEN;
+  }
+
+  /** Whether the key is already past its threshold of unknown-code attempts. */
+  async apiKeyThrottle(apiKeyId: string | null): Promise<Throttle> {
+    if (!apiKeyId) return OPEN;
+    const key = this.apiKeyKey(apiKeyId);
+    const [count, ttl] = await Promise.all([this.redis.get(key), this.redis.ttl(key)]);
+    if (count !== null && Number(count) >= this.limits.perKey) return { limited: true, retryAfterSeconds: Math.max(1, ttl) };
+    return OPEN;
+  }
+
+  /** Counts one unknown-code attempt for the customer and the key. */
+  async recordUnknownCode(accountId: string, customerId: string, apiKeyId: string | null): Promise<void> {
+    const w = String(this.limits.windowSeconds);
+    const calls: Promise<unknown>[] = [this.redis.eval(INCR_SCRIPT, 1, this.customerKey(accountId, customerId), w)];
+    if (apiKeyId) calls.push(this.redis.eval(INCR_SCRIPT, 1, this.apiKeyKey(apiKeyId), w));
+    await Promise.all(calls);
+  }
+}
+
+export function rateLimitedBody(retryAfterSeconds: number): { status: number; body: Record<string, unknown>; headers: Record<string, string> } {
+  return {
+    status: 429,
+    body: { error: { code: 'rate_limited', message: `too many attempts with unknown codes; retry in ${retryAfterSeconds} s` } },
+    headers: { 'Retry-After': String(retryAfterSeconds) },
+  };
+}

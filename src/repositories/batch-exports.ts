@@ -1,0 +1,52 @@
+import { STATUS_PRECEDENCE, type EffectiveStatus } from '../domain';
+
+/**
+ * The SELECTs behind the CSV exports, for `COPY (...) TO STDOUT` (see http/csv-stream.ts).
+ * COPY takes no bind parameters, so every value goes through `literal` (the driver's quoting).
+ */
+type Literal = (value: string) => string;
+
+/**
+ * A batch's codes in generation order: `code,max_redemptions,expires_at,status`. The status is
+ * the domain's codeStatus computed in SQL: the code's own (stored state, then expired, then
+ * exhausted) and the coupon's (computed once by the caller), whichever comes first in
+ * STATUS_PRECEDENCE. Deleted codes are left out.
+ */
+export function batchCodesQuery(lit: Literal, batchId: string, couponStatus: EffectiveStatus, now: string): string {
+  const order = `array[${STATUS_PRECEDENCE.map(lit).join(', ')}]::text[]`;
+  const couponRank = STATUS_PRECEDENCE.indexOf(couponStatus) + 1;
+  return `select code, max_redemptions,
+      to_char(expires_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as expires_at,
+      case when array_position(${order}, own) <= ${couponRank} then own else ${lit(couponStatus)} end as status
+    from (
+      select id, code, max_redemptions, expires_at,
+        case when state <> 'active' then state
+             when expires_at is not null and expires_at <= ${lit(now)}::timestamptz then 'expired'
+             when max_redemptions is not null and times_redeemed >= max_redemptions then 'exhausted'
+             else 'active' end as own
+      from codes where batch_id = ${lit(batchId)}::uuid and deleted_at is null
+    ) c
+    order by id`;
+}
+
+/**
+ * A coupon's redemptions, one row per redemption and currency of its ledger rows (discount =
+ * sum of amounts, revenue = sum of invoice totals after discount, invoices = ledger rows); a
+ * redemption without ledger rows gets one row of zeros and an empty currency. `redeemed_at` is
+ * formatted in the session time zone, which the caller sets to the account's.
+ */
+export function couponRedemptionsQuery(lit: Literal, accountId: string, couponId: string): string {
+  return `select r.customer_id, cu.email, r.code,
+      to_char(r.created_at, 'YYYY-MM-DD"T"HH24:MI:SS.MSTZH:TZM') as redeemed_at,
+      r.status,
+      coalesce(l.invoices, 0) as invoices, coalesce(l.discount, 0) as discount, coalesce(l.revenue, 0) as revenue,
+      l.currency
+    from redemptions r
+    left join customers cu on cu.account_id = r.account_id and cu.id = r.customer_id
+    left join lateral (
+      select d.currency, count(*) as invoices, sum(d.amount) as discount, sum(d.invoice_total) as revenue
+        from invoice_discounts d where d.redemption_id = r.id group by d.currency
+    ) l on true
+    where r.account_id = ${lit(accountId)}::uuid and r.coupon_id = ${lit(couponId)}::uuid
+    order by r.created_at, r.id, l.currency`;
+}

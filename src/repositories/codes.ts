@@ -1,0 +1,186 @@
+import type { Em } from '../db/orm';
+import {
+  codeStatus,
+  isValidCode,
+  normalizeCode,
+  type CodeStatusInput,
+  type CodeStoredStatus,
+  type DecisionCode,
+} from '../domain';
+import { badRequest } from '../http/errors';
+import { decodeCursor, encodeCursor } from '../http/cursor';
+import { couponStatusInput, getCouponRow, iso, isoOrNull, type CouponRow } from './coupons';
+
+/** A codes row, typed and camelCased; instants are UTC ISO strings. */
+export interface CodeRow {
+  id: number;
+  accountId: string;
+  couponId: string;
+  code: string;
+  state: CodeStoredStatus;
+  maxRedemptions: number | null;
+  timesRedeemed: number;
+  expiresAt: string | null;
+  customerId: string | null;
+  metadata: Record<string, unknown> | null;
+  batchId: string | null;
+  createdAt: string;
+  updatedAt: string;
+  deletedAt: string | null;
+}
+
+export function codeRowFrom(r: Record<string, unknown>): CodeRow {
+  return {
+    id: Number(r.id),
+    accountId: r.account_id as string,
+    couponId: r.coupon_id as string,
+    code: r.code as string,
+    state: r.state as CodeStoredStatus,
+    maxRedemptions: r.max_redemptions === null || r.max_redemptions === undefined ? null : Number(r.max_redemptions),
+    timesRedeemed: Number(r.times_redeemed),
+    expiresAt: isoOrNull(r.expires_at),
+    customerId: (r.customer_id as string | null) ?? null,
+    metadata: (r.metadata as Record<string, unknown> | null) ?? null,
+    batchId: (r.batch_id as string | null) ?? null,
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at),
+    deletedAt: isoOrNull(r.deleted_at),
+  };
+}
+
+export function codeStatusInput(k: CodeRow): CodeStatusInput {
+  return { storedStatus: k.state, expiresAt: k.expiresAt, maxRedemptions: k.maxRedemptions, timesRedeemed: k.timesRedeemed };
+}
+
+/** The code as decideRedemption takes it. */
+export function decisionCode(k: CodeRow): DecisionCode {
+  return { status: k.state, maxRedemptions: k.maxRedemptions, timesRedeemed: k.timesRedeemed, expiresAt: k.expiresAt, customerId: k.customerId };
+}
+
+/** The API.md code object; `status` is the effective one (the more restrictive of code and coupon). */
+export function codeView(k: CodeRow, coupon: CouponRow, now: string) {
+  return {
+    code: k.code,
+    couponId: k.couponId,
+    status: codeStatus(codeStatusInput(k), couponStatusInput(coupon), now),
+    timesRedeemed: k.timesRedeemed,
+    maxRedemptions: k.maxRedemptions,
+    expiresAt: k.expiresAt,
+    customerId: k.customerId,
+    metadata: k.metadata,
+  };
+}
+export type CodeView = ReturnType<typeof codeView>;
+
+/**
+ * The code with that text in the account (normalized, so case-insensitive): the live one first,
+ * else the most recent archived one (so a redemption can answer coupon_archived); deleted codes
+ * are not found, nor is text that is not a valid code. `lock` locks the row for the caller's
+ * transaction.
+ */
+export async function findCodeRow(em: Em, accountId: string, code: string, opts: { lock?: 'update' | 'share' } = {}): Promise<CodeRow | null> {
+  if (!isValidCode(code)) return null;
+  const lock = opts.lock === 'update' ? ' for update' : opts.lock === 'share' ? ' for share' : '';
+  const rows = await em.execute(
+    `select * from codes where account_id = ? and code = ? and deleted_at is null
+      order by (state = 'archived'), id desc limit 1${lock}`,
+    [accountId, normalizeCode(code)],
+  );
+  return rows.length ? codeRowFrom(rows[0]) : null;
+}
+
+/** findCodeRow plus its coupon, or null. */
+export async function findCodeWithCoupon(
+  em: Em,
+  accountId: string,
+  code: string,
+  opts: { lock?: 'update' | 'share' } = {},
+): Promise<{ code: CodeRow; coupon: CouponRow } | null> {
+  const k = await findCodeRow(em, accountId, code, opts);
+  if (!k) return null;
+  const coupon = await getCouponRow(em, accountId, k.couponId, opts);
+  return coupon ? { code: k, coupon } : null;
+}
+
+export interface NewCode {
+  code: string;
+  maxRedemptions?: number | null;
+  expiresAt?: string | null;
+  customerId?: string | null;
+  metadata?: Record<string, unknown> | null;
+}
+
+/**
+ * Inserts one code (normalized) in the caller's transaction and appends code.created. A live
+ * duplicate in the account fails on the unique index `codes_live_code_unique`.
+ */
+export async function insertCode(tx: Em, coupon: CouponRow, input: NewCode, now: string): Promise<CodeRow> {
+  const rows = await tx.execute(
+    `insert into codes (account_id, coupon_id, code, state, max_redemptions, expires_at, customer_id, metadata, created_at, updated_at)
+     values (?, ?, ?, 'active', ?, ?::timestamptz, ?, ?::jsonb, ?::timestamptz, ?::timestamptz) returning *`,
+    [
+      coupon.accountId,
+      coupon.id,
+      normalizeCode(input.code),
+      input.maxRedemptions ?? null,
+      input.expiresAt ?? null,
+      input.customerId ?? null,
+      input.metadata ? JSON.stringify(input.metadata) : null,
+      now,
+      now,
+    ],
+  );
+  const row = codeRowFrom(rows[0]);
+  await tx.execute(`insert into events (account_id, type, data) values (?, 'code.created', ?::jsonb)`, [
+    coupon.accountId,
+    JSON.stringify({ couponId: coupon.id, code: row.code }),
+  ]);
+  return row;
+}
+
+type SortKey = 'code' | '-code' | 'timesRedeemed' | '-timesRedeemed';
+const SORTS: Record<SortKey, { col: string; dir: 'asc' | 'desc' }> = {
+  code: { col: 'k.code', dir: 'asc' },
+  '-code': { col: 'k.code', dir: 'desc' },
+  timesRedeemed: { col: 'k.times_redeemed', dir: 'asc' },
+  '-timesRedeemed': { col: 'k.times_redeemed', dir: 'desc' },
+};
+
+/** A coupon's codes (deleted ones left out), in creation order or the given sort; cursor pagination. */
+export async function listCodes(
+  em: Em,
+  coupon: CouponRow,
+  q: { limit: number; cursor?: string; sort?: SortKey },
+  now: string,
+): Promise<{ data: CodeView[]; nextCursor: string | null }> {
+  const kind = `codes:${q.sort ?? 'id'}`;
+  const where = ['k.coupon_id = ?', 'k.deleted_at is null'];
+  const params: unknown[] = [coupon.id];
+  const sort = q.sort ? SORTS[q.sort] : null;
+  if (q.cursor !== undefined) {
+    const cur = decodeCursor(q.cursor, kind);
+    const id = Number(cur[cur.length - 1]);
+    if (!Number.isSafeInteger(id)) throw badRequest('cursor: is not a cursor this list gave', 'cursor');
+    if (sort) {
+      const key = cur[0];
+      const ok = sort.col === 'k.code' ? typeof key === 'string' : Number.isSafeInteger(key);
+      if (!ok) throw badRequest('cursor: is not a cursor this list gave', 'cursor');
+      where.push(`(${sort.col}, k.id) ${sort.dir === 'asc' ? '>' : '<'} (?, ?)`);
+      params.push(key, id);
+    } else {
+      where.push('k.id > ?');
+      params.push(id);
+    }
+  }
+  const order = sort ? `${sort.col} ${sort.dir}, k.id ${sort.dir}` : 'k.id';
+  const rows = await em.execute(`select k.* from codes k where ${where.join(' and ')} order by ${order} limit ?`, [...params, q.limit + 1]);
+  const more = rows.length > q.limit;
+  const pageRows = (more ? rows.slice(0, q.limit) : rows).map(codeRowFrom);
+  const last = pageRows[pageRows.length - 1];
+  let nextCursor: string | null = null;
+  if (more && last) {
+    const key = sort ? [sort.col === 'k.code' ? last.code : last.timesRedeemed, last.id] : [last.id];
+    nextCursor = encodeCursor(kind, key);
+  }
+  return { data: pageRows.map((k) => codeView(k, coupon, now)), nextCursor };
+}

@@ -1,0 +1,220 @@
+import type { Em } from '../db/orm';
+import type { CouponTerms } from '../domain';
+import { codeRowFrom, type CodeRow } from './codes';
+import { couponRowFrom, type CouponRow } from './coupons';
+
+const iso = (v: unknown): string | null => (v == null ? null : new Date(v as string).toISOString());
+
+/** A code joined with its coupon, as the redemption decision needs them. */
+export interface CodeWithCoupon {
+  code: CodeRow;
+  coupon: CouponRow;
+  nearlyExhaustedEventAt: string | null;
+}
+
+/**
+ * Loads a code (normalized text) with its coupon in one query; a live code wins over an archived
+ * one with the same text; deleted codes are not found. With `lock`, both rows stay locked until
+ * commit.
+ */
+export async function loadCodeWithCoupon(em: Em, accountId: string, code: string, lock: boolean): Promise<CodeWithCoupon | null> {
+  const rows = await em.execute(
+    `select to_jsonb(c) as code_row, to_jsonb(k) as coupon_row, k.nearly_exhausted_event_at
+       from codes c join coupons k on k.id = c.coupon_id
+      where c.account_id = ? and c.code = ? and c.deleted_at is null
+      order by (c.state = 'archived'), c.id desc
+      limit 1 ${lock ? 'for update of c, k' : ''}`,
+    [accountId, code],
+  );
+  if (!rows.length) return null;
+  return {
+    code: codeRowFrom(rows[0].code_row as Record<string, unknown>),
+    coupon: couponRowFrom(rows[0].coupon_row as Record<string, unknown>),
+    nearlyExhaustedEventAt: iso(rows[0].nearly_exhausted_event_at),
+  };
+}
+
+/** Non-voided redemptions of a coupon by a customer, and the subscription's active redemptions. */
+export async function redemptionCounts(
+  em: Em,
+  accountId: string,
+  couponId: string,
+  customerId: string,
+  subscriptionId: string,
+): Promise<{ customerCount: number; subscriptionActive: { stackable: boolean }[] }> {
+  const rows = await em.execute(
+    `select
+       (select count(*) from redemptions where account_id = ? and coupon_id = ? and customer_id = ? and status <> 'voided')::int as customer_count,
+       coalesce((select json_agg(stackable order by created_at) from redemptions
+                  where account_id = ? and subscription_id = ? and status = 'active'), '[]'::json) as sub_active`,
+    [accountId, couponId, customerId, accountId, subscriptionId],
+  );
+  const r = rows[0];
+  return {
+    customerCount: Number(r.customer_count),
+    subscriptionActive: (r.sub_active as boolean[]).map((s) => ({ stackable: s })),
+  };
+}
+
+/**
+ * Creates the subscription's row if needed and locks it, in one statement (an upsert that
+ * updates locks the row): redemptions and invoices of one subscription serialize here.
+ */
+export async function lockSubscription(em: Em, accountId: string, subscriptionId: string, customerId: string | null): Promise<void> {
+  await em.execute(
+    `insert into subscriptions (account_id, id, customer_id) values (?, ?, ?)
+     on conflict (account_id, id) do update set customer_id = coalesce(subscriptions.customer_id, excluded.customer_id)`,
+    [accountId, subscriptionId, customerId],
+  );
+}
+
+export interface RedemptionView {
+  id: string;
+  couponId: string;
+  couponVersion: number;
+  code: string;
+  customerId: string;
+  subscriptionId: string;
+  planId: string;
+  action: string;
+  status: string;
+  terms: CouponTerms;
+  cyclesApplied: number;
+  createdAt: string;
+  endedAt: string | null;
+  voidedAt: string | null;
+}
+
+export function redemptionFromRow(r: Record<string, unknown>): RedemptionView {
+  return {
+    id: r.id as string,
+    couponId: r.coupon_id as string,
+    couponVersion: Number(r.coupon_version),
+    code: r.code as string,
+    customerId: r.customer_id as string,
+    subscriptionId: r.subscription_id as string,
+    planId: r.plan_id as string,
+    action: r.action as string,
+    status: r.status as string,
+    terms: r.terms as CouponTerms,
+    cyclesApplied: Number(r.cycles_applied),
+    createdAt: iso(r.created_at)!,
+    endedAt: iso(r.ended_at),
+    voidedAt: iso(r.voided_at),
+  };
+}
+
+export interface NewRedemption {
+  accountId: string;
+  couponId: string;
+  couponVersion: number;
+  codeId: number;
+  code: string;
+  customerId: string;
+  subscriptionId: string;
+  planId: string;
+  action: string;
+  terms: CouponTerms;
+  idempotencyKey: string | null;
+}
+
+export async function insertRedemption(em: Em, n: NewRedemption): Promise<RedemptionView> {
+  const rows = await em.execute(
+    `insert into redemptions (account_id, coupon_id, coupon_version, code_id, code, customer_id, subscription_id, plan_id, action, terms, stackable, idempotency_key)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?) returning *`,
+    [n.accountId, n.couponId, n.couponVersion, n.codeId, n.code, n.customerId, n.subscriptionId, n.planId, n.action, JSON.stringify(n.terms), n.terms.stackable, n.idempotencyKey],
+  );
+  return redemptionFromRow(rows[0]);
+}
+
+/**
+ * Counts one redemption on the code and its coupon, and answers the coupon's new count. The rows
+ * are already locked by loadCodeWithCoupon; the conditions re-check the limits in the database.
+ */
+export async function countRedemption(em: Em, codeId: number, couponId: string): Promise<{ codeTimes: number; couponTimes: number } | null> {
+  const code = await em.execute(
+    `update codes set times_redeemed = times_redeemed + 1, updated_at = now()
+      where id = ? and (max_redemptions is null or times_redeemed < max_redemptions) returning times_redeemed`,
+    [codeId],
+  );
+  if (code.length === 0) return null;
+  const coupon = await em.execute(
+    `update coupons set times_redeemed = times_redeemed + 1, updated_at = now()
+      where id = ? and (max_redemptions is null or times_redeemed < max_redemptions) returning times_redeemed`,
+    [couponId],
+  );
+  if (coupon.length === 0) return null;
+  return { codeTimes: Number(code[0].times_redeemed), couponTimes: Number(coupon[0].times_redeemed) };
+}
+
+export interface StoredOutcome {
+  requestHash: string;
+  status: number;
+  body: Record<string, unknown>;
+}
+
+export async function findStoredOutcome(em: Em, accountId: string, key: string): Promise<StoredOutcome | null> {
+  const rows = await em.execute(
+    `select request_hash, status_code, body from redemption_requests where account_id = ? and idempotency_key = ?`,
+    [accountId, key],
+  );
+  if (!rows.length) return null;
+  return { requestHash: rows[0].request_hash as string, status: Number(rows[0].status_code), body: rows[0].body as Record<string, unknown> };
+}
+
+export async function storeOutcome(em: Em, accountId: string, key: string, o: StoredOutcome): Promise<void> {
+  await em.execute(
+    `insert into redemption_requests (account_id, idempotency_key, request_hash, status_code, body) values (?, ?, ?, ?, ?::jsonb)`,
+    [accountId, key, o.requestHash, o.status, JSON.stringify(o.body)],
+  );
+}
+
+/** Serializes work on one idempotency key for the rest of the transaction. */
+export async function lockIdempotencyKey(em: Em, accountId: string, key: string): Promise<void> {
+  await em.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`${accountId}|${key}`]);
+}
+
+export async function getRedemption(em: Em, accountId: string, id: string): Promise<RedemptionView | null> {
+  const rows = await em.execute(`select * from redemptions where account_id = ? and id = ?`, [accountId, id]);
+  return rows.length ? redemptionFromRow(rows[0]) : null;
+}
+
+export async function listRedemptions(
+  em: Em,
+  accountId: string,
+  filter: { subscriptionId?: string; customerId?: string },
+  limit: number,
+  cursor: { createdAt: string; id: string } | null,
+): Promise<RedemptionView[]> {
+  const where = ['account_id = ?'];
+  const params: unknown[] = [accountId];
+  if (filter.subscriptionId) {
+    where.push('subscription_id = ?');
+    params.push(filter.subscriptionId);
+  }
+  if (filter.customerId) {
+    where.push('customer_id = ?');
+    params.push(filter.customerId);
+  }
+  if (cursor) {
+    where.push("(date_trunc('milliseconds', created_at), id) > (?::timestamptz, ?::uuid)");
+    params.push(cursor.createdAt, cursor.id);
+  }
+  params.push(limit);
+  const rows = await em.execute(`select * from redemptions where ${where.join(' and ')} order by date_trunc('milliseconds', created_at), id limit ?`, params);
+  return rows.map(redemptionFromRow);
+}
+
+/** Voids a redemption (active or ended); answers null when it does not exist, the row when already voided. */
+export async function voidRedemption(em: Em, accountId: string, id: string, reason: string | null): Promise<{ view: RedemptionView; changed: boolean } | null> {
+  const current = await getRedemption(em, accountId, id);
+  if (!current) return null;
+  await lockSubscription(em, accountId, current.subscriptionId, current.customerId);
+  const rows = await em.execute(
+    `update redemptions set status = 'voided', voided_at = now(), void_reason = ?, updated_at = now()
+      where account_id = ? and id = ? and status <> 'voided' returning *`,
+    [reason, accountId, id],
+  );
+  if (rows.length === 0) return { view: (await getRedemption(em, accountId, id))!, changed: false };
+  return { view: redemptionFromRow(rows[0]), changed: true };
+}

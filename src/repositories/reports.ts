@@ -1,0 +1,165 @@
+import type { Em } from '../db/orm';
+import type { ReportRange } from '../domain';
+import { COUPON_STATUS_SQL } from './coupons';
+
+/** SPEC §3.9 figures for one coupon or one code. Money in minor units per currency. */
+export interface UsageStats {
+  redemptions: { total: number; active: number; ended: number; voided: number };
+  customers: number;
+  invoices: number;
+  discountTotal: Record<string, number>;
+  revenue: Record<string, number>;
+  conversionRate: number | null;
+}
+
+export interface AccountStats {
+  codes: number;
+  activeCodes: number;
+  redemptions: number;
+  topCode: { code: string; redemptions: number } | null;
+}
+
+/** What a usage report is about: a coupon (all its codes) or one code row. */
+export type StatsSubject = { couponId: string } | { codeId: number };
+
+/**
+ * Postgres bigint/numeric values arrive as strings. Counts and money sums stay far below 2^53
+ * (90 trillion of a currency's minor units), so they are returned as JSON numbers.
+ */
+const int = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+
+function money(v: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [cur, sum] of Object.entries((v as Record<string, string | number> | null) ?? {})) out[cur] = int(sum);
+  return out;
+}
+
+/**
+ * One statement for the whole report, over the covering indexes of migration
+ * 20261122010900_report_indexes (index-only scans). The subject was already found in the
+ * account, so redemptions and ledger rows are selected by its id alone. Ledger rows of 0 (the
+ * redemption's duration covered the invoice but nothing was taken off it) are left out. In
+ * invoice order, the first ledger row of each invoice carries the invoice's count and revenue,
+ * so an invoice discounted by two redemptions of the subject counts once. Voided redemptions
+ * keep their ledger rows: those discounts were given.
+ */
+function statsSql(col: 'coupon_id' | 'code_id'): string {
+  return `
+with st as (
+  select count(*) as total,
+         count(*) filter (where status = 'active') as active,
+         count(*) filter (where status = 'ended') as ended,
+         count(*) filter (where status = 'voided') as voided
+    from redemptions where ${col} = ?
+),
+cust as (
+  select count(*) as n from (select customer_id from redemptions where ${col} = ? and status <> 'voided' group by customer_id) x
+),
+ledger as (
+  select currency, amount, invoice_total,
+         invoice_id is distinct from lag(invoice_id) over (order by invoice_id) as first_of_invoice
+    from invoice_discounts where ${col} = ? and amount > 0
+),
+cur as (
+  select currency, count(*) filter (where first_of_invoice) as invoices, sum(amount) as discount,
+         sum(invoice_total) filter (where first_of_invoice) as revenue
+    from ledger group by currency
+),
+conv as (
+  select count(*) as n from (
+    select d.redemption_id from invoice_discounts d
+     where d.${col} = ? and d.amount > 0
+       and exists (select 1 from invoices i where i.account_id = ? and i.id = d.invoice_id and i.paid)
+     group by d.redemption_id) x
+)
+select st.total, st.active, st.ended, st.voided, cust.n as customers, conv.n as converted,
+       (select sum(invoices) from cur) as invoices,
+       (select json_object_agg(currency, discount::text order by currency) from cur) as discount_total,
+       (select json_object_agg(currency, revenue::text order by currency) from cur) as revenue
+  from st, cust, conv`;
+}
+
+/**
+ * SPEC §3.9 per coupon or per code, in one set-based statement:
+ * - redemptions by status (voided included in total);
+ * - customers: distinct customers with a non-voided redemption;
+ * - invoices: distinct invoices the subject discounted (ledger amount > 0);
+ * - discountTotal: ledger amounts per currency; revenue: those invoices' totals after every
+ *   discount, per currency, each invoice once (a stacked invoice counts for each coupon);
+ * - conversionRate: redemptions (voided included) with at least one paid invoice they
+ *   discounted ÷ all redemptions (voided included); null when there are none.
+ */
+export async function usageStats(em: Em, accountId: string, subject: StatsSubject): Promise<UsageStats> {
+  const [col, id] = 'couponId' in subject ? (['coupon_id', subject.couponId] as const) : (['code_id', subject.codeId] as const);
+  const rows = await em.execute(statsSql(col), [id, id, id, id, accountId]);
+  const r = rows[0];
+  const total = int(r.total);
+  return {
+    redemptions: { total, active: int(r.active), ended: int(r.ended), voided: int(r.voided) },
+    customers: int(r.customers),
+    invoices: int(r.invoices),
+    discountTotal: money(r.discount_total),
+    revenue: money(r.revenue),
+    conversionRate: total === 0 ? null : int(r.converted) / total,
+  };
+}
+
+/**
+ * SPEC §3.9 per account, in one statement. `range` bounds creation times (codes, redemptions,
+ * top code); `activeCodes` is "redeemable now" whatever the range: the code's effective status
+ * is active (coupon active and not expired, exhausted or scheduled; code active, not deleted,
+ * not expired or exhausted), checked at `now`.
+ */
+export async function accountStats(em: Em, accountId: string, range: ReportRange, now: string): Promise<AccountStats> {
+  const within = (alias: string): { sql: string; params: string[] } => {
+    const parts: string[] = [];
+    const params: string[] = [];
+    if (range.from) {
+      parts.push(`${alias}.created_at >= ?::timestamptz`);
+      params.push(range.from);
+    }
+    if (range.until) {
+      parts.push(`${alias}.created_at < ?::timestamptz`);
+      params.push(range.until);
+    }
+    return { sql: parts.map((p) => ` and ${p}`).join(''), params };
+  };
+  const k = within('k');
+  const r = within('r');
+  const rows = await em.execute(
+    `with created as (
+       select count(*) as n from codes k where k.account_id = ?${k.sql}
+     ),
+     live_coupons as (
+       select c.id from coupons c where c.account_id = ? and (${COUPON_STATUS_SQL}) = 'active'
+     ),
+     active_codes as (
+       select count(*) as n from codes k
+        where k.coupon_id in (select id from live_coupons)
+          and k.deleted_at is null and k.state = 'active'
+          and (k.expires_at is null or k.expires_at > ?::timestamptz)
+          and (k.max_redemptions is null or k.times_redeemed < k.max_redemptions)
+     ),
+     redeemed as (
+       select count(*) as n from redemptions r where r.account_id = ?${r.sql}
+     ),
+     top as (
+       select r.code, count(*) as n from redemptions r
+        where r.account_id = ? and r.status <> 'voided'${r.sql}
+        group by r.code_id, r.code
+        order by n desc, r.code, r.code_id
+        limit 1
+     )
+     select (select n from created) as codes, (select n from active_codes) as active_codes,
+            (select n from redeemed) as redemptions, top.code as top_code, top.n as top_n
+       from (select 1) one left join top on true`,
+    [accountId, ...k.params, accountId, now, now, now, accountId, ...r.params, accountId, ...r.params],
+  );
+  const row = rows[0];
+  return {
+    codes: int(row.codes),
+    activeCodes: int(row.active_codes),
+    redemptions: int(row.redemptions),
+    topCode: row.top_code === null || row.top_code === undefined ? null : { code: row.top_code as string, redemptions: int(row.top_n) },
+  };
+}

@@ -1,0 +1,86 @@
+import type { AppContext } from '../context';
+import { checkCodeNotLooser, checkKeyspace, keyspaceSize, KEYSPACE_FACTOR, planBatch, type BatchSpec, type DomainError } from '../domain';
+import { ApiError, badRequest, conflict, notFound } from '../http/errors';
+import { enqueue } from '../queues/producers';
+import { JOB_NAMES, jobIdPart } from '../queues/names';
+import type { BatchJobData } from '../queues/payloads';
+import {
+  countLiveCodesWithShape, deleteUnstartedBatch, findCouponForBatch, insertBatch, keyspaceFigures, lockAccountBatches,
+  type BatchRow,
+} from '../repositories/batches';
+
+export interface BatchRequestBody {
+  count: number;
+  length?: number | null;
+  pattern?: string | null;
+  prefix?: string | null;
+  suffix?: string | null;
+  charset?: string | null;
+  maxRedemptionsPerCode?: number;
+  expiresAt?: string | null;
+}
+
+export const BATCH_JOB_ATTEMPTS = 5;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const isUuid = (s: string): boolean => UUID.test(s);
+export const batchJobId = (batchId: string): string => `batch-${jobIdPart(batchId)}`;
+
+/** A domain refusal of the request's values, as the 400 API.md describes. */
+function invalid(err: DomainError, field?: string): ApiError {
+  const f = field ?? err.field;
+  return badRequest(f ? `${f}: ${err.message}` : err.message, f);
+}
+
+/**
+ * The codes the batch must hold: its count, the account's live codes of the same shape, and
+ * what the account's queued or running batches of that shape have still to write. The exact
+ * count of existing codes scans them, so it is skipped when an upper bound (every code row
+ * there is) already proves the random space large enough, which is the case for any usual spec.
+ */
+async function mustHold(em: Parameters<typeof keyspaceFigures>[0], accountId: string, spec: BatchSpec): Promise<number> {
+  const { pending, bound } = await keyspaceFigures(em, accountId, spec);
+  if (keyspaceSize(spec) >= KEYSPACE_FACTOR * BigInt(spec.count + pending + bound)) return spec.count + pending;
+  return spec.count + pending + (await countLiveCodesWithShape(em, accountId, spec));
+}
+
+/**
+ * Validates a batch request, checks the coupon and the keyspace, inserts the batch row and
+ * enqueues its job; all refusals happen here, before anything is written.
+ */
+export async function createBatch(ctx: AppContext, accountId: string, couponId: string, body: BatchRequestBody): Promise<BatchRow> {
+  const planned = planBatch(body);
+  if (!planned.ok) throw invalid(planned.error);
+  const spec = planned.value;
+  if (!isUuid(couponId)) throw notFound('coupon');
+  const maxPerCode = body.maxRedemptionsPerCode ?? 1;
+  const expiresAt = body.expiresAt ? new Date(body.expiresAt).toISOString() : null;
+
+  const em = ctx.orm.em.fork();
+  const batch = await em.transactional(async (tx) => {
+    await lockAccountBatches(tx, accountId);
+    const coupon = await findCouponForBatch(tx, accountId, couponId, true);
+    if (!coupon) throw notFound('coupon');
+    if (coupon.state === 'archived') throw conflict('the coupon is archived; no codes can be added to it');
+    const looser = checkCodeNotLooser({ maxRedemptions: maxPerCode, expiresAt }, coupon);
+    if (looser[0]) throw invalid(looser[0], looser[0].field === 'maxRedemptions' ? 'maxRedemptionsPerCode' : 'expiresAt');
+    const room = checkKeyspace(spec, await mustHold(tx, accountId, spec));
+    if (!room.ok) throw new ApiError(422, room.error.code, room.error.message, room.error.field);
+    return insertBatch(tx, { accountId, couponId, spec, maxRedemptionsPerCode: maxPerCode, expiresAt });
+  });
+
+  const data: BatchJobData = { accountId, batchId: batch.id };
+  try {
+    await enqueue(ctx.redis, ctx.queues.batches, JOB_NAMES.generateBatch, data, {
+      jobId: batchJobId(batch.id),
+      attempts: BATCH_JOB_ATTEMPTS,
+      backoff: { type: 'exponential', delay: 2000 },
+      removeOnComplete: { age: 7 * 24 * 3600 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    });
+  } catch (err) {
+    await deleteUnstartedBatch(ctx.orm.em.fork(), batch.id);
+    throw err;
+  }
+  return batch;
+}

@@ -1,0 +1,61 @@
+import type { Em } from '../db/orm';
+import { decideRedemption, normalizeCode, REFUSAL_MESSAGES, type Action, type Customer, type Plan, type RedemptionDecision } from '../domain';
+import type { CustomerInput } from '../queues/payloads';
+import { upsertCustomer } from '../repositories/customers';
+import { getPlan } from '../repositories/plans';
+import { loadCodeWithCoupon, redemptionCounts, type CodeWithCoupon } from '../repositories/redemptions';
+import { decisionCode } from '../repositories/codes';
+import { decisionCoupon } from '../repositories/coupons';
+
+export interface DecisionInput {
+  code: string;
+  customer: CustomerInput;
+  /** Optional on validate: without it the plan-dependent checks are skipped. */
+  planId?: string;
+  subscriptionId?: string;
+  action?: Action;
+  currency?: string;
+}
+
+export type Decided =
+  | { kind: 'unknown_plan'; planId: string }
+  | { kind: 'decided'; decision: RedemptionDecision; loaded: CodeWithCoupon | null; plan: Plan | null; customer: Customer };
+
+/**
+ * Loads what a redemption decision needs and asks the rules engine. With `lock`, the caller's
+ * transaction already holds the subscription row, and the code and coupon rows get locked here,
+ * so the counts it decides on cannot change before commit. The customer is upserted on the way.
+ */
+export async function loadAndDecide(em: Em, accountId: string, input: DecisionInput, now: string, lock: boolean): Promise<Decided> {
+  const plan = input.planId === undefined ? null : await getPlan(em, accountId, input.planId);
+  if (input.planId !== undefined && !plan) return { kind: 'unknown_plan', planId: input.planId };
+  const { id, ...fields } = input.customer;
+  const stored = await upsertCustomer(em, accountId, id, fields, { stickyPaid: true });
+  const customer: Customer = {
+    id: stored.id,
+    email: stored.email ?? undefined,
+    country: stored.country ?? undefined,
+    region: stored.region ?? undefined,
+    postalCode: stored.postalCode ?? undefined,
+    hasPaidSubscription: stored.hasPaidSubscription,
+  };
+  const loaded = await loadCodeWithCoupon(em, accountId, normalizeCode(input.code), lock);
+  if (!loaded) {
+    return { kind: 'decided', decision: { ok: false, code: 'code_not_found', message: REFUSAL_MESSAGES.code_not_found }, loaded, plan, customer };
+  }
+  const counts = await redemptionCounts(em, accountId, loaded.coupon.id, customer.id, input.subscriptionId ?? '');
+  const decision = decideRedemption(
+    {
+      coupon: decisionCoupon(loaded.coupon),
+      code: decisionCode(loaded.code),
+      customer,
+      plan,
+      action: input.action,
+      currency: input.currency,
+      customerRedemptionCount: counts.customerCount,
+      subscriptionActive: input.subscriptionId ? counts.subscriptionActive : [],
+    },
+    now,
+  );
+  return { kind: 'decided', decision, loaded, plan, customer };
+}

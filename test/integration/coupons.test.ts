@@ -1,0 +1,420 @@
+import { DateTime } from 'luxon';
+import { startTestApp, type TestAccount, type TestApp } from '../helpers/harness';
+
+let t: TestApp;
+let acct: TestAccount;
+let n = 0;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  acct = await t.createAccount({ timeZone: 'America/New_York' });
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const sql = (q: string, p: unknown[] = []) => t.running.ctx.orm.em.fork().execute(q, p);
+const name = (p = 'coupon') => `${p} ${++n}`;
+const base = () => ({ name: name(), discount: { type: 'percentage', basisPoints: 1000 } });
+
+async function create(a: TestAccount, body: Record<string, unknown>): Promise<Record<string, any>> {
+  const res = await t.http.post('/v1/coupons').set(a.auth).send(body);
+  if (res.status !== 201) throw new Error(`create: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+/** Inserts a redemption row directly (the redemption API is another feature's). */
+async function fakeRedemption(couponId: string, code: string, customerId: string): Promise<void> {
+  await sql(
+    `insert into redemptions (account_id, coupon_id, coupon_version, code_id, code, customer_id, subscription_id, plan_id, action, terms)
+     select k.account_id, k.coupon_id, 1, k.id, k.code, ?, ?, 'p', 'new_subscription', '{}'::jsonb from codes k where k.coupon_id = ? and k.code = ?`,
+    [customerId, `sub_${++n}`, couponId, code],
+  );
+  await sql(`update coupons set times_redeemed = times_redeemed + 1 where id = ?`, [couponId]);
+  await sql(`update codes set times_redeemed = times_redeemed + 1 where coupon_id = ? and code = ?`, [couponId, code]);
+}
+
+describe('POST /v1/coupons', () => {
+  test('answers the full coupon: expiresOn resolved in the account zone, first code, version 1', async () => {
+    const body = {
+      name: 'Launch week early bird',
+      description: 'internal note',
+      discount: { type: 'percentage', basisPoints: 3000 },
+      duration: { type: 'repeating', cycles: 3 },
+      appliesTo: { plans: 'all', lineKinds: ['recurring'] },
+      eligibility: { customers: 'new', emailDomains: ['example.com'] },
+      limits: { maxRedemptions: 100, perCustomer: 1 },
+      validFrom: '2026-12-01T00:00:00-05:00',
+      expiresOn: '2026-12-07',
+      overflow: 'cap',
+      stackable: false,
+      status: 'active',
+      code: 'earlybird',
+    };
+    const res = await t.http.post('/v1/coupons').set(acct.auth).send(body);
+    expect(res.status).toBe(201);
+    expect(res.body).toEqual({
+      ...body,
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      code: 'EARLYBIRD',
+      validFrom: '2026-12-01T05:00:00.000Z',
+      expiresAt: '2026-12-08T05:00:00.000Z',
+      expiresAfterDays: null,
+      status: 'scheduled',
+      timeZone: 'America/New_York',
+      timesRedeemed: 0,
+      metadata: null,
+      createdAt: expect.stringMatching(/Z$/),
+      updatedAt: res.body.createdAt,
+      version: 1,
+    });
+    const got = await t.http.get(`/v1/coupons/${res.body.id}`).set(acct.auth);
+    expect(got.body).toEqual(res.body);
+    const code = await t.http.get('/v1/codes/EarlyBird').set(acct.auth);
+    expect(code.body).toEqual({ code: 'EARLYBIRD', couponId: res.body.id, status: 'scheduled', timesRedeemed: 0, maxRedemptions: null, expiresAt: null, customerId: null, metadata: null });
+  });
+
+  test('defaults: once, all plans, any customer, no limits, the account’s overflow, active, no code', async () => {
+    const a = await t.createAccount({ overflow: 'credit' });
+    const c = await create(a, { name: 'Plain', discount: { type: 'fixed_amount', amounts: { USD: 500, JPY: 100 } } });
+    expect(c).toMatchObject({
+      duration: { type: 'once' },
+      appliesTo: { plans: 'all' },
+      eligibility: { customers: 'any' },
+      limits: { maxRedemptions: null, perCustomer: null },
+      validFrom: null,
+      expiresAt: null,
+      expiresOn: null,
+      overflow: 'credit',
+      stackable: false,
+      status: 'active',
+      code: null,
+      timeZone: 'UTC',
+      description: null,
+    });
+  });
+
+  test('every discount and duration form is accepted', async () => {
+    const discounts = [{ type: 'free_trial', days: 14 }, { type: 'free_shipping' }, { type: 'none' }];
+    const durations = [{ type: 'forever' }, { type: 'months', months: 1 }, { type: 'until', date: '2027-09-30' }];
+    for (let i = 0; i < 3; i++) {
+      const c = await create(acct, { name: name(), discount: discounts[i], duration: durations[i] });
+      expect([c.discount, c.duration]).toEqual([discounts[i], durations[i]]);
+    }
+  });
+
+  test('bad input is 400 validation_failed naming the field', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ ...base(), discount: { type: 'percentage', basisPoints: 0 } }, 'discount.basisPoints'],
+      [{ ...base(), discount: { type: 'percentage', basisPoints: 10001 } }, 'discount.basisPoints'],
+      [{ ...base(), discount: { type: 'half_off' } }, 'discount.type'],
+      [{ ...base(), discount: { type: 'fixed_amount', amounts: { XYZ: 100 } } }, 'discount.amounts.XYZ'],
+      [{ ...base(), discount: { type: 'fixed_amount', amounts: {} } }, 'discount.amounts'],
+      [{ ...base(), discount: { type: 'percentage', basisPoints: 100, extra: 1 } }, 'discount.extra'],
+      [{ ...base(), duration: { type: 'repeating', cycles: 0 } }, 'duration.cycles'],
+      [{ ...base(), duration: { type: 'until', date: '2027-02-30' } }, 'duration.date'],
+      [{ ...base(), expiresAt: '2027-01-01T00:00:00Z', expiresOn: '2027-01-01' }, 'expiresOn'],
+      [{ ...base(), expiresOn: '2027-01-01', expiresAfterDays: 3 }, 'expiresAfterDays'],
+      [{ ...base(), expiresAt: '2027-01-01' }, 'expiresAt'],
+      [{ ...base(), validFrom: '2027-02-01T00:00:00Z', expiresOn: '2027-01-01' }, 'expiresOn'],
+      [{ ...base(), colour: 'red' }, 'colour'],
+      [{ discount: { type: 'none' } }, 'name'],
+      [{ ...base(), code: 'a b' }, 'code'],
+      [{ ...base(), code: 'ab' }, 'code'],
+      [{ ...base(), status: 'archived' }, 'status'],
+      [{ ...base(), limits: { maxRedemptions: 0 } }, 'limits.maxRedemptions'],
+      [{ ...base(), appliesTo: { lineKinds: ['tax'] } }, 'appliesTo.lineKinds[0]'],
+      [{ ...base(), appliesTo: { plans: { include: { planIds: ['a'] }, other: 1 } } }, 'appliesTo.plans'],
+      [{ ...base(), eligibility: { emailDomains: ['not a domain'] } }, 'eligibility.emailDomains[0]'],
+      [{ ...base(), eligibility: { regions: [{ country: 'usa' }] } }, 'eligibility.regions[0].country'],
+      [{ ...base(), overflow: 'negative' }, 'overflow'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await t.http.post('/v1/coupons').set(acct.auth).send(body);
+      expect({ field, status: res.status, code: res.body.error?.code, got: res.body.error?.field }).toEqual({ field, status: 400, code: 'validation_failed', got: field });
+    }
+  });
+
+  test('a live duplicate name is 409; an archived coupon’s name can be reused', async () => {
+    const c = await create(acct, { ...base(), name: 'Summer Sale' });
+    const dup = await t.http.post('/v1/coupons').set(acct.auth).send({ ...base(), name: 'summer sale' });
+    expect(dup.status).toBe(409);
+    expect(dup.body.error).toMatchObject({ code: 'conflict', field: 'name' });
+    await t.http.post(`/v1/coupons/${c.id}/archive`).set(acct.auth).expect(200);
+    await t.http.post('/v1/coupons').set(acct.auth).send({ ...base(), name: 'Summer Sale' }).expect(201);
+  });
+
+  test('a duplicate first code is 409 and the coupon is not created either', async () => {
+    await create(acct, { ...base(), code: 'TAKEN1' });
+    const nm = name('rolled back');
+    const res = await t.http.post('/v1/coupons').set(acct.auth).send({ ...base(), name: nm, code: 'taken1' });
+    expect(res.status).toBe(409);
+    expect(res.body.error).toMatchObject({ code: 'conflict', field: 'code' });
+    expect(await sql('select 1 from coupons where name = ?', [nm])).toHaveLength(0);
+  });
+});
+
+describe('derived status and time zones', () => {
+  test('a coupon whose expiresAt passes reads expired, with no job', async () => {
+    const at = new Date(Date.now() + 1500).toISOString();
+    const c = await create(acct, { ...base(), expiresAt: at });
+    expect(c.status).toBe('active');
+    await new Promise((r) => setTimeout(r, 1700));
+    const got = await t.http.get(`/v1/coupons/${c.id}`).set(acct.auth);
+    expect(got.body.status).toBe('expired');
+    expect((await sql('select state from coupons where id = ?', [c.id]))[0].state).toBe('active');
+  });
+
+  test('scheduled before validFrom, exhausted at the limit; stored states win over both', async () => {
+    const sched = await create(acct, { ...base(), validFrom: new Date(Date.now() + 86_400_000).toISOString() });
+    expect(sched.status).toBe('scheduled');
+    const ex = await create(acct, { ...base(), limits: { maxRedemptions: 2 }, code: 'EXH-1' });
+    await fakeRedemption(ex.id, 'EXH-1', 'c1');
+    await fakeRedemption(ex.id, 'EXH-1', 'c2');
+    expect((await t.http.get(`/v1/coupons/${ex.id}`).set(acct.auth)).body.status).toBe('exhausted');
+    expect((await t.http.get('/v1/codes/exh-1').set(acct.auth)).body.status).toBe('exhausted');
+    const dis = await t.http.post(`/v1/coupons/${ex.id}/disable`).set(acct.auth);
+    expect(dis.body.status).toBe('disabled');
+    const draft = await create(acct, { ...base(), status: 'draft', expiresAt: '2020-01-01T00:00:00Z' });
+    expect(draft.status).toBe('draft');
+  });
+
+  test('expiresAfterDays keeps the wall time in the account zone across DST', async () => {
+    const c = await create(acct, { ...base(), expiresAfterDays: 150 });
+    const expected = DateTime.fromISO(c.createdAt).setZone('America/New_York').plus({ days: 150 }).toUTC().toISO();
+    expect(c.expiresAt).toBe(expected);
+    expect(c.expiresAfterDays).toBe(150);
+  });
+
+  test('a zone change of the account moves no existing coupon; new coupons take the new zone', async () => {
+    const a = await t.createAccount({ timeZone: 'America/New_York' });
+    const old = await create(a, { ...base(), expiresOn: '2027-03-10' });
+    expect(old.expiresAt).toBe('2027-03-11T05:00:00.000Z');
+    await t.http.patch('/v1/account').set(a.auth).send({ timeZone: 'Asia/Tokyo' }).expect(200);
+    const again = await t.http.get(`/v1/coupons/${old.id}`).set(a.auth);
+    expect([again.body.timeZone, again.body.expiresAt]).toEqual(['America/New_York', '2027-03-11T05:00:00.000Z']);
+    // a later edit of the date still resolves in the coupon's own zone
+    const edited = await t.http.patch(`/v1/coupons/${old.id}`).set(a.auth).send({ expiresOn: '2027-03-20' });
+    expect(edited.body.expiresAt).toBe('2027-03-21T04:00:00.000Z');
+    const fresh = await create(a, { ...base(), expiresOn: '2027-03-10' });
+    expect([fresh.timeZone, fresh.expiresAt]).toEqual(['Asia/Tokyo', '2027-03-10T15:00:00.000Z']);
+    const clone = await t.http.post(`/v1/coupons/${old.id}/clone`).set(a.auth);
+    expect([clone.body.timeZone, clone.body.expiresAt]).toEqual(['America/New_York', '2027-03-21T04:00:00.000Z']);
+  });
+});
+
+describe('GET /v1/coupons', () => {
+  test('pages in creation order with an opaque cursor', async () => {
+    const a = await t.createAccount();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await create(a, base())).id);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res: { status: number; body: { data: { id: string }[]; nextCursor: string | null } } = await t.http
+        .get('/v1/coupons')
+        .query({ limit: 2, ...(cursor ? { cursor } : {}) })
+        .set(a.auth);
+      expect(res.status).toBe(200);
+      seen.push(...res.body.data.map((c) => c.id));
+      cursor = res.body.nextCursor;
+      pages += 1;
+    } while (cursor);
+    expect(seen).toEqual(ids);
+    expect(pages).toBe(3);
+  });
+
+  test('filters on the derived status', async () => {
+    const a = await t.createAccount();
+    const active = await create(a, base());
+    const draft = await create(a, { ...base(), status: 'draft' });
+    const expired = await create(a, { ...base(), expiresAt: '2026-01-01T00:00:00Z' });
+    const scheduled = await create(a, { ...base(), validFrom: '2030-01-01T00:00:00Z' });
+    const archived = await create(a, base());
+    await t.http.post(`/v1/coupons/${archived.id}/archive`).set(a.auth).expect(200);
+    const ids = async (status: string) => (await t.http.get(`/v1/coupons?status=${status}`).set(a.auth)).body.data.map((c: { id: string }) => c.id);
+    expect(await ids('active')).toEqual([active.id]);
+    expect(await ids('draft')).toEqual([draft.id]);
+    expect(await ids('expired')).toEqual([expired.id]);
+    expect(await ids('scheduled')).toEqual([scheduled.id]);
+    expect(await ids('archived')).toEqual([archived.id]);
+    expect(await ids('exhausted')).toEqual([]);
+    expect((await t.http.get('/v1/coupons').set(a.auth)).body.data).toHaveLength(5);
+  });
+
+  test('bad list parameters are 400 naming them', async () => {
+    for (const [q, field] of [['limit=501', 'limit'], ['limit=0', 'limit'], ['status=gone', 'status'], ['cursor=nope', 'cursor'], ['foo=1', 'foo']]) {
+      const res = await t.http.get(`/v1/coupons?${q}`).set(acct.auth);
+      expect([res.status, res.body.error.field]).toEqual([400, field]);
+    }
+  });
+});
+
+describe('PATCH /v1/coupons/{id} and versions', () => {
+  test('terms changes bump the version and are kept; name-only edits do not; no-op edits change nothing', async () => {
+    const c = await create(acct, base());
+    const renamed = await t.http.patch(`/v1/coupons/${c.id}`).set(acct.auth).send({ name: name('renamed'), description: 'd' });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body.version).toBe(1);
+    const v2 = await t.http.patch(`/v1/coupons/${c.id}`).set(acct.auth).send({ discount: { type: 'percentage', basisPoints: 2000 } });
+    expect([v2.body.version, v2.body.discount.basisPoints]).toEqual([2, 2000]);
+    const v3 = await t.http.patch(`/v1/coupons/${c.id}`).set(acct.auth).send({ limits: { maxRedemptions: 10 }, stackable: true });
+    expect(v3.body).toMatchObject({ version: 3, limits: { maxRedemptions: 10, perCustomer: null }, stackable: true });
+    const same = await t.http.patch(`/v1/coupons/${c.id}`).set(acct.auth).send({ discount: { basisPoints: 2000, type: 'percentage' } });
+    expect([same.body.version, same.body.updatedAt]).toEqual([3, v3.body.updatedAt]);
+    const versions = await t.http.get(`/v1/coupons/${c.id}/versions`).set(acct.auth);
+    expect(versions.status).toBe(200);
+    expect(versions.body.nextCursor).toBeNull();
+    expect(versions.body.data.map((v: any) => [v.version, v.snapshot.discount.basisPoints, v.snapshot.limits.maxRedemptions, v.snapshot.stackable])).toEqual([
+      [1, 1000, null, false],
+      [2, 2000, null, false],
+      [3, 2000, 10, true],
+    ]);
+    const page1 = await t.http.get(`/v1/coupons/${c.id}/versions?limit=2`).set(acct.auth);
+    const page2 = await t.http.get(`/v1/coupons/${c.id}/versions?limit=2&cursor=${page1.body.nextCursor}`).set(acct.auth);
+    expect(page2.body.data.map((v: any) => v.version)).toEqual([3]);
+    const events = await sql(`select data from events where type = 'coupon.updated' and data->>'couponId' = ? order by id`, [c.id]);
+    expect(events.map((e) => e.data.version)).toEqual([1, 2, 3]);
+  });
+
+  test('limits below usage are 409; at usage they are fine', async () => {
+    const c = await create(acct, { ...base(), code: 'USED-1' });
+    await fakeRedemption(c.id, 'USED-1', 'cus_a');
+    await fakeRedemption(c.id, 'USED-1', 'cus_a');
+    await fakeRedemption(c.id, 'USED-1', 'cus_b');
+    const low = await t.http.patch(`/v1/coupons/${c.id}`).set(acct.auth).send({ limits: { maxRedemptions: 2 } });
+    expect([low.status, low.body.error.field]).toEqual([409, 'limits.maxRedemptions']);
+    const per = await t.http.patch(`/v1/coupons/${c.id}`).set(acct.auth).send({ limits: { perCustomer: 1 } });
+    expect([per.status, per.body.error.field]).toEqual([409, 'limits.perCustomer']);
+    const ok = await t.http.patch(`/v1/coupons/${c.id}`).set(acct.auth).send({ limits: { maxRedemptions: 3, perCustomer: 2 } });
+    expect([ok.status, ok.body.status, ok.body.limits]).toEqual([200, 'exhausted', { maxRedemptions: 3, perCustomer: 2 }]);
+  });
+
+  test('unknown and non-editable fields are 400; expiry can be replaced or cleared', async () => {
+    const c = await create(acct, { ...base(), expiresAt: '2027-05-01T00:00:00Z' });
+    for (const [body, field] of [[{ status: 'draft' }, 'status'], [{ code: 'X12' }, 'code'], [{ timeZone: 'UTC' }, 'timeZone'], [{ expiresOn: '2027-01-01', expiresAt: '2027-01-01T00:00:00Z' }, 'expiresOn']] as const) {
+      const res = await t.http.patch(`/v1/coupons/${c.id}`).set(acct.auth).send(body);
+      expect([res.status, res.body.error.field]).toEqual([400, field]);
+    }
+    const on = await t.http.patch(`/v1/coupons/${c.id}`).set(acct.auth).send({ expiresOn: '2027-06-30' });
+    expect(on.body).toMatchObject({ expiresAt: '2027-07-01T04:00:00.000Z', expiresOn: '2027-06-30', expiresAfterDays: null, version: 2 });
+    const cleared = await t.http.patch(`/v1/coupons/${c.id}`).set(acct.auth).send({ expiresOn: null });
+    expect(cleared.body).toMatchObject({ expiresAt: null, expiresOn: null, version: 3 });
+  });
+
+  test('an archived coupon is read-only', async () => {
+    const c = await create(acct, base());
+    await t.http.post(`/v1/coupons/${c.id}/archive`).set(acct.auth).expect(200);
+    const res = await t.http.patch(`/v1/coupons/${c.id}`).set(acct.auth).send({ name: name() });
+    expect([res.status, res.body.error.code]).toEqual([409, 'conflict']);
+  });
+});
+
+describe('lifecycle', () => {
+  test('draft → active → disabled → active → archived; every other move is 409; archive again is a no-op', async () => {
+    const c = await create(acct, { ...base(), status: 'draft', code: 'LIFE-1' });
+    const post = (action: string) => t.http.post(`/v1/coupons/${c.id}/${action}`).set(acct.auth);
+    const expectMove = async (action: string, status: number, shown?: string) => {
+      const res = await post(action);
+      expect([action, res.status, res.status === 200 ? res.body.status : res.body.error.code]).toEqual([action, status, shown ?? 'conflict']);
+    };
+    await expectMove('enable', 409);
+    await expectMove('disable', 409);
+    await expectMove('activate', 200, 'active');
+    await expectMove('activate', 409);
+    await expectMove('enable', 409);
+    await expectMove('disable', 200, 'disabled');
+    await expectMove('disable', 409);
+    await expectMove('activate', 409);
+    await expectMove('enable', 200, 'active');
+    await expectMove('archive', 200, 'archived');
+    await expectMove('archive', 200, 'archived');
+    await expectMove('activate', 409);
+    await expectMove('enable', 409);
+    await expectMove('disable', 409);
+    const code = await sql(`select state from codes where coupon_id = ?`, [c.id]);
+    expect(code).toEqual([{ state: 'archived' }]);
+    const types = await sql(`select type from events where data->>'couponId' = ? and type like 'coupon.%' order by id`, [c.id]);
+    expect(types.map((e) => e.type)).toEqual(['coupon.created', 'coupon.activated', 'coupon.disabled', 'coupon.enabled', 'coupon.archived']);
+  });
+
+  test('clone: draft, same terms and zone, no codes, "<name> (copy)"; a second default clone name is 409', async () => {
+    const c = await create(acct, { ...base(), name: 'Cloned', code: 'CLONE-SRC', limits: { maxRedemptions: 5 }, eligibility: { customers: 'existing' } });
+    const res = await t.http.post(`/v1/coupons/${c.id}/clone`).set(acct.auth);
+    expect(res.status).toBe(201);
+    const { id, createdAt, updatedAt, ...rest } = c;
+    expect(res.body).toEqual({ ...rest, id: expect.any(String), createdAt: expect.any(String), updatedAt: expect.any(String), name: 'Cloned (copy)', status: 'draft', code: null });
+    expect(res.body.id).not.toBe(id);
+    const codes = await t.http.get(`/v1/coupons/${res.body.id}/codes`).set(acct.auth);
+    expect(codes.body).toEqual({ data: [], nextCursor: null });
+    const again = await t.http.post(`/v1/coupons/${c.id}/clone`).set(acct.auth).send({});
+    expect([again.status, again.body.error.field]).toEqual([409, 'name']);
+    const named = await t.http.post(`/v1/coupons/${c.id}/clone`).set(acct.auth).send({ name: 'Cloned again' });
+    expect([named.status, named.body.name]).toEqual([201, 'Cloned again']);
+    const bad = await t.http.post(`/v1/coupons/${c.id}/clone`).set(acct.auth).send({ name: '' });
+    expect([bad.status, bad.body.error.field]).toEqual([400, 'name']);
+  });
+
+  test('delete: a never-redeemed coupon goes with its codes and versions; a redeemed one is 409', async () => {
+    const c = await create(acct, { ...base(), code: 'GONE-1' });
+    const del = await t.http.delete(`/v1/coupons/${c.id}`).set(acct.auth);
+    expect(del.status).toBe(204);
+    expect((await t.http.get(`/v1/coupons/${c.id}`).set(acct.auth)).status).toBe(404);
+    expect((await t.http.get('/v1/codes/GONE-1').set(acct.auth)).status).toBe(404);
+    expect(await sql('select 1 from coupon_versions where coupon_id = ?', [c.id])).toHaveLength(0);
+    expect((await t.http.delete(`/v1/coupons/${c.id}`).set(acct.auth)).status).toBe(404);
+    const used = await create(acct, { ...base(), code: 'KEPT-1' });
+    await fakeRedemption(used.id, 'KEPT-1', 'cus_1');
+    const refused = await t.http.delete(`/v1/coupons/${used.id}`).set(acct.auth);
+    expect([refused.status, refused.body.error.code]).toEqual([409, 'conflict']);
+    expect((await t.http.get(`/v1/coupons/${used.id}`).set(acct.auth)).status).toBe(200);
+  });
+
+  test('another account’s coupon is 404 on every route; so is an id that is not a UUID', async () => {
+    const c = await create(acct, { ...base(), code: 'MINE-1' });
+    const other = await t.createAccount();
+    const calls = [
+      t.http.get(`/v1/coupons/${c.id}`),
+      t.http.patch(`/v1/coupons/${c.id}`).send({ name: 'x' }),
+      t.http.post(`/v1/coupons/${c.id}/activate`),
+      t.http.post(`/v1/coupons/${c.id}/disable`),
+      t.http.post(`/v1/coupons/${c.id}/enable`),
+      t.http.post(`/v1/coupons/${c.id}/archive`),
+      t.http.post(`/v1/coupons/${c.id}/clone`),
+      t.http.delete(`/v1/coupons/${c.id}`),
+      t.http.get(`/v1/coupons/${c.id}/versions`),
+      t.http.get(`/v1/coupons/${c.id}/codes`),
+      t.http.post(`/v1/coupons/${c.id}/codes`).send({ code: 'THEIRS-1' }),
+      t.http.get('/v1/codes/MINE-1'),
+    ];
+    for (const call of calls) {
+      const res = await call.set(other.auth);
+      expect([res.status, res.body.error?.code]).toEqual([404, 'not_found']);
+    }
+    expect((await t.http.get('/v1/coupons/not-a-uuid').set(acct.auth)).status).toBe(404);
+    expect((await t.http.get('/v1/coupons').set(other.auth)).body.data).toEqual([]);
+  });
+});
+
+describe('/openapi.json', () => {
+  test('documents every coupon, code, import and event route', async () => {
+    const doc = (await t.http.get('/openapi.json')).body;
+    const want: [string, string][] = [
+      ['/v1/coupons', 'post'], ['/v1/coupons', 'get'], ['/v1/coupons/{id}', 'get'], ['/v1/coupons/{id}', 'patch'],
+      ['/v1/coupons/{id}', 'delete'], ['/v1/coupons/{id}/activate', 'post'], ['/v1/coupons/{id}/disable', 'post'],
+      ['/v1/coupons/{id}/enable', 'post'], ['/v1/coupons/{id}/archive', 'post'], ['/v1/coupons/{id}/clone', 'post'],
+      ['/v1/coupons/{id}/versions', 'get'], ['/v1/coupons/{id}/codes', 'get'], ['/v1/coupons/{id}/codes', 'post'],
+      ['/v1/coupons/{id}/codes/import', 'post'], ['/v1/codes/{code}', 'get'], ['/v1/codes/{code}', 'patch'],
+      ['/v1/codes/{code}', 'delete'], ['/v1/codes/{code}/disable', 'post'], ['/v1/codes/{code}/enable', 'post'], ['/v1/events', 'get'],
+    ];
+    for (const [path, method] of want) {
+      const op = doc.paths[path]?.[method];
+      expect({ path, method, documented: Boolean(op), hasError: Boolean(op?.responses?.['400']) }).toEqual({ path, method, documented: true, hasError: true });
+    }
+    expect(doc.paths['/v1/coupons'].post.requestBody.content['application/json']).toBeDefined();
+    expect(doc.paths['/v1/coupons/{id}/codes/import'].post.requestBody.content['text/csv']).toBeDefined();
+    expect(doc.paths['/v1/coupons/{id}'].patch.responses['409']).toBeDefined();
+    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Coupon', 'CouponCreate', 'CouponPatch', 'Code', 'CodeCreate', 'Discount', 'Duration']));
+  });
+});

@@ -1,0 +1,54 @@
+import { startTestApp, type TestApp } from '../helpers/harness';
+import { createCoupon } from '../helpers/api';
+import { runService, type Proc } from '../helpers/processes';
+import { EXPIRY_SCHEDULER_ID } from '../../src/schedulers';
+
+// Needs `npm run build` first: the workers are separate processes running dist/src/main.js.
+let t: TestApp;
+const procs: Proc[] = [];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sql = (q: string, p: unknown[] = []) => t.running.ctx.orm.em.fork().execute(q, p);
+
+beforeAll(async () => {
+  // this process only serves HTTP; the two spawned processes are the only workers
+  t = await startTestApp({ ROLE: 'api' });
+});
+afterAll(async () => {
+  await Promise.all(procs.map((p) => p.stop()));
+  await t?.close();
+});
+
+test('two worker processes running the scheduler write each event once; one scheduler exists', async () => {
+  const acct = await t.createAccount();
+  const ids: string[] = [];
+  for (let i = 0; i < 12; i++) ids.push((await createCoupon(t, acct, { limits: { maxRedemptions: 5 } })).id);
+  // the window closed and the limit was reached without a delayed job (as if written before this release)
+  await sql(`update coupons set expires_at = now() - interval '1 minute' where id = any(?::uuid[])`, [`{${ids.slice(0, 8).join(',')}}`]);
+  await sql(`update coupons set times_redeemed = 5 where id = any(?::uuid[])`, [`{${ids.slice(4).join(',')}}`]);
+
+  const env = { ...t.env.env, ROLE: 'worker', EXPIRY_EVERY_MS: '1000', LOG_LEVEL: 'info' };
+  procs.push(runService(env), runService(env));
+  await Promise.all(procs.map((p) => p.waitFor('worker running')));
+  expect(await t.running.ctx.queues.expiry.getJobSchedulers()).toEqual([
+    expect.objectContaining({ key: EXPIRY_SCHEDULER_ID, name: 'sweep', every: 1000 }),
+  ]);
+
+  const counts = async () => {
+    const rows = await sql(`select type, count(*)::int as n, count(distinct data->>'couponId')::int as d from events where account_id = ? and type <> 'coupon.created' group by type order by type`, [acct.id]);
+    return Object.fromEntries(rows.map((r) => [r.type, [r.n, r.d]]));
+  };
+  const want = { 'coupon.exhausted': [8, 8], 'coupon.expired': [8, 8], 'coupon.nearly_exhausted': [8, 8] };
+  const end = Date.now() + 15_000;
+  while (JSON.stringify(await counts()) !== JSON.stringify(want) && Date.now() < end) await sleep(200);
+  // a few more sweeps by both processes change nothing
+  await sleep(3000);
+  expect(await counts()).toEqual(want);
+  const completed = await t.running.ctx.queues.expiry.getJobs(['completed']);
+  expect(completed.filter((j) => j.name === 'sweep').length).toBeGreaterThanOrEqual(3);
+  expect(await t.running.ctx.queues.expiry.getJobSchedulersCount()).toBe(1);
+
+  await Promise.all(procs.map((p) => p.stop()));
+  expect(procs.map((p) => p.child.exitCode)).toEqual([0, 0]);
+  // stopping the workers leaves the scheduler for the others
+  expect(await t.running.ctx.queues.expiry.getJobSchedulersCount()).toBe(1);
+});
