@@ -56,7 +56,7 @@ export async function seedReportData(em: Em, opts: { codes?: number; redemptions
       where r.coupon_id = ?`,
     [couponId],
   );
-  await em.execute(`analyze codes, redemptions, invoices, invoice_discounts`);
+  await em.execute(`vacuum (analyze) codes, redemptions, invoices, invoice_discounts`);
   return { accountId, couponId, codes, redemptions };
 }
 

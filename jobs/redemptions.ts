@@ -5,7 +5,7 @@ import type { Action } from '../src/domain';
 import type { HttpOutcome, RedemptionJobData } from '../src/queues/payloads';
 import { appendEvents, type EventInput } from '../src/repositories/events';
 import {
-  countRedemption, findStoredOutcome, insertRedemption, lockIdempotencyKey, lockSubscription, storeOutcome,
+  findStoredOutcome, lockIdempotencyKey, lockSubscription, recordRedemption, storeOutcome,
 } from '../src/repositories/redemptions';
 import { loadAndDecide } from '../src/services/redemption-service';
 import { couponTerms } from '../src/repositories/coupons';
@@ -55,13 +55,13 @@ async function redeem(em: Em, ctx: AppContext, data: RedemptionJobData): Promise
     outcome = refusal(decision.code, decision.message);
   } else {
     const { code, coupon, nearlyExhaustedEventAt } = loaded!;
-    const counted = await countRedemption(em, code.id, coupon.id);
-    if (!counted) throw new Error('limit changed under a row lock');
-    const redemption = await insertRedemption(em, {
+    const counted = await recordRedemption(em, {
       accountId, couponId: coupon.id, couponVersion: coupon.version, codeId: code.id, code: code.code,
       customerId: request.customer.id, subscriptionId: request.subscriptionId, planId: request.planId,
       action: decision.action, terms: couponTerms(coupon), idempotencyKey: key,
     });
+    if (!counted) throw new Error('limit changed under a row lock');
+    const redemption = counted.view;
     const limits = limitEvents(accountId, coupon.id, code.code, code.batchId,
       { coupon: coupon.maxRedemptions, code: code.maxRedemptions },
       { coupon: counted.couponTimes, code: counted.codeTimes }, nearlyExhaustedEventAt !== null);
@@ -73,10 +73,7 @@ async function redeem(em: Em, ctx: AppContext, data: RedemptionJobData): Promise
       );
     }
     if (limits.codeExhausted) await em.execute(`update codes set exhausted_event_at = now() where id = ?`, [code.id]);
-    await appendEvents(em, [
-      { accountId, type: 'redemption.created', data: { redemptionId: redemption.id, couponId: coupon.id, code: code.code, subscriptionId: request.subscriptionId, customerId: request.customer.id } },
-      ...limits.events,
-    ]);
+    await appendEvents(em, limits.events);
     const body: Record<string, unknown> = { redemption };
     if (decision.trialDays !== undefined) body.trialDays = decision.trialDays;
     outcome = { status: 201, body };

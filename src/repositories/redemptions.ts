@@ -2,6 +2,7 @@ import type { Em } from '../db/orm';
 import type { CouponTerms } from '../domain';
 import { codeRowFrom, type CodeRow } from './codes';
 import { couponRowFrom, type CouponRow } from './coupons';
+import { planFromRow, type PlanView } from './plans';
 
 const iso = (v: unknown): string | null => (v == null ? null : new Date(v as string).toISOString());
 
@@ -12,47 +13,55 @@ export interface CodeWithCoupon {
   nearlyExhaustedEventAt: string | null;
 }
 
-/**
- * Loads a code (normalized text) with its coupon in one query; a live code wins over an archived
- * one with the same text; deleted codes are not found. With `lock`, both rows stay locked until
- * commit.
- */
-export async function loadCodeWithCoupon(em: Em, accountId: string, code: string, lock: boolean): Promise<CodeWithCoupon | null> {
-  const rows = await em.execute(
-    `select to_jsonb(c) as code_row, to_jsonb(k) as coupon_row, k.nearly_exhausted_event_at
-       from codes c join coupons k on k.id = c.coupon_id
-      where c.account_id = ? and c.code = ? and c.deleted_at is null
-      order by (c.state = 'archived'), c.id desc
-      limit 1 ${lock ? 'for update of c, k' : ''}`,
-    [accountId, code],
-  );
-  if (!rows.length) return null;
-  return {
-    code: codeRowFrom(rows[0].code_row as Record<string, unknown>),
-    coupon: couponRowFrom(rows[0].coupon_row as Record<string, unknown>),
-    nearlyExhaustedEventAt: iso(rows[0].nearly_exhausted_event_at),
-  };
+export interface RedemptionContext {
+  /** undefined when no planId was asked for, null when it names no plan. */
+  plan: PlanView | null | undefined;
+  loaded: CodeWithCoupon | null;
+  /** Non-voided redemptions of the code's coupon by the customer. */
+  customerCount: number;
+  /** The subscription's active redemptions, oldest first. */
+  subscriptionActive: { stackable: boolean }[];
 }
 
-/** Non-voided redemptions of a coupon by a customer, and the subscription's active redemptions. */
-export async function redemptionCounts(
+/**
+ * Everything a redemption decision reads, in one round trip: the plan, the code (normalized
+ * text; a live code wins over an archived one with the same text; deleted codes are not found)
+ * with its coupon, and the counts. With `lock`, the code and coupon rows stay locked until commit.
+ */
+export async function loadRedemptionContext(
   em: Em,
   accountId: string,
-  couponId: string,
-  customerId: string,
-  subscriptionId: string,
-): Promise<{ customerCount: number; subscriptionActive: { stackable: boolean }[] }> {
+  q: { code: string; planId?: string; customerId: string; subscriptionId?: string },
+  lock: boolean,
+): Promise<RedemptionContext> {
   const rows = await em.execute(
-    `select
-       (select count(*) from redemptions where account_id = ? and coupon_id = ? and customer_id = ? and status <> 'voided')::int as customer_count,
-       coalesce((select json_agg(stackable order by created_at) from redemptions
-                  where account_id = ? and subscription_id = ? and status = 'active'), '[]'::json) as sub_active`,
-    [accountId, couponId, customerId, accountId, subscriptionId],
+    `with k as (
+       select c.id as cid, k.id as kid, to_jsonb(c) as code_row, to_jsonb(k) as coupon_row, k.nearly_exhausted_event_at
+         from codes c join coupons k on k.id = c.coupon_id
+        where c.account_id = ? and c.code = ? and c.deleted_at is null
+        order by (c.state = 'archived'), c.id desc
+        limit 1 ${lock ? 'for update of c, k' : ''})
+     select (select to_jsonb(p) from plans p where p.account_id = ? and p.id = ?) as plan,
+            k.code_row, k.coupon_row, k.nearly_exhausted_event_at,
+            (select count(*) from redemptions r
+              where r.account_id = ? and r.coupon_id = k.kid and r.customer_id = ? and r.status <> 'voided')::int as customer_count,
+            coalesce((select json_agg(r.stackable order by r.created_at) from redemptions r
+                       where r.account_id = ? and r.subscription_id = ? and r.status = 'active'), '[]'::json) as sub_active
+       from (select 1) as one left join k on true`,
+    [accountId, q.code, accountId, q.planId ?? '', accountId, q.customerId, accountId, q.subscriptionId ?? ''],
   );
   const r = rows[0];
   return {
-    customerCount: Number(r.customer_count),
-    subscriptionActive: (r.sub_active as boolean[]).map((s) => ({ stackable: s })),
+    plan: q.planId === undefined ? undefined : r.plan ? planFromRow(r.plan as Record<string, unknown>) : null,
+    loaded: r.code_row
+      ? {
+          code: codeRowFrom(r.code_row as Record<string, unknown>),
+          coupon: couponRowFrom(r.coupon_row as Record<string, unknown>),
+          nearlyExhaustedEventAt: iso(r.nearly_exhausted_event_at),
+        }
+      : null,
+    customerCount: Number(r.customer_count ?? 0),
+    subscriptionActive: (r.sub_active as boolean[]).map((stackable) => ({ stackable })),
   };
 }
 
@@ -118,33 +127,37 @@ export interface NewRedemption {
   idempotencyKey: string | null;
 }
 
-export async function insertRedemption(em: Em, n: NewRedemption): Promise<RedemptionView> {
-  const rows = await em.execute(
-    `insert into redemptions (account_id, coupon_id, coupon_version, code_id, code, customer_id, subscription_id, plan_id, action, terms, stackable, idempotency_key)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?) returning *`,
-    [n.accountId, n.couponId, n.couponVersion, n.codeId, n.code, n.customerId, n.subscriptionId, n.planId, n.action, JSON.stringify(n.terms), n.terms.stackable, n.idempotencyKey],
-  );
-  return redemptionFromRow(rows[0]);
-}
-
 /**
- * Counts one redemption on the code and its coupon, and answers the coupon's new count. The rows
- * are already locked by loadCodeWithCoupon; the conditions re-check the limits in the database.
+ * Counts one redemption on the code and its coupon, inserts the redemption and its
+ * `redemption.created` event, in one statement. The rows are already locked by
+ * loadRedemptionContext; the conditions re-check the limits in the database, and nothing is
+ * written when one of them is reached (answers null).
  */
-export async function countRedemption(em: Em, codeId: number, couponId: string): Promise<{ codeTimes: number; couponTimes: number } | null> {
-  const code = await em.execute(
-    `update codes set times_redeemed = times_redeemed + 1, updated_at = now()
-      where id = ? and (max_redemptions is null or times_redeemed < max_redemptions) returning times_redeemed`,
-    [codeId],
+export async function recordRedemption(em: Em, n: NewRedemption): Promise<{ view: RedemptionView; codeTimes: number; couponTimes: number } | null> {
+  const rows = await em.execute(
+    `with c as (
+       update codes set times_redeemed = times_redeemed + 1, updated_at = now()
+        where id = ? and (max_redemptions is null or times_redeemed < max_redemptions) returning times_redeemed),
+     k as (
+       update coupons set times_redeemed = times_redeemed + 1, updated_at = now()
+        where id = ? and (max_redemptions is null or times_redeemed < max_redemptions) and exists (select 1 from c)
+        returning times_redeemed),
+     r as (
+       insert into redemptions (account_id, coupon_id, coupon_version, code_id, code, customer_id, subscription_id, plan_id, action, terms, stackable, idempotency_key)
+       select ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ? where exists (select 1 from k)
+       returning *),
+     e as (
+       insert into events (account_id, type, data)
+       select r.account_id, 'redemption.created',
+              jsonb_build_object('redemptionId', r.id, 'couponId', r.coupon_id, 'code', r.code, 'subscriptionId', r.subscription_id, 'customerId', r.customer_id)
+         from r)
+     select (select times_redeemed from c) as code_times, (select times_redeemed from k) as coupon_times, (select to_jsonb(r) from r) as redemption`,
+    [n.codeId, n.couponId, n.accountId, n.couponId, n.couponVersion, n.codeId, n.code, n.customerId, n.subscriptionId, n.planId, n.action,
+      JSON.stringify(n.terms), n.terms.stackable, n.idempotencyKey],
   );
-  if (code.length === 0) return null;
-  const coupon = await em.execute(
-    `update coupons set times_redeemed = times_redeemed + 1, updated_at = now()
-      where id = ? and (max_redemptions is null or times_redeemed < max_redemptions) returning times_redeemed`,
-    [couponId],
-  );
-  if (coupon.length === 0) return null;
-  return { codeTimes: Number(code[0].times_redeemed), couponTimes: Number(coupon[0].times_redeemed) };
+  const r = rows[0];
+  if (!r.redemption) return null;
+  return { view: redemptionFromRow(r.redemption as Record<string, unknown>), codeTimes: Number(r.code_times), couponTimes: Number(r.coupon_times) };
 }
 
 export interface StoredOutcome {

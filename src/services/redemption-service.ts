@@ -2,8 +2,7 @@ import type { Em } from '../db/orm';
 import { decideRedemption, normalizeCode, REFUSAL_MESSAGES, type Action, type Customer, type Plan, type RedemptionDecision } from '../domain';
 import type { CustomerInput } from '../queues/payloads';
 import { upsertCustomer } from '../repositories/customers';
-import { getPlan } from '../repositories/plans';
-import { loadCodeWithCoupon, redemptionCounts, type CodeWithCoupon } from '../repositories/redemptions';
+import { loadRedemptionContext, type CodeWithCoupon } from '../repositories/redemptions';
 import { decisionCode } from '../repositories/codes';
 import { decisionCoupon } from '../repositories/coupons';
 
@@ -27,8 +26,6 @@ export type Decided =
  * so the counts it decides on cannot change before commit. The customer is upserted on the way.
  */
 export async function loadAndDecide(em: Em, accountId: string, input: DecisionInput, now: string, lock: boolean): Promise<Decided> {
-  const plan = input.planId === undefined ? null : await getPlan(em, accountId, input.planId);
-  if (input.planId !== undefined && !plan) return { kind: 'unknown_plan', planId: input.planId };
   const { id, ...fields } = input.customer;
   const stored = await upsertCustomer(em, accountId, id, fields, { stickyPaid: true });
   const customer: Customer = {
@@ -39,11 +36,13 @@ export async function loadAndDecide(em: Em, accountId: string, input: DecisionIn
     postalCode: stored.postalCode ?? undefined,
     hasPaidSubscription: stored.hasPaidSubscription,
   };
-  const loaded = await loadCodeWithCoupon(em, accountId, normalizeCode(input.code), lock);
+  const ctx = await loadRedemptionContext(em, accountId, { code: normalizeCode(input.code), planId: input.planId, customerId: id, subscriptionId: input.subscriptionId }, lock);
+  if (ctx.plan === null) return { kind: 'unknown_plan', planId: input.planId! };
+  const plan = ctx.plan ?? null;
+  const { loaded } = ctx;
   if (!loaded) {
     return { kind: 'decided', decision: { ok: false, code: 'code_not_found', message: REFUSAL_MESSAGES.code_not_found }, loaded, plan, customer };
   }
-  const counts = await redemptionCounts(em, accountId, loaded.coupon.id, customer.id, input.subscriptionId ?? '');
   const decision = decideRedemption(
     {
       coupon: decisionCoupon(loaded.coupon),
@@ -52,8 +51,8 @@ export async function loadAndDecide(em: Em, accountId: string, input: DecisionIn
       plan,
       action: input.action,
       currency: input.currency,
-      customerRedemptionCount: counts.customerCount,
-      subscriptionActive: input.subscriptionId ? counts.subscriptionActive : [],
+      customerRedemptionCount: ctx.customerCount,
+      subscriptionActive: input.subscriptionId ? ctx.subscriptionActive : [],
     },
     now,
   );
