@@ -72,9 +72,12 @@ export async function patchCode(em: Em, accountId: string, code: string, patch: 
       throw conflict(`maxRedemptions: ${next.maxRedemptions} is below the ${k.timesRedeemed} redemptions already made`, 'maxRedemptions');
     }
     const rows = await tx.execute(
-      `update codes set max_redemptions = ?, expires_at = ?::timestamptz, customer_id = ?, metadata = ?::jsonb, updated_at = ?::timestamptz
+      `update codes set max_redemptions = ?, expires_at = ?::timestamptz, customer_id = ?, metadata = ?::jsonb, updated_at = ?::timestamptz,
+              expired_event_at = case when ?::timestamptz is null or ?::timestamptz > ?::timestamptz then null else expired_event_at end,
+              exhausted_event_at = case when ?::int is null or ?::int > times_redeemed then null else exhausted_event_at end
         where id = ? returning *`,
-      [next.maxRedemptions, next.expiresAt, next.customerId, next.metadata ? JSON.stringify(next.metadata) : null, now, k.id],
+      [next.maxRedemptions, next.expiresAt, next.customerId, next.metadata ? JSON.stringify(next.metadata) : null, now,
+        next.expiresAt, next.expiresAt, now, next.maxRedemptions, next.maxRedemptions, k.id],
     );
     await appendEvent(tx, accountId, 'code.updated', { couponId: k.couponId, code: k.code });
     return codeView(codeRowFrom(rows[0]), coupon, now);

@@ -229,3 +229,23 @@ describe('the job scheduler', () => {
     expect(await queue.getJobSchedulersCount()).toBe(1);
   });
 });
+
+describe('a code whose window is loosened expires again later', () => {
+  test('PATCH of an expired code to a later expiry lets the sweep emit a second code.expired at the new instant', async () => {
+    const acct = await t.createAccount();
+    const coupon = await createCoupon(t, acct, {});
+    await addCode(t, acct, coupon.id, 'REOPEN1', { expiresAt: iso(HOUR) });
+    const em = () => t.running.ctx.orm.em.fork();
+    await runExpirySweep(em(), iso(2 * HOUR));
+    expect((await events(acct, 'code.expired')).filter((d) => d.code === 'REOPEN1')).toHaveLength(1);
+    const later = iso(5 * HOUR);
+    const res = await t.http.patch('/v1/codes/REOPEN1').set(acct.auth).send({ expiresAt: later });
+    expect(res.status).toBe(200);
+    const [row] = await sql(`select expired_event_at from codes where code = 'REOPEN1'`);
+    expect(row.expired_event_at).toBeNull();
+    await runExpirySweep(em(), iso(3 * HOUR));
+    expect((await events(acct, 'code.expired')).filter((d) => d.code === 'REOPEN1')).toHaveLength(1);
+    await runExpirySweep(em(), iso(6 * HOUR));
+    expect((await events(acct, 'code.expired')).filter((d) => d.code === 'REOPEN1')).toHaveLength(2);
+  });
+});
