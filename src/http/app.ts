@@ -37,7 +37,7 @@ function register(registry: OpenAPIRegistry, def: RouteDef): void {
   }
   const request: Record<string, unknown> = {};
   if (def.body) {
-    request.body = { content: { [def.bodyType ?? 'application/json']: { schema: def.body } }, required: true };
+    request.body = { content: { [def.bodyType ?? 'application/json']: { schema: def.body } }, required: !def.bodyOptional };
   }
   if (def.query) request.query = def.query;
   if (def.params) request.params = def.params;
@@ -61,8 +61,9 @@ function handle(ctx: AppContext, def: RouteDef) {
       else if (def.auth === 'account') ({ account, apiKeyId } = await authenticateAccount(ctx, req));
       let body: unknown = undefined;
       if (def.body && def.bodyType !== 'text/csv') {
-        if (req.body === undefined) throw new ApiError(400, 'validation_failed', 'body: a JSON object is required (Content-Type: application/json)', 'body');
-        body = parseOrThrow(def.body, req.body, 'body');
+        const raw = req.body === undefined && def.bodyOptional ? {} : req.body;
+        if (raw === undefined) throw new ApiError(400, 'validation_failed', 'body: a JSON object is required (Content-Type: application/json)', 'body');
+        body = parseOrThrow(def.body, raw, 'body');
       }
       const query = def.query ? parseOrThrow(def.query, req.query ?? {}, 'query') : undefined;
       const params = def.params ? parseOrThrow(def.params, req.params, 'params') : undefined;

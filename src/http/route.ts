@@ -37,6 +37,8 @@ export interface RouteDef<B = unknown, Q = unknown, P = unknown> {
   summary: string;
   tags?: string[];
   body?: ZodType<B>;
+  /** A JSON body that may be left out (then `{}` is validated). */
+  bodyOptional?: boolean;
   /** Body media type; `text/csv` bodies arrive as the raw request stream. */
   bodyType?: 'application/json' | 'text/csv';
   query?: ZodType<Q>;

@@ -1,6 +1,5 @@
 import { defineRoute, type RouteDef } from '../route';
 import { notFound } from '../errors';
-import { parseOrThrow } from '../validation';
 import type { z } from '../openapi';
 import {
   Coupon,
@@ -97,18 +96,18 @@ export const couponRoutes: RouteDef[] = [
       }),
     }),
   ),
-  defineRoute<undefined, undefined, Params>({
+  defineRoute<z.infer<typeof CouponClone>, undefined, Params>({
     method: 'post',
     path: '/v1/coupons/:id/clone',
     auth: 'account',
-    // The body is optional, which defineRoute's `body` cannot say, so it is validated here.
     summary: 'Clone a coupon: same terms and time zone, draft, no codes; optional JSON body {name} (default "<name> (copy)")',
     tags,
     params: CouponIdParams,
+    body: CouponClone,
+    bodyOptional: true,
     responses: { 201: { description: 'the new coupon', schema: Coupon } },
     errors: [404, 409],
-    handler: async ({ ctx, account, params, req }) => {
-      const body = parseOrThrow(CouponClone, req.body ?? {}, 'body');
+    handler: async ({ ctx, account, params, body }) => {
       return { status: 201, body: await withCouponExpiry(ctx, account.id, await cloneCoupon(ctx.orm.em.fork(), account.id, params.id, body.name, nowIso())) };
     },
   }),
