@@ -132,3 +132,24 @@ export async function api(env: BenchEnv, key: string, method: string, route: str
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
+
+const agent = new (require('node:http').Agent)({ keepAlive: true, maxSockets: 256 });
+
+/** POST over a keep-alive agent capped at 256 sockets: thousands of concurrent calls queue at the agent, not in the kernel's backlog. */
+export function post(env: BenchEnv, key: string, route: string, body: unknown): Promise<{ status: number; body: any }> {
+  const http = require('node:http') as typeof import('node:http');
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${env.url}${route}`, {
+      method: 'POST', agent,
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}

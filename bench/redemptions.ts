@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { api, type BenchEnv } from './env';
+import { api, post, type BenchEnv } from './env';
 import { rawLoop } from './raw';
 import { fmt, type Row } from './table';
 
@@ -75,7 +75,7 @@ export async function benchRedemptions(env: BenchEnv): Promise<Row[]> {
   await api(env, key, 'POST', `/v1/coupons/${hotCoupon.body.id}/codes`, { code: 'HOTCODE', maxRedemptions: 1000 });
   const t0 = performance.now();
   const attempts = await Promise.all(Array.from({ length: 5000 }, (_, i) =>
-    api(env, key, 'POST', '/v1/redemptions', { code: 'HOTCODE', customer: { id: `h${i}` }, subscriptionId: `hs${i}`, planId: 'pro' })));
+    post(env, key, '/v1/redemptions', { code: 'HOTCODE', customer: { id: `h${i}` }, subscriptionId: `hs${i}`, planId: 'pro' })));
   const hotMs = performance.now() - t0;
   const created = attempts.filter((a) => a.status === 201).length;
   const exhausted = attempts.filter((a) => a.status === 422 && a.body?.error?.code === 'code_exhausted').length;

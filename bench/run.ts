@@ -32,6 +32,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}${err?.cause ? `\ncause: ${String(err.cause)}` : ''}\n`);
   process.exit(1);
 });

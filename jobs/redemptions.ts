@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import type { AppContext } from '../src/context';
 import type { Em } from '../src/db/orm';
-import type { Action } from '../src/domain';
+import { REFUSAL_MESSAGES, type Action } from '../src/domain';
 import type { HttpOutcome, RedemptionJobData } from '../src/queues/payloads';
 import { appendEvents, type EventInput } from '../src/repositories/events';
 import {
@@ -12,6 +12,9 @@ import { couponTerms } from '../src/repositories/coupons';
 import { rateLimitedBody } from '../src/rate-limit';
 
 const refusal = (code: string, message: string): HttpOutcome => ({ status: 422, body: { error: { code, message } } });
+
+/** Thrown inside the transaction to roll it back when a conditional counter update found the limit reached. */
+class LimitReached extends Error {}
 
 /** Counted limits crossed by this redemption: exhaustion and the 90 % warning, each once. */
 function limitEvents(accountId: string, couponId: string, code: string, batchId: string | null, max: { coupon: number | null; code: number | null }, times: { coupon: number; code: number }, nearlyAlready: boolean): { events: EventInput[]; nearly: boolean; couponExhausted: boolean; codeExhausted: boolean } {
@@ -40,7 +43,7 @@ async function redeem(em: Em, ctx: AppContext, data: RedemptionJobData): Promise
   }
   await lockSubscription(em, accountId, request.subscriptionId, request.customer.id);
   const now = new Date().toISOString();
-  const decided = await loadAndDecide(em, accountId, { ...request, action: request.action as Action | undefined }, now, true);
+  const decided = await loadAndDecide(em, accountId, { ...request, action: request.action as Action | undefined }, now);
   if (decided.kind === 'unknown_plan') {
     return { status: 400, body: { error: { code: 'validation_failed', message: `planId: no plan "${decided.planId}" is registered`, field: 'planId' } } };
   }
@@ -60,7 +63,8 @@ async function redeem(em: Em, ctx: AppContext, data: RedemptionJobData): Promise
       customerId: request.customer.id, subscriptionId: request.subscriptionId, planId: request.planId,
       action: decision.action, terms: couponTerms(coupon), idempotencyKey: key,
     });
-    if (!counted) throw new Error('limit changed under a row lock');
+    // A concurrent redemption took the last slot of the code or coupon after we read it: roll back.
+    if (!counted) throw new LimitReached();
     const redemption = counted.view;
     const limits = limitEvents(accountId, coupon.id, code.code, code.batchId,
       { coupon: coupon.maxRedemptions, code: code.maxRedemptions },
@@ -84,6 +88,22 @@ async function redeem(em: Em, ctx: AppContext, data: RedemptionJobData): Promise
 
 /** `redemptions` queue: decides and records one redemption in one transaction; refusals are results, not failures. */
 export function redemptionProcessor(ctx: AppContext) {
-  return async (job: Job<RedemptionJobData>): Promise<HttpOutcome> =>
-    ctx.orm.em.fork().transactional((em) => redeem(em, ctx, job.data));
+  return async (job: Job<RedemptionJobData>): Promise<HttpOutcome> => {
+    try {
+      return await ctx.orm.em.fork().transactional((em) => redeem(em, ctx, job.data));
+    } catch (err) {
+      if (!(err instanceof LimitReached)) throw err;
+      const outcome = refusal('code_exhausted', REFUSAL_MESSAGES.code_exhausted);
+      const key = job.data.request.idempotencyKey;
+      if (key) {
+        await ctx.orm.em.fork().transactional(async (em) => {
+          await lockIdempotencyKey(em, job.data.accountId, key);
+          if (!(await findStoredOutcome(em, job.data.accountId, key))) {
+            await storeOutcome(em, job.data.accountId, key, { requestHash: job.data.requestHash, status: outcome.status, body: outcome.body });
+          }
+        });
+      }
+      return outcome;
+    }
+  };
 }

@@ -38,21 +38,20 @@ export class GuessLimiter {
 
   /** A customer past the threshold is refused on every validate/redeem until the window passes. */
   async customerThrottle(accountId: string, customerId: string): Promise<Throttle> {
-    const key = this.customerKey(accountId, customerId);
-    const [count, ttl] = await Promise.all([this.redis.get(key), this.redis.ttl(key)]);
-    if (count !== null && Number(count) >= this.limits.perCustomer) {
-      return { limited: true, retryAfterSeconds: Math.max(1, ttl) };
-    }
-    return OPEN;
+    return this.check(this.customerKey(accountId, customerId), this.limits.perCustomer);
   }
 
   /** Whether the key is already past its threshold of unknown-code attempts. */
   async apiKeyThrottle(apiKeyId: string | null): Promise<Throttle> {
     if (!apiKeyId) return OPEN;
-    const key = this.apiKeyKey(apiKeyId);
-    const [count, ttl] = await Promise.all([this.redis.get(key), this.redis.ttl(key)]);
-    if (count !== null && Number(count) >= this.limits.perKey) return { limited: true, retryAfterSeconds: Math.max(1, ttl) };
-    return OPEN;
+    return this.check(this.apiKeyKey(apiKeyId), this.limits.perKey);
+  }
+
+  /** One GET on the common path; the TTL is read only when the threshold is reached. */
+  private async check(key: string, threshold: number): Promise<Throttle> {
+    const count = await this.redis.get(key);
+    if (count === null || Number(count) < threshold) return OPEN;
+    return { limited: true, retryAfterSeconds: Math.max(1, await this.redis.ttl(key)) };
   }
 
   /** Counts one unknown-code attempt for the customer and the key. */

@@ -32,16 +32,28 @@ export async function enqueueAndReply(
   name: string,
   data: unknown,
   opts: JobsOptions & { jobId: string },
+  /** The job id is derived from a natural key, so the add may find a job that already ran. */
+  mayExist = true,
 ): Promise<Reply> {
   const queue = ctx.queues[queueKey];
-  const job = await enqueue(ctx.redis, queue, name, data, { removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 86_400 }, ...opts });
-  const id = job.id ?? opts.jobId;
-  if (prefersAsync(req)) return jobRef(queue.name, id, 'waiting');
-  const outcome = await ctx.waiter.wait(queue, id, ctx.config.jobWaitTimeoutMs);
+  const jobOpts = { removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 86_400 }, ...opts };
+  if (prefersAsync(req)) {
+    const job = await enqueue(ctx.redis, queue, name, data, jobOpts);
+    return jobRef(queue.name, job.id ?? opts.jobId, 'waiting');
+  }
+  const waiting = ctx.waiter.register(queue.name, opts.jobId, ctx.config.jobWaitTimeoutMs);
+  try {
+    await enqueue(ctx.redis, queue, name, data, jobOpts);
+    if (mayExist) await ctx.waiter.settleIfFinished(queue, opts.jobId);
+  } catch (err) {
+    waiting.cancel();
+    throw err;
+  }
+  const outcome = await waiting.outcome;
   if (outcome.state === 'completed') {
     const result = outcome.result as HttpOutcome;
     return { status: result.status, body: result.body, headers: result.headers };
   }
   if (outcome.state === 'failed') throw new ApiError(503, 'job_failed', `the job could not be processed: ${outcome.error}`);
-  return jobRef(queue.name, id, 'active');
+  return jobRef(queue.name, opts.jobId, 'active');
 }

@@ -43,25 +43,42 @@ export class JobWaiter {
     await qe.waitUntilReady();
   }
 
-  /** Resolves when the job completes or fails, or with `timeout` after `timeoutMs`. */
-  async wait(queue: Queue, jobId: string, timeoutMs: number): Promise<WaitOutcome> {
-    const key = `${queue.name}|${jobId}`;
+  /**
+   * Starts waiting for a job before it is added (its id is known up front), so no completion can
+   * slip by. Resolves when the job completes or fails, or with `timeout` after `timeoutMs`.
+   */
+  register(queueName: string, jobId: string, timeoutMs: number): { outcome: Promise<WaitOutcome>; cancel(): void } {
+    const key = `${queueName}|${jobId}`;
+    let entry!: Pending;
     const outcome = new Promise<WaitOutcome>((resolve) => {
-      const entry: Pending = {
-        resolve,
-        timer: setTimeout(() => this.remove(key, entry, { state: 'timeout' }), timeoutMs),
-      };
+      entry = { resolve, timer: setTimeout(() => this.remove(key, entry, { state: 'timeout' }), timeoutMs) };
       const list = this.pending.get(key);
       if (list) list.push(entry);
       else this.pending.set(key, [entry]);
     });
-    // The job may have finished before we started listening: read its state, then its result.
+    return {
+      outcome,
+      cancel: () => {
+        clearTimeout(entry.timer);
+        this.remove(key, entry, { state: 'timeout' });
+      },
+    };
+  }
+
+  /** Settles the waiters of a job that had already finished (an add that found an existing job). */
+  async settleIfFinished(queue: Queue, jobId: string): Promise<void> {
     const state = await queue.getJobState(jobId);
-    if (state === 'completed' || state === 'failed') {
-      const job = await Job.fromId(queue, jobId);
-      if (job && state === 'completed') this.settle(queue.name, jobId, { state: 'completed', result: job.returnvalue });
-      else if (job) this.settle(queue.name, jobId, { state: 'failed', error: job.failedReason });
-    }
+    if (state !== 'completed' && state !== 'failed') return;
+    const job = await Job.fromId(queue, jobId);
+    if (!job) return;
+    if (state === 'completed') this.settle(queue.name, jobId, { state: 'completed', result: job.returnvalue });
+    else this.settle(queue.name, jobId, { state: 'failed', error: job.failedReason });
+  }
+
+  /** Waits for a job that may already have finished. */
+  async wait(queue: Queue, jobId: string, timeoutMs: number): Promise<WaitOutcome> {
+    const { outcome } = this.register(queue.name, jobId, timeoutMs);
+    await this.settleIfFinished(queue, jobId);
     return outcome;
   }
 

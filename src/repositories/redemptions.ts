@@ -26,13 +26,14 @@ export interface RedemptionContext {
 /**
  * Everything a redemption decision reads, in one round trip: the plan, the code (normalized
  * text; a live code wins over an archived one with the same text; deleted codes are not found)
- * with its coupon, and the counts. With `lock`, the code and coupon rows stay locked until commit.
+ * with its coupon, and the counts. Nothing is locked here: the counters are re-checked by the
+ * conditional updates of recordRedemption, and the caller already holds the subscription and
+ * customer rows.
  */
 export async function loadRedemptionContext(
   em: Em,
   accountId: string,
   q: { code: string; planId?: string; customerId: string; subscriptionId?: string },
-  lock: boolean,
 ): Promise<RedemptionContext> {
   const rows = await em.execute(
     `with k as (
@@ -40,7 +41,7 @@ export async function loadRedemptionContext(
          from codes c join coupons k on k.id = c.coupon_id
         where c.account_id = ? and c.code = ? and c.deleted_at is null
         order by (c.state = 'archived'), c.id desc
-        limit 1 ${lock ? 'for update of c, k' : ''})
+        limit 1)
      select (select to_jsonb(p) from plans p where p.account_id = ? and p.id = ?) as plan,
             k.code_row, k.coupon_row, k.nearly_exhausted_event_at,
             (select count(*) from redemptions r
@@ -129,9 +130,10 @@ export interface NewRedemption {
 
 /**
  * Counts one redemption on the code and its coupon, inserts the redemption and its
- * `redemption.created` event, in one statement. The rows are already locked by
- * loadRedemptionContext; the conditions re-check the limits in the database, and nothing is
- * written when one of them is reached (answers null).
+ * `redemption.created` event, in one statement. The conditional updates are where the limits
+ * hold: they lock the code and coupon rows until commit, re-check the limits on the latest
+ * committed counts, and nothing is written when one is reached (answers null). The rows stay
+ * locked only for this statement and the commit, so a hot coupon serializes as little as it can.
  */
 export async function recordRedemption(em: Em, n: NewRedemption): Promise<{ view: RedemptionView; codeTimes: number; couponTimes: number } | null> {
   const rows = await em.execute(

@@ -21,11 +21,11 @@ export type Decided =
   | { kind: 'decided'; decision: RedemptionDecision; loaded: CodeWithCoupon | null; plan: Plan | null; customer: Customer };
 
 /**
- * Loads what a redemption decision needs and asks the rules engine. With `lock`, the caller's
- * transaction already holds the subscription row, and the code and coupon rows get locked here,
- * so the counts it decides on cannot change before commit. The customer is upserted on the way.
+ * Loads what a redemption decision needs and asks the rules engine. The customer is upserted on
+ * the way, which locks its row until the caller's transaction ends: with the subscription row
+ * the caller locked first, the per-customer and per-subscription counts cannot change under it.
  */
-export async function loadAndDecide(em: Em, accountId: string, input: DecisionInput, now: string, lock: boolean): Promise<Decided> {
+export async function loadAndDecide(em: Em, accountId: string, input: DecisionInput, now: string): Promise<Decided> {
   const { id, ...fields } = input.customer;
   const stored = await upsertCustomer(em, accountId, id, fields, { stickyPaid: true });
   const customer: Customer = {
@@ -36,7 +36,7 @@ export async function loadAndDecide(em: Em, accountId: string, input: DecisionIn
     postalCode: stored.postalCode ?? undefined,
     hasPaidSubscription: stored.hasPaidSubscription,
   };
-  const ctx = await loadRedemptionContext(em, accountId, { code: normalizeCode(input.code), planId: input.planId, customerId: id, subscriptionId: input.subscriptionId }, lock);
+  const ctx = await loadRedemptionContext(em, accountId, { code: normalizeCode(input.code), planId: input.planId, customerId: id, subscriptionId: input.subscriptionId });
   if (ctx.plan === null) return { kind: 'unknown_plan', planId: input.planId! };
   const plan = ctx.plan ?? null;
   const { loaded } = ctx;

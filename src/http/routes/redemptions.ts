@@ -54,7 +54,7 @@ export const redemptionRoutes = [
         jobId,
         attempts: 5,
         backoff: { type: 'exponential', delay: 200 },
-      });
+      }, key !== undefined);
     },
   }),
   defineRoute<z.infer<typeof VoidRequest>, undefined, { id: string }>({

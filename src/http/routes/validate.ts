@@ -28,7 +28,7 @@ export const validateRoutes = [
       if (customerThrottle.limited) throw throttled(customerThrottle.retryAfterSeconds);
       const now = new Date().toISOString();
       const decided = await ctx.orm.em.fork().transactional((em) =>
-        loadAndDecide(em, account.id, { ...body, action: body.action as Action | undefined }, now, false));
+        loadAndDecide(em, account.id, { ...body, action: body.action as Action | undefined }, now));
       if (decided.kind === 'unknown_plan') throw badRequest(`planId: no plan "${decided.planId}" is registered`, 'planId');
       const { decision, loaded } = decided;
       if (decision.ok) {
