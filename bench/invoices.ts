@@ -4,7 +4,7 @@ import { api, type BenchEnv } from './env';
 import { rawLoop } from './raw';
 import { fmt, type Row } from './table';
 
-const SUBS = 10_000;
+const SUBS = Number(process.env.BENCH_INVOICE_SUBS ?? 10_000);
 const PER_SUB = 5;
 const TERMS = { discount: { type: 'percentage', basisPoints: 1000 }, duration: { type: 'forever' }, appliesTo: { plans: 'all' }, eligibility: {}, overflow: 'cap', stackable: false, timeZone: 'UTC' };
 

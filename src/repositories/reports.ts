@@ -122,38 +122,37 @@ export async function accountStats(em: Em, accountId: string, range: ReportRange
       parts.push(`${alias}.created_at < ?::timestamptz`);
       params.push(range.until);
     }
-    return { sql: parts.map((p) => ` and ${p}`).join(''), params };
+    return { sql: parts.length ? parts.join(' and ') : 'true', params };
   };
   const k = within('k');
   const r = within('r');
+  // One pass over the account's codes counts both the created ones (in range) and the active ones (now).
   const rows = await em.execute(
-    `with created as (
-       select count(*) as n from codes k where k.account_id = ?${k.sql}
-     ),
-     live_coupons as (
+    `with live_coupons as (
        select c.id from coupons c where c.account_id = ? and (${COUPON_STATUS_SQL}) = 'active'
      ),
-     active_codes as (
-       select count(*) as n from codes k
-        where k.coupon_id in (select id from live_coupons)
-          and k.deleted_at is null and k.state = 'active'
-          and (k.expires_at is null or k.expires_at > ?::timestamptz)
-          and (k.max_redemptions is null or k.times_redeemed < k.max_redemptions)
+     code_counts as (
+       select count(*) filter (where ${k.sql}) as created,
+              count(*) filter (where lc.id is not null and k.deleted_at is null and k.state = 'active'
+                                 and (k.expires_at is null or k.expires_at > ?::timestamptz)
+                                 and (k.max_redemptions is null or k.times_redeemed < k.max_redemptions)) as active
+         from codes k left join live_coupons lc on lc.id = k.coupon_id
+        where k.account_id = ?
      ),
      redeemed as (
-       select count(*) as n from redemptions r where r.account_id = ?${r.sql}
+       select count(*) as n from redemptions r where r.account_id = ? and ${r.sql}
      ),
      top as (
        select r.code, count(*) as n from redemptions r
-        where r.account_id = ? and r.status <> 'voided'${r.sql}
+        where r.account_id = ? and r.status <> 'voided' and ${r.sql}
         group by r.code_id, r.code
         order by n desc, r.code, r.code_id
         limit 1
      )
-     select (select n from created) as codes, (select n from active_codes) as active_codes,
-            (select n from redeemed) as redemptions, top.code as top_code, top.n as top_n
-       from (select 1) one left join top on true`,
-    [accountId, ...k.params, accountId, now, now, now, accountId, ...r.params, accountId, ...r.params],
+     select code_counts.created as codes, code_counts.active as active_codes, redeemed.n as redemptions,
+            top.code as top_code, top.n as top_n
+       from code_counts cross join redeemed left join top on true`,
+    [accountId, now, now, ...k.params, now, accountId, accountId, ...r.params, accountId, ...r.params],
   );
   const row = rows[0];
   return {

@@ -281,3 +281,9 @@ describe('codes sorted by usage', () => {
     expect(pick(second.body)).toEqual([['PARTNER-A', 2, 'active']]);
   });
 });
+
+test('/openapi.json documents the report routes', async () => {
+  const doc = (await t.http.get('/openapi.json')).body;
+  expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/coupons/{id}/stats', '/v1/codes/{code}/stats', '/v1/stats']));
+  expect(doc.paths['/v1/stats'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/AccountStats' });
+});

@@ -2,6 +2,7 @@ import { Migration20261122000000_initial } from './Migration20261122000000_initi
 import { Migration20261122010400_code_list_indexes } from './Migration20261122010400_code_list_indexes';
 import { Migration20261122010800_expiry_indexes } from './Migration20261122010800_expiry_indexes';
 import { Migration20261122010900_report_indexes } from './Migration20261122010900_report_indexes';
+import { Migration20261122011000_drop_overlapping_indexes } from './Migration20261122011000_drop_overlapping_indexes';
 
 /** Every migration, in order. New migrations are appended here. */
 export const migrationsList = [
@@ -9,4 +10,5 @@ export const migrationsList = [
   { name: 'Migration20261122010400_code_list_indexes', class: Migration20261122010400_code_list_indexes },
   { name: 'Migration20261122010800_expiry_indexes', class: Migration20261122010800_expiry_indexes },
   { name: 'Migration20261122010900_report_indexes', class: Migration20261122010900_report_indexes },
+  { name: 'Migration20261122011000_drop_overlapping_indexes', class: Migration20261122011000_drop_overlapping_indexes },
 ];
