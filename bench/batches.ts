@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import { from as copyFrom } from 'pg-copy-streams';
+import { api, type BenchEnv } from './env';
+import { fmt, type Row } from './table';
+
+const COUNT = Number(process.env.BENCH_BATCH_COUNT ?? 1_000_000);
+const CHARSET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+
+/** COPY of `n` random 12-character codes into a table indexed like `codes`; answers ms. */
+async function rawCopy(env: BenchEnv, accountId: string, couponId: string, n: number): Promise<number> {
+  await env.pool.query(`create table raw_codes (like codes including defaults including indexes)`);
+  const client = await env.pool.connect();
+  try {
+    const started = performance.now();
+    const stream = client.query(copyFrom(`copy raw_codes (account_id, coupon_id, code, max_redemptions) from stdin`));
+    const done = new Promise<void>((resolve, reject) => {
+      stream.on('finish', () => resolve());
+      stream.on('error', reject);
+    });
+    const prefix = `${accountId}\t${couponId}\t`;
+    const chunk = 10_000;
+    for (let i = 0; i < n; i += chunk) {
+      const bytes = randomBytes(Math.min(chunk, n - i) * 12);
+      let text = '';
+      for (let j = 0; j < bytes.length; j += 12) {
+        let code = '';
+        for (let k = 0; k < 12; k++) code += CHARSET[bytes[j + k] % CHARSET.length];
+        text += `${prefix}${code}\t1\n`;
+      }
+      if (!stream.write(text)) await new Promise((r) => stream.once('drain', r));
+    }
+    stream.end();
+    await done;
+    return performance.now() - started;
+  } finally {
+    client.release();
+    await env.pool.query(`drop table raw_codes`);
+  }
+}
+
+/** Row 1: a million codes from POST to completed, against a raw COPY into an identically indexed table. */
+export async function benchBatch(env: BenchEnv): Promise<{ row: Row; accountId: string; couponId: string }> {
+  const acct = await env.account();
+  const coupon = await api(env, acct.apiKey, 'POST', '/v1/coupons', { name: 'bench batch', discount: { type: 'percentage', basisPoints: 1000 }, duration: { type: 'forever' } });
+  const couponId = coupon.body.id as string;
+  const rssBefore = Math.max(...env.workers.map((w) => w.peakRss()));
+  const started = performance.now();
+  const res = await api(env, acct.apiKey, 'POST', `/v1/coupons/${couponId}/batches`, { count: COUNT, length: 12 });
+  if (res.status !== 202) throw new Error(`batch: ${res.status} ${JSON.stringify(res.body)}`);
+  const id = res.body.batch.id as string;
+  let batch: { status: string; generated: number } = res.body.batch;
+  while (batch.status !== 'completed') {
+    if (batch.status === 'failed') throw new Error(`batch failed: ${JSON.stringify(batch)}`);
+    await new Promise((r) => setTimeout(r, 100));
+    batch = (await api(env, acct.apiKey, 'GET', `/v1/batches/${id}`)).body;
+  }
+  const ours = performance.now() - started;
+  const peak = Math.max(...env.workers.map((w) => w.peakRss()));
+  const unique = Number((await env.pool.query(`select count(distinct code) as n from codes where batch_id = $1`, [id])).rows[0].n);
+  if (unique !== COUNT) throw new Error(`BATCH BROKEN: ${unique} distinct codes, expected ${COUNT}`);
+  const raw = await rawCopy(env, acct.id, couponId, COUNT);
+  const ratio = raw / ours;
+  return {
+    accountId: acct.id,
+    couponId,
+    row: {
+      row: 1, name: `Batch: ${COUNT.toLocaleString('en-US')} codes, POST → completed`,
+      ours: `${fmt.s(ours)}, worker peak RSS ${fmt.mb(peak)}`, raw: `${fmt.s(raw)} (COPY, same indexes)`,
+      ratio, target: 'ratio ≥ 0.77, RSS < 300 MB', met: ratio >= 0.77 && peak < 300 * 1024 * 1024,
+      details: { oursMs: ours, rawMs: raw, peakRssBytes: peak, rssBeforeBytes: rssBefore, unique },
+    },
+  };
+}
