@@ -63,10 +63,14 @@ export class GuessLimiter {
   }
 }
 
+export function rateLimitedMessage(retryAfterSeconds: number): string {
+  return `too many attempts with unknown codes; retry in ${retryAfterSeconds} s`;
+}
+
 export function rateLimitedBody(retryAfterSeconds: number): { status: number; body: Record<string, unknown>; headers: Record<string, string> } {
   return {
     status: 429,
-    body: { error: { code: 'rate_limited', message: `too many attempts with unknown codes; retry in ${retryAfterSeconds} s` } },
+    body: { error: { code: 'rate_limited', message: rateLimitedMessage(retryAfterSeconds) } },
     headers: { 'Retry-After': String(retryAfterSeconds) },
   };
 }

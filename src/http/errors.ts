@@ -1,3 +1,5 @@
+import { rateLimitedMessage } from '../rate-limit';
+
 /** An error with an HTTP status and API.md's machine-readable shape. */
 export class ApiError extends Error {
   constructor(
@@ -21,6 +23,8 @@ export const notFound = (what: string) => new ApiError(404, 'not_found', `${what
 export const conflict = (message: string, field?: string) => new ApiError(409, 'conflict', message, field);
 export const badRequest = (message: string, field?: string) => new ApiError(400, 'validation_failed', message, field);
 export const unauthorized = (message = 'missing or invalid credentials') => new ApiError(401, 'unauthorized', message);
+export const rateLimited = (retryAfterSeconds: number) =>
+  new ApiError(429, 'rate_limited', rateLimitedMessage(retryAfterSeconds), undefined, undefined, { 'Retry-After': String(retryAfterSeconds) });
 export const queueUnavailable = () => new ApiError(503, 'queue_unavailable', 'the job queue is unavailable; retry later');
 
 /** Postgres unique violation, for mapping duplicates to 409. */

@@ -104,28 +104,14 @@ export function couponEffectiveStatus(c: CouponRow, now: string): EffectiveStatu
   return couponStatus(couponStatusInput(c), now);
 }
 
-/** The API.md coupon object. */
+/** The API.md coupon object: the versioned fields plus identity, status and counters. */
 export function couponView(c: CouponRow, now: string) {
   return {
     id: c.id,
-    name: c.name,
-    description: c.description,
-    discount: c.discount,
-    duration: c.duration,
-    appliesTo: c.appliesTo,
-    eligibility: c.eligibility,
-    limits: { maxRedemptions: c.maxRedemptions, perCustomer: c.perCustomer },
-    validFrom: c.validFrom,
-    expiresAt: c.expiresAt,
-    expiresOn: c.expiresOn,
-    expiresAfterDays: c.expiresAfterDays,
-    overflow: c.overflow,
-    stackable: c.stackable,
+    ...couponSnapshot(c),
     status: couponEffectiveStatus(c, now),
     code: c.firstCode,
-    timeZone: c.timeZone,
     timesRedeemed: c.timesRedeemed,
-    metadata: c.metadata,
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
     version: c.version,
@@ -134,7 +120,7 @@ export function couponView(c: CouponRow, now: string) {
 export type CouponView = ReturnType<typeof couponView>;
 
 /** What a coupon_versions row keeps: every field that a version describes. */
-export function couponSnapshot(c: CouponRow): Record<string, unknown> {
+export function couponSnapshot(c: CouponRow) {
   return {
     name: c.name,
     description: c.description,

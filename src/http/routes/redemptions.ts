@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { requestHash as hashRequest, sha256 } from '../../hash';
 import { defineRoute } from '../route';
-import { ApiError, notFound } from '../errors';
+import { ApiError, notFound, rateLimited } from '../errors';
 import { z } from '../openapi';
 import { JobRef } from '../schemas/common';
 import { RedeemRequest, Redemption, RedemptionCreated, RedemptionListQuery, RedemptionWrapped, Refusal, VoidRequest } from '../schemas/redemptions';
@@ -11,7 +11,6 @@ import { JOB_NAMES } from '../../queues/names';
 import type { RedemptionJobData } from '../../queues/payloads';
 import { findStoredOutcome, listRedemptions, voidRedemption } from '../../repositories/redemptions';
 import { appendEvent } from '../../repositories/events';
-import { rateLimitedBody } from '../../rate-limit';
 
 type RedeemBody = z.infer<typeof RedeemRequest>;
 
@@ -35,10 +34,7 @@ export const redemptionRoutes = [
     errors: [409, 429, 503],
     handler: async ({ ctx, req, account, apiKeyId, body }) => {
       const throttle = await ctx.limiter.customerThrottle(account.id, body.customer.id);
-      if (throttle.limited) {
-        const r = rateLimitedBody(throttle.retryAfterSeconds);
-        throw new ApiError(429, 'rate_limited', (r.body.error as { message: string }).message, undefined, undefined, r.headers);
-      }
+      if (throttle.limited) throw rateLimited(throttle.retryAfterSeconds);
       const requestHash = hashRequest(body);
       const key = body.idempotencyKey;
       if (key) {

@@ -1,17 +1,11 @@
 import { defineRoute } from '../route';
-import { ApiError, badRequest } from '../errors';
+import { badRequest, rateLimited } from '../errors';
 import type { z } from '../openapi';
 import { ValidateRequest, ValidateResponse } from '../schemas/redemptions';
 import type { Action } from '../../domain';
 import { codeView } from '../../repositories/codes';
 import { couponView } from '../../repositories/coupons';
 import { loadAndDecide } from '../../services/redemption-service';
-import { rateLimitedBody } from '../../rate-limit';
-
-function throttled(retryAfterSeconds: number): ApiError {
-  const r = rateLimitedBody(retryAfterSeconds);
-  return new ApiError(429, 'rate_limited', (r.body.error as { message: string }).message, undefined, undefined, r.headers);
-}
 
 export const validateRoutes = [
   defineRoute<z.infer<typeof ValidateRequest>>({
@@ -25,7 +19,7 @@ export const validateRoutes = [
     errors: [429],
     handler: async ({ ctx, account, apiKeyId, body }) => {
       const customerThrottle = await ctx.limiter.customerThrottle(account.id, body.customer.id);
-      if (customerThrottle.limited) throw throttled(customerThrottle.retryAfterSeconds);
+      if (customerThrottle.limited) throw rateLimited(customerThrottle.retryAfterSeconds);
       const now = new Date().toISOString();
       const decided = await ctx.orm.em.fork().transactional((em) =>
         loadAndDecide(em, account.id, { ...body, action: body.action as Action | undefined }, now));
@@ -37,7 +31,7 @@ export const validateRoutes = [
       if (decision.code === 'code_not_found') {
         const keyThrottle = await ctx.limiter.apiKeyThrottle(apiKeyId);
         await ctx.limiter.recordUnknownCode(account.id, body.customer.id, apiKeyId);
-        if (keyThrottle.limited) throw throttled(keyThrottle.retryAfterSeconds);
+        if (keyThrottle.limited) throw rateLimited(keyThrottle.retryAfterSeconds);
       }
       return { status: 200, body: { valid: false, error: { code: decision.code, message: decision.message } } };
     },
