@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import type { AppContext } from '../src/context';
 import type { Em } from '../src/db/orm';
-import { REFUSAL_MESSAGES, type Action } from '../src/domain';
+import { isExhausted, isNearlyExhausted, REFUSAL_MESSAGES, type Action } from '../src/domain';
 import type { HttpOutcome, RedemptionJobData } from '../src/queues/payloads';
 import { appendEvents, type EventInput } from '../src/repositories/events';
 import {
@@ -19,9 +19,9 @@ class LimitReached extends Error {}
 /** Counted limits crossed by this redemption: exhaustion and the 90 % warning, each once. */
 function limitEvents(accountId: string, couponId: string, code: string, batchId: string | null, max: { coupon: number | null; code: number | null }, times: { coupon: number; code: number }, nearlyAlready: boolean): { events: EventInput[]; nearly: boolean; couponExhausted: boolean; codeExhausted: boolean } {
   const events: EventInput[] = [];
-  const couponExhausted = max.coupon !== null && times.coupon >= max.coupon;
-  const codeExhausted = max.code !== null && times.code >= max.code;
-  const nearly = !nearlyAlready && max.coupon !== null && times.coupon * 10 >= max.coupon * 9;
+  const couponExhausted = isExhausted(max.coupon, times.coupon);
+  const codeExhausted = isExhausted(max.code, times.code);
+  const nearly = !nearlyAlready && isNearlyExhausted(max.coupon, times.coupon);
   if (nearly) events.push({ accountId, type: 'coupon.nearly_exhausted', data: { couponId } });
   if (couponExhausted) events.push({ accountId, type: 'coupon.exhausted', data: { couponId } });
   if (codeExhausted && batchId === null) events.push({ accountId, type: 'code.exhausted', data: { couponId, code } });

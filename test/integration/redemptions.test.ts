@@ -208,3 +208,26 @@ describe('guessing defence', () => {
     expect(otherCustomer.status).toBe(422);
   });
 });
+
+describe('limit events from the redemption path', () => {
+  test('nearly_exhausted at 90 %, exhausted at the limit, code.exhausted for a limited code: each once', async () => {
+    const code = uniq('LIMITEV');
+    const coupon = await createCoupon(t, acct, { limits: { maxRedemptions: 10 } });
+    await addCode(t, acct, coupon.id, code, { maxRedemptions: 10 });
+    const typesAfter = async () =>
+      (await sql(`select type from events where account_id = ? and data->>'couponId' = ? and type in ('coupon.nearly_exhausted', 'coupon.exhausted', 'code.exhausted') order by id`, [acct.id, coupon.id]))
+        .map((e) => e.type);
+    for (let i = 0; i < 8; i++) {
+      const r = await t.http.post('/v1/redemptions').set(acct.auth).send(redeemBody(code, { subscriptionId: `lim-${code}-${i}`, customer: { id: `lim-${i}` } }));
+      expect(r.status).toBe(201);
+    }
+    expect(await typesAfter()).toEqual([]);
+    await t.http.post('/v1/redemptions').set(acct.auth).send(redeemBody(code, { subscriptionId: `lim-${code}-8`, customer: { id: 'lim-8' } }));
+    expect(await typesAfter()).toEqual(['coupon.nearly_exhausted']);
+    await t.http.post('/v1/redemptions').set(acct.auth).send(redeemBody(code, { subscriptionId: `lim-${code}-9`, customer: { id: 'lim-9' } }));
+    expect(await typesAfter()).toEqual(['coupon.nearly_exhausted', 'coupon.exhausted', 'code.exhausted']);
+    const refused = await t.http.post('/v1/redemptions').set(acct.auth).send(redeemBody(code, { subscriptionId: `lim-${code}-10`, customer: { id: 'lim-10' } }));
+    expect(refused.body.error.code).toBe('code_exhausted');
+    expect(await typesAfter()).toEqual(['coupon.nearly_exhausted', 'coupon.exhausted', 'code.exhausted']);
+  });
+});
