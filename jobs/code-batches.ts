@@ -22,13 +22,12 @@ export const batchProcessor = (ctx: AppContext) => async (job: Job) => {
     return await generateBatch(ctx, accountId, batchId, (p) => job.updateProgress({ generated: p.generated, count: p.count }));
   } catch (err) {
     const fatal = unrecoverable(err);
-    const last = fatal || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    ctx.logger.warn('batch attempt failed', { batchId, attemptsMade: job.attemptsMade, last, ...errorFields(err) });
-    if (last) {
-      const message = err instanceof Error ? err.message : String(err);
-      await failBatch(ctx, accountId, batchId, message);
+    const message = err instanceof Error ? err.message : String(err);
+    if (fatal || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+      // The job's own error is what BullMQ records; a failure to mark the row is only logged.
+      await failBatch(ctx, accountId, batchId, message).catch((e) => ctx.logger.error('could not mark batch failed', { batchId, ...errorFields(e) }));
     }
-    if (fatal && !(err instanceof UnrecoverableError)) throw new UnrecoverableError(err instanceof Error ? err.message : String(err));
+    if (fatal && !(err instanceof UnrecoverableError)) throw new UnrecoverableError(message);
     throw err;
   }
 };

@@ -32,6 +32,9 @@ export async function startWorkers(ctx: AppContext): Promise<Workers> {
       concurrency: ctx.config.concurrency[CONCURRENCY_KEY[key]],
       lockDuration: ctx.config.jobLock.durationMs,
       stalledInterval: ctx.config.jobLock.stalledIntervalMs,
+      // A batch resumes from what it already wrote, so a worker dying under it several times
+      // must not fail it behind the processor's back (which would leave the batch `running`).
+      maxStalledCount: key === 'batches' ? 20 : 1,
     });
     worker.on('failed', (job, err) => ctx.logger.warn('job failed', { queue: QUEUES[key], jobId: job?.id, attemptsMade: job?.attemptsMade, ...errorFields(err) }));
     worker.on('error', (err) => ctx.logger.error('worker error', { queue: QUEUES[key], ...errorFields(err) }));

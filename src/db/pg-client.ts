@@ -1,4 +1,5 @@
-import { Writable } from 'node:stream';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
 import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Orm } from './orm';
@@ -28,12 +29,20 @@ export async function withPgClient<T>(orm: Orm, fn: (client: PoolClient) => Prom
   }
 }
 
-/** `COPY ... FROM STDIN` of one prepared text payload; resolves with the rows copied. */
-export function copyIn(client: PoolClient, sql: string, payload: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const stream = client.query(copyFrom(sql)) as Writable & { rowCount: number };
+/**
+ * `COPY ... FROM STDIN` of the given pieces of COPY text, written with back-pressure (the next
+ * piece waits until the socket drains); resolves with the rows copied.
+ */
+export async function copyIn(client: PoolClient, sql: string, pieces: Iterable<string | Uint8Array>): Promise<number> {
+  const stream = client.query(copyFrom(sql)) as Writable & { rowCount: number };
+  const done = new Promise<number>((resolve, reject) => {
     stream.on('error', reject);
     stream.on('finish', () => resolve(stream.rowCount));
-    stream.end(payload);
   });
+  done.catch(() => undefined); // observed below; never an unhandled rejection
+  for (const piece of pieces) {
+    if (!stream.write(piece)) await Promise.race([once(stream, 'drain'), done]);
+  }
+  stream.end();
+  return done;
 }

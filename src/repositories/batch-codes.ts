@@ -2,15 +2,22 @@ import type { PoolClient } from 'pg';
 import { copyIn } from '../db/pg-client';
 
 /**
- * Writing a batch's codes, one large chunk per transaction, on a raw `pg` client:
- * COPY the chunk into a temporary staging table, move it into `codes` with one
- * INSERT ... SELECT whose ON CONFLICT lets the live-code unique index reject collisions (with
- * the account's other codes, or with codes written before a crash), and advance
- * `batches.generated` by the rows actually inserted, in the same transaction. A crash at any
- * point therefore leaves `generated` equal to the number of codes carrying the batch id.
+ * Writing a batch's codes, one large chunk per transaction, on a raw `pg` client. The unique
+ * index on live codes decides collisions (with the account's other codes, or with codes written
+ * before a crash), and `batches.generated` advances by the rows actually inserted in the same
+ * transaction, so a crash at any point leaves `generated` equal to the codes carrying the batch.
+ *
+ * Two ways to write a chunk:
+ * - direct: COPY straight into `codes` inside a savepoint (as fast as a raw COPY). Any
+ *   collision makes the COPY fail with a unique violation; the savepoint is rolled back and the
+ *   chunk is written the staged way. Collisions are vanishingly rare in a large random space.
+ * - staged: COPY into a temporary table, then INSERT ... SELECT ... ON CONFLICT DO NOTHING, which
+ *   skips the colliding codes (the caller draws the shortfall again). Used for the rest of a
+ *   job once one collision was seen (a crowded space, or a resume overlapping earlier codes).
  */
 
 const STAGE = 'couponflow_batch_stage';
+const COLUMNS = '(account_id, coupon_id, code, state, max_redemptions, expires_at, batch_id)';
 
 export interface ChunkTarget {
   accountId: string;
@@ -18,6 +25,11 @@ export interface ChunkTarget {
   batchId: string;
   maxRedemptions: number | null;
   expiresAt: string | null;
+}
+
+/** Shared by a job's pipelines: false once a collision was seen. */
+export interface WriteMode {
+  direct: boolean;
 }
 
 export class CouponArchivedError extends Error {
@@ -29,7 +41,10 @@ export class CouponArchivedError extends Error {
 
 /** Creates this session's staging table (emptied at every commit). */
 export async function prepareStage(client: PoolClient): Promise<void> {
-  await client.query(`create temp table if not exists ${STAGE} (code text not null) on commit delete rows`);
+  await client.query(
+    `create temp table if not exists ${STAGE} (account_id uuid, coupon_id uuid, code text, state text,
+       max_redemptions int, expires_at timestamptz, batch_id uuid) on commit delete rows`,
+  );
 }
 
 /**
@@ -40,30 +55,89 @@ export async function lockBatchGeneration(client: PoolClient, batchId: string): 
   await client.query('select pg_advisory_lock(7212008, hashtext($1))', [batchId]);
 }
 
-/** COPY text for a chunk: one code per line (codes hold only A-Z 0-9 _ -, nothing to escape). */
-export function chunkPayload(codes: string[]): string {
-  return codes.join('\n') + '\n';
+/** Rows per piece of COPY text: small pieces keep memory flat and the socket busy. */
+const ROWS_PER_PIECE = 1000;
+
+/** A chunk of same-length codes packed into one buffer: no per-code JS objects kept alive. */
+export interface PackedCodes {
+  bytes: Buffer;
+  width: number;
+  count: number;
+}
+
+export function packCodes(codes: readonly string[]): PackedCodes {
+  const width = codes[0]?.length ?? 0;
+  const bytes = Buffer.allocUnsafe(width * codes.length);
+  for (let i = 0; i < codes.length; i += 1) {
+    const code = codes[i] as string;
+    if (code.length !== width) throw new Error('codes of one chunk must have one length');
+    bytes.write(code, i * width, 'latin1');
+  }
+  return { bytes, width, count: codes.length };
 }
 
 /**
- * Writes one chunk of distinct codes (`payload` from chunkPayload); answers how many were
- * inserted (collisions are skipped) and the batch's `generated` after the commit. Never takes
- * the batch past its count.
+ * COPY text for a chunk, one row per code in COPY's text format, in pieces. Codes hold only
+ * A-Z 0-9 _ - and the other values are uuids, integers and ISO instants: nothing to escape.
  */
-export async function writeChunk(client: PoolClient, t: ChunkTarget, payload: string): Promise<{ inserted: number; generated: number }> {
+export function* chunkRows(p: PackedCodes, t: ChunkTarget): Generator<Buffer> {
+  const head = Buffer.from(`${t.accountId}\t${t.couponId}\t`, 'latin1');
+  const tail = Buffer.from(`\tactive\t${t.maxRedemptions ?? '\\N'}\t${t.expiresAt ?? '\\N'}\t${t.batchId}\n`, 'latin1');
+  const rowLength = head.length + p.width + tail.length;
+  for (let start = 0; start < p.count; start += ROWS_PER_PIECE) {
+    const end = Math.min(p.count, start + ROWS_PER_PIECE);
+    const piece = Buffer.allocUnsafe((end - start) * rowLength);
+    let at = 0;
+    for (let i = start; i < end; i += 1) {
+      piece.set(head, at);
+      piece.set(p.bytes.subarray(i * p.width, (i + 1) * p.width), at + head.length);
+      piece.set(tail, at + head.length + p.width);
+      at += rowLength;
+    }
+    yield piece;
+  }
+}
+
+const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
+
+async function insertStaged(client: PoolClient, t: ChunkTarget, codes: PackedCodes): Promise<number> {
+  await copyIn(client, `copy ${STAGE} ${COLUMNS} from stdin`, chunkRows(codes, t));
+  const ins = await client.query(
+    `insert into codes ${COLUMNS} select account_id, coupon_id, code, state, max_redemptions, expires_at, batch_id from ${STAGE}
+     on conflict (account_id, code) where deleted_at is null and state <> 'archived' do nothing`,
+  );
+  return ins.rowCount ?? 0;
+}
+
+async function insertDirect(client: PoolClient, t: ChunkTarget, codes: PackedCodes): Promise<number | null> {
+  await client.query('savepoint batch_chunk');
+  try {
+    const rows = await copyIn(client, `copy codes ${COLUMNS} from stdin`, chunkRows(codes, t));
+    await client.query('release savepoint batch_chunk');
+    return rows;
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    await client.query('rollback to savepoint batch_chunk');
+    return null;
+  }
+}
+
+/**
+ * Writes one chunk of distinct codes in one transaction; answers how many were inserted
+ * (collisions are skipped) and the batch's `generated` after the commit. Never takes the batch
+ * past its count.
+ */
+export async function writeChunk(client: PoolClient, t: ChunkTarget, codes: PackedCodes, mode: WriteMode): Promise<{ inserted: number; generated: number }> {
   await client.query('begin');
   try {
     const coupon = await client.query<{ state: string }>('select state from coupons where id = $1', [t.couponId]);
     const state = coupon.rows[0]?.state;
     if (state === undefined || state === 'archived') throw new CouponArchivedError();
-    await copyIn(client, `copy ${STAGE} (code) from stdin`, payload);
-    const ins = await client.query(
-      `insert into codes (account_id, coupon_id, code, state, max_redemptions, expires_at, batch_id)
-       select $1, $2, code, 'active', $3, $4, $5 from ${STAGE}
-       on conflict (account_id, code) where deleted_at is null and state <> 'archived' do nothing`,
-      [t.accountId, t.couponId, t.maxRedemptions, t.expiresAt, t.batchId],
-    );
-    const inserted = ins.rowCount ?? 0;
+    let inserted = mode.direct ? await insertDirect(client, t, codes) : null;
+    if (inserted === null) {
+      mode.direct = false;
+      inserted = await insertStaged(client, t, codes);
+    }
     const up = await client.query<{ generated: number }>(
       `update batches set generated = generated + $1, updated_at = now()
         where id = $2 and generated + $1 <= count returning generated`,

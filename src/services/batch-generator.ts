@@ -5,7 +5,7 @@ import { generateCodeChunks } from '../domain';
 import { pgPool } from '../db/pg-client';
 import { appendEvent } from '../repositories/events';
 import { countBatchCodes, lockBatchForRun, markCompleted, markFailed, markRunning, type BatchRow } from '../repositories/batches';
-import { chunkPayload, lockBatchGeneration, prepareStage, writeChunk, type ChunkTarget } from '../repositories/batch-codes';
+import { lockBatchGeneration, packCodes, prepareStage, writeChunk, type ChunkTarget, type PackedCodes, type WriteMode } from '../repositories/batch-codes';
 
 /** Codes per transaction. */
 export const CHUNK_SIZE = 50_000;
@@ -40,23 +40,30 @@ async function begin(ctx: AppContext, accountId: string, batchId: string): Promi
 }
 
 /**
- * The next chunk as one flat COPY string, or null when done. The chunk's array of small strings
+ * The next chunk, packed into one buffer, or null when done. The generator's array of strings
  * never outlives this call, so it dies young instead of piling up in the old generation.
  */
-function nextPayload(chunks: Iterator<string[]>, state: { failed: boolean }): string | null {
+function nextChunk(chunks: Iterator<string[]>, state: { failed: boolean }): PackedCodes | null {
   if (state.failed) return null;
   const next = chunks.next();
-  return next.done ? null : chunkPayload(next.value);
+  return next.done ? null : packCodes(next.value);
 }
 
 /** Draws chunks from the shared generator and writes them until it runs dry or a pipeline fails. */
-async function pipeline(pool: Pool, chunks: Iterator<string[]>, target: ChunkTarget, state: { failed: boolean }, onChunk: (generated: number) => void): Promise<void> {
+async function pipeline(
+  pool: Pool,
+  chunks: Iterator<string[]>,
+  target: ChunkTarget,
+  mode: WriteMode,
+  state: { failed: boolean },
+  onChunk: (generated: number) => void,
+): Promise<void> {
   const client: PoolClient = await pool.connect();
   let broken = false;
   try {
     await prepareStage(client);
-    for (let payload = nextPayload(chunks, state); payload !== null; payload = nextPayload(chunks, state)) {
-      const { generated } = await writeChunk(client, target, payload);
+    for (let codes = nextChunk(chunks, state); codes !== null; codes = nextChunk(chunks, state)) {
+      const { generated } = await writeChunk(client, target, codes, mode);
       onChunk(generated);
     }
   } catch (err) {
@@ -69,7 +76,7 @@ async function pipeline(pool: Pool, chunks: Iterator<string[]>, target: ChunkTar
 }
 
 /** Generates the rest of a running batch: rounds of `count - generated` new codes until exact. */
-async function fill(pool: Pool, batch: BatchRow, onProgress: (p: Progress) => Promise<void> | void): Promise<number> {
+async function fill(pool: Pool, batch: BatchRow, onProgress: (p: Progress) => Promise<void> | void): Promise<{ generated: number; rounds: number; staged: boolean }> {
   const target: ChunkTarget = {
     accountId: batch.accountId,
     couponId: batch.couponId,
@@ -78,14 +85,17 @@ async function fill(pool: Pool, batch: BatchRow, onProgress: (p: Progress) => Pr
     expiresAt: batch.expiresAt,
   };
   let generated = batch.generated;
-  for (let round = 1; generated < batch.count; round += 1) {
+  const mode: WriteMode = { direct: true };
+  let round = 0;
+  while (generated < batch.count) {
+    round += 1;
     if (round > MAX_ROUNDS) throw new BatchAbort(`could not draw enough new codes after ${MAX_ROUNDS} rounds; the random space is too full`);
     const before = generated;
     const chunks = generateCodeChunks(batch.spec, batch.count - generated, CHUNK_SIZE);
     const state = { failed: false };
     const results = await Promise.allSettled(
       Array.from({ length: PIPELINES }, () =>
-        pipeline(pool, chunks, target, state, (g) => {
+        pipeline(pool, chunks, target, mode, state, (g) => {
           generated = Math.max(generated, g);
           void Promise.resolve(onProgress({ generated, count: batch.count })).catch(() => undefined);
         }),
@@ -95,7 +105,7 @@ async function fill(pool: Pool, batch: BatchRow, onProgress: (p: Progress) => Pr
     if (failure) throw failure.reason;
     if (generated === before) throw new BatchAbort('no new code could be drawn: every candidate is already taken');
   }
-  return generated;
+  return { generated, rounds: round, staged: !mode.direct };
 }
 
 /**
@@ -119,7 +129,9 @@ export async function generateBatch(
     if (!batch) return { batchId, status: 'missing' };
     if (batch.status === 'completed') return { batchId, status: 'completed', count: batch.count, generated: batch.generated };
     await onProgress({ generated: batch.generated, count: batch.count });
-    const generated = await fill(pool, batch, onProgress);
+    const startedAt = Date.now();
+    const { generated, rounds, staged } = await fill(pool, batch, onProgress);
+    ctx.logger.info('batch generated', { batchId, count: batch.count, resumedAt: batch.generated, rounds, staged, ms: Date.now() - startedAt });
     await ctx.orm.em.fork().transactional(async (tx) => {
       if (await markCompleted(tx, batchId)) {
         await appendEvent(tx, accountId, 'batch.completed', { batchId, couponId: batch.couponId, count: batch.count });

@@ -1,6 +1,6 @@
-import type { Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import { batchProcessor } from '../../jobs/code-batches';
-import { DEFAULT_CHARSET } from '../../src/domain';
+import { DEFAULT_CHARSET, generateCodes, planBatch } from '../../src/domain';
 import { startTestApp, type TestAccount, type TestApp } from '../helpers/harness';
 import {
   batchCodes, insertCodes, insertCoupon, insertCustomer, insertLedgerRow, insertRedemption, sql, waitForBatch,
@@ -93,6 +93,21 @@ test('prefix, pattern, per-code limit and expiry reach every code and the CSV', 
   expect(new Set(lines).size).toBe(101);
 });
 
+test('collisions with the account’s codes are skipped and drawn again, to the exact count', async () => {
+  const couponId = await insertCoupon(t, acct.id);
+  const plan = planBatch({ count: 1000, prefix: 'ZZ', length: 3 });
+  if (!plan.ok) throw plan.error;
+  const existing = generateCodes(plan.value);
+  await insertCodes(t, acct.id, couponId, existing);
+  // 31^3 = 29,791 ≥ 10 × (1,000 + 1,900): allowed, with ~3 % of draws colliding
+  const res = await t.http.post(`/v1/coupons/${couponId}/batches`).set(acct.auth).send({ count: 1900, prefix: 'ZZ', length: 3 });
+  expect(res.status).toBe(202);
+  expect(await waitForBatch(t, acct.auth, res.body.batch.id)).toMatchObject({ status: 'completed', generated: 1900 });
+  const codes = await batchCodes(t, res.body.batch.id);
+  expect(codes).toHaveLength(1900);
+  expect(new Set([...codes, ...existing]).size).toBe(2900);
+});
+
 test('the CSV status follows the code and its coupon', async () => {
   const couponId = await insertCoupon(t, acct.id);
   const res = await t.http.post(`/v1/coupons/${couponId}/batches`).set(acct.auth).send({ count: 3, length: 8 });
@@ -104,6 +119,19 @@ test('the CSV status follows the code and its coupon', async () => {
   expect(await statuses()).toEqual(['disabled', 'exhausted', 'active']);
   await sql(t, `update coupons set state = 'disabled' where id = ?`, [couponId]);
   expect(await statuses()).toEqual(['disabled', 'disabled', 'disabled']);
+});
+
+test('a batch whose coupon was archived before its job ran fails with a batch.failed event', async () => {
+  const couponId = await insertCoupon(t, acct.id, { state: 'archived' });
+  const plan = planBatch({ count: 10 });
+  if (!plan.ok) throw plan.error;
+  const [row] = await sql(t, `insert into batches (account_id, coupon_id, count, spec) values (?, ?, 10, ?::jsonb) returning id`, [acct.id, couponId, JSON.stringify(plan.value)]);
+  const batchId = row!.id as string;
+  const job = { data: { accountId: acct.id, batchId }, attemptsMade: 0, opts: { attempts: 5 }, updateProgress: async () => undefined } as unknown as Job;
+  await expect(batchProcessor(t.running.ctx)(job)).rejects.toBeInstanceOf(UnrecoverableError);
+  expect(await waitForBatch(t, acct.auth, batchId)).toMatchObject({ status: 'failed', generated: 0, error: 'the coupon was archived before its batch was generated', completedAt: null });
+  const events = await sql(t, `select data from events where account_id = ? and type = 'batch.failed'`, [acct.id]);
+  expect(events).toEqual([{ data: { batchId, couponId, error: 'the coupon was archived before its batch was generated' } }]);
 });
 
 describe('refusals up front', () => {
@@ -191,6 +219,14 @@ describe('reading batches', () => {
     expect(second.body).toEqual({ data: [expect.objectContaining({ id: ids[2] })], nextCursor: null });
     expect((await t.http.get('/v1/batches?cursor=nope').set(acct.auth)).body.error).toMatchObject({ code: 'validation_failed', field: 'cursor' });
     expect((await t.http.get('/v1/batches?limit=501').set(acct.auth)).status).toBe(400);
+  });
+
+  test('the routes are in the OpenAPI document', async () => {
+    const doc = (await t.http.get('/openapi.json')).body;
+    expect(Object.keys(doc.paths['/v1/coupons/{id}/batches'])).toEqual(['post']);
+    expect(doc.paths['/v1/batches/{id}/codes.csv'].get.responses['200'].content).toHaveProperty(['text/csv']);
+    expect(doc.paths['/v1/coupons/{id}/redemptions.csv'].get.responses['200'].content).toHaveProperty(['text/csv']);
+    expect(doc.paths['/v1/batches'].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['couponId', 'cursor', 'limit']);
   });
 
   test('another account sees none of them', async () => {

@@ -21,8 +21,11 @@ describe('loadConfig', () => {
     const c = loadConfig({
       PORT: '8080', DATABASE_URL: 'postgresql://u@db:5432/x', REDIS_URL: 'redis://r:6380', QUEUE_PREFIX: 'cf-2',
       PLATFORM_ADMIN_TOKEN: 't', ADMIN_USER: 'u', ADMIN_PASSWORD: 'p', LOG_LEVEL: 'debug', ROLE: 'worker',
-      RATE_LIMIT_PER_CUSTOMER: '5', INVOICE_CONCURRENCY: '32',
+      RATE_LIMIT_PER_CUSTOMER: '5', INVOICE_CONCURRENCY: '32', JOB_LOCK_DURATION_MS: '5000', JOB_STALLED_INTERVAL_MS: '2000',
+      DATABASE_POOL_MAX: '7',
     });
+    expect(c.jobLock).toEqual({ durationMs: 5000, stalledIntervalMs: 2000 });
+    expect(c.databasePoolMax).toBe(7);
     expect(c).toMatchObject({ port: 8080, databaseUrl: 'postgresql://u@db:5432/x', redisUrl: 'redis://r:6380', queuePrefix: 'cf-2',
       platformAdminToken: 't', adminUser: 'u', adminPassword: 'p', logLevel: 'debug', role: 'worker' });
     expect(c.rateLimit.perCustomer).toBe(5);
