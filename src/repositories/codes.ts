@@ -73,20 +73,35 @@ export function codeView(k: CodeRow, coupon: CouponRow, now: string) {
 export type CodeView = ReturnType<typeof codeView>;
 
 /**
+ * SQL for the code with a given text (binds: accountId, code, accountId, code): the live one,
+ * else the most recent archived one; deleted codes are not found. Each branch of the UNION is
+ * served by its own partial index (`codes_live_code_unique`, `codes_archived_code_idx`) and the
+ * second runs only when the first finds nothing; a single `deleted_at is null … order by` query
+ * matches neither index predicate and scans the whole table.
+ */
+export const CODE_LOOKUP_SQL = `select * from (
+    (select c.* from codes c where c.account_id = ? and c.code = ? and c.deleted_at is null and c.state <> 'archived')
+    union all
+    (select c.* from codes c where c.account_id = ? and c.code = ? and c.deleted_at is null and c.state = 'archived'
+      order by c.id desc limit 1)
+  ) as found limit 1`;
+
+/**
  * The code with that text in the account (normalized, so case-insensitive): the live one first,
  * else the most recent archived one (so a redemption can answer coupon_archived); deleted codes
  * are not found, nor is text that is not a valid code. `lock` locks the row for the caller's
- * transaction.
+ * transaction (and re-reads it, so a code deleted meanwhile is not found).
  */
 export async function findCodeRow(em: Em, accountId: string, code: string, opts: { lock?: 'update' | 'share' } = {}): Promise<CodeRow | null> {
   if (!isValidCode(code)) return null;
-  const lock = opts.lock === 'update' ? ' for update' : opts.lock === 'share' ? ' for share' : '';
-  const rows = await em.execute(
-    `select * from codes where account_id = ? and code = ? and deleted_at is null
-      order by (state = 'archived'), id desc limit 1${lock}`,
-    [accountId, normalizeCode(code)],
+  const text = normalizeCode(code);
+  const rows = await em.execute(CODE_LOOKUP_SQL, [accountId, text, accountId, text]);
+  if (!rows.length || !opts.lock) return rows.length ? codeRowFrom(rows[0]) : null;
+  const locked = await em.execute(
+    `select * from codes where id = ? and deleted_at is null for ${opts.lock === 'update' ? 'update' : 'share'}`,
+    [rows[0].id],
   );
-  return rows.length ? codeRowFrom(rows[0]) : null;
+  return locked.length ? codeRowFrom(locked[0]) : null;
 }
 
 /** findCodeRow plus its coupon, or null. */

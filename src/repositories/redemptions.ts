@@ -1,6 +1,6 @@
 import type { Em } from '../db/orm';
 import type { CouponTerms } from '../domain';
-import { codeRowFrom, type CodeRow } from './codes';
+import { CODE_LOOKUP_SQL, codeRowFrom, type CodeRow } from './codes';
 import { couponRowFrom, type CouponRow } from './coupons';
 import { planFromRow, type PlanView } from './plans';
 
@@ -37,11 +37,8 @@ export async function loadRedemptionContext(
 ): Promise<RedemptionContext> {
   const rows = await em.execute(
     `with k as (
-       select c.id as cid, k.id as kid, to_jsonb(c) as code_row, to_jsonb(k) as coupon_row, k.nearly_exhausted_event_at
-         from codes c join coupons k on k.id = c.coupon_id
-        where c.account_id = ? and c.code = ? and c.deleted_at is null
-        order by (c.state = 'archived'), c.id desc
-        limit 1)
+       select c.id as cid, c.coupon_id as kid, to_jsonb(c) as code_row, to_jsonb(k) as coupon_row, k.nearly_exhausted_event_at
+         from (${CODE_LOOKUP_SQL}) c join coupons k on k.id = c.coupon_id)
      select (select to_jsonb(p) from plans p where p.account_id = ? and p.id = ?) as plan,
             k.code_row, k.coupon_row, k.nearly_exhausted_event_at,
             (select count(*) from redemptions r
@@ -49,7 +46,7 @@ export async function loadRedemptionContext(
             coalesce((select json_agg(r.stackable order by r.created_at) from redemptions r
                        where r.account_id = ? and r.subscription_id = ? and r.status = 'active'), '[]'::json) as sub_active
        from (select 1) as one left join k on true`,
-    [accountId, q.code, accountId, q.planId ?? '', accountId, q.customerId, accountId, q.subscriptionId ?? ''],
+    [accountId, q.code, accountId, q.code, accountId, q.planId ?? '', accountId, q.customerId, accountId, q.subscriptionId ?? ''],
   );
   const r = rows[0];
   return {
