@@ -3,6 +3,7 @@ import { Migration20261122010400_code_list_indexes } from './Migration2026112201
 import { Migration20261122010800_expiry_indexes } from './Migration20261122010800_expiry_indexes';
 import { Migration20261122010900_report_indexes } from './Migration20261122010900_report_indexes';
 import { Migration20261122011000_drop_overlapping_indexes } from './Migration20261122011000_drop_overlapping_indexes';
+import { Migration20261122011100_subscription_lookup_index } from './Migration20261122011100_subscription_lookup_index';
 
 /** Every migration, in order. New migrations are appended here. */
 export const migrationsList = [
@@ -11,4 +12,5 @@ export const migrationsList = [
   { name: 'Migration20261122010800_expiry_indexes', class: Migration20261122010800_expiry_indexes },
   { name: 'Migration20261122010900_report_indexes', class: Migration20261122010900_report_indexes },
   { name: 'Migration20261122011000_drop_overlapping_indexes', class: Migration20261122011000_drop_overlapping_indexes },
+  { name: 'Migration20261122011100_subscription_lookup_index', class: Migration20261122011100_subscription_lookup_index },
 ];
