@@ -231,3 +231,23 @@ describe('limit events from the redemption path', () => {
     expect(await typesAfter()).toEqual(['coupon.nearly_exhausted', 'coupon.exhausted', 'code.exhausted']);
   });
 });
+
+describe('POST /v1/codes/validate', () => {
+  test('answers the decision with the coupon and code, counts nothing, and skips plan checks without a planId', async () => {
+    const code = uniq('VALID');
+    const coupon = await createCoupon(t, acct, { code, appliesTo: { plans: { include: { planIds: ['other-plan'] } } }, limits: { maxRedemptions: 5 } });
+    const ok = await t.http.post('/v1/codes/validate').set(acct.auth).send({ code: code.toLowerCase(), customer: { id: 'cus_val', email: 'v@example.com' } });
+    expect(ok.status).toBe(200);
+    expect(ok.body.valid).toBe(true);
+    expect(ok.body.coupon).toMatchObject({ id: coupon.id, status: 'active', timesRedeemed: 0 });
+    expect(ok.body.code).toEqual({ code, couponId: coupon.id, status: 'active', timesRedeemed: 0, maxRedemptions: null, expiresAt: null, customerId: null, metadata: null });
+    const refused = await t.http.post('/v1/codes/validate').set(acct.auth).send({ code, customer: { id: 'cus_val' }, planId: 'pro-monthly' });
+    expect(refused.body).toEqual({ valid: false, error: { code: 'plan_not_eligible', message: expect.any(String) } });
+    const unknownPlan = await t.http.post('/v1/codes/validate').set(acct.auth).send({ code, customer: { id: 'cus_val' }, planId: 'ghost' });
+    expect([unknownPlan.status, unknownPlan.body.error.field]).toEqual([400, 'planId']);
+    const after = await t.http.get(`/v1/coupons/${coupon.id}`).set(acct.auth);
+    expect(after.body.timesRedeemed).toBe(0);
+    const customer = await sql(`select email from customers where account_id = ? and id = 'cus_val'`, [acct.id]);
+    expect(customer[0].email).toBe('v@example.com');
+  });
+});

@@ -21,8 +21,8 @@ export const validateRoutes = [
       const customerThrottle = await ctx.limiter.customerThrottle(account.id, body.customer.id);
       if (customerThrottle.limited) throw rateLimited(customerThrottle.retryAfterSeconds);
       const now = new Date().toISOString();
-      const decided = await ctx.orm.em.fork().transactional((em) =>
-        loadAndDecide(em, account.id, { ...body, action: body.action as Action | undefined }, now));
+      // No transaction: the customer upsert commits on its own and the rest only reads.
+      const decided = await loadAndDecide(ctx.orm.em.fork(), account.id, { ...body, action: body.action as Action | undefined }, now);
       if (decided.kind === 'unknown_plan') throw badRequest(`planId: no plan "${decided.planId}" is registered`, 'planId');
       const { decision, loaded } = decided;
       if (decision.ok) {
