@@ -32,6 +32,9 @@ async function main(): Promise<void> {
       add(await benchInvoices(env));
     }
     if (want(1) || want(5)) {
+      // a fresh worker process, so its peak RSS is the batch's and not the earlier rows'
+      await env.stopWorkers();
+      await env.startWorkers(1);
       await settle();
       const b = await benchBatch(env);
       if (want(1)) add(b.row);
