@@ -1,5 +1,5 @@
 import type { AppContext } from '../context';
-import { checkCodeNotLooser, checkKeyspace, keyspaceSize, KEYSPACE_FACTOR, planBatch, type BatchSpec, type DomainError } from '../domain';
+import { checkCodeNotLooser, checkKeyspace, keyspaceSize, KEYSPACE_FACTOR, planBatch, type BatchRequest, type BatchSpec, type DomainError } from '../domain';
 import { ApiError, badRequest, conflict, notFound } from '../http/errors';
 import { enqueue } from '../queues/producers';
 import { JOB_NAMES, jobIdPart } from '../queues/names';
@@ -9,13 +9,8 @@ import {
   type BatchRow,
 } from '../repositories/batches';
 
-export interface BatchRequestBody {
-  count: number;
-  length?: number | null;
-  pattern?: string | null;
-  prefix?: string | null;
-  suffix?: string | null;
-  charset?: string | null;
+/** The batch request: the domain's code spec plus per-code limit and expiry. */
+export interface BatchRequestBody extends BatchRequest {
   maxRedemptionsPerCode?: number;
   expiresAt?: string | null;
 }
