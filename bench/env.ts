@@ -1,13 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import IORedis from 'ioredis';
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
+import { dropDatabase } from '../src/db/orm';
+import { deleteQueueKeys } from '../src/queues/connection';
 import { loadConfig, type Config } from '../config';
 import { createLogger } from '../src/logger';
 import { start, type Running } from '../src/server';
 
-const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface WorkerProc {
@@ -106,18 +106,8 @@ export async function openBenchEnv(): Promise<BenchEnv> {
       await self.stopWorkers();
       await api.close();
       await pool.end();
-      const admin = new Client({ connectionString: ADMIN_URL });
-      await admin.connect();
-      await admin.query(`drop database if exists "${dbName}" with (force)`);
-      await admin.end();
-      const redis = new IORedis(REDIS_URL);
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await redis.del(...keys);
-      } while (cursor !== '0');
-      redis.disconnect();
+      await dropDatabase(env.DATABASE_URL);
+      await deleteQueueKeys(REDIS_URL, prefix);
     },
   };
   return self;

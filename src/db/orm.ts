@@ -7,24 +7,42 @@ import { migrationsList } from './migrations';
 export type Orm = MikroORM;
 export type Em = EntityManager;
 
-/** Creates the database named in the URL when it does not exist yet. */
-export async function ensureDatabase(databaseUrl: string): Promise<void> {
+/** The database a URL names, and a client on the `postgres` maintenance database of its server. */
+function adminClient(databaseUrl: string): { name: string; client: Client } {
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!name) throw new Error('DATABASE_URL names no database');
   url.pathname = '/postgres';
-  const client = new Client({ connectionString: url.toString() });
+  return { name, client: new Client({ connectionString: url.toString() }) };
+}
+
+const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** Creates the database named in the URL when it does not exist yet. */
+export async function ensureDatabase(databaseUrl: string): Promise<void> {
+  const { name, client } = adminClient(databaseUrl);
   await client.connect();
   try {
     const found = await client.query('select 1 from pg_database where datname = $1', [name]);
     if (found.rowCount === 0) {
       try {
-        await client.query(`create database "${name.replace(/"/g, '""')}"`);
+        await client.query(`create database ${quoteIdent(name)}`);
       } catch (err) {
         // another process created it first
         if ((err as { code?: string }).code !== '42P04') throw err;
       }
     }
+  } finally {
+    await client.end();
+  }
+}
+
+/** Drops the database named in the URL (tests and benchmarks remove the databases they made). */
+export async function dropDatabase(databaseUrl: string): Promise<void> {
+  const { name, client } = adminClient(databaseUrl);
+  await client.connect();
+  try {
+    await client.query(`drop database if exists ${quoteIdent(name)} with (force)`);
   } finally {
     await client.end();
   }

@@ -11,3 +11,18 @@ export function createRedis(url: string, kind: 'blocking' | 'producer'): Redis {
       : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 };
   return new IORedis(url, { ...opts, lazyConnect: false });
 }
+
+/** Deletes every key under a BullMQ prefix (tests and benchmarks remove the queues they made). */
+export async function deleteQueueKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new IORedis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}

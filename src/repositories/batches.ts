@@ -1,4 +1,5 @@
 import type { Em } from '../db/orm';
+import { iso, isoOrNull } from '../db/values';
 import type { BatchSpec } from '../domain';
 
 /** Batch rows and the figures batch creation checks. Generation itself is in batch-codes.ts. */
@@ -23,8 +24,6 @@ export interface BatchRow extends BatchView {
   spec: BatchSpec;
 }
 
-const iso = (v: unknown): string => (v instanceof Date ? v : new Date(v as string)).toISOString();
-const isoOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : iso(v));
 
 const columns = (t = '') =>
   `${t}id, ${t}account_id, ${t}coupon_id, ${t}status, ${t}count, ${t}generated, ${t}spec, ${t}max_redemptions_per_code,

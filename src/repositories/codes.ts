@@ -9,7 +9,8 @@ import {
 } from '../domain';
 import { badRequest } from '../http/errors';
 import { decodeCursor, encodeCursor } from '../http/cursor';
-import { couponStatusInput, getCouponRow, iso, isoOrNull, type CouponRow } from './coupons';
+import { couponStatusInput, getCouponRow, type CouponRow } from './coupons';
+import { iso, isoOrNull } from '../db/values';
 
 /** A codes row, typed and camelCased; instants are UTC ISO strings. */
 export interface CodeRow {

@@ -14,6 +14,7 @@ import {
 } from '../domain';
 import { badRequest } from '../http/errors';
 import { decodeCursor, encodeCursor } from '../http/cursor';
+import { iso, isoOrNull } from '../db/values';
 
 /** A coupons row, typed and camelCased; instants are UTC ISO strings. */
 export interface CouponRow {
@@ -45,12 +46,6 @@ export interface CouponRow {
   firstCode: string | null;
 }
 
-export function iso(v: unknown): string {
-  return (v instanceof Date ? v : new Date(v as string)).toISOString();
-}
-export function isoOrNull(v: unknown): string | null {
-  return v === null || v === undefined ? null : iso(v);
-}
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 /** Columns every coupon loader selects (alias `c`), including the first code. */

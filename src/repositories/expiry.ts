@@ -1,7 +1,7 @@
 import type { Em } from '../db/orm';
 import { pgArray } from '../db/pg-array';
 import type { CouponTerms } from '../domain';
-import { iso, isoOrNull } from './coupons';
+import { iso, isoOrNull } from '../db/values';
 
 /**
  * SQL of the expiry queue. Candidate queries are coarse supersets in SQL (the domain makes the

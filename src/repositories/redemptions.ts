@@ -1,10 +1,10 @@
 import type { Em } from '../db/orm';
+import { iso, isoOrNull } from '../db/values';
 import type { CouponTerms } from '../domain';
 import { CODE_LOOKUP_SQL, codeRowFrom, type CodeRow } from './codes';
 import { couponRowFrom, type CouponRow } from './coupons';
 import { planFromRow, type PlanView } from './plans';
 
-const iso = (v: unknown): string | null => (v == null ? null : new Date(v as string).toISOString());
 
 /** A code joined with its coupon, as the redemption decision needs them. */
 export interface CodeWithCoupon {
@@ -55,7 +55,7 @@ export async function loadRedemptionContext(
       ? {
           code: codeRowFrom(r.code_row as Record<string, unknown>),
           coupon: couponRowFrom(r.coupon_row as Record<string, unknown>),
-          nearlyExhaustedEventAt: iso(r.nearly_exhausted_event_at),
+          nearlyExhaustedEventAt: isoOrNull(r.nearly_exhausted_event_at),
         }
       : null,
     customerCount: Number(r.customer_count ?? 0),
@@ -105,9 +105,9 @@ export function redemptionFromRow(r: Record<string, unknown>): RedemptionView {
     status: r.status as string,
     terms: r.terms as CouponTerms,
     cyclesApplied: Number(r.cycles_applied),
-    createdAt: iso(r.created_at)!,
-    endedAt: iso(r.ended_at),
-    voidedAt: iso(r.voided_at),
+    createdAt: iso(r.created_at),
+    endedAt: isoOrNull(r.ended_at),
+    voidedAt: isoOrNull(r.voided_at),
   };
 }
 

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import IORedis from 'ioredis';
-import { Client } from 'pg';
 import request from 'supertest';
 import { loadConfig, type Config } from '../../config';
 import { createLogger } from '../../src/logger';
 import { start, type Running } from '../../src/server';
+import { dropDatabase as dropDb } from '../../src/db/orm';
+import { deleteQueueKeys as deleteKeys } from '../../src/queues/connection';
 
-export const PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface TestEnv {
@@ -30,29 +29,9 @@ export function testEnv(extra: Record<string, string> = {}): TestEnv {
   };
 }
 
-export async function dropDatabase(dbName: string): Promise<void> {
-  const c = new Client({ connectionString: PG_ADMIN_URL });
-  await c.connect();
-  try {
-    await c.query(`drop database if exists "${dbName}" with (force)`);
-  } finally {
-    await c.end();
-  }
-}
-
-export async function deleteQueueKeys(prefix: string): Promise<void> {
-  const redis = new IORedis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
+/** Removes a test database (by name) and a test queue prefix. */
+export const dropDatabase = (dbName: string) => dropDb(`postgres://postgres@127.0.0.1:5432/${dbName}`);
+export const deleteQueueKeys = (prefix: string) => deleteKeys(REDIS_URL, prefix);
 
 export interface TestAccount {
   id: string;

@@ -3,6 +3,7 @@ import { batchCodesQuery, couponRedemptionsQuery } from '../../repositories/batc
 import { batchView, findBatch, findCouponForBatch, listBatches } from '../../repositories/batches';
 import { createBatch, isUuid, type BatchRequestBody } from '../../services/batch-service';
 import { streamCsv } from '../csv-stream';
+import { decodeCursor, encodeCursor } from '../cursor';
 import { badRequest, notFound } from '../errors';
 import type { z } from '../openapi';
 import { defineRoute } from '../route';
@@ -10,21 +11,15 @@ import { Batch, BatchCreate, BatchCreated, BatchListQuery, BatchPage, CodesCsv, 
 
 type Params = z.infer<typeof IdParams>;
 
-/** List cursors: base64url JSON of the last row's [created_at with microseconds, id]. */
+/** The list cursor holds the last row's [created_at with microseconds, id]. */
 function decodeAfter(cursor: string | undefined): [string, string] | null {
   if (cursor === undefined) return null;
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && !Number.isNaN(Date.parse(v[0])) && typeof v[1] === 'string' && isUuid(v[1])) {
-      return [v[0], v[1]];
-    }
-  } catch {
-    // fall through
+  const v = decodeCursor(cursor, 'batches');
+  if (v.length === 2 && typeof v[0] === 'string' && !Number.isNaN(Date.parse(v[0])) && typeof v[1] === 'string' && isUuid(v[1])) {
+    return [v[0], v[1]];
   }
-  throw badRequest('cursor: not a cursor this list produced', 'cursor');
+  throw badRequest('cursor: is not a cursor this list gave', 'cursor');
 }
-
-const encodeAfter = (after: [string, string]): string => Buffer.from(JSON.stringify(after)).toString('base64url');
 
 export const batchRoutes = [
   defineRoute<z.infer<typeof BatchCreate>, undefined, Params>({
@@ -54,7 +49,7 @@ export const batchRoutes = [
       const after = decodeAfter(query.cursor);
       if (query.couponId !== undefined && !isUuid(query.couponId)) return { status: 200, body: { data: [], nextCursor: null } };
       const { rows, next } = await listBatches(ctx.orm.em.fork(), account.id, query.couponId, after, query.limit);
-      return { status: 200, body: { data: rows.map(batchView), nextCursor: next ? encodeAfter(next) : null } };
+      return { status: 200, body: { data: rows.map(batchView), nextCursor: next ? encodeCursor('batches', next) : null } };
     },
   }),
   defineRoute<undefined, undefined, Params>({
