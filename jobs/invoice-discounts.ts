@@ -3,9 +3,9 @@ import type { AppContext } from '../src/context';
 import type { Em } from '../src/db/orm';
 import { computeInvoiceDiscounts, DomainError, type Plan } from '../src/domain';
 import { invoiceHash } from '../src/hash';
-import { InvoiceRequest } from '../src/http/schemas/invoices';
-import { parseOrThrow } from '../src/http/validation';
-import { ApiError } from '../src/http/errors';
+import { InvoiceRequest } from '../src/contracts/invoices';
+import { parseOrThrow } from '../src/contracts/validation';
+import { AppError } from '../src/errors';
 import type { HttpOutcome, InvoiceInput, InvoiceJobData } from '../src/queues/payloads';
 import { markCustomerPaid } from '../src/repositories/customers';
 import { loadInvoiceContext, markInvoicePaid, recordInvoice } from '../src/repositories/invoices';
@@ -74,7 +74,7 @@ export function invoiceProcessor(ctx: AppContext) {
     try {
       inv = parseOrThrow(InvoiceRequest, job.data.invoice, 'body') as InvoiceInput;
     } catch (err) {
-      if (err instanceof ApiError) return { status: err.status, body: err.toBody() };
+      if (err instanceof AppError) return { status: 400, body: err.toBody() };
       throw err;
     }
     try {

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { rateLimitedMessage } from './errors';
 
 export interface GuessLimits {
   windowSeconds: number;
@@ -63,9 +64,6 @@ export class GuessLimiter {
   }
 }
 
-export function rateLimitedMessage(retryAfterSeconds: number): string {
-  return `too many attempts with unknown codes; retry in ${retryAfterSeconds} s`;
-}
 
 export function rateLimitedBody(retryAfterSeconds: number): { status: number; body: Record<string, unknown>; headers: Record<string, string> } {
   return {

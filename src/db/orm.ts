@@ -1,11 +1,13 @@
 import { Client } from 'pg';
-import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
+import type { MikroORM as CoreMikroORM } from '@mikro-orm/core';
+import { MikroORM, type EntityManager, type PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { entities } from './entities';
 import { migrationsList } from './migrations';
 
-export type Orm = MikroORM;
-export type Em = EntityManager;
+/** The ORM typed with the entity list, so `em.getKysely()` knows every table and column. */
+export type Orm = CoreMikroORM<PostgreSqlDriver, EntityManager<PostgreSqlDriver>, typeof entities>;
+export type Em = Orm['em'];
 
 /** The database a URL names, and a client on the `postgres` maintenance database of its server. */
 function adminClient(databaseUrl: string): { name: string; client: Client } {
@@ -55,7 +57,7 @@ export interface OrmOptions {
 }
 
 export async function createOrm(opts: OrmOptions): Promise<Orm> {
-  return MikroORM.init({
+  return MikroORM.init<PostgreSqlDriver, EntityManager<PostgreSqlDriver>, typeof entities>({
     clientUrl: opts.databaseUrl,
     entities,
     extensions: [Migrator],

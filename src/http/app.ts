@@ -2,10 +2,11 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { AppContext } from '../context';
 import { errorFields } from '../logger';
 import { authenticateAccount, checkPlatformToken, type AccountRow } from './auth';
-import { ApiError } from './errors';
+import { AppError } from '../errors';
+import { sendAppError } from './errors';
 import { ErrorSchema, OpenAPIRegistry, buildOpenApiDocument, z } from './openapi';
 import type { RouteDef } from './route';
-import { parseOrThrow } from './validation';
+import { parseOrThrow } from '../contracts/validation';
 import { docsPage } from './docs-page';
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
@@ -62,7 +63,7 @@ function handle(ctx: AppContext, def: RouteDef) {
       let body: unknown = undefined;
       if (def.body && def.bodyType !== 'text/csv') {
         const raw = req.body === undefined && def.bodyOptional ? {} : req.body;
-        if (raw === undefined) throw new ApiError(400, 'validation_failed', 'body: a JSON object is required (Content-Type: application/json)', 'body');
+        if (raw === undefined) throw new AppError('validation_failed', 'body: a JSON object is required (Content-Type: application/json)', 'body');
         body = parseOrThrow(def.body, raw, 'body');
       }
       const query = def.query ? parseOrThrow(def.query, req.query ?? {}, 'query') : undefined;
@@ -100,7 +101,7 @@ export function createApp(ctx: AppContext, routes: RouteDef[], mount?: (app: exp
   mount?.(app);
 
   app.use((req: Request, _res: Response, next: NextFunction) => {
-    next(new ApiError(404, 'not_found', `no route ${req.method} ${req.path}`));
+    next(new AppError('not_found', `no route ${req.method} ${req.path}`));
   });
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) {
@@ -108,9 +109,8 @@ export function createApp(ctx: AppContext, routes: RouteDef[], mount?: (app: exp
       res.end();
       return;
     }
-    if (err instanceof ApiError) {
-      if (err.headers) for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
-      res.status(err.status).json(err.toBody());
+    if (err instanceof AppError) {
+      sendAppError(res, err);
       return;
     }
     const e = err as { type?: string; status?: number };

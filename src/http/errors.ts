@@ -1,36 +1,35 @@
-import { rateLimitedMessage } from '../rate-limit';
+import type { Response } from 'express';
+import { AppError, REFUSAL_ERROR_CODES } from '../errors';
 
-/** An error with an HTTP status and API.md's machine-readable shape. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly field?: string,
-    readonly extra?: Record<string, unknown>,
-    readonly headers?: Record<string, string>,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
+/** The one mapping from application error codes to HTTP statuses. */
+const STATUS_OF_CODE: Readonly<Record<string, number>> = {
+  validation_failed: 400,
+  unauthorized: 401,
+  not_found: 404,
+  conflict: 409,
+  idempotency_conflict: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  queue_unavailable: 503,
+  queue_full: 503,
+  database_unavailable: 503,
+  job_failed: 503,
+};
 
-  toBody(): { error: Record<string, unknown> } {
-    return { error: { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}), ...this.extra } };
-  }
+export function httpStatusOf(code: string): number {
+  const status = STATUS_OF_CODE[code];
+  if (status !== undefined) return status;
+  if (REFUSAL_ERROR_CODES.has(code)) return 422;
+  return 500;
 }
 
-export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
-export const conflict = (message: string, field?: string) => new ApiError(409, 'conflict', message, field);
-export const badRequest = (message: string, field?: string) => new ApiError(400, 'validation_failed', message, field);
-export const unauthorized = (message = 'missing or invalid credentials') => new ApiError(401, 'unauthorized', message);
-export const rateLimited = (retryAfterSeconds: number) =>
-  new ApiError(429, 'rate_limited', rateLimitedMessage(retryAfterSeconds), undefined, undefined, { 'Retry-After': String(retryAfterSeconds) });
-export const queueUnavailable = () => new ApiError(503, 'queue_unavailable', 'the job queue is unavailable; retry later');
+/** Headers an error adds to its answer (`Retry-After`). */
+export function errorHeaders(err: AppError): Record<string, string> {
+  return err.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(err.retryAfterSeconds) };
+}
 
-/** Postgres unique violation, for mapping duplicates to 409. */
-export function isUniqueViolation(err: unknown, constraint?: string): boolean {
-  const e = err as { code?: string; constraint?: string; cause?: unknown };
-  if (e && e.code === '23505') return constraint === undefined || e.constraint === constraint;
-  if (e && e.cause) return isUniqueViolation(e.cause, constraint);
-  return false;
+/** Answers an application error with its status, headers and API.md's body. */
+export function sendAppError(res: Response, err: AppError): void {
+  for (const [k, v] of Object.entries(errorHeaders(err))) res.setHeader(k, v);
+  res.status(httpStatusOf(err.code)).json(err.toBody());
 }

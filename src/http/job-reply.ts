@@ -4,7 +4,7 @@ import type { AppContext } from '../context';
 import type { QueueKey } from '../queues/names';
 import type { HttpOutcome } from '../queues/payloads';
 import { enqueue } from '../queues/producers';
-import { ApiError } from './errors';
+import { jobFailed } from '../errors';
 import type { Reply } from './route';
 
 export function prefersAsync(req: Request): boolean {
@@ -54,6 +54,6 @@ export async function enqueueAndReply(
     const result = outcome.result as HttpOutcome;
     return { status: result.status, body: result.body, headers: result.headers };
   }
-  if (outcome.state === 'failed') throw new ApiError(503, 'job_failed', `the job could not be processed: ${outcome.error}`);
+  if (outcome.state === 'failed') throw jobFailed();
   return jobRef(queue.name, opts.jobId, 'active');
 }

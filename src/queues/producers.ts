@@ -1,7 +1,7 @@
 import { Queue, type JobsOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { QUEUES, type QueueKey } from './names';
-import { queueUnavailable } from '../http/errors';
+import { queueUnavailable } from '../errors';
 
 export type Queues = Record<QueueKey, Queue>;
 

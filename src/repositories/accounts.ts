@@ -1,7 +1,7 @@
 import type { Em } from '../db/orm';
 import { LockMode } from '@mikro-orm/core';
 import { Account, ApiKey } from '../db/entities';
-import { generateApiKey, hashApiKey, type AccountRow } from '../http/auth';
+import { generateApiKey, hashApiKey, type AccountRow } from '../api-keys';
 
 export interface AccountInput {
   name: string;

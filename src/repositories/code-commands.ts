@@ -1,6 +1,6 @@
 import type { Em } from '../db/orm';
 import { checkCodeNotLooser } from '../domain';
-import { badRequest, conflict, isUniqueViolation, notFound } from '../http/errors';
+import { badRequest, conflict, isUniqueViolation, notFound } from '../errors';
 import { appendEvent } from './events';
 import { getCouponRow, type CouponRow } from './coupons';
 import { codeRowFrom, codeView, findCodeRow, insertCode, type CodeRow, type CodeView, type NewCode } from './codes';

@@ -1,7 +1,7 @@
 import type { Em } from '../db/orm';
 import { pgArray } from '../db/pg-array';
-import { conflict, badRequest, isUniqueViolation, notFound } from '../http/errors';
-import { rowsInvalid, type ParsedImport, type RowError } from '../http/code-csv';
+import { conflict, badRequest, isUniqueViolation, notFound } from '../errors';
+import { rowsInvalid, type ParsedImport, type RowError } from '../csv/code-import';
 import { DateTime } from 'luxon';
 import { checkCodeNotLooser } from '../domain';
 import { getCouponRow } from './coupons';

@@ -7,8 +7,8 @@ import {
   type CodeStoredStatus,
   type DecisionCode,
 } from '../domain';
-import { badRequest } from '../http/errors';
-import { decodeCursor, encodeCursor } from '../http/cursor';
+import { badRequest } from '../errors';
+import { decodeCursor, encodeCursor } from '../cursor';
 import { couponStatusInput, getCouponRow, type CouponRow } from './coupons';
 import { iso, isoOrNull } from '../db/values';
 

@@ -1,7 +1,7 @@
 import type { Em } from '../db/orm';
 import { DomainError, resolveExpiry, transition, type LifecycleAction } from '../domain';
-import { badRequest, conflict, isUniqueViolation, notFound } from '../http/errors';
-import type { CouponCreateInput, CouponPatchInput } from '../http/schemas/coupons';
+import { badRequest, conflict, isUniqueViolation, notFound } from '../errors';
+import type { CouponCreateInput, CouponPatchInput } from '../contracts/coupons';
 import { appendEvent } from './events';
 import { couponView, getCouponRow, writeVersion, type CouponRow, type CouponView } from './coupons';
 import { duplicateCode } from './code-commands';

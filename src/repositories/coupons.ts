@@ -12,8 +12,8 @@ import {
   type Eligibility,
   type Overflow,
 } from '../domain';
-import { badRequest } from '../http/errors';
-import { decodeCursor, encodeCursor } from '../http/cursor';
+import { badRequest } from '../errors';
+import { decodeCursor, encodeCursor } from '../cursor';
 import { iso, isoOrNull } from '../db/values';
 
 /** A coupons row, typed and camelCased; instants are UTC ISO strings. */

@@ -1,6 +1,6 @@
 import type { AppContext } from '../context';
 import { checkCodeNotLooser, checkKeyspace, keyspaceSize, KEYSPACE_FACTOR, planBatch, type BatchRequest, type BatchSpec, type DomainError } from '../domain';
-import { ApiError, badRequest, conflict, notFound } from '../http/errors';
+import { AppError, badRequest, conflict, notFound } from '../errors';
 import { enqueue } from '../queues/producers';
 import { JOB_NAMES, jobIdPart } from '../queues/names';
 import type { BatchJobData } from '../queues/payloads';
@@ -22,7 +22,7 @@ export const isUuid = (s: string): boolean => UUID.test(s);
 export const batchJobId = (batchId: string): string => `batch-${jobIdPart(batchId)}`;
 
 /** A domain refusal of the request's values, as the 400 API.md describes. */
-function invalid(err: DomainError, field?: string): ApiError {
+function invalid(err: DomainError, field?: string): AppError {
   const f = field ?? err.field;
   return badRequest(f ? `${f}: ${err.message}` : err.message, f);
 }
@@ -60,7 +60,7 @@ export async function createBatch(ctx: AppContext, accountId: string, couponId: 
     const looser = checkCodeNotLooser({ maxRedemptions: maxPerCode, expiresAt }, coupon);
     if (looser[0]) throw invalid(looser[0], looser[0].field === 'maxRedemptions' ? 'maxRedemptionsPerCode' : 'expiresAt');
     const room = checkKeyspace(spec, await mustHold(tx, accountId, spec));
-    if (!room.ok) throw new ApiError(422, room.error.code, room.error.message, room.error.field);
+    if (!room.ok) throw new AppError(room.error.code, room.error.message, room.error.field);
     return insertBatch(tx, { accountId, couponId, spec, maxRedemptionsPerCode: maxPerCode, expiresAt });
   });
 

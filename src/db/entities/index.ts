@@ -15,4 +15,4 @@ export { Account, ApiKey, Batch, Code, Coupon, CouponVersion, Customer, Event, I
 export const entities = [
   Account, ApiKey, Plan, Customer, Coupon, CouponVersion, Batch, Code, Subscription,
   Redemption, RedemptionRequest, Invoice, InvoiceDiscount, Event,
-];
+] as const;

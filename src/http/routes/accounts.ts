@@ -1,6 +1,6 @@
 import { defineRoute } from '../route';
 import { forgetAccount } from '../auth';
-import { Account, AccountCreate, AccountCreated, AccountPatch, Customer, CustomerPut, IdParams, Plan, PlanPut } from '../schemas/accounts';
+import { Account, AccountCreate, AccountCreated, AccountPatch, Customer, CustomerPut, IdParams, Plan, PlanPut } from '../../contracts/accounts';
 import { createAccount, updateAccount } from '../../repositories/accounts';
 import { upsertPlan } from '../../repositories/plans';
 import { upsertCustomer } from '../../repositories/customers';

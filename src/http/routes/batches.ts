@@ -3,11 +3,11 @@ import { batchCodesQuery, couponRedemptionsQuery } from '../../repositories/batc
 import { batchView, findBatch, findCouponForBatch, listBatches } from '../../repositories/batches';
 import { createBatch, isUuid, type BatchRequestBody } from '../../services/batch-service';
 import { streamCsv } from '../csv-stream';
-import { decodeCursor, encodeCursor } from '../cursor';
-import { badRequest, notFound } from '../errors';
+import { decodeCursor, encodeCursor } from '../../cursor';
+import { badRequest, notFound } from '../../errors';
 import type { z } from '../openapi';
 import { defineRoute } from '../route';
-import { Batch, BatchCreate, BatchCreated, BatchListQuery, BatchPage, CodesCsv, IdParams, RedemptionsCsv } from '../schemas/batches';
+import { Batch, BatchCreate, BatchCreated, BatchListQuery, BatchPage, CodesCsv, IdParams, RedemptionsCsv } from '../../contracts/batches';
 
 type Params = z.infer<typeof IdParams>;
 

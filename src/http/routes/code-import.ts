@@ -1,8 +1,8 @@
 import { defineRoute, type RouteDef } from '../route';
-import { badRequest, conflict, notFound } from '../errors';
+import { badRequest, conflict, notFound } from '../../errors';
 import type { z } from '../openapi';
-import { CouponIdParams, CsvBody, ImportResult } from '../schemas/coupons';
-import { parseCodeCsv } from '../code-csv';
+import { CouponIdParams, CsvBody, ImportResult } from '../../contracts/coupons';
+import { parseCodeCsv } from '../../csv/code-import';
 import { getCouponRow } from '../../repositories/coupons';
 import { importCodes } from '../../repositories/code-import';
 

@@ -1,7 +1,7 @@
 import { defineRoute, type RouteDef } from '../route';
-import { notFound } from '../errors';
+import { notFound } from '../../errors';
 import type { z } from '../openapi';
-import { Code, CodeCreate, CodeListQuery, CodePage, CodeParams, CodePatch, CouponIdParams } from '../schemas/coupons';
+import { Code, CodeCreate, CodeListQuery, CodePage, CodeParams, CodePatch, CouponIdParams } from '../../contracts/coupons';
 import { getCouponRow } from '../../repositories/coupons';
 import { codeView, findCodeWithCoupon, listCodes } from '../../repositories/codes';
 import { addCode, deleteCode, patchCode, setCodeState } from '../../repositories/code-commands';

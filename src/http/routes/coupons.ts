@@ -1,5 +1,5 @@
 import { defineRoute, type RouteDef } from '../route';
-import { notFound } from '../errors';
+import { notFound } from '../../errors';
 import type { z } from '../openapi';
 import {
   Coupon,
@@ -10,8 +10,8 @@ import {
   CouponPage,
   CouponPatch,
   CouponVersionPage,
-} from '../schemas/coupons';
-import { ListQuery } from '../schemas/common';
+} from '../../contracts/coupons';
+import { ListQuery } from '../../contracts/common';
 import { couponView, getCouponRow, listCoupons, listVersions } from '../../repositories/coupons';
 import { cloneCoupon, createCoupon, deleteCoupon, patchCoupon, transitionCoupon } from '../../repositories/coupon-commands';
 import type { LifecycleAction } from '../../domain';

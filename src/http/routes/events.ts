@@ -1,6 +1,6 @@
 import { defineRoute, type RouteDef } from '../route';
 import type { z } from '../openapi';
-import { EventPage, EventsQuery } from '../schemas/coupons';
+import { EventPage, EventsQuery } from '../../contracts/coupons';
 import { listEvents } from '../../repositories/events';
 
 export const eventRoutes: RouteDef[] = [

@@ -1,8 +1,8 @@
 import { defineRoute } from '../route';
-import { conflict, notFound } from '../errors';
+import { conflict, notFound } from '../../errors';
 import type { z } from '../openapi';
-import { JobRef } from '../schemas/common';
-import { InvoiceIdParams, InvoiceRequest, InvoiceResult } from '../schemas/invoices';
+import { JobRef } from '../../contracts/common';
+import { InvoiceIdParams, InvoiceRequest, InvoiceResult } from '../../contracts/invoices';
 import { enqueueAndReply } from '../job-reply';
 import { invoiceHash } from '../../hash';
 import { invoiceJob } from '../../producer';

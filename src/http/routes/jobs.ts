@@ -1,6 +1,6 @@
 import { Job } from 'bullmq';
 import { defineRoute } from '../route';
-import { notFound } from '../errors';
+import { notFound } from '../../errors';
 import { z } from '../openapi';
 import { isQueueName, QUEUES, type QueueKey } from '../../queues/names';
 import type { HttpOutcome } from '../../queues/payloads';

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { requestHash as hashRequest, sha256 } from '../../hash';
 import { defineRoute } from '../route';
-import { ApiError, notFound, rateLimited } from '../errors';
+import { AppError, notFound, rateLimited } from '../../errors';
 import { z } from '../openapi';
-import { JobRef } from '../schemas/common';
-import { RedeemRequest, Redemption, RedemptionCreated, RedemptionListQuery, RedemptionWrapped, Refusal, VoidRequest } from '../schemas/redemptions';
+import { JobRef } from '../../contracts/common';
+import { RedeemRequest, Redemption, RedemptionCreated, RedemptionListQuery, RedemptionWrapped, Refusal, VoidRequest } from '../../contracts/redemptions';
 import { enqueueAndReply } from '../job-reply';
-import { decodeCursor, encodeCursor } from '../cursor';
+import { decodeCursor, encodeCursor } from '../../cursor';
 import { JOB_NAMES } from '../../queues/names';
 import type { RedemptionJobData } from '../../queues/payloads';
 import { findStoredOutcome, listRedemptions, voidRedemption } from '../../repositories/redemptions';
@@ -15,7 +15,7 @@ import { appendEvent } from '../../repositories/events';
 type RedeemBody = z.infer<typeof RedeemRequest>;
 
 const idempotencyConflict = () =>
-  new ApiError(409, 'idempotency_conflict', 'idempotencyKey: was used with a different request body', 'idempotencyKey');
+  new AppError('idempotency_conflict', 'idempotencyKey: was used with a different request body', 'idempotencyKey');
 
 
 export const redemptionRoutes = [

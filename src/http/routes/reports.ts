@@ -1,8 +1,8 @@
 import { defineRoute, type RouteDef } from '../route';
-import { badRequest, notFound } from '../errors';
+import { badRequest, notFound } from '../../errors';
 import type { z } from '../openapi';
-import { CodeParams, CouponIdParams } from '../schemas/coupons';
-import { AccountStats, StatsQuery, UsageStats } from '../schemas/reports';
+import { CodeParams, CouponIdParams } from '../../contracts/coupons';
+import { AccountStats, StatsQuery, UsageStats } from '../../contracts/reports';
 import { DomainError, resolveReportRange, type ReportRange } from '../../domain';
 import { getCouponRow } from '../../repositories/coupons';
 import { findCodeRow } from '../../repositories/codes';

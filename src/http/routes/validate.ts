@@ -1,7 +1,7 @@
 import { defineRoute } from '../route';
-import { badRequest, rateLimited } from '../errors';
+import { badRequest, rateLimited } from '../../errors';
 import type { z } from '../openapi';
-import { ValidateRequest, ValidateResponse } from '../schemas/redemptions';
+import { ValidateRequest, ValidateResponse } from '../../contracts/redemptions';
 import type { Action } from '../../domain';
 import { codeView } from '../../repositories/codes';
 import { couponView } from '../../repositories/coupons';

@@ -1,5 +1,5 @@
-import { isValidCode } from '../../domain';
-import { z } from '../openapi';
+import { isValidCode } from '../domain';
+import { z } from './zod';
 import { Id, Instant, ListQuery, LocalDate, Overflow, page } from './common';
 import { AppliesTo, Discount, Duration, Eligibility, Limits, Metadata } from './coupon-terms';
 

@@ -1,5 +1,5 @@
 import type { ZodError, ZodType } from 'zod';
-import { ApiError } from './errors';
+import { AppError } from '../errors';
 
 function fieldOf(error: ZodError, prefix: string): string {
   const issue = error.issues[0];
@@ -19,8 +19,8 @@ export function parseOrThrow<T>(schema: ZodType<T>, value: unknown, where: 'body
   if (issue?.code === 'unrecognized_keys') {
     const keys = (issue as { keys?: string[] }).keys ?? [];
     const f = field === where ? keys[0] : `${field}.${keys[0]}`;
-    throw new ApiError(400, 'validation_failed', `${f}: unknown field`, f);
+    throw new AppError('validation_failed', `${f}: unknown field`, f);
   }
   if (issue?.code === 'invalid_type' && /received undefined/.test(message)) message = 'is required';
-  throw new ApiError(400, 'validation_failed', `${field}: ${message}`, field);
+  throw new AppError('validation_failed', `${field}: ${message}`, field);
 }

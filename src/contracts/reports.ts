@@ -1,4 +1,4 @@
-import { z } from '../openapi';
+import { z } from './zod';
 import { LocalDate } from './common';
 
 const Count = z.number().int().min(0);

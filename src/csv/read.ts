@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
-import { ApiError, badRequest } from './errors';
+import { AppError, badRequest } from '../errors';
 
 export interface CsvReadLimits {
   /** Longest line accepted, in characters. */
@@ -25,7 +25,7 @@ export async function* readLines(stream: AsyncIterable<Buffer | string>, limits:
   };
   for await (const chunk of stream) {
     bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-    if (bytes > limits.maxBytes) throw new ApiError(413, 'payload_too_large', `body: the file is larger than ${limits.maxBytes} bytes`, 'body');
+    if (bytes > limits.maxBytes) throw new AppError('payload_too_large', `body: the file is larger than ${limits.maxBytes} bytes`, 'body');
     buf += typeof chunk === 'string' ? chunk : decoder.write(chunk);
     let start = 0;
     for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n', start)) {

@@ -1,5 +1,5 @@
-import { isCurrency } from '../../domain';
-import { z } from '../openapi';
+import { isCurrency } from '../domain';
+import { z } from './zod';
 import { Id, LocalDate, MinorUnits } from './common';
 
 /** SPEC §3.2 discounts. Percentages are basis points (100 = 1 %). */

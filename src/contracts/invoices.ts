@@ -1,4 +1,4 @@
-import { z } from '../openapi';
+import { z } from './zod';
 import { Currency, Id, Instant, MinorUnits } from './common';
 
 export const LineKind = z.enum(['recurring', 'setup_fee', 'component', 'one_time', 'shipping']);

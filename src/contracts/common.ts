@@ -1,5 +1,5 @@
 import { IANAZone } from 'luxon';
-import { z } from '../openapi';
+import { z } from './zod';
 
 export const TimeZone = z
   .string()

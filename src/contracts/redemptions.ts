@@ -1,4 +1,4 @@
-import { z } from '../openapi';
+import { z } from './zod';
 import { Currency, Id } from './common';
 import { CustomerInput } from './accounts';
 

@@ -1,4 +1,4 @@
-import { z } from '../openapi';
+import { z } from './zod';
 import { Id, Instant, ListQuery, page } from './common';
 
 const MAX_COUNT = 1_000_000;

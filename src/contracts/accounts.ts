@@ -1,4 +1,4 @@
-import { z } from '../openapi';
+import { z } from './zod';
 import { Currency, Id, MinorUnits, Overflow, TimeZone } from './common';
 
 export const AccountCreate = z

@@ -1,7 +1,7 @@
 import { isValidCode, normalizeCode } from '../domain';
-import { ApiError } from './errors';
-import { parseCsvLine, readLines } from './csv';
-import { Instant } from './schemas/common';
+import { AppError } from '../errors';
+import { parseCsvLine, readLines } from './read';
+import { Instant } from '../contracts/common';
 
 export const MAX_IMPORT_ROWS = 100_000;
 const COLUMNS = ['code', 'max_redemptions', 'expires_at'] as const;
@@ -23,12 +23,12 @@ export interface ParsedImport {
 }
 
 /** 400 validation_failed listing every bad row (`line` counts the header as 1). */
-export function rowsInvalid(errors: RowError[]): ApiError {
+export function rowsInvalid(errors: RowError[]): AppError {
   const byLine = new Map<number, string[]>();
   for (const e of errors) byLine.set(e.line, [...(byLine.get(e.line) ?? []), e.message]);
   const rows = [...byLine.entries()].sort((a, b) => a[0] - b[0]).map(([line, m]) => ({ line, message: m.join('; ') }));
   const what = rows.length === 1 ? `line ${rows[0].line}: ${rows[0].message}` : `${rows.length} lines are invalid (first: line ${rows[0].line})`;
-  return new ApiError(400, 'validation_failed', `${what}; nothing was imported`, 'body', { rows });
+  return new AppError('validation_failed', `${what}; nothing was imported`, 'body', { rows });
 }
 
 function header(text: string): Column[] {
@@ -94,7 +94,7 @@ export async function parseCodeCsv(stream: AsyncIterable<Buffer | string>): Prom
     }
     if (text.trim() === '') continue;
     count += 1;
-    if (count > MAX_IMPORT_ROWS) throw new ApiError(400, 'validation_failed', `body: the file holds more than ${MAX_IMPORT_ROWS} rows`, 'body');
+    if (count > MAX_IMPORT_ROWS) throw new AppError('validation_failed', `body: the file holds more than ${MAX_IMPORT_ROWS} rows`, 'body');
     const parsed = parseCsvLine(text);
     if ('error' in parsed) {
       errors.push({ line, message: parsed.error });
