@@ -1,0 +1,175 @@
+/**
+ * The raw baselines: the database work of each hot path written as plain `pg` transactions, one
+ * statement after the other, from the benchmark process (no HTTP, no queue, no rules engine).
+ *
+ * "Same work" sends the statements the product sends for one request (the same upserts, the
+ * same context read, the same write, in the same transaction shape), so a ratio against it
+ * measures only what the product adds around the database. "Floor" is the smallest transaction
+ * that still counts the redemption (or reads the code), kept as a second figure so that neither
+ * baseline can be made easy to beat by trimming the other.
+ */
+import type { PoolClient } from 'pg';
+
+const CODE_LOOKUP = (a: number, c: number) => `select * from (
+    (select c.* from codes c where c.account_id = $${a} and c.code = $${c} and c.deleted_at is null and c.state <> 'archived')
+    union all
+    (select c.* from codes c where c.account_id = $${a} and c.code = $${c} and c.deleted_at is null and c.state = 'archived'
+      order by c.id desc limit 1)
+  ) as found limit 1`;
+
+/** The redemption context read: plan, code with coupon, the customer's and subscription's counts. */
+const CONTEXT = `with k as (
+    select c.id as cid, c.coupon_id as kid, to_jsonb(c) as code_row, to_jsonb(k) as coupon_row, k.nearly_exhausted_event_at
+      from (${CODE_LOOKUP(1, 2)}) c join coupons k on k.id = c.coupon_id)
+  select (select to_jsonb(p) from plans p where p.account_id = $1 and p.id = $3) as plan,
+         k.code_row, k.coupon_row, k.nearly_exhausted_event_at,
+         (select count(*) from redemptions r
+           where r.account_id = $1 and r.coupon_id = k.kid and r.customer_id = $4 and r.status <> 'voided')::int as customer_count,
+         coalesce((select json_agg(r.stackable order by r.created_at) from redemptions r
+                    where r.account_id = $1 and r.subscription_id = $5 and r.status = 'active'), '[]'::json) as sub_active
+    from (select 1) as one left join k on true`;
+
+const LOCK_SUBSCRIPTION = `insert into subscriptions (account_id, id, customer_id) values ($1, $2, $3)
+  on conflict (account_id, id) do update set customer_id = coalesce(subscriptions.customer_id, excluded.customer_id)`;
+
+const UPSERT_CUSTOMER = `insert into customers (account_id, id, email, country, region, postal_code, has_paid_subscription)
+  values ($1, $2, null, null, null, null, false)
+  on conflict (account_id, id) do update set
+    email = customers.email, country = customers.country, region = customers.region, postal_code = customers.postal_code,
+    has_paid_subscription = customers.has_paid_subscription, updated_at = now()
+  returning *`;
+
+const RECORD = `with c as (
+    update codes set times_redeemed = times_redeemed + 1, updated_at = now()
+     where id = $1 and (max_redemptions is null or times_redeemed < max_redemptions) returning times_redeemed),
+  k as (
+    update coupons set times_redeemed = times_redeemed + 1, updated_at = now()
+     where id = $2 and (max_redemptions is null or times_redeemed < max_redemptions) and exists (select 1 from c)
+     returning times_redeemed),
+  r as (
+    insert into redemptions (account_id, coupon_id, coupon_version, code_id, code, customer_id, subscription_id, plan_id, action, terms, stackable, idempotency_key)
+    select $3, $2, 1, $1, $4, $5, $6, 'pro', 'new_subscription', $7::jsonb, false, null where exists (select 1 from k)
+    returning *),
+  e as (
+    insert into events (account_id, type, data)
+    select r.account_id, 'redemption.created',
+           jsonb_build_object('redemptionId', r.id, 'couponId', r.coupon_id, 'code', r.code, 'subscriptionId', r.subscription_id, 'customerId', r.customer_id)
+      from r)
+  select (select times_redeemed from c) as code_times, (select times_redeemed from k) as coupon_times, (select to_jsonb(r) from r) as redemption`;
+
+const TERMS = JSON.stringify({ discount: { type: 'percentage', basisPoints: 1000 }, duration: { type: 'forever' }, appliesTo: { plans: 'all' }, eligibility: {}, overflow: 'cap', stackable: false, timeZone: 'UTC' });
+
+export interface RawCode {
+  accountId: string;
+  couponId: string;
+  codes: { id: number; code: string }[];
+}
+
+/** One redemption, same work: subscription and customer upserts, context read, counting write, commit. */
+export async function rawRedeemSameWork(c: PoolClient, k: RawCode, i: number, tag: string): Promise<void> {
+  const code = k.codes[i % k.codes.length];
+  const sub = `rs${tag}_${i}`;
+  const cus = `rc${tag}_${i}`;
+  await c.query('begin');
+  await c.query(LOCK_SUBSCRIPTION, [k.accountId, sub, cus]);
+  await c.query(UPSERT_CUSTOMER, [k.accountId, cus]);
+  await c.query(CONTEXT, [k.accountId, code.code, 'pro', cus, sub]);
+  const r = await c.query(RECORD, [code.id, k.couponId, k.accountId, code.code, cus, sub, TERMS]);
+  if (!r.rows[0].redemption) throw new Error('raw redemption refused');
+  await c.query('commit');
+}
+
+/** One redemption, floor: the two counting updates and the insert, nothing else. */
+export async function rawRedeemFloor(c: PoolClient, k: RawCode, i: number, tag: string): Promise<void> {
+  const code = k.codes[i % k.codes.length];
+  await c.query('begin');
+  const counted = await c.query(`update codes set times_redeemed = times_redeemed + 1 where id = $1 and (max_redemptions is null or times_redeemed < max_redemptions) returning id`, [code.id]);
+  if (counted.rowCount === 1) {
+    await c.query(`update coupons set times_redeemed = times_redeemed + 1 where id = $1 and (max_redemptions is null or times_redeemed < max_redemptions)`, [k.couponId]);
+    await c.query(
+      `insert into redemptions (account_id, coupon_id, coupon_version, code_id, code, customer_id, subscription_id, plan_id, action, terms)
+       values ($1, $2, 1, $3, 'RAW', $4, $4, 'pro', 'new_subscription', '{}')`,
+      [k.accountId, k.couponId, code.id, `rf${tag}_${i}`],
+    );
+  }
+  await c.query('commit');
+}
+
+/** One validate, same work: the customer upsert (autocommit) and the context read. */
+export async function rawValidateSameWork(c: PoolClient, k: RawCode, i: number): Promise<void> {
+  const code = k.codes[i % k.codes.length];
+  const cus = `rv${i % 5000}`;
+  await c.query(UPSERT_CUSTOMER, [k.accountId, cus]);
+  await c.query(CONTEXT, [k.accountId, code.code, 'pro', cus, '']);
+}
+
+/** One validate, floor: the code joined with its coupon. */
+export async function rawValidateFloor(c: PoolClient, k: RawCode, i: number): Promise<void> {
+  const code = k.codes[i % k.codes.length];
+  await c.query(`select c.*, k.* from codes c join coupons k on k.id = c.coupon_id where c.account_id = $1 and c.code = $2 and c.deleted_at is null`, [k.accountId, code.code]);
+}
+
+const INVOICE_CONTEXT = `with reds as (
+    select id, coupon_id, code, code_id, plan_id, terms, status, cycles_applied, anchor, last_counted_discounted, created_at
+      from redemptions
+     where account_id = $1 and subscription_id = $2 and (status = 'active' or (status = 'ended' and last_counted_discounted)))
+  select
+    (select jsonb_build_object('requestHash', request_hash, 'paid', paid, 'result', result)
+       from invoices where account_id = $1 and id = $3) as existing,
+    coalesce((select jsonb_agg(to_jsonb(r) order by r.created_at, r.id) from reds r), '[]'::jsonb) as redemptions,
+    coalesce((select jsonb_agg(to_jsonb(p)) from plans p
+               where p.account_id = $1 and (p.id = any($4::text[]) or p.id in (select plan_id from reds))), '[]'::jsonb) as plans`;
+
+const RECORD_INVOICE = `with inv as (
+    insert into invoices (account_id, id, subscription_id, customer_id, currency, period_start, period_end, trial, mid_period, paid,
+                          request_hash, subtotal, discount_total, total, credit, result, paid_at)
+    values ($1, $2, $3, $4, 'USD', $5, null, false, false, false, 'h', 2000, 200, 1800, 0, $6::jsonb, null)),
+  ledger as (
+    insert into invoice_discounts (account_id, invoice_id, redemption_id, coupon_id, code_id, cycle, currency, amount, invoice_total, lines)
+    select $1, $2, r, c, k, y, 'USD', m, 1800, l
+      from unnest($7::uuid[], $8::uuid[], $9::bigint[], $10::int[], $11::bigint[], $12::jsonb[]) as t(r, c, k, y, m, l)),
+  upd as (
+    update redemptions r set cycles_applied = u.cycles, anchor = u.anchor, last_counted_discounted = u.lcd, status = u.status,
+           ended_at = case when u.status = 'ended' and r.status <> 'ended' then now() else r.ended_at end,
+           ended_reason = coalesce(u.reason, r.ended_reason), updated_at = now()
+      from unnest($7::uuid[], $10::int[], $13::timestamptz[], $14::boolean[], $15::text[], $16::text[]) as u(id, cycles, anchor, lcd, status, reason)
+     where r.id = u.id),
+  ev as (
+    insert into events (account_id, type, data) select $1, t, d from unnest($17::text[], $18::jsonb[]) as e(t, d))
+  select 1`;
+
+/** One invoice, same work: subscription upsert, invoice context read, the one-statement write, commit. */
+export async function rawInvoiceSameWork(c: PoolClient, accountId: string, sub: string, inv: string, periodStart: string): Promise<void> {
+  await c.query('begin');
+  await c.query(LOCK_SUBSCRIPTION, [accountId, sub, null]);
+  const ctx = await c.query(INVOICE_CONTEXT, [accountId, sub, inv, ['pro']]);
+  const red = (ctx.rows[0].redemptions as Record<string, unknown>[])[0];
+  const cycle = Number(red.cycles_applied) + 1;
+  const lines = JSON.stringify([{ id: 'l1', amount: 200 }]);
+  await c.query(RECORD_INVOICE, [
+    accountId, inv, sub, null, periodStart, JSON.stringify({ invoiceId: inv, total: 1800 }),
+    [red.id], [red.coupon_id], [red.code_id], [cycle], [200], [lines],
+    [periodStart], [true], ['active'], [null],
+    ['invoice.discounted'], [JSON.stringify({ invoiceId: inv, subscriptionId: sub, redemptionIds: [red.id], discountTotal: 200 })],
+  ]);
+  await c.query('commit');
+}
+
+/** One invoice, floor: lock the subscription, read its redemption, three plain writes, commit. */
+export async function rawInvoiceFloor(c: PoolClient, accountId: string, couponId: string, codeId: number, sub: string, inv: string): Promise<void> {
+  await c.query('begin');
+  await c.query(`select 1 from subscriptions where account_id = $1 and id = $2 for update`, [accountId, sub]);
+  const red = await c.query(`select id, cycles_applied from redemptions where account_id = $1 and subscription_id = $2 and status = 'active'`, [accountId, sub]);
+  await c.query(
+    `insert into invoices (account_id, id, subscription_id, currency, period_start, request_hash, subtotal, discount_total, total, credit, result)
+     values ($1, $2, $3, 'USD', now(), 'h', 2000, 200, 1800, 0, '{}')`,
+    [accountId, inv, sub],
+  );
+  await c.query(
+    `insert into invoice_discounts (account_id, invoice_id, redemption_id, coupon_id, code_id, cycle, currency, amount, invoice_total, lines)
+     values ($1, $2, $3, $4, $5, $6, 'USD', 200, 1800, '[]')`,
+    [accountId, inv, red.rows[0].id, couponId, codeId, Number(red.rows[0].cycles_applied) + 1],
+  );
+  await c.query(`update redemptions set cycles_applied = cycles_applied + 1 where id = $1`, [red.rows[0].id]);
+  await c.query('commit');
+}
