@@ -104,4 +104,5 @@ export * from './batch-spec';
 export * from './code-set';
 export * from './code-generator';
 export * from './expiry';
+export * from './customers';
 export * from './report-range';

@@ -1,9 +1,9 @@
 import type { Em } from '../db/orm';
 import { iso, isoOrNull } from '../db/values';
 import type { CouponTerms } from '../domain';
-import { CODE_LOOKUP_SQL, codeRowFrom, type CodeRow } from './codes';
-import { couponRowFrom, type CouponRow } from './coupons';
-import { planFromRow, type PlanView } from './plans';
+import type { CodeRow } from './codes';
+import type { CouponRow } from './coupons';
+import type { PlanView } from './plans';
 
 
 /** A code joined with its coupon, as the redemption decision needs them. */
@@ -21,46 +21,6 @@ export interface RedemptionContext {
   customerCount: number;
   /** The subscription's active redemptions, oldest first. */
   subscriptionActive: { stackable: boolean }[];
-}
-
-/**
- * Everything a redemption decision reads, in one round trip: the plan, the code (normalized
- * text; a live code wins over an archived one with the same text; deleted codes are not found)
- * with its coupon, and the counts. Nothing is locked here: the counters are re-checked by the
- * conditional updates of recordRedemption, and the caller already holds the subscription and
- * customer rows.
- */
-export async function loadRedemptionContext(
-  em: Em,
-  accountId: string,
-  q: { code: string; planId?: string; customerId: string; subscriptionId?: string },
-): Promise<RedemptionContext> {
-  const rows = await em.execute(
-    `with k as (
-       select c.id as cid, c.coupon_id as kid, to_jsonb(c) as code_row, to_jsonb(k) as coupon_row, k.nearly_exhausted_event_at
-         from (${CODE_LOOKUP_SQL}) c join coupons k on k.id = c.coupon_id)
-     select (select to_jsonb(p) from plans p where p.account_id = ? and p.id = ?) as plan,
-            k.code_row, k.coupon_row, k.nearly_exhausted_event_at,
-            (select count(*) from redemptions r
-              where r.account_id = ? and r.coupon_id = k.kid and r.customer_id = ? and r.status <> 'voided')::int as customer_count,
-            coalesce((select json_agg(r.stackable order by r.created_at) from redemptions r
-                       where r.account_id = ? and r.subscription_id = ? and r.status = 'active'), '[]'::json) as sub_active
-       from (select 1) as one left join k on true`,
-    [accountId, q.code, accountId, q.code, accountId, q.planId ?? '', accountId, q.customerId, accountId, q.subscriptionId ?? ''],
-  );
-  const r = rows[0];
-  return {
-    plan: q.planId === undefined ? undefined : r.plan ? planFromRow(r.plan as Record<string, unknown>) : null,
-    loaded: r.code_row
-      ? {
-          code: codeRowFrom(r.code_row as Record<string, unknown>),
-          coupon: couponRowFrom(r.coupon_row as Record<string, unknown>),
-          nearlyExhaustedEventAt: isoOrNull(r.nearly_exhausted_event_at),
-        }
-      : null,
-    customerCount: Number(r.customer_count ?? 0),
-    subscriptionActive: (r.sub_active as boolean[]).map((stackable) => ({ stackable })),
-  };
 }
 
 /**
@@ -111,54 +71,6 @@ export function redemptionFromRow(r: Record<string, unknown>): RedemptionView {
   };
 }
 
-export interface NewRedemption {
-  accountId: string;
-  couponId: string;
-  couponVersion: number;
-  codeId: number;
-  code: string;
-  customerId: string;
-  subscriptionId: string;
-  planId: string;
-  action: string;
-  terms: CouponTerms;
-  idempotencyKey: string | null;
-}
-
-/**
- * Counts one redemption on the code and its coupon, inserts the redemption and its
- * `redemption.created` event, in one statement. The conditional updates are where the limits
- * hold: they lock the code and coupon rows until commit, re-check the limits on the latest
- * committed counts, and nothing is written when one is reached (answers null). The rows stay
- * locked only for this statement and the commit, so a hot coupon serializes as little as it can.
- */
-export async function recordRedemption(em: Em, n: NewRedemption): Promise<{ view: RedemptionView; codeTimes: number; couponTimes: number } | null> {
-  const rows = await em.execute(
-    `with c as (
-       update codes set times_redeemed = times_redeemed + 1, updated_at = now()
-        where id = ? and (max_redemptions is null or times_redeemed < max_redemptions) returning times_redeemed),
-     k as (
-       update coupons set times_redeemed = times_redeemed + 1, updated_at = now()
-        where id = ? and (max_redemptions is null or times_redeemed < max_redemptions) and exists (select 1 from c)
-        returning times_redeemed),
-     r as (
-       insert into redemptions (account_id, coupon_id, coupon_version, code_id, code, customer_id, subscription_id, plan_id, action, terms, stackable, idempotency_key)
-       select ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ? where exists (select 1 from k)
-       returning *),
-     e as (
-       insert into events (account_id, type, data)
-       select r.account_id, 'redemption.created',
-              jsonb_build_object('redemptionId', r.id, 'couponId', r.coupon_id, 'code', r.code, 'subscriptionId', r.subscription_id, 'customerId', r.customer_id)
-         from r)
-     select (select times_redeemed from c) as code_times, (select times_redeemed from k) as coupon_times, (select to_jsonb(r) from r) as redemption`,
-    [n.codeId, n.couponId, n.accountId, n.couponId, n.couponVersion, n.codeId, n.code, n.customerId, n.subscriptionId, n.planId, n.action,
-      JSON.stringify(n.terms), n.terms.stackable, n.idempotencyKey],
-  );
-  const r = rows[0];
-  if (!r.redemption) return null;
-  return { view: redemptionFromRow(r.redemption as Record<string, unknown>), codeTimes: Number(r.code_times), couponTimes: Number(r.coupon_times) };
-}
-
 export interface StoredOutcome {
   requestHash: string;
   status: number;
@@ -172,18 +84,6 @@ export async function findStoredOutcome(em: Em, accountId: string, key: string):
   );
   if (!rows.length) return null;
   return { requestHash: rows[0].request_hash as string, status: Number(rows[0].status_code), body: rows[0].body as Record<string, unknown> };
-}
-
-export async function storeOutcome(em: Em, accountId: string, key: string, o: StoredOutcome): Promise<void> {
-  await em.execute(
-    `insert into redemption_requests (account_id, idempotency_key, request_hash, status_code, body) values (?, ?, ?, ?, ?::jsonb)`,
-    [accountId, key, o.requestHash, o.status, JSON.stringify(o.body)],
-  );
-}
-
-/** Serializes work on one idempotency key for the rest of the transaction. */
-export async function lockIdempotencyKey(em: Em, accountId: string, key: string): Promise<void> {
-  await em.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`${accountId}|${key}`]);
 }
 
 export async function getRedemption(em: Em, accountId: string, id: string): Promise<RedemptionView | null> {

@@ -5,7 +5,7 @@ import { ValidateRequest, ValidateResponse } from '../../contracts/redemptions';
 import type { Action } from '../../domain';
 import { codeView } from '../../repositories/codes';
 import { couponView } from '../../repositories/coupons';
-import { loadAndDecide } from '../../services/redemption-service';
+import { validateRedemption } from '../../services/redemption-service';
 
 export const validateRoutes = [
   defineRoute<z.infer<typeof ValidateRequest>>({
@@ -21,8 +21,8 @@ export const validateRoutes = [
       const customerThrottle = await ctx.limiter.customerThrottle(account.id, body.customer.id);
       if (customerThrottle.limited) throw rateLimited(customerThrottle.retryAfterSeconds);
       const now = new Date().toISOString();
-      // No transaction: the customer upsert commits on its own and the rest only reads.
-      const decided = await loadAndDecide(ctx.orm.em.fork(), account.id, { ...body, action: body.action as Action | undefined }, now);
+      // No transaction: one read; the customer is written (on its own) only when this request creates or changes it.
+      const decided = await validateRedemption(ctx.orm, account.id, { ...body, action: body.action as Action | undefined }, now);
       if (decided.kind === 'unknown_plan') throw badRequest(`planId: no plan "${decided.planId}" is registered`, 'planId');
       const { decision, loaded } = decided;
       if (decision.ok) {
