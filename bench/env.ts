@@ -9,6 +9,7 @@ import { createLogger } from '../src/logger';
 import { start, type Running } from '../src/server';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const TUNABLES = ['DATABASE_POOL_MAX', 'REDEMPTION_CONCURRENCY', 'INVOICE_CONCURRENCY', 'REDIS_AUTO_PIPELINING'];
 
 export interface WorkerProc {
   child: ChildProcess;
@@ -75,10 +76,11 @@ export async function openBenchEnv(): Promise<BenchEnv> {
     REDIS_URL,
     QUEUE_PREFIX: prefix,
     LOG_LEVEL: 'error',
-    DATABASE_POOL_MAX: '16',
     JOB_WAIT_TIMEOUT_MS: '60000',
     RATE_LIMIT_PER_KEY: '100000000',
   };
+  // the product's defaults are what is measured, unless a run sets these (for A/B comparisons)
+  for (const k of TUNABLES) if (process.env[k]) env[k] = process.env[k]!;
   const config = loadConfig({ ...env, ROLE: 'api', PORT: '0' });
   const api = await start(config, { port: 0, logger: createLogger('error') });
   const pool = new Pool({ connectionString: env.DATABASE_URL, max: 32 });

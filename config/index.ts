@@ -11,6 +11,8 @@ export interface Config {
   databaseUrl: string;
   databasePoolMax: number;
   redisUrl: string;
+  /** ioredis auto-pipelining on the producer connection: commands of one event-loop turn go in one write. */
+  redisAutoPipelining: boolean;
   queuePrefix: string;
   platformAdminToken: string;
   adminUser: string;
@@ -58,6 +60,13 @@ function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: r
   return raw as T;
 }
 
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = str(env, name, String(fallback)).trim().toLowerCase();
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
 function url(env: Env, name: string, fallback: string, protocols: string[]): string {
   const raw = str(env, name, fallback);
   let parsed: URL;
@@ -92,6 +101,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/couponflow', ['postgres:', 'postgresql:']),
     databasePoolMax: int(env, 'DATABASE_POOL_MAX', 20, 1, 500),
     redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisAutoPipelining: bool(env, 'REDIS_AUTO_PIPELINING', false),
     queuePrefix,
     platformAdminToken: secret(env, 'PLATFORM_ADMIN_TOKEN', production, 'dev-platform-token'),
     adminUser: secret(env, 'ADMIN_USER', production, 'admin'),

@@ -36,7 +36,7 @@ export interface StartOptions {
 export async function start(config: Config, opts: StartOptions = {}): Promise<Running> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const orm = await openDatabase({ databaseUrl: config.databaseUrl, poolMax: config.databasePoolMax });
-  const redis = createRedis(config.redisUrl, 'producer');
+  const redis = createRedis(config.redisUrl, 'producer', { autoPipelining: config.redisAutoPipelining });
   redis.on('error', (err) => logger.warn('redis error', { err: err.message }));
   await new Promise<void>((resolve, reject) => {
     if (redis.status === 'ready') return resolve();
@@ -62,7 +62,9 @@ export async function start(config: Config, opts: StartOptions = {}): Promise<Ru
     stopSchedulers = await startSchedulers(ctx);
   }
   if (runApi) {
-    await Promise.all([QUEUES.redemptions, QUEUES.invoices].map((q) => waiter.watch(q)));
+    // every synchronous redemption waits, so that queue is watched from the start; the others
+    // (invoices mostly come through the producer, unwatched) from their first synchronous call
+    await waiter.watch(QUEUES.redemptions);
     app = createApp(ctx, routes, (a) => mountOps(ctx, a));
     server = await new Promise<Server>((resolve) => {
       const s = app!.listen(opts.port ?? config.port, () => resolve(s));
