@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Pool } from 'pg';
+import { RAW_CLIENTS } from './stats';
 import { dropDatabase } from '../src/db/orm';
 import { deleteQueueKeys } from '../src/queues/connection';
 import { loadConfig, type Config } from '../config';
@@ -38,7 +39,7 @@ function spawnWorker(env: Record<string, string>): Promise<WorkerProc> {
   let out = '';
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start: ${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`worker did not start: ${out}`)), 90_000);
     child.stdout!.on('data', (d) => {
       out += d;
       if (out.includes('worker running')) {
@@ -83,7 +84,7 @@ export async function openBenchEnv(): Promise<BenchEnv> {
   for (const k of TUNABLES) if (process.env[k]) env[k] = process.env[k]!;
   const config = loadConfig({ ...env, ROLE: 'api', PORT: '0' });
   const api = await start(config, { port: 0, logger: createLogger('error') });
-  const pool = new Pool({ connectionString: env.DATABASE_URL, max: 32 });
+  const pool = new Pool({ connectionString: env.DATABASE_URL, max: RAW_CLIENTS });
   const workers: WorkerProc[] = [];
   const self: BenchEnv = {
     tag, env, config, api, url: api.url!, pool, workers,

@@ -3,7 +3,7 @@ import { createInvoiceQueue, enqueueInvoices, type InvoiceInput } from '../src/p
 import { api, type BenchEnv } from './env';
 import { rawLoop } from './raw';
 import { rawInvoiceFloor, rawInvoiceSameWork } from './raw-work';
-import { interleaved, RUNS, SECONDS } from './stats';
+import { interleaved, RAW_CLIENTS, RUNS, SECONDS } from './stats';
 import { fmt, type Row } from './table';
 
 const SUBS = Number(process.env.BENCH_INVOICE_SUBS ?? 5_000);
@@ -62,9 +62,9 @@ export async function benchInvoices(env: BenchEnv): Promise<Row> {
   };
   const inv = await interleaved({
     ours,
-    same: (run) => rawLoop(env.pool, 32, SECONDS, (c, i) =>
+    same: (run) => rawLoop(env.pool, RAW_CLIENTS, SECONDS, (c, i) =>
       rawInvoiceSameWork(c, acct.id, `rawsub${(i % SUBS) + 1}`, `raw-${run}-${i}`, `2026-01-01T00:00:00Z`)),
-    floor: (run) => rawLoop(env.pool, 32, SECONDS / 2, (c, i) =>
+    floor: (run) => rawLoop(env.pool, RAW_CLIENTS, SECONDS / 2, (c, i) =>
       rawInvoiceFloor(c, acct.id, coupon.body.id, codeId, `floorsub${(i % SUBS) + 1}`, `floor-${run}-${i}`)),
   });
   await queue.close();

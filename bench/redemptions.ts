@@ -3,7 +3,7 @@ import { closedLoop, describeOpenLoop, openLoop, openLoopClean } from './drivers
 import type { OpenLoopResult } from './openloop';
 import { rawLoop } from './raw';
 import { rawRedeemFloor, rawRedeemSameWork, rawValidateFloor, rawValidateSameWork, type RawCode } from './raw-work';
-import { interleaved, RUNS, SECONDS } from './stats';
+import { interleaved, RAW_CLIENTS, RUNS, SECONDS } from './stats';
 import { fmt, type Row } from './table';
 
 const PLAN = { name: 'Pro', kind: 'recurring', interval: { unit: 'month', count: 1 }, currency: 'USD', price: 2000 };
@@ -30,8 +30,8 @@ export interface RedemptionBaseline {
   empty: OpenLoopResult;
 }
 
-/** Rows 2, 3, 6, 7, 8, 9: redemption and validate throughput, open-loop latency, the hot code. */
-export async function benchRedemptions(env: BenchEnv, state: { redemptionBaseline?: RedemptionBaseline }): Promise<Row[]> {
+/** An account with the plan, 1,000 unlimited codes OPEN0… for HTTP and 1,000 RAW0000… for the raw baselines. */
+async function setup(env: BenchEnv): Promise<{ key: string; raw: RawCode }> {
   const acct = await env.account();
   const key = acct.apiKey;
   await api(env, key, 'PUT', '/v1/plans/pro', PLAN);
@@ -43,13 +43,19 @@ export async function benchRedemptions(env: BenchEnv, state: { redemptionBaselin
     accountId: acct.id, couponId: rawCouponId,
     codes: (await env.pool.query(`select id, code from codes where coupon_id = $1 order by id`, [rawCouponId])).rows.map((r) => ({ id: Number(r.id), code: r.code as string })),
   };
+  return { key, raw };
+}
+
+/** Rows 2, 7, 8, 3: redemption throughput, open-loop latency at 50 % and 80 %, the hot code. */
+export async function benchRedemptions(env: BenchEnv, state: { redemptionBaseline?: RedemptionBaseline }): Promise<Row[]> {
+  const { key, raw } = await setup(env);
   const rows: Row[] = [];
 
   // Row 2: redemption throughput, closed loop, against the raw same work and the raw floor.
   const red = await interleaved({
     ours: (run) => closedLoop(env, key, '/v1/redemptions', redeemTemplate('OPEN', `t${run}`), 64, SECONDS),
-    same: (run) => rawLoop(env.pool, 32, SECONDS, (c, i) => rawRedeemSameWork(c, raw, i, `t${run}`)),
-    floor: (run) => rawLoop(env.pool, 32, SECONDS / 2, (c, i) => rawRedeemFloor(c, raw, i, `t${run}`)),
+    same: (run) => rawLoop(env.pool, RAW_CLIENTS, SECONDS, (c, i) => rawRedeemSameWork(c, raw, i, `t${run}`)),
+    floor: (run) => rawLoop(env.pool, RAW_CLIENTS, SECONDS / 2, (c, i) => rawRedeemFloor(c, raw, i, `t${run}`)),
   });
   const redFailed = red.ours.details.reduce((n, d) => n + d.non2xx + d.errors, 0);
   const redRatio = red.ours.median / red.same.median;
@@ -97,13 +103,20 @@ export async function benchRedemptions(env: BenchEnv, state: { redemptionBaselin
     row: 3, name: 'Hot code: 5,000 concurrent on a limit of 1,000', ours: `${created} redeemed, ${exhausted} exhausted in ${fmt.ms(hotMs)}`,
     raw: '—', ratio: null, target: 'exactly 1,000', met: true, details: { created, exhausted, ms: hotMs },
   });
+  return rows;
+}
+
+/** Rows 6, 9: validate throughput and open-loop latency at 50 %. */
+export async function benchValidate(env: BenchEnv): Promise<Row[]> {
+  const { key, raw } = await setup(env);
+  const rows: Row[] = [];
 
   // Row 6: validate throughput (5,000 returning customers), against the raw same work and floor.
   const validateTemplate = { code: 'OPEN{i%1000}', customer: { id: 'v{i%5000}' }, planId: 'pro' };
   const val = await interleaved({
     ours: () => closedLoop(env, key, '/v1/codes/validate', validateTemplate, 64, SECONDS),
-    same: () => rawLoop(env.pool, 32, SECONDS / 2, (c, i) => rawValidateSameWork(c, raw, i)),
-    floor: () => rawLoop(env.pool, 32, SECONDS / 2, (c, i) => rawValidateFloor(c, raw, i)),
+    same: () => rawLoop(env.pool, RAW_CLIENTS, SECONDS / 2, (c, i) => rawValidateSameWork(c, raw, i)),
+    floor: () => rawLoop(env.pool, RAW_CLIENTS, SECONDS / 2, (c, i) => rawValidateFloor(c, raw, i)),
   });
   const valFailed = val.ours.details.reduce((n, d) => n + d.non2xx + d.errors, 0);
   const valRatio = val.ours.median / val.same.median;

@@ -30,3 +30,6 @@ export async function interleaved<F extends Record<string, { rate: number }>>(
   }
   return Object.fromEntries(keys.map((k) => [k, { ...spread(details[k].map((d) => d.rate)), details: details[k] }])) as never;
 }
+
+/** Connections of the raw baselines: 16 keep two cores busy (more only queue in Postgres). */
+export const RAW_CLIENTS = Number(process.env.BENCH_RAW_CLIENTS ?? 16);
