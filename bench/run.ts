@@ -60,21 +60,21 @@ const GROUPS: Group[] = [
   },
 ];
 
-/** The groups to run for the asked rows (all when none), with every group they need. */
-function selectGroups(only: number[]): { groups: Group[]; want: (row: number) => boolean } {
+/** The groups to run for the asked rows (all when none), with every group they need; every row they measure is reported. */
+function selectGroups(only: number[]): Group[] {
   const wanted = new Set(only.length ? only : GROUPS.flatMap((g) => g.rows));
   const chosen = new Set<Group>();
   for (const g of [...GROUPS].reverse()) {
     if (!g.rows.some((r) => wanted.has(r)) && ![...chosen].some((c) => c.needs?.some((n) => g.rows.includes(n)))) continue;
     chosen.add(g);
   }
-  return { groups: GROUPS.filter((g) => chosen.has(g)), want: (row) => wanted.has(row) };
+  return GROUPS.filter((g) => chosen.has(g));
 }
 
 /** `npm run bench [row ...]`: every hot path against the raw limit measured in the same run. */
 async function main(): Promise<void> {
   const only = process.argv.slice(2).map(Number);
-  const { groups, want } = selectGroups(only);
+  const groups = selectGroups(only);
   const env = await openBenchEnv();
   const rows: Row[] = [];
   const state: BenchState = {};
@@ -90,7 +90,6 @@ async function main(): Promise<void> {
       // first, so no row pays for another's dirty buffers (and neither does its raw baseline).
       await env.pool.query('checkpoint');
       for (const r of await g.run(env, state)) {
-        if (!want(r.row)) continue;
         rows.push(r);
         process.stdout.write(`row ${r.row} ${r.name}: ${r.ours} | raw ${r.raw} | ratio ${r.ratio === null ? '—' : r.ratio.toFixed(2)} | ${r.met ? 'met' : 'NOT met'}\n`);
       }
