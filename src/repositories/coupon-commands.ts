@@ -211,7 +211,7 @@ export async function transitionCoupon(em: Em, accountId: string, id: string, ac
     const db = tx.getKysely();
     await db.updateTable('coupons').set({ state: t.status, updated_at: tstz(now) }).where('id', '=', cur.id).execute();
     if (t.status === 'archived') {
-      // the coupon is locked above (for update), then its codes here: the lock order of locks.ts
+      // the coupon is locked above (for update), then its codes here: the lock order written at getCouponRow
       await db
         .updateTable('codes')
         .set({ state: 'archived', updated_at: tstz(now) })

@@ -153,6 +153,15 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (s: string): boolean => UUID.test(s);
 
 /**
+ * Row locks, in this order everywhere (a transaction that needs several takes them in this
+ * order, so two transactions never wait on each other in a cycle):
+ *   subscription → customer → coupon → code.
+ * - redemptions lock the subscription (upsert), the customer (upsert), then count on the coupon
+ *   and the code in one statement, coupon first;
+ * - archiving locks the coupon (for update here), then updates its codes;
+ * - adding, importing or batch-writing codes takes a share lock on the coupon, then inserts codes;
+ * - code edits lock the code only (the coupon is read, not locked).
+ *
  * One coupon of the account, or null (also for an id that is not a UUID). `lock` takes a row
  * lock for the caller's transaction (`update` before changing the coupon or its counters).
  */
