@@ -10,15 +10,16 @@
  */
 import type { Statement } from '../db/pipeline';
 import type { CustomerFields, StoredCustomer } from '../domain';
+import { sql } from 'kysely';
+import { sqlText } from '../db/sql-text';
 import { isoOrNull } from '../db/values';
-import { CODE_LOOKUP_SQL, codeRowFrom } from './codes';
+import { codeLookupSql, codeRowFrom } from './codes';
 import { couponRowFrom } from './coupons';
 import { planFromRow } from './plans';
 import type { RedemptionContext } from './redemptions';
 
-/** The code lookup of codes.ts, its parameters numbered for this statement ($1 account, $2 code). */
-let lookupParam = 0;
-const CODE_LOOKUP = CODE_LOOKUP_SQL.replace(/\?/g, () => (lookupParam++ % 2 === 0 ? '$1' : '$2'));
+/** The code lookup of codes.ts over this statement's parameters ($1 account, $2 code). */
+const CODE_LOOKUP = sqlText(codeLookupSql(sql.raw('$1'), sql.raw('$2')));
 
 /**
  * Everything a decision reads, in one statement: the plan, the code (a live code wins over an
