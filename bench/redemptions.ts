@@ -31,7 +31,7 @@ export interface RedemptionBaseline {
 }
 
 /** An account with the plan, 1,000 unlimited codes OPEN0… for HTTP and 1,000 RAW0000… for the raw baselines. */
-async function setup(env: BenchEnv): Promise<{ key: string; raw: RawCode }> {
+export async function benchAccount(env: BenchEnv): Promise<{ key: string; raw: RawCode }> {
   const acct = await env.account();
   const key = acct.apiKey;
   await api(env, key, 'PUT', '/v1/plans/pro', PLAN);
@@ -48,7 +48,7 @@ async function setup(env: BenchEnv): Promise<{ key: string; raw: RawCode }> {
 
 /** Rows 2, 7, 8, 3: redemption throughput, open-loop latency at 50 % and 80 %, the hot code. */
 export async function benchRedemptions(env: BenchEnv, state: { redemptionBaseline?: RedemptionBaseline }): Promise<Row[]> {
-  const { key, raw } = await setup(env);
+  const { key, raw } = await benchAccount(env);
   const rows: Row[] = [];
 
   // Row 2: redemption throughput, closed loop, against the raw same work and the raw floor.
@@ -108,7 +108,7 @@ export async function benchRedemptions(env: BenchEnv, state: { redemptionBaselin
 
 /** Rows 6, 9: validate throughput and open-loop latency at 50 %. */
 export async function benchValidate(env: BenchEnv): Promise<Row[]> {
-  const { key, raw } = await setup(env);
+  const { key, raw } = await benchAccount(env);
   const rows: Row[] = [];
 
   // Row 6: validate throughput (5,000 returning customers), against the raw same work and floor.

@@ -4,6 +4,7 @@ import { openBenchEnv, type BenchEnv } from './env';
 import { benchBatch, type BatchOutcome } from './batches';
 import { benchGrowth } from './growth';
 import { benchInvoices } from './invoices';
+import { benchTuning } from './tuning';
 import { benchReports, seedReportData, type ReportSeed } from './reports';
 import { benchRedemptions, benchValidate, type RedemptionBaseline } from './redemptions';
 import { fmt, renderTable, type Row } from './table';
@@ -32,6 +33,7 @@ interface Group {
 const GROUPS: Group[] = [
   { rows: [2, 7, 8, 3], run: (env, state) => benchRedemptions(env, state) },
   { rows: [6, 9], run: (env) => benchValidate(env) },
+  { rows: [12], run: (env) => benchTuning(env) },
   { rows: [4], run: async (env) => [await benchInvoices(env)] },
   {
     rows: [1, 11], workers: 1, freshWorkers: true,

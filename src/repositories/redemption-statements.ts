@@ -73,12 +73,18 @@ export function contextFromRow(r: Record<string, unknown>, planAsked: boolean): 
   };
 }
 
-/** Creates the subscription's row if needed and locks it (an upsert that updates locks the row). */
+/**
+ * Creates the subscription's row if needed and locks it. ON CONFLICT DO UPDATE locks the row
+ * even when its WHERE is false, so an existing row is written only to fill in its customer.
+ */
+const LOCK_SUBSCRIPTION_SQL = `insert into subscriptions (account_id, id, customer_id) values ($1, $2, $3)
+  on conflict (account_id, id) do update set customer_id = excluded.customer_id
+  where subscriptions.customer_id is null and excluded.customer_id is not null`;
+
 export function lockSubscriptionStatement(accountId: string, subscriptionId: string, customerId: string | null): Statement {
   return {
     name: 'cf_lock_subscription',
-    text: `insert into subscriptions (account_id, id, customer_id) values ($1, $2, $3)
-           on conflict (account_id, id) do update set customer_id = coalesce(subscriptions.customer_id, excluded.customer_id)`,
+    text: LOCK_SUBSCRIPTION_SQL,
     values: [accountId, subscriptionId, customerId],
   };
 }

@@ -1,9 +1,11 @@
+import { sql } from 'kysely';
 import type { Em } from '../db/orm';
 import { iso, isoOrNull } from '../db/values';
 import type { CouponTerms } from '../domain';
 import type { CodeRow } from './codes';
 import type { CouponRow } from './coupons';
 import type { PlanView } from './plans';
+
 
 
 /** A code joined with its coupon, as the redemption decision needs them. */
@@ -24,15 +26,18 @@ export interface RedemptionContext {
 }
 
 /**
- * Creates the subscription's row if needed and locks it, in one statement (an upsert that
- * updates locks the row): redemptions and invoices of one subscription serialize here.
+ * Creates the subscription's row if needed and locks it, in one statement (ON CONFLICT DO
+ * UPDATE locks the row even when it writes nothing): redemptions and invoices of one
+ * subscription serialize here.
  */
 export async function lockSubscription(em: Em, accountId: string, subscriptionId: string, customerId: string | null): Promise<void> {
-  await em.execute(
-    `insert into subscriptions (account_id, id, customer_id) values (?, ?, ?)
-     on conflict (account_id, id) do update set customer_id = coalesce(subscriptions.customer_id, excluded.customer_id)`,
-    [accountId, subscriptionId, customerId],
-  );
+  await em.getKysely()
+    .insertInto('subscriptions')
+    .values({ account_id: accountId, id: subscriptionId, customer_id: customerId })
+    .onConflict((oc) => oc.columns(['account_id', 'id'])
+      .doUpdateSet({ customer_id: sql`excluded.customer_id` })
+      .where(sql<boolean>`subscriptions.customer_id is null and excluded.customer_id is not null`))
+    .execute();
 }
 
 export interface RedemptionView {
