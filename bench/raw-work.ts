@@ -4,63 +4,19 @@
  *
  * "Same work" sends the statements the product sends for one request (the same upserts, the
  * same context read, the same write, in the same transaction shape, pipelined and prepared where
- * the product's are), so a ratio against it measures only what the product adds around the
- * database. "Floor" is the smallest transaction
+ * the product's are; for redemptions and validate the product's own statement builders), so a
+ * ratio against it measures only what the product adds around the database: HTTP, the queue,
+ * the rules engine, the process hops. "Floor" is the smallest transaction
  * that still counts the redemption (or reads the code), kept as a second figure so that neither
  * baseline can be made easy to beat by trimming the other.
  */
+import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
+import {
+  contextStatement, countRedemptionStatement, lockCustomerStatement, lockSubscriptionStatement,
+} from '../src/repositories/redemption-statements';
 
-const CODE_LOOKUP = (a: number, c: number) => `select * from (
-    (select c.* from codes c where c.account_id = $${a} and c.code = $${c} and c.deleted_at is null and c.state <> 'archived')
-    union all
-    (select c.* from codes c where c.account_id = $${a} and c.code = $${c} and c.deleted_at is null and c.state = 'archived'
-      order by c.id desc limit 1)
-  ) as found limit 1`;
-
-/** The redemption context read: plan, code with coupon, the customer's and subscription's counts. */
-const CONTEXT = `with k as (
-    select c.id as cid, c.coupon_id as kid, to_jsonb(c) as code_row, to_jsonb(k) as coupon_row, k.nearly_exhausted_event_at
-      from (${CODE_LOOKUP(1, 2)}) c join coupons k on k.id = c.coupon_id)
-  select (select to_jsonb(p) from plans p where p.account_id = $1 and p.id = $3) as plan,
-         (select to_jsonb(cu) from customers cu where cu.account_id = $1 and cu.id = $4) as customer,
-         k.code_row, k.coupon_row, k.nearly_exhausted_event_at,
-         (select count(*) from redemptions r
-           where r.account_id = $1 and r.coupon_id = k.kid and r.customer_id = $4 and r.status <> 'voided')::int as customer_count,
-         coalesce((select json_agg(r.stackable order by r.created_at) from redemptions r
-                    where r.account_id = $1 and r.subscription_id = $5 and r.status = 'active'), '[]'::json) as sub_active
-    from (select 1) as one left join k on true`;
-
-const LOCK_SUBSCRIPTION = `insert into subscriptions (account_id, id, customer_id) values ($1, $2, $3)
-  on conflict (account_id, id) do update set customer_id = excluded.customer_id
-  where subscriptions.customer_id is null and excluded.customer_id is not null`;
-
-const UPSERT_CUSTOMER = `insert into customers (account_id, id, email, country, region, postal_code, has_paid_subscription)
-  values ($1, $2, null, null, null, null, false)
-  on conflict (account_id, id) do update set
-    email = customers.email, country = customers.country, region = customers.region, postal_code = customers.postal_code,
-    has_paid_subscription = customers.has_paid_subscription, updated_at = now()
-  returning *`;
-
-const RECORD = `with c as (
-    update codes set times_redeemed = times_redeemed + 1, updated_at = now()
-     where id = $1 and (max_redemptions is null or times_redeemed < max_redemptions) returning times_redeemed),
-  k as (
-    update coupons set times_redeemed = times_redeemed + 1, updated_at = now()
-     where id = $2 and (max_redemptions is null or times_redeemed < max_redemptions) and exists (select 1 from c)
-     returning times_redeemed),
-  r as (
-    insert into redemptions (account_id, coupon_id, coupon_version, code_id, code, customer_id, subscription_id, plan_id, action, terms, stackable, idempotency_key)
-    select $3, $2, 1, $1, $4, $5, $6, 'pro', 'new_subscription', $7::jsonb, false, null where exists (select 1 from k)
-    returning *),
-  e as (
-    insert into events (account_id, type, data)
-    select r.account_id, 'redemption.created',
-           jsonb_build_object('redemptionId', r.id, 'couponId', r.coupon_id, 'code', r.code, 'subscriptionId', r.subscription_id, 'customerId', r.customer_id)
-      from r)
-  select (select times_redeemed from c) as code_times, (select times_redeemed from k) as coupon_times, (select to_jsonb(r) from r) as redemption`;
-
-const TERMS = JSON.stringify({ discount: { type: 'percentage', basisPoints: 1000 }, duration: { type: 'forever' }, appliesTo: { plans: 'all' }, eligibility: {}, overflow: 'cap', stackable: false, timeZone: 'UTC' });
+const TERMS = { discount: { type: 'percentage', basisPoints: 1000 }, duration: { type: 'forever' }, appliesTo: { plans: 'all' }, eligibility: {}, overflow: 'cap', stackable: false, timeZone: 'UTC' };
 
 export interface RawCode {
   accountId: string;
@@ -82,15 +38,18 @@ export async function rawRedeemSameWork(c: PoolClient, k: RawCode, i: number, ta
   try {
     await Promise.all([
       c.query('begin'),
-      c.query({ name: 'raw_sub', text: LOCK_SUBSCRIPTION, values: [k.accountId, sub, cus] }),
-      c.query({ name: 'raw_cus', text: UPSERT_CUSTOMER, values: [k.accountId, cus] }),
-      c.query({ name: 'raw_ctx', text: CONTEXT, values: [k.accountId, code.code, 'pro', cus, sub] }),
+      c.query(lockSubscriptionStatement(k.accountId, sub, cus)),
+      c.query(lockCustomerStatement(k.accountId, cus, {})),
+      c.query(contextStatement(k.accountId, code.code, 'pro', cus, sub)),
     ]);
-    const [r] = await Promise.all([
-      c.query({ name: 'raw_rec', text: RECORD, values: [code.id, k.couponId, k.accountId, code.code, cus, sub, TERMS] }),
+    await Promise.all([
+      c.query(countRedemptionStatement({
+        id: randomUUID(), createdAt: new Date().toISOString(), accountId: k.accountId, couponId: k.couponId, couponVersion: 1,
+        codeId: code.id, code: code.code, customerId: cus, subscriptionId: sub, planId: 'pro', action: 'new_subscription',
+        terms: TERMS, stackable: false, couponNearlyAt: null, couponExhaustedAt: null, codeExhaustedAt: null, idempotency: null,
+      })),
       c.query('commit'),
     ]);
-    if (!r.rows[0].redemption) throw new Error('raw redemption refused');
   } finally {
     mode.pipeline = false;
   }
@@ -120,8 +79,8 @@ export async function rawRedeemFloor(c: PoolClient, k: RawCode, i: number, tag: 
 export async function rawValidateSameWork(c: PoolClient, k: RawCode, i: number): Promise<void> {
   const code = k.codes[i % k.codes.length];
   const cus = `rv${i % 5000}`;
-  const r = await c.query({ name: 'raw_ctx', text: CONTEXT, values: [k.accountId, code.code, 'pro', cus, ''] });
-  if (!r.rows[0].customer) await c.query(UPSERT_CUSTOMER, [k.accountId, cus]);
+  const r = await c.query(contextStatement(k.accountId, code.code, 'pro', cus, undefined));
+  if (!r.rows[0].customer) await c.query(lockCustomerStatement(k.accountId, cus, {}));
 }
 
 /** One validate, floor: the code joined with its coupon. */
@@ -162,7 +121,7 @@ const RECORD_INVOICE = `with inv as (
 /** One invoice, same work: subscription upsert, invoice context read, the one-statement write, commit. */
 export async function rawInvoiceSameWork(c: PoolClient, accountId: string, sub: string, inv: string, periodStart: string): Promise<void> {
   await c.query('begin');
-  await c.query(LOCK_SUBSCRIPTION, [accountId, sub, null]);
+  await c.query(lockSubscriptionStatement(accountId, sub, null));
   const ctx = await c.query(INVOICE_CONTEXT, [accountId, sub, inv, ['pro']]);
   const red = (ctx.rows[0].redemptions as Record<string, unknown>[])[0];
   const cycle = Number(red.cycles_applied) + 1;

@@ -113,6 +113,11 @@ export async function benchValidate(env: BenchEnv): Promise<Row[]> {
 
   // Row 6: validate throughput (5,000 returning customers), against the raw same work and floor.
   const validateTemplate = { code: 'OPEN{i%1000}', customer: { id: 'v{i%5000}' }, planId: 'pro' };
+  // steady state: the 5,000 customers (HTTP's v…, raw's rv…) exist before anything is measured
+  await env.pool.query(
+    `insert into customers (account_id, id) select $1, p || g from generate_series(0, 4999) g cross join (values ('v'), ('rv')) as x(p)`,
+    [raw.accountId],
+  );
   const val = await interleaved({
     ours: () => closedLoop(env, key, '/v1/codes/validate', validateTemplate, 64, SECONDS),
     same: () => rawLoop(env.pool, RAW_CLIENTS, SECONDS / 2, (c, i) => rawValidateSameWork(c, raw, i)),

@@ -6,6 +6,7 @@ import { fmt, type Row } from './table';
 
 /** Worker settings tried by row 12 (the API's stay as configured). */
 const SETTINGS = [
+  { REDEMPTION_CONCURRENCY: '2', DATABASE_POOL_MAX: '4' },
   { REDEMPTION_CONCURRENCY: '4', DATABASE_POOL_MAX: '6' },
   { REDEMPTION_CONCURRENCY: '8', DATABASE_POOL_MAX: '10' },
   { REDEMPTION_CONCURRENCY: '16', DATABASE_POOL_MAX: '20' },

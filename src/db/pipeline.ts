@@ -40,8 +40,7 @@ export class Pipeline {
    * only its consequence), after every answer of the flight arrived.
    */
   async flight(statements: (Statement | string)[]): Promise<QueryResult[]> {
-    const sent = statements.map((s) => this.client.query(s as QueryConfig));
-    const settled = await Promise.allSettled(sent);
+    const settled = await Promise.allSettled(this.send(statements));
     const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw failed.reason;
     return settled.map((s) => (s as PromiseFulfilledResult<QueryResult>).value);
@@ -49,6 +48,20 @@ export class Pipeline {
 
   /** Like flight, but answers every statement's outcome (for a flight whose failure is expected). */
   async settle(statements: (Statement | string)[]): Promise<PromiseSettledResult<QueryResult>[]> {
-    return Promise.allSettled(statements.map((s) => this.client.query(s as QueryConfig)));
+    return Promise.allSettled(this.send(statements));
+  }
+
+  /**
+   * Writes a flight's statements to the socket in one write: node-postgres corks the socket
+   * around each statement's messages, and an outer cork holds them all until the last is queued.
+   */
+  private send(statements: (Statement | string)[]): Promise<QueryResult>[] {
+    const stream = (this.client as unknown as { connection?: { stream?: { cork?(): void; uncork?(): void } } }).connection?.stream;
+    stream?.cork?.();
+    try {
+      return statements.map((s) => this.client.query(s as QueryConfig));
+    } finally {
+      stream?.uncork?.();
+    }
   }
 }

@@ -15,6 +15,7 @@ import { sqlText } from '../db/sql-text';
 import { isoOrNull } from '../db/values';
 import { codeLookupSql, codeRowFrom } from './codes';
 import { couponRowFrom } from './coupons';
+import { customerFromRow } from './customers';
 import { planFromRow } from './plans';
 import type { RedemptionContext } from './redemptions';
 
@@ -60,16 +61,7 @@ export function contextFromRow(r: Record<string, unknown>, planAsked: boolean): 
       : null,
     customerCount: Number(r.customer_count ?? 0),
     subscriptionActive: (r.sub_active as boolean[]).map((stackable) => ({ stackable })),
-    storedCustomer: cu
-      ? {
-          id: cu.id as string,
-          email: (cu.email as string | null) ?? null,
-          country: (cu.country as string | null) ?? null,
-          region: (cu.region as string | null) ?? null,
-          postalCode: (cu.postal_code as string | null) ?? null,
-          hasPaidSubscription: Boolean(cu.has_paid_subscription),
-        }
-      : null,
+    storedCustomer: cu ? customerFromRow(cu) : null,
   };
 }
 

@@ -15,8 +15,8 @@ describe('loadConfig', () => {
       role: 'all',
       rateLimit: { windowSeconds: 600, perCustomer: 20, perKey: 1000 },
       redisAutoPipelining: false,
-      databasePoolMax: 10,
-      concurrency: { redemptions: 8, invoices: 8, batches: 1, expiry: 4 },
+      databasePoolMax: 6,
+      concurrency: { redemptions: 4, invoices: 4, batches: 1, expiry: 4 },
     });
   });
 
