@@ -86,3 +86,39 @@ export function groupFigures(raw: RawGroupFigures): GroupFigures {
     averageLifetimeValue: averageLifetimeValue(revenue, raw.customers),
   };
 }
+
+/** Stored values the growth rules and reports compare against. */
+export const SUBSCRIPTION_CANCELLED = 'cancelled';
+/** `redemption.ended`'s reason (and the stored ended_reason) when its subscription is cancelled. */
+export const SUBSCRIPTION_CANCELLED_REASON = 'subscription_cancelled';
+
+/** The value a report sorts on (descending): counts, the rate (null last) or one currency's money. */
+export function sortValueOf(sort: ReportSort, f: GroupFigures, currency: string): number {
+  switch (sort) {
+    case '-redemptions':
+      return f.redemptions;
+    case '-converted':
+      return f.converted;
+    case '-conversionRate':
+      return f.conversionRate ?? -1;
+    case '-revenue':
+      return f.revenue[currency] ?? 0;
+    case '-discount':
+      return f.discount[currency] ?? 0;
+  }
+}
+
+/**
+ * Orders report groups: the sort value descending (a null conversionRate last), ties by key
+ * ascending in code-point order, a null key last (API.md "/v1/reports/attribution").
+ */
+export function sortGroups<T extends GroupFigures & { key: string | null }>(rows: readonly T[], sort: ReportSort, currency: string): T[] {
+  return [...rows].sort((a, b) => {
+    const d = sortValueOf(sort, b, currency) - sortValueOf(sort, a, currency);
+    if (d !== 0) return d;
+    if (a.key === b.key) return 0;
+    if (a.key === null) return 1;
+    if (b.key === null) return -1;
+    return a.key < b.key ? -1 : 1;
+  });
+}

@@ -1,5 +1,6 @@
 import type { Em } from '../db/orm';
 import { pgArray } from '../db/pg-array';
+import type { PlanAccess } from '../domain';
 
 export interface PlanView {
   id: string;
@@ -9,6 +10,7 @@ export interface PlanView {
   currency: string;
   price: number;
   family: string | null;
+  access: PlanAccess;
 }
 
 export interface PlanInput {
@@ -18,6 +20,7 @@ export interface PlanInput {
   currency: string;
   price: number;
   family?: string | null;
+  access?: PlanAccess;
 }
 
 export function planFromRow(r: Record<string, unknown>): PlanView {
@@ -29,18 +32,19 @@ export function planFromRow(r: Record<string, unknown>): PlanView {
     currency: r.currency as string,
     price: Number(r.price),
     family: (r.family as string | null) ?? null,
+    access: ((r.access as PlanAccess | undefined) ?? 'open'),
   };
 }
 
 export async function upsertPlan(em: Em, accountId: string, id: string, p: PlanInput): Promise<PlanView> {
   const rows = await em.execute(
-    `insert into plans (account_id, id, name, kind, interval_unit, interval_count, currency, price, family)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    `insert into plans (account_id, id, name, kind, interval_unit, interval_count, currency, price, family, access)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      on conflict (account_id, id) do update set name = excluded.name, kind = excluded.kind,
        interval_unit = excluded.interval_unit, interval_count = excluded.interval_count,
-       currency = excluded.currency, price = excluded.price, family = excluded.family, updated_at = now()
+       currency = excluded.currency, price = excluded.price, family = excluded.family, access = excluded.access, updated_at = now()
      returning *`,
-    [accountId, id, p.name, p.kind, p.interval?.unit ?? null, p.interval?.count ?? null, p.currency, p.price, p.family ?? null],
+    [accountId, id, p.name, p.kind, p.interval?.unit ?? null, p.interval?.count ?? null, p.currency, p.price, p.family ?? null, p.access ?? 'open'],
   );
   return planFromRow(rows[0]);
 }

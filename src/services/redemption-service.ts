@@ -7,7 +7,10 @@ import { decisionCode } from '../repositories/codes';
 import { decisionCoupon } from '../repositories/coupons';
 
 export interface DecisionInput {
-  code: string;
+  /** Exactly one of `code` and `couponId` (a direct coupon). */
+  code?: string;
+  couponId?: string;
+  fromPlanId?: string;
   customer: CustomerInput;
   /** Optional on validate: without it the plan-dependent checks are skipped. */
   planId?: string;
@@ -36,7 +39,7 @@ export async function loadAndDecide(em: Em, accountId: string, input: DecisionIn
     postalCode: stored.postalCode ?? undefined,
     hasPaidSubscription: stored.hasPaidSubscription,
   };
-  const ctx = await loadRedemptionContext(em, accountId, { code: normalizeCode(input.code), planId: input.planId, customerId: id, subscriptionId: input.subscriptionId });
+  const ctx = await loadRedemptionContext(em, accountId, { code: normalizeCode(input.code ?? ''), planId: input.planId, customerId: id, subscriptionId: input.subscriptionId });
   if (ctx.plan === null) return { kind: 'unknown_plan', planId: input.planId! };
   const plan = ctx.plan ?? null;
   const { loaded } = ctx;

@@ -1,5 +1,5 @@
 import {
-  averageLifetimeValue, bucketOfDate, conversionRate, DomainError, fillBuckets, groupFigures, isMoneySort, MAX_BUCKETS, moneyMap, planBuckets,
+  averageLifetimeValue, bucketOfDate, conversionRate, DomainError, fillBuckets, groupFigures, isMoneySort, MAX_BUCKETS, moneyMap, planBuckets, sortGroups,
   REPORT_SORTS,
 } from '../../../src/domain';
 
@@ -126,5 +126,23 @@ describe('timeseries buckets', () => {
       { start: '2026-06-08', redemptions: 0, discount: {}, revenue: {} },
       { start: '2026-06-15', redemptions: 4, discount: {}, revenue: {} },
     ]);
+  });
+});
+
+describe('sortGroups', () => {
+  const g = (key: string | null, redemptions: number, converted: number, revenue: Record<string, number> = {}, discount: Record<string, number> = {}) =>
+    ({ key, ...groupFigures({ redemptions, customers: redemptions, converted, churned: 0, discount, revenue }) });
+  const rows = [g('b', 2, 1, { USD: 10 }), g(null, 2, 2, { EUR: 50 }), g('a', 2, 0, { USD: 10 }, { USD: 3 }), g('c', 3, 0), g('d', 0, 0)];
+  test.each([
+    ['-redemptions', ['c', 'a', 'b', null, 'd']],
+    ['-converted', [null, 'b', 'a', 'c', 'd']],
+    ['-conversionRate', [null, 'b', 'a', 'c', 'd']], // d has no redemptions: null rate, last
+    ['-revenue', ['a', 'b', 'c', 'd', null]], // in USD: null's EUR revenue counts 0
+    ['-discount', ['a', 'b', 'c', 'd', null]],
+  ] as const)('%s', (sort, want) => {
+    expect(sortGroups(rows, sort, 'USD').map((r) => r.key)).toEqual(want);
+  });
+  test('money sorts read the given currency', () => {
+    expect(sortGroups(rows, '-revenue', 'EUR').map((r) => r.key)).toEqual([null, 'a', 'b', 'c', 'd']);
   });
 });
