@@ -25,6 +25,24 @@ import {
  */
 export type SqlParams = Record<string, string | null>;
 
+/**
+ * Planner settings for the report statements, local to their read-only transaction: no
+ * sequential scan (a scan would read every account's rows; each statement has index paths for
+ * all it reads), no JIT (its compile time exceeds these statements' run time) and room to hash
+ * and sort 100,000-row groupings in memory.
+ */
+export const REPORT_SETTINGS: Readonly<Record<string, string>> = { enable_seqscan: 'off', jit: 'off', work_mem: '64MB' };
+
+/** Runs a report statement in a read-only transaction with REPORT_SETTINGS. */
+async function runReport<R>(em: Em, statement: RawBuilder<R>): Promise<R[]> {
+  return em.transactional(async (tx) => {
+    const db = tx.getKysely();
+    await sql`set transaction read only`.execute(db);
+    for (const [name, value] of Object.entries(REPORT_SETTINGS)) await sql`select set_config(${name}, ${value}, true)`.execute(db);
+    return (await statement.execute(db)).rows;
+  });
+}
+
 const PARAM = /\{([a-zA-Z]+)\}/g;
 
 /** The statement with every `{name}` bound as a parameter. */
@@ -169,7 +187,7 @@ export type CodeReportKey = [string, boolean, string, string, string];
  * Parameters: acct, coupon, channel, partner, currency, afterValue, afterNull, afterCode,
  * afterCoupon, afterCodeId, lim.
  */
-function codeReportSql(sort: ReportSort, csv: boolean): string {
+export function codeReportSql(sort: ReportSort, csv: boolean): string {
   const keyCols = 'r.coupon_id, r.code_key';
   const rows = `
 rows as (
@@ -230,14 +248,8 @@ export interface CodeReportRow extends GroupFigures {
 }
 
 /** One page of GET /v1/reports/codes; `after` is the last key of the previous page. */
-export async function codeReportPage(
-  em: Em,
-  accountId: string,
-  f: CodeReportFilter,
-  limit: number,
-  after: CodeReportKey | null,
-): Promise<{ rows: CodeReportRow[]; keys: CodeReportKey[] }> {
-  const params: SqlParams = {
+export function codePageParams(accountId: string, f: CodeReportFilter, limit: number, after: CodeReportKey | null): SqlParams {
+  return {
     ...codeParams(accountId, f),
     afterValue: after?.[0] ?? null,
     afterNull: after ? String(after[1]) : null,
@@ -246,11 +258,21 @@ export async function codeReportPage(
     afterCodeId: after?.[4] ?? null,
     lim: String(limit),
   };
+}
+
+export async function codeReportPage(
+  em: Em,
+  accountId: string,
+  f: CodeReportFilter,
+  limit: number,
+  after: CodeReportKey | null,
+): Promise<{ rows: CodeReportRow[]; keys: CodeReportKey[] }> {
+  const params = codePageParams(accountId, f, limit, after);
   type Row = RawRow & {
     code: string | null; coupon_id: string; deleted: boolean; channel: string | null; partner: string | null; referrer_customer_id: string | null;
     k_value: string; k_null: boolean; k_code: string; k_coupon: string; k_code_id: string;
   };
-  const { rows } = await bound<Row>(codeReportSql(f.sort, false), params).execute(em.getKysely());
+  const rows = await runReport(em, bound<Row>(codeReportSql(f.sort, false), params));
   return {
     rows: rows.map((r) => ({
       code: r.code,
@@ -265,7 +287,7 @@ export async function codeReportPage(
 
 /** GET /v1/reports/codes.csv: the statement (reading session settings) and the settings to set. */
 export function codeReportCsv(accountId: string, f: CodeReportFilter): { query: string; settings: Record<string, string> } {
-  return { query: fromSettings(codeReportSql(f.sort, true)), settings: settingsOf(codeParams(accountId, f)) };
+  return { query: fromSettings(codeReportSql(f.sort, true)), settings: { ...REPORT_SETTINGS, ...settingsOf(codeParams(accountId, f)) } };
 }
 
 export type AttributionGroup = 'channel' | 'partner' | 'referrer';
@@ -287,16 +309,23 @@ export async function attributionReport(
   accountId: string,
   q: { groupBy: AttributionGroup; since: string | null; until: string | null; currency: string },
 ): Promise<AttributionRow[]> {
+  const { text, params } = attributionStatement(accountId, q);
+  type Row = RawRow & { key: string | null; cur_discount: string; cur_revenue: string };
+  const rows = await runReport(em, bound<Row>(text, params));
+  return rows.map((r) => ({ key: r.key, ...figures(r), sortDiscount: Number(r.cur_discount ?? 0), sortRevenue: Number(r.cur_revenue ?? 0) }));
+}
+
+export function attributionStatement(
+  accountId: string,
+  q: { groupBy: AttributionGroup; since: string | null; until: string | null; currency: string },
+): { text: string; params: SqlParams } {
   const col = GROUP_COLUMN[q.groupBy];
   const text = `with ${REDEMPTIONS_CTE},
 keyed as (select r.*, ${col} as key from r),
 ${groupCtes('r.key').replace(/\bfrom r\b/g, 'from keyed r').replace(/join r on/g, 'join keyed r on')}
 select g.key, g.redemptions, g.customers, g.converted, g.churned, gm.discount, gm.revenue, gm.cur_discount, gm.cur_revenue
   from g left join gm on gm.key is not distinct from g.key`;
-  const params: SqlParams = { acct: accountId, coupon: null, code: null, since: q.since, until: q.until, currency: q.currency };
-  type Row = RawRow & { key: string | null; cur_discount: string; cur_revenue: string };
-  const { rows } = await bound<Row>(text, params).execute(em.getKysely());
-  return rows.map((r) => ({ key: r.key, ...figures(r), sortDiscount: Number(r.cur_discount ?? 0), sortRevenue: Number(r.cur_revenue ?? 0) }));
+  return { text, params: { acct: accountId, coupon: null, code: null, since: q.since, until: q.until, currency: q.currency } };
 }
 
 /**
@@ -309,6 +338,16 @@ export async function timeseriesDays(
   accountId: string,
   q: { zone: string; rangeStart: string; rangeEnd: string; couponId: string | null; code: string | null },
 ): Promise<DayFigures[]> {
+  const { text, params } = timeseriesStatement(accountId, q);
+  type Row = { day: string; redemptions: string; discount: Record<string, string> | null; revenue: Record<string, string> | null };
+  const rows = await runReport(em, bound<Row>(text, params));
+  return rows.map((r) => ({ day: r.day, redemptions: Number(r.redemptions), discount: r.discount, revenue: r.revenue }));
+}
+
+export function timeseriesStatement(
+  accountId: string,
+  q: { zone: string; rangeStart: string; rangeEnd: string; couponId: string | null; code: string | null },
+): { text: string; params: SqlParams } {
   const text = `with ${REDEMPTIONS_CTE.replace(/\{since\}|\{until\}/g, 'null')},
 red as (
   select (r.created_at at time zone {zone}::text)::date as day, count(*) as n
@@ -334,8 +373,5 @@ select days.day::text as day, coalesce(red.n, 0) as redemptions,
        (select jsonb_object_agg(currency, amount::text) from dm where dm.day = days.day) as discount,
        (select jsonb_object_agg(currency, amount::text) from rm where rm.day = days.day) as revenue
   from days left join red on red.day = days.day`;
-  const params: SqlParams = { acct: accountId, coupon: q.couponId, code: q.code, zone: q.zone, rangeStart: q.rangeStart, rangeEnd: q.rangeEnd };
-  type Row = { day: string; redemptions: string; discount: Record<string, string> | null; revenue: Record<string, string> | null };
-  const { rows } = await bound<Row>(text, params).execute(em.getKysely());
-  return rows.map((r) => ({ day: r.day, redemptions: Number(r.redemptions), discount: r.discount, revenue: r.revenue }));
+  return { text, params: { acct: accountId, coupon: q.couponId, code: q.code, zone: q.zone, rangeStart: q.rangeStart, rangeEnd: q.rangeEnd } };
 }
