@@ -1,6 +1,6 @@
 import type { Em } from '../db/orm';
 import { iso, isoOrNull } from '../db/values';
-import type { BatchSpec } from '../domain';
+import { attributionColumns, type Attribution, type AttributionColumns, type BatchSpec } from '../domain';
 
 /** Batch rows and the figures batch creation checks. Generation itself is in batch-codes.ts. */
 
@@ -22,12 +22,14 @@ export interface BatchView {
 export interface BatchRow extends BatchView {
   accountId: string;
   spec: BatchSpec;
+  /** Given to every code of the batch. */
+  attribution: AttributionColumns;
 }
 
 
 const columns = (t = '') =>
   `${t}id, ${t}account_id, ${t}coupon_id, ${t}status, ${t}count, ${t}generated, ${t}spec, ${t}max_redemptions_per_code,
-   ${t}expires_at, ${t}error, ${t}created_at, ${t}completed_at,
+   ${t}expires_at, ${t}error, ${t}created_at, ${t}completed_at, ${t}channel, ${t}partner, ${t}referrer_customer_id,
    to_char(${t}created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at`;
 const COLUMNS = columns();
 
@@ -45,6 +47,7 @@ function toRow(r: Record<string, unknown>): BatchRow & { cursorAt: string } {
     createdAt: iso(r.created_at),
     completedAt: isoOrNull(r.completed_at),
     spec: r.spec as BatchSpec,
+    attribution: attributionColumns({ channel: r.channel as string | null, partner: r.partner as string | null, referrerCustomerId: r.referrer_customer_id as string | null }),
     cursorAt: r.cursor_at as string,
   };
 }
@@ -126,13 +129,14 @@ export interface BatchInsert {
   spec: BatchSpec;
   maxRedemptionsPerCode: number;
   expiresAt: string | null;
+  attribution?: Partial<Attribution> | null;
 }
 
 export async function insertBatch(tx: Em, b: BatchInsert): Promise<BatchRow> {
   const rows = await tx.execute(
-    `insert into batches (account_id, coupon_id, status, count, spec, max_redemptions_per_code, expires_at)
-     values (?, ?, 'queued', ?, ?::jsonb, ?, ?) returning ${COLUMNS}`,
-    [b.accountId, b.couponId, b.spec.count, JSON.stringify(b.spec), b.maxRedemptionsPerCode, b.expiresAt],
+    `insert into batches (account_id, coupon_id, status, count, spec, max_redemptions_per_code, expires_at, channel, partner, referrer_customer_id)
+     values (?, ?, 'queued', ?, ?::jsonb, ?, ?, ?, ?, ?) returning ${COLUMNS}`,
+    [b.accountId, b.couponId, b.spec.count, JSON.stringify(b.spec), b.maxRedemptionsPerCode, b.expiresAt, ...Object.values(attributionColumns(b.attribution))],
   );
   return toRow(rows[0] as Record<string, unknown>);
 }

@@ -1,5 +1,5 @@
 import type { Em } from '../db/orm';
-import { checkCodeNotLooser } from '../domain';
+import { attributionColumns, checkCodeNotLooser, compactAttribution, type Attribution } from '../domain';
 import { badRequest, conflict, isUniqueViolation, notFound } from '../errors';
 import { appendEvent } from './events';
 import { getCouponRow, type CouponRow } from './coupons';
@@ -55,6 +55,7 @@ export interface CodePatchFields {
   expiresAt?: string | null;
   customerId?: string | null;
   metadata?: Record<string, unknown> | null;
+  attribution?: Partial<Attribution> | null;
 }
 
 /** PATCH /v1/codes/{code}: same not-looser rule as creation; a limit below timesRedeemed → 409. */
@@ -66,6 +67,8 @@ export async function patchCode(em: Em, accountId: string, code: string, patch: 
       expiresAt: patch.expiresAt !== undefined ? utc(patch.expiresAt)! : k.expiresAt,
       customerId: patch.customerId !== undefined ? patch.customerId : k.customerId,
       metadata: patch.metadata !== undefined ? patch.metadata : k.metadata,
+      // PATCH replaces the code's whole attribution object; null clears it
+      attribution: patch.attribution !== undefined ? compactAttribution(patch.attribution) : k.attribution,
     };
     assertNotLooser(next, coupon);
     if (next.maxRedemptions !== null && next.maxRedemptions < k.timesRedeemed) {
@@ -73,10 +76,12 @@ export async function patchCode(em: Em, accountId: string, code: string, patch: 
     }
     const rows = await tx.execute(
       `update codes set max_redemptions = ?, expires_at = ?::timestamptz, customer_id = ?, metadata = ?::jsonb, updated_at = ?::timestamptz,
+              channel = ?, partner = ?, referrer_customer_id = ?,
               expired_event_at = case when ?::timestamptz is null or ?::timestamptz > ?::timestamptz then null else expired_event_at end,
               exhausted_event_at = case when ?::int is null or ?::int > times_redeemed then null else exhausted_event_at end
         where id = ? returning *`,
       [next.maxRedemptions, next.expiresAt, next.customerId, next.metadata ? JSON.stringify(next.metadata) : null, now,
+        ...Object.values(attributionColumns(next.attribution)),
         next.expiresAt, next.expiresAt, now, next.maxRedemptions, next.maxRedemptions, k.id],
     );
     await appendEvent(tx, accountId, 'code.updated', { couponId: k.couponId, code: k.code });

@@ -50,9 +50,9 @@ export async function importCodes(em: Em, accountId: string, couponId: string, p
         const chunk = parsed.rows.slice(i, i + IMPORT_CHUNK);
         await tx.execute(
           `with ins as (
-             insert into codes (account_id, coupon_id, code, state, max_redemptions, expires_at, created_at, updated_at)
-             select ?::uuid, ?::uuid, t.code, 'active', t.max, t.exp, ?::timestamptz, ?::timestamptz
-               from unnest(?::text[], ?::int[], ?::timestamptz[]) with ordinality as t(code, max, exp, n)
+             insert into codes (account_id, coupon_id, code, state, max_redemptions, expires_at, created_at, updated_at, channel, partner, referrer_customer_id)
+             select ?::uuid, ?::uuid, t.code, 'active', t.max, t.exp, ?::timestamptz, ?::timestamptz, t.ch, t.pa, t.rf
+               from unnest(?::text[], ?::int[], ?::timestamptz[], ?::text[], ?::text[], ?::text[]) with ordinality as t(code, max, exp, ch, pa, rf, n)
               order by t.n
              returning id, code
            )
@@ -61,6 +61,7 @@ export async function importCodes(em: Em, accountId: string, couponId: string, p
           [
             accountId, couponId, now, now,
             pgArray(chunk.map((r) => r.code)), pgArray(chunk.map((r) => r.maxRedemptions)), pgArray(chunk.map((r) => r.expiresAt)),
+            pgArray(chunk.map((r) => r.channel)), pgArray(chunk.map((r) => r.partner)), pgArray(chunk.map((r) => r.referrerCustomerId)),
             accountId, couponId,
           ],
         );

@@ -1,7 +1,10 @@
 import type { Em } from '../db/orm';
 import {
+  attributionColumns,
   codeStatus,
+  compactAttribution,
   isValidCode,
+  type Attribution,
   normalizeCode,
   type CodeStatusInput,
   type CodeStoredStatus,
@@ -25,6 +28,8 @@ export interface CodeRow {
   customerId: string | null;
   metadata: Record<string, unknown> | null;
   batchId: string | null;
+  /** The code's own attribution (redemptions take it over the coupon's, field by field). */
+  attribution: Attribution;
   createdAt: string;
   updatedAt: string;
   deletedAt: string | null;
@@ -43,6 +48,7 @@ export function codeRowFrom(r: Record<string, unknown>): CodeRow {
     customerId: (r.customer_id as string | null) ?? null,
     metadata: (r.metadata as Record<string, unknown> | null) ?? null,
     batchId: (r.batch_id as string | null) ?? null,
+    attribution: compactAttribution({ channel: r.channel as string | null, partner: r.partner as string | null, referrerCustomerId: r.referrer_customer_id as string | null }),
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),
     deletedAt: isoOrNull(r.deleted_at),
@@ -69,6 +75,7 @@ export function codeView(k: CodeRow, coupon: CouponRow, now: string) {
     expiresAt: k.expiresAt,
     customerId: k.customerId,
     metadata: k.metadata,
+    attribution: k.attribution,
   };
 }
 export type CodeView = ReturnType<typeof codeView>;
@@ -124,6 +131,7 @@ export interface NewCode {
   expiresAt?: string | null;
   customerId?: string | null;
   metadata?: Record<string, unknown> | null;
+  attribution?: Partial<Attribution> | null;
 }
 
 /**
@@ -132,8 +140,9 @@ export interface NewCode {
  */
 export async function insertCode(tx: Em, coupon: CouponRow, input: NewCode, now: string): Promise<CodeRow> {
   const rows = await tx.execute(
-    `insert into codes (account_id, coupon_id, code, state, max_redemptions, expires_at, customer_id, metadata, created_at, updated_at)
-     values (?, ?, ?, 'active', ?, ?::timestamptz, ?, ?::jsonb, ?::timestamptz, ?::timestamptz) returning *`,
+    `insert into codes (account_id, coupon_id, code, state, max_redemptions, expires_at, customer_id, metadata, created_at, updated_at,
+                        channel, partner, referrer_customer_id)
+     values (?, ?, ?, 'active', ?, ?::timestamptz, ?, ?::jsonb, ?::timestamptz, ?::timestamptz, ?, ?, ?) returning *`,
     [
       coupon.accountId,
       coupon.id,
@@ -144,6 +153,7 @@ export async function insertCode(tx: Em, coupon: CouponRow, input: NewCode, now:
       input.metadata ? JSON.stringify(input.metadata) : null,
       now,
       now,
+      ...Object.values(attributionColumns(input.attribution)),
     ],
   );
   const row = codeRowFrom(rows[0]);

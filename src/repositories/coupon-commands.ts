@@ -1,5 +1,5 @@
 import type { Em } from '../db/orm';
-import { DomainError, resolveExpiry, transition, type LifecycleAction } from '../domain';
+import { attributionColumns, compactAttribution, DomainError, resolveExpiry, transition, type LifecycleAction } from '../domain';
 import { badRequest, conflict, isUniqueViolation, notFound } from '../errors';
 import type { CouponCreateInput, CouponPatchInput } from '../contracts/coupons';
 import { appendEvent } from './events';
@@ -50,15 +50,19 @@ type NewCoupon = Omit<CouponRow, 'id' | 'timesRedeemed' | 'version' | 'createdAt
 
 /** Inserts a coupon (version 1 and its version row) in the caller's transaction. */
 async function insertCoupon(tx: Em, c: NewCoupon, now: string): Promise<CouponRow> {
+  const a = attributionColumns(c.attribution);
   const rows = await tx.execute(
     `insert into coupons (account_id, name, description, state, discount, duration, applies_to, eligibility, overflow, stackable,
-       max_redemptions, per_customer, valid_from, expires_at, expires_on, expires_after_days, time_zone, metadata, version, created_at, updated_at)
-     values (?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz, ?, ?, ?, ?::jsonb, 1, ?::timestamptz, ?::timestamptz)
+       max_redemptions, per_customer, valid_from, expires_at, expires_on, expires_after_days, time_zone, metadata, version, created_at, updated_at,
+       grants_access, channel, partner, referrer_customer_id)
+     values (?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz, ?, ?, ?, ?::jsonb, 1, ?::timestamptz, ?::timestamptz,
+       ?, ?, ?, ?)
      returning id`,
     [
       c.accountId, c.name, c.description, c.state, JSON.stringify(c.discount), JSON.stringify(c.duration), JSON.stringify(c.appliesTo),
       JSON.stringify(c.eligibility), c.overflow, c.stackable, c.maxRedemptions, c.perCustomer, c.validFrom, c.expiresAt, c.expiresOn,
       c.expiresAfterDays, c.timeZone, c.metadata ? JSON.stringify(c.metadata) : null, now, now,
+      c.grantsAccess, a.channel, a.partner, a.referrerCustomerId,
     ],
   );
   const row = (await getCouponRow(tx, c.accountId, rows[0].id as string))!;
@@ -95,6 +99,8 @@ export async function createCoupon(em: Em, accountId: string, input: CouponCreat
           ...window,
           timeZone: acct.time_zone as string,
           metadata: input.metadata ?? null,
+          grantsAccess: input.grantsAccess,
+          attribution: compactAttribution(input.attribution),
         },
         now,
       );
@@ -120,8 +126,8 @@ function stable(v: unknown): string {
   return JSON.stringify(v ?? null);
 }
 
-const TERMS_FIELDS = ['discount', 'duration', 'appliesTo', 'eligibility', 'overflow', 'stackable', 'maxRedemptions', 'perCustomer', 'validFrom', 'expiresAt', 'expiresOn', 'expiresAfterDays'] as const;
-const OTHER_FIELDS = ['name', 'description', 'metadata'] as const;
+const TERMS_FIELDS = ['discount', 'duration', 'appliesTo', 'eligibility', 'overflow', 'stackable', 'maxRedemptions', 'perCustomer', 'validFrom', 'expiresAt', 'expiresOn', 'expiresAfterDays', 'grantsAccess'] as const;
+const OTHER_FIELDS = ['name', 'description', 'metadata', 'attribution'] as const;
 
 /** PATCH /v1/coupons/{id}: editable fields; terms changes bump the version and write a version row. */
 export async function patchCoupon(em: Em, accountId: string, id: string, patch: CouponPatchInput, now: string): Promise<CouponView> {
@@ -156,6 +162,9 @@ export async function patchCoupon(em: Em, accountId: string, id: string, patch: 
         maxRedemptions: limits.maxRedemptions ?? null,
         perCustomer: limits.perCustomer ?? null,
         metadata: patch.metadata !== undefined ? patch.metadata : cur.metadata,
+        grantsAccess: patch.grantsAccess ?? cur.grantsAccess,
+        // PATCH replaces the whole attribution object; null clears it
+        attribution: patch.attribution !== undefined ? compactAttribution(patch.attribution) : cur.attribution,
         ...window,
       };
       const changed = [...TERMS_FIELDS, ...OTHER_FIELDS].filter((f) => stable(next[f]) !== stable(cur[f]));
@@ -180,6 +189,7 @@ export async function patchCoupon(em: Em, accountId: string, id: string, patch: 
         `update coupons set name = ?, description = ?, discount = ?::jsonb, duration = ?::jsonb, applies_to = ?::jsonb, eligibility = ?::jsonb,
            overflow = ?, stackable = ?, max_redemptions = ?, per_customer = ?, valid_from = ?::timestamptz, expires_at = ?::timestamptz,
            expires_on = ?, expires_after_days = ?, metadata = ?::jsonb, version = ?, updated_at = ?::timestamptz,
+           grants_access = ?, channel = ?, partner = ?, referrer_customer_id = ?,
            expired_event_at = case when ?::timestamptz is null or ?::timestamptz > ?::timestamptz then null else expired_event_at end,
            exhausted_event_at = case when ?::int is null or ?::int > times_redeemed then null else exhausted_event_at end
          where id = ?`,
@@ -187,6 +197,7 @@ export async function patchCoupon(em: Em, accountId: string, id: string, patch: 
           next.name, next.description, JSON.stringify(next.discount), JSON.stringify(next.duration), JSON.stringify(next.appliesTo),
           JSON.stringify(next.eligibility), next.overflow, next.stackable, next.maxRedemptions, next.perCustomer, next.validFrom,
           next.expiresAt, next.expiresOn, next.expiresAfterDays, next.metadata ? JSON.stringify(next.metadata) : null, next.version, now,
+          next.grantsAccess, ...Object.values(attributionColumns(next.attribution)),
           next.expiresAt, next.expiresAt, now, next.maxRedemptions, next.maxRedemptions, cur.id,
         ],
       );

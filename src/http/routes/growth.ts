@@ -112,12 +112,12 @@ export const growthRoutes: RouteDef[] = [
       }
       const now = nowIso();
       const decided = await loadAndDecide(em, account.id, { code: body.code, customer: body.customer, planId: body.planId, action: 'new_subscription' }, now);
-      if (decided.kind === 'unknown_plan') throw badRequest(`planId: no plan "${decided.planId}" is registered`, 'planId');
+      if (decided.kind === 'unknown_plan') throw badRequest(`${decided.field}: no plan "${decided.planId}" is registered`, decided.field);
       const { decision, loaded } = decided;
       if (decision.ok) {
         return {
           status: 200,
-          body: { allowed: true, requiresCode: needsCode, coupon: couponView(loaded!.coupon, now), code: codeView(loaded!.code, loaded!.coupon, now) },
+          body: { allowed: true, requiresCode: needsCode, coupon: couponView(loaded!.coupon, now), code: codeView(loaded!.code!, loaded!.coupon, now) },
         };
       }
       if (decision.code === 'code_not_found') {
