@@ -26,8 +26,8 @@ export interface ChunkTarget {
   batchId: string;
   maxRedemptions: number | null;
   expiresAt: string | null;
-  /** The batch's attribution, given to every code. */
-  attribution: AttributionColumns;
+  /** The batch's attribution, given to every code (none when left out). */
+  attribution?: AttributionColumns;
 }
 
 /** Shared by a job's pipelines: false once a collision was seen. */
@@ -92,7 +92,7 @@ export function packCodes(codes: readonly string[]): PackedCodes {
  */
 export function* chunkRows(p: PackedCodes, t: ChunkTarget): Generator<Buffer> {
   const head = Buffer.from(`${t.accountId}\t${t.couponId}\t`, 'latin1');
-  const a = t.attribution;
+  const a = t.attribution ?? { channel: null, partner: null, referrerCustomerId: null };
   const tail = Buffer.from(
     `\tactive\t${t.maxRedemptions ?? '\\N'}\t${t.expiresAt ?? '\\N'}\t${t.batchId}\t${copyText(a.channel)}\t${copyText(a.partner)}\t${copyText(a.referrerCustomerId)}\n`,
     'utf8',
@@ -144,7 +144,8 @@ async function insertDirect(client: PoolClient, t: ChunkTarget, codes: PackedCod
 export async function writeChunk(client: PoolClient, t: ChunkTarget, codes: PackedCodes, mode: WriteMode): Promise<{ inserted: number; generated: number }> {
   await client.query('begin');
   try {
-    const coupon = await client.query<{ state: string }>('select state from coupons where id = $1', [t.couponId]);
+    // share lock (as addCode takes): an archive (for update) waits for this chunk, and a chunk after an archive sees it
+    const coupon = await client.query<{ state: string }>('select state from coupons where id = $1 for share', [t.couponId]);
     const state = coupon.rows[0]?.state;
     if (state === undefined || state === 'archived') throw new CouponArchivedError();
     let inserted = mode.direct ? await insertDirect(client, t, codes) : null;
