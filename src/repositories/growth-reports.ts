@@ -228,7 +228,7 @@ select code, coupon_id, channel, partner, referrer_customer_id,
   }
   return `${head}
 select code, coupon_id, deleted, channel, partner, referrer_customer_id, redemptions, customers, converted, churned, discount, revenue,
-       k_value::text, k_null, k_code, k_coupon, k_code_id::text
+       k_value::text as cursor_value, k_null, k_code, k_coupon, k_code_id::text as cursor_code_id
   from ranked
  where {afterValue}::numeric is null
     or (k_value, k_null, k_code, k_coupon, k_code_id) > ({afterValue}::numeric, {afterNull}::boolean, {afterCode}::text collate "C", {afterCoupon}::text, {afterCodeId}::bigint)
@@ -270,7 +270,7 @@ export async function codeReportPage(
   const params = codePageParams(accountId, f, limit, after);
   type Row = RawRow & {
     code: string | null; coupon_id: string; deleted: boolean; channel: string | null; partner: string | null; referrer_customer_id: string | null;
-    k_value: string; k_null: boolean; k_code: string; k_coupon: string; k_code_id: string;
+    cursor_value: string; k_null: boolean; k_code: string; k_coupon: string; cursor_code_id: string;
   };
   const rows = await runReport(em, bound<Row>(codeReportSql(f.sort, false), params));
   return {
@@ -281,7 +281,7 @@ export async function codeReportPage(
       deleted: r.deleted,
       ...figures(r),
     })),
-    keys: rows.map((r) => [r.k_value, r.k_null, r.k_code, r.k_coupon, r.k_code_id]),
+    keys: rows.map((r) => [r.cursor_value, r.k_null, r.k_code, r.k_coupon, r.cursor_code_id]),
   };
 }
 
