@@ -79,7 +79,7 @@ export function settingsOf(params: SqlParams): Record<string, string> {
  * `disc` each redemption's ledger amounts per currency.
  * Parameters: acct, coupon, code, since, until (each but acct may be null).
  */
-const REDEMPTIONS_CTE = `
+const redemptionsCte = (extra = '') => `
 r as (
   select r.id, r.coupon_id, r.code_id, coalesce(r.code_id, 0) as code_key, r.customer_id, r.subscription_id, r.created_at,
          r.channel, r.partner, r.referrer_customer_id,
@@ -91,7 +91,7 @@ r as (
      and ({coupon}::uuid is null or k.id = {coupon}::uuid)
      and ({code}::text is null or r.code = {code}::text)
      and ({since}::timestamptz is null or r.created_at >= {since}::timestamptz)
-     and ({until}::timestamptz is null or r.created_at < {until}::timestamptz)
+     and ({until}::timestamptz is null or r.created_at < {until}::timestamptz)${extra}
 ),
 rev as (
   select r.id as rid, i.currency, sum(i.total) as total
@@ -188,8 +188,7 @@ export type CodeReportKey = [string, boolean, string, string, string];
  * afterCoupon, afterCodeId, lim.
  */
 export function codeReportSql(sort: ReportSort, csv: boolean): string {
-  const keyCols = 'r.coupon_id, r.code_key';
-  const rows = `
+  const rowsCte = `
 rows as (
   select c.id as code_id, c.id as code_key, c.coupon_id, c.code, c.deleted_at is not null as deleted,
          coalesce(c.channel, k.channel) as channel, coalesce(c.partner, k.partner) as partner,
@@ -202,22 +201,21 @@ rows as (
     from coupons k
    where k.account_id = {acct}::uuid and ({coupon}::uuid is null or k.id = {coupon}::uuid)
      and exists (select 1 from redemptions d where d.coupon_id = k.id and d.code_id is null)
-),
+)`;
+  const keys = `-(sv) as k_value, (x.code is null) as k_null, coalesce(x.code, '') collate "C" as k_code,
+         x.coupon_id::text as k_coupon, x.code_key as k_code_id`;
+  const filters = `({channel}::text is null or x.channel = {channel}::text) and ({partner}::text is null or x.partner = {partner}::text)`;
+  const order = `order by k_value, k_null, k_code, k_coupon, k_code_id`;
+  if (csv) {
+    return `with ${redemptionsCte()},${groupCtes('r.coupon_id, r.code_key')},${rowsCte},
 ranked as (
-  select x.*, g.redemptions, g.customers, g.converted, g.churned, gm.discount, gm.revenue,
-         gm.cur_discount, gm.cur_revenue,
-         -(${sortValue(sort)}) as k_value, (x.code is null) as k_null, coalesce(x.code, '') collate "C" as k_code,
-         x.coupon_id::text as k_coupon, x.code_key as k_code_id
+  select x.*, g.redemptions, g.customers, g.converted, g.churned, gm.cur_discount, gm.cur_revenue,
+         ${keys.replace('-(sv)', `-(${sortValue(sort)})`)}
     from rows x
     left join g on g.coupon_id = x.coupon_id and g.code_key = x.code_key
     left join gm on gm.coupon_id = x.coupon_id and gm.code_key = x.code_key
-   where ({channel}::text is null or x.channel = {channel}::text)
-     and ({partner}::text is null or x.partner = {partner}::text)
-)`;
-  const head = `with ${REDEMPTIONS_CTE},${groupCtes(keyCols)},${rows}`;
-  const order = `order by k_value, k_null, k_code, k_coupon, k_code_id`;
-  if (csv) {
-    return `${head}
+   where ${filters}
+)
 select code, coupon_id, channel, partner, referrer_customer_id,
        coalesce(redemptions, 0) as redemptions, coalesce(customers, 0) as customers, coalesce(converted, 0) as converted,
        case when coalesce(redemptions, 0) > 0 then converted::float8 / redemptions end as conversion_rate,
@@ -226,15 +224,52 @@ select code, coupon_id, channel, partner, referrer_customer_id,
        case when coalesce(customers, 0) > 0 then floor((2 * coalesce(cur_revenue, 0) + customers) / (2 * customers)) end as average_lifetime_value
   from ranked ${order}`;
   }
-  return `${head}
-select code, coupon_id, deleted, channel, partner, referrer_customer_id, redemptions, customers, converted, churned, discount, revenue,
-       k_value::text as cursor_value, k_null, k_code, k_coupon, k_code_id::text as cursor_code_id
-  from ranked
- where {afterValue}::numeric is null
-    or (k_value, k_null, k_code, k_coupon, k_code_id) > ({afterValue}::numeric, {afterNull}::boolean, {afterCode}::text collate "C", {afterCoupon}::text, {afterCodeId}::bigint)
- ${order}
- limit {lim}::int`;
+  // A page needs the sort value of every row but the figures of its own rows only: the value
+  // first (one pass over what the sort reads), then the whole figures for the page's codes.
+  return `with
+base as (
+  select r.id, r.coupon_id, coalesce(r.code_id, 0) as code_key, r.subscription_id, r.created_at
+    from coupons k join redemptions r on r.coupon_id = k.id
+   where k.account_id = {acct}::uuid and r.account_id = {acct}::uuid and r.status <> 'voided'
+     and ({coupon}::uuid is null or k.id = {coupon}::uuid)
+),
+sv as (${SORT_VALUE_SQL[sort]}),
+${rowsCte.trim()},
+page as (
+  select x.*, ${keys.replace('-(sv)', `-(coalesce(sv.v, ${sort === '-conversionRate' ? -1 : 0}))`)}
+    from rows x left join sv on sv.coupon_id = x.coupon_id and sv.code_key = x.code_key
+   where ${filters}
+     and ({afterValue}::numeric is null
+          or (-(coalesce(sv.v, ${sort === '-conversionRate' ? -1 : 0})), x.code is null, coalesce(x.code, '') collate "C", x.coupon_id::text, x.code_key)
+             > ({afterValue}::numeric, {afterNull}::boolean, {afterCode}::text collate "C", {afterCoupon}::text, {afterCodeId}::bigint))
+   ${order}
+   limit {lim}::int
+),
+${redemptionsCte(`
+     and (r.code_id = any (array(select code_id from page where code_id is not null))
+          or (r.code_id is null and r.coupon_id = any (array(select coupon_id from page where code_id is null))))`)},${groupCtes('r.coupon_id, r.code_key')}
+select p.code, p.coupon_id, p.deleted, p.channel, p.partner, p.referrer_customer_id, g.redemptions, g.customers, g.converted, g.churned,
+       gm.discount, gm.revenue, p.k_value::text as cursor_value, p.k_null, p.k_code, p.k_coupon, p.k_code_id::text as cursor_code_id
+  from page p
+  left join g on g.coupon_id = p.coupon_id and g.code_key = p.code_key
+  left join gm on gm.coupon_id = p.coupon_id and gm.code_key = p.code_key
+ order by p.k_value, p.k_null, p.k_code, p.k_coupon, p.k_code_id`;
 }
+
+/** What each sort orders by, per (coupon, code) over `base` (the non-voided redemptions): `v`. */
+const PAID_AFTER = `i.account_id = {acct}::uuid and i.subscription_id = b.subscription_id and i.paid and i.created_at >= b.created_at`;
+const SORT_VALUE_SQL: Record<ReportSort, string> = {
+  '-redemptions': `select coupon_id, code_key, count(*)::numeric as v from base group by coupon_id, code_key`,
+  '-converted': `select b.coupon_id, b.code_key, count(*)::numeric as v from base b
+    where exists (select 1 from invoices i where ${PAID_AFTER}) group by b.coupon_id, b.code_key`,
+  '-conversionRate': `select b.coupon_id, b.code_key,
+    (count(*) filter (where exists (select 1 from invoices i where ${PAID_AFTER})))::numeric / count(*) as v
+    from base b group by b.coupon_id, b.code_key`,
+  '-revenue': `select b.coupon_id, b.code_key, sum(i.total)::numeric as v from base b join invoices i on ${PAID_AFTER}
+    where i.currency = {currency}::text group by b.coupon_id, b.code_key`,
+  '-discount': `select b.coupon_id, b.code_key, sum(d.amount)::numeric as v from base b join invoice_discounts d on d.redemption_id = b.id
+    where d.amount > 0 and d.currency = {currency}::text group by b.coupon_id, b.code_key`,
+};
 
 function codeParams(accountId: string, f: CodeReportFilter): SqlParams {
   return { acct: accountId, coupon: f.couponId, code: null, since: null, until: null, channel: f.channel, partner: f.partner, currency: f.currency };
@@ -320,7 +355,7 @@ export function attributionStatement(
   q: { groupBy: AttributionGroup; since: string | null; until: string | null; currency: string },
 ): { text: string; params: SqlParams } {
   const col = GROUP_COLUMN[q.groupBy];
-  const text = `with ${REDEMPTIONS_CTE},
+  const text = `with ${redemptionsCte()},
 keyed as (select r.*, ${col} as key from r),
 ${groupCtes('r.key').replace(/\bfrom r\b/g, 'from keyed r').replace(/join r on/g, 'join keyed r on')}
 select g.key, g.redemptions, g.customers, g.converted, g.churned, gm.discount, gm.revenue, gm.cur_discount, gm.cur_revenue
@@ -348,7 +383,7 @@ export function timeseriesStatement(
   accountId: string,
   q: { zone: string; rangeStart: string; rangeEnd: string; couponId: string | null; code: string | null },
 ): { text: string; params: SqlParams } {
-  const text = `with ${REDEMPTIONS_CTE.replace(/\{since\}|\{until\}/g, 'null')},
+  const text = `with ${redemptionsCte().replace(/\{since\}|\{until\}/g, 'null')},
 red as (
   select (r.created_at at time zone {zone}::text)::date as day, count(*) as n
     from r where r.created_at >= {rangeStart}::timestamptz and r.created_at < {rangeEnd}::timestamptz
