@@ -1,17 +1,10 @@
+import { domainError } from './fixtures';
 import {
-  averageLifetimeValue, bucketOfDate, conversionRate, DomainError, fillBuckets, groupFigures, isMoneySort, MAX_BUCKETS, moneyMap, planBuckets, sortGroups,
+  averageLifetimeValue, bucketOfDate, conversionRate, fillBuckets, groupFigures, isMoneySort, MAX_BUCKETS, moneyMap, planBuckets, sortGroups,
   REPORT_SORTS,
 } from '../../../src/domain';
 
-function error(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof DomainError) return err;
-    throw err;
-  }
-  throw new Error('expected a DomainError');
-}
+const error = domainError;
 
 describe('group figures', () => {
   test('every figure from the raw counts, worked by hand', () => {
