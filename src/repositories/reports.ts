@@ -150,7 +150,7 @@ export async function accountStats(em: Em, accountId: string, range: ReportRange
      ),
      top as (
        select r.code, count(*) as n from redemptions r
-        where r.account_id = ? and r.status <> 'voided' and ${r.sql}
+        where r.account_id = ? and r.status <> 'voided' and r.code_id is not null and ${r.sql}
         group by r.code_id, r.code
         order by n desc, r.code, r.code_id
         limit 1

@@ -317,6 +317,15 @@ describe('stats routes use the growth revenue and conversion', () => {
   });
 });
 
+test('GET /v1/stats: a direct redemption counts as a redemption, never as the top code', async () => {
+  expect((await get('/v1/stats')).body).toEqual({
+    codes: 6, // ACME-1 ACME-2 ACME-REF ACME-DEL (deleted) MAIL-1 BETA-1; direct redemptions have none
+    activeCodes: 5, // ACME-1 ACME-2 ACME-REF MAIL-1 BETA-1
+    redemptions: 8, // r1..r8, r6 voided included
+    topCode: { code: 'ACME-1', redemptions: 2 },
+  });
+});
+
 describe('subscriptions', () => {
   test('cancel ends the active redemptions with their events, is idempotent, and GET shows it', async () => {
     const again = await t.http.post('/v1/subscriptions/sub_2/cancel').set(acct.auth).send({ at: '2026-03-01T00:00:00Z' });
