@@ -163,7 +163,7 @@ export const COUPON_STATUS_SQL = `case when c.state <> 'active' then c.state
 export async function listCoupons(
   em: Em,
   accountId: string,
-  q: { status?: EffectiveStatus; limit: number; cursor?: string },
+  q: { status?: EffectiveStatus; q?: string; limit: number; cursor?: string },
   now: string,
 ): Promise<{ data: CouponView[]; nextCursor: string | null }> {
   const where = ['c.account_id = ?'];
@@ -173,6 +173,10 @@ export async function listCoupons(
     if (typeof cur[0] !== 'string' || typeof cur[1] !== 'string' || !isUuid(cur[1])) throw badRequest('cursor: is not a cursor this list gave', 'cursor');
     where.push('(c.created_at, c.id) > (?::timestamptz, ?::uuid)');
     params.push(cur[0], cur[1]);
+  }
+  if (q.q !== undefined) {
+    where.push(`c.name ilike ? escape '\\'`);
+    params.push(`%${q.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
   }
   if (q.status) {
     where.push(`(${COUPON_STATUS_SQL}) = ?`);
