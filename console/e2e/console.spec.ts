@@ -279,6 +279,7 @@ test('events: newest first, filtered by type', async ({ page, account }) => {
   await account.api('POST', `/v1/coupons/${a.id}/disable`);
   await page.reload();
   const table = page.getByRole('table', { name: /Events/ });
+  await expect(table.locator('tbody th').first()).toHaveText('coupon.disabled');
   const types = await table.locator('tbody th').allTextContents();
   expect(types[0]).toBe('coupon.disabled');
   const ids = (await table.locator('tbody tr td:first-child').allTextContents()).map(Number);
