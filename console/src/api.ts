@@ -82,7 +82,11 @@ export async function checkKey(key: string): Promise<Account> {
 /** Downloads an authenticated file (the Bearer header cannot ride on a plain link). */
 export async function download(path: string, filename: string): Promise<void> {
   const res = await send('GET', path);
-  const blob = await res.blob();
+  saveBlob(await res.blob(), filename);
+}
+
+/** Hands a blob to the browser as a file download. */
+export function saveBlob(blob: Blob, filename: string): void {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
@@ -213,6 +217,15 @@ export interface TimeseriesBucket {
   redemptions: number;
   discount: Money;
   revenue: Money;
+}
+
+export interface UsageStats {
+  redemptions: { total: number; active: number; ended: number; voided: number };
+  customers: number;
+  invoices: number;
+  discountTotal: Money;
+  revenue: Money;
+  conversionRate: number | null;
 }
 
 export interface AccountStats {

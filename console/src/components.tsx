@@ -149,12 +149,27 @@ export function ConfirmDialog({
   );
 }
 
-/** Previous/Next over cursors kept in the URL: the stack of earlier cursors rides along. */
-export function Pager({ label, hasPrev, nextCursor, onPrev, onNext }: { label: string; hasPrev: boolean; nextCursor: string | null | undefined; onPrev: () => void; onNext: (c: string) => void }) {
+/** A list's cursor in the URL, with the earlier cursors ('-' for the first page) kept beside it. */
+export function cursorNav(search: URLSearchParams, cursorKey = 'cursor', backKey = 'back') {
+  const cursor = search.get(cursorKey) ?? '';
+  const back = (search.get(backKey) ?? '').split('.').filter(Boolean);
+  const prev = back[back.length - 1];
+  return {
+    cursor,
+    /** The URL parameters of the first page (filters changed). */
+    first: { [cursorKey]: undefined, [backKey]: undefined } as Record<string, string | undefined>,
+    prev: { [cursorKey]: prev === '-' ? undefined : prev, [backKey]: back.slice(0, -1).join('.') || undefined } as Record<string, string | undefined>,
+    next: (c: string): Record<string, string | undefined> => ({ [cursorKey]: c, [backKey]: [...back, cursor || '-'].join('.') }),
+  };
+}
+
+/** Previous/Next in a labelled nav; shown when there is another page either way. */
+export function Pager({ label, nav, nextCursor, go }: { label: string; nav: ReturnType<typeof cursorNav>; nextCursor: string | null | undefined; go: (p: Record<string, string | undefined>) => void }) {
+  if (!nextCursor && !nav.cursor) return null;
   return (
     <nav aria-label={label} className="pager">
-      <button type="button" disabled={!hasPrev} onClick={onPrev}>Previous</button>
-      <button type="button" disabled={!nextCursor} onClick={() => nextCursor && onNext(nextCursor)}>Next</button>
+      <button type="button" disabled={!nav.cursor} onClick={() => go(nav.prev)}>Previous</button>
+      <button type="button" disabled={!nextCursor} onClick={() => nextCursor && go(nav.next(nextCursor))}>Next</button>
     </nav>
   );
 }

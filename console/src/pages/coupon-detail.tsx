@@ -1,18 +1,9 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { ApiError, api, download, get, type Batch, type BadLine, type Code, type Coupon, type Page } from '../api';
-import { ConfirmDialog, Field, Notice, Pager, Stat, Status, TableState, errorText } from '../components';
+import { ApiError, api, download, get, type Batch, type BadLine, type Code, type Coupon, type Page, type UsageStats } from '../api';
+import { ConfirmDialog, Field, Notice, Pager, Stat, Status, TableState, cursorNav, errorText } from '../components';
 import { dateOnly, dateTime, discountText, durationText, int, isoToZoned, moneyMap, percent, zonedToIso } from '../format';
 import { Link, navigate, setSearch, useLocation } from '../router';
-
-interface UsageStats {
-  redemptions: { total: number; active: number; ended: number; voided: number };
-  customers: number;
-  invoices: number;
-  discountTotal: Record<string, number>;
-  revenue: Record<string, number>;
-  conversionRate: number | null;
-}
 
 type Dialog =
   | { kind: 'coupon'; action: 'archive' | 'delete' | 'disable' }
@@ -249,8 +240,8 @@ function CouponStats({ id }: { id: string }) {
 
 function CodesTable({ coupon, onDialog }: { coupon: Coupon; onDialog: (d: Dialog) => void }) {
   const { path, search } = useLocation();
-  const cursor = search.get('codes') ?? '';
-  const back = (search.get('codesBack') ?? '').split('.').filter(Boolean);
+  const nav = cursorNav(search, 'codes', 'codesBack');
+  const cursor = nav.cursor;
   const codes = useQuery({
     queryKey: ['codes', coupon.id, cursor],
     queryFn: () => get<Page<Code>>(`/v1/coupons/${coupon.id}/codes`, { cursor, limit: 25 }),
@@ -314,18 +305,7 @@ function CodesTable({ coupon, onDialog }: { coupon: Coupon; onDialog: (d: Dialog
           </tbody>
         </table>
       )}
-      {(codes.data?.nextCursor || cursor) && (
-        <Pager
-          label="Code pages"
-          hasPrev={cursor !== ''}
-          nextCursor={codes.data?.nextCursor}
-          onPrev={() => {
-            const prev = back[back.length - 1];
-            go({ codes: prev === '-' ? undefined : prev, codesBack: back.slice(0, -1).join('.') });
-          }}
-          onNext={(next) => go({ codes: next, codesBack: [...back, cursor || '-'].join('.') })}
-        />
-      )}
+      <Pager label="Code pages" nav={nav} nextCursor={codes.data?.nextCursor} go={go} />
     </section>
   );
 }

@@ -339,7 +339,7 @@ function CouponFormBody({ original, zone, currency }: { original?: Coupon; zone:
         </Section>
         <Section title="Applies to">
           {text('plans', 'Plan ids (empty: every plan)', {}, 'Comma-separated, for example pro-monthly, pro-yearly')}
-          <Checks legend="Invoice line kinds (none ticked: the coupon's defaults)" options={LINE_KINDS} value={f.lineKinds} onChange={(v) => set('lineKinds', v)} error={errors.lineKinds} />
+          <Checks legend="Invoice line kinds (none ticked: every kind but shipping)" options={LINE_KINDS} value={f.lineKinds} onChange={(v) => set('lineKinds', v)} error={errors.lineKinds} />
           <Checks legend="Actions (none ticked: every action)" options={ACTIONS} value={f.actions} onChange={(v) => set('actions', v)} error={errors.actions} />
           {select('switches', 'Plan switches', [
             ['any', 'Any (not restricted)'],

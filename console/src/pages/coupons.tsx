@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { get, type Coupon, type Page } from '../api';
 import { useAccount } from '../app';
-import { Pager, Status, TableState } from '../components';
+import { Pager, Status, TableState, cursorNav } from '../components';
 import { dateOnly, discountText, durationText, int } from '../format';
 import { Link, setSearch, useLocation } from '../router';
 
@@ -13,8 +13,8 @@ export function CouponList() {
   const { search } = useLocation();
   const q = search.get('q') ?? '';
   const status = search.get('status') ?? '';
-  const cursor = search.get('cursor') ?? '';
-  const back = (search.get('back') ?? '').split('.').filter(Boolean);
+  const nav = cursorNav(search);
+  const cursor = nav.cursor;
   const [text, setText] = useState(q);
   useEffect(() => setText(q), [q]);
 
@@ -36,7 +36,7 @@ export function CouponList() {
         role="search"
         onSubmit={(e) => {
           e.preventDefault();
-          go({ q: text.trim(), cursor: undefined, back: undefined });
+          go({ q: text.trim(), ...nav.first });
         }}
       >
         <div className="field">
@@ -45,7 +45,7 @@ export function CouponList() {
         </div>
         <div className="field">
           <label htmlFor="coupon-status">Status</label>
-          <select id="coupon-status" value={status} onChange={(e) => go({ status: e.target.value, cursor: undefined, back: undefined })}>
+          <select id="coupon-status" value={status} onChange={(e) => go({ status: e.target.value, ...nav.first })}>
             <option value="">Any status</option>
             {STATUSES.map((s) => (
               <option key={s} value={s}>{s[0].toUpperCase() + s.slice(1)}</option>
@@ -96,18 +96,7 @@ export function CouponList() {
           </tbody>
         </table>
       )}
-      {(list.data?.nextCursor || cursor) && (
-        <Pager
-          label="Coupon pages"
-          hasPrev={cursor !== ''}
-          nextCursor={list.data?.nextCursor}
-          onPrev={() => {
-            const prev = back[back.length - 1];
-            go({ cursor: prev === '-' ? undefined : prev, back: back.slice(0, -1).join('.') });
-          }}
-          onNext={(next) => go({ cursor: next, back: [...back, cursor || '-'].join('.') })}
-        />
-      )}
+      <Pager label="Coupon pages" nav={nav} nextCursor={list.data?.nextCursor} go={go} />
     </>
   );
 }

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { get, type EventRow, type Page } from '../api';
 import { useAccount } from '../app';
-import { Pager, TableState } from '../components';
+import { Pager, TableState, cursorNav } from '../components';
 import { dateTime } from '../format';
 import { setSearch, useLocation } from '../router';
 
@@ -16,8 +16,8 @@ export function Events() {
   const account = useAccount();
   const { search } = useLocation();
   const type = search.get('type') ?? '';
-  const before = search.get('before') ?? '';
-  const back = (search.get('back') ?? '').split('.').filter(Boolean);
+  const nav = cursorNav(search, 'before');
+  const before = nav.cursor;
   const [typed, setTyped] = useState(type);
   const events = useQuery({
     queryKey: ['events', type, before],
@@ -32,7 +32,7 @@ export function Events() {
         className="filters"
         onSubmit={(e) => {
           e.preventDefault();
-          go({ type: typed.trim(), before: undefined, back: undefined });
+          go({ type: typed.trim(), ...nav.first });
         }}
       >
         <div className="field">
@@ -69,18 +69,7 @@ export function Events() {
           </tbody>
         </table>
       )}
-      {(events.data?.nextCursor || before) && (
-        <Pager
-          label="Event pages"
-          hasPrev={before !== ''}
-          nextCursor={events.data?.nextCursor}
-          onPrev={() => {
-            const prev = back[back.length - 1];
-            go({ before: prev === '-' ? undefined : prev, back: back.slice(0, -1).join('.') });
-          }}
-          onNext={(next) => go({ before: next, back: [...back, before || '-'].join('.') })}
-        />
-      )}
+      <Pager label="Event pages" nav={nav} nextCursor={events.data?.nextCursor} go={go} />
     </>
   );
 }

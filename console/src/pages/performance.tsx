@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { download, get, type AttributionRow, type CodeReportRow, type Page } from '../api';
 import { useAccount } from '../app';
-import { Pager, TableState } from '../components';
+import { Pager, TableState, cursorNav } from '../components';
 import { int, money, percent } from '../format';
 import { Link, setSearch, useLocation } from '../router';
 
@@ -33,8 +33,8 @@ export function Performance() {
   const sort = search.get('sort') ?? '-redemptions';
   const channel = search.get('channel') ?? '';
   const partner = search.get('partner') ?? '';
-  const cursor = search.get('cursor') ?? '';
-  const back = (search.get('back') ?? '').split('.').filter(Boolean);
+  const nav = cursorNav(search);
+  const cursor = nav.cursor;
   const go = (p: Record<string, string | undefined>) => setSearch('/performance', { sort, channel, partner, ...p });
 
   const codes = useQuery({
@@ -66,7 +66,7 @@ export function Performance() {
           onSubmit={(e) => {
             e.preventDefault();
             const fd = new FormData(e.currentTarget);
-            go({ channel: String(fd.get('channel') ?? '').trim(), partner: String(fd.get('partner') ?? '').trim(), cursor: undefined, back: undefined });
+            go({ channel: String(fd.get('channel') ?? '').trim(), partner: String(fd.get('partner') ?? '').trim(), ...nav.first });
           }}
         >
           <div className="field">
@@ -88,13 +88,13 @@ export function Performance() {
                 <th scope="col">Code</th>
                 <th scope="col">Channel</th>
                 <th scope="col">Partner</th>
-                <SortHeader sortKey="-redemptions" label="Redemptions" sort={sort} onSort={(s) => go({ sort: s, cursor: undefined, back: undefined })} />
+                <SortHeader sortKey="-redemptions" label="Redemptions" sort={sort} onSort={(s) => go({ sort: s, ...nav.first })} />
                 <th scope="col">Customers</th>
-                <SortHeader sortKey="-converted" label="Converted" sort={sort} onSort={(s) => go({ sort: s, cursor: undefined, back: undefined })} />
-                <SortHeader sortKey="-conversionRate" label="Conversion" sort={sort} onSort={(s) => go({ sort: s, cursor: undefined, back: undefined })} />
+                <SortHeader sortKey="-converted" label="Converted" sort={sort} onSort={(s) => go({ sort: s, ...nav.first })} />
+                <SortHeader sortKey="-conversionRate" label="Conversion" sort={sort} onSort={(s) => go({ sort: s, ...nav.first })} />
                 <th scope="col">Active / churned</th>
-                <SortHeader sortKey="-discount" label="Discount" sort={sort} onSort={(s) => go({ sort: s, cursor: undefined, back: undefined })} />
-                <SortHeader sortKey="-revenue" label="Revenue" sort={sort} onSort={(s) => go({ sort: s, cursor: undefined, back: undefined })} />
+                <SortHeader sortKey="-discount" label="Discount" sort={sort} onSort={(s) => go({ sort: s, ...nav.first })} />
+                <SortHeader sortKey="-revenue" label="Revenue" sort={sort} onSort={(s) => go({ sort: s, ...nav.first })} />
                 <th scope="col">Avg. lifetime value</th>
               </tr>
             </thead>
@@ -120,18 +120,7 @@ export function Performance() {
             </tbody>
           </table>
         )}
-        {(codes.data?.nextCursor || cursor) && (
-          <Pager
-            label="Codes report pages"
-            hasPrev={cursor !== ''}
-            nextCursor={codes.data?.nextCursor}
-            onPrev={() => {
-              const prev = back[back.length - 1];
-              go({ cursor: prev === '-' ? undefined : prev, back: back.slice(0, -1).join('.') });
-            }}
-            onNext={(next) => go({ cursor: next, back: [...back, cursor || '-'].join('.') })}
-          />
-        )}
+        <Pager label="Codes report pages" nav={nav} nextCursor={codes.data?.nextCursor} go={go} />
       </section>
       <GroupTable title="By channel" keyLabel="Channel" query={byChannel} currency={c} />
       <GroupTable title="By partner" keyLabel="Partner" query={byPartner} currency={c} />

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { get, getText, type Coupon } from '../api';
+import { get, getText, saveBlob, type Coupon, type UsageStats } from '../api';
 import { Notice, Stat, Status, TableState, errorText } from '../components';
 import { parseCsv, toCsv } from '../csv';
 import { dateTime, int, money, moneyMap, percent } from '../format';
@@ -8,25 +8,6 @@ import { Link, setSearch, useLocation } from '../router';
 
 const SHOWN = 500;
 
-interface UsageStats {
-  redemptions: { total: number; active: number; ended: number; voided: number };
-  customers: number;
-  invoices: number;
-  discountTotal: Record<string, number>;
-  revenue: Record<string, number>;
-  conversionRate: number | null;
-}
-
-function saveCsv(rows: string[][], filename: string) {
-  const url = URL.createObjectURL(new Blob([toCsv(rows)], { type: 'text/csv' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 /** Who used a coupon or one of its codes: from the coupon's redemptions.csv. */
 export function Usage({ couponId }: { couponId: string }) {
@@ -59,7 +40,7 @@ export function Usage({ couponId }: { couponId: string }) {
           type="button"
           className="primary"
           disabled={!table}
-          onClick={() => table && saveCsv([table.header, ...table.rows], code ? `code-${code}-redemptions.csv` : `coupon-${couponId}-redemptions.csv`)}
+          onClick={() => table && saveBlob(new Blob([toCsv([table.header, ...table.rows])], { type: 'text/csv' }), code ? `code-${code}-redemptions.csv` : `coupon-${couponId}-redemptions.csv`)}
         >
           Export CSV
         </button>

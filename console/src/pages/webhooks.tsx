@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { ApiError, api, get, type Delivery, type Page, type WebhookEndpoint } from '../api';
 import { useAccount } from '../app';
-import { ConfirmDialog, Field, Notice, Pager, Status, TableState, errorText } from '../components';
+import { ConfirmDialog, Field, Notice, Pager, Status, TableState, cursorNav, errorText } from '../components';
 import { dateTime } from '../format';
 import { Link, setSearch, useLocation } from '../router';
 
@@ -116,8 +116,8 @@ export function WebhookDetail({ id }: { id: string }) {
   const client = useQueryClient();
   const { path, search } = useLocation();
   const status = search.get('status') ?? '';
-  const cursor = search.get('cursor') ?? '';
-  const back = (search.get('back') ?? '').split('.').filter(Boolean);
+  const nav = cursorNav(search);
+  const cursor = nav.cursor;
   const endpoint = useQuery({ queryKey: ['webhook', id], queryFn: () => get<WebhookEndpoint>(`/v1/webhook-endpoints/${id}`) });
   const deliveries = useQuery({
     queryKey: ['deliveries', id, status, cursor],
@@ -184,7 +184,7 @@ export function WebhookDetail({ id }: { id: string }) {
         <div className="filters">
           <div className="field">
             <label htmlFor="delivery-status">Status</label>
-            <select id="delivery-status" value={status} onChange={(e) => go({ status: e.target.value, cursor: undefined, back: undefined })}>
+            <select id="delivery-status" value={status} onChange={(e) => go({ status: e.target.value, ...nav.first })}>
               <option value="">Any status</option>
               <option value="pending">Pending</option>
               <option value="succeeded">Succeeded</option>
@@ -204,18 +204,7 @@ export function WebhookDetail({ id }: { id: string }) {
             </tbody>
           </table>
         )}
-        {(deliveries.data?.nextCursor || cursor) && (
-          <Pager
-            label="Delivery pages"
-            hasPrev={cursor !== ''}
-            nextCursor={deliveries.data?.nextCursor}
-            onPrev={() => {
-              const prev = back[back.length - 1];
-              go({ cursor: prev === '-' ? undefined : prev, back: back.slice(0, -1).join('.') });
-            }}
-            onNext={(next) => go({ cursor: next, back: [...back, cursor || '-'].join('.') })}
-          />
-        )}
+        <Pager label="Delivery pages" nav={nav} nextCursor={deliveries.data?.nextCursor} go={go} />
       </section>
       {dialog === 'disable' && (
         <ConfirmDialog title={`Disable endpoint ${ep.url}`} confirmLabel="Disable endpoint" onClose={() => setDialog(null)} onConfirm={() => run(() => api('PATCH', `/v1/webhook-endpoints/${id}`, { status: 'disabled' }), 'Endpoint disabled.')}>
