@@ -11,7 +11,7 @@ const PAGE = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
 <link rel="icon" type="image/png" href="/docs/assets/favicon-32x32.png">
-</head><body><main id="swagger-ui"></main>
+</head><body><noscript><p>The interactive reference needs JavaScript; the contract itself is <a href="/openapi.json">/openapi.json</a>.</p></noscript><main id="swagger-ui"></main>
 <script src="/docs/assets/swagger-ui-bundle.js"></script>
 <script src="/docs/assets/swagger-ui-standalone-preset.js"></script>
 <script src="/docs/init.js"></script>
