@@ -15,6 +15,7 @@ import { QUEUES } from './queues/names';
 import { startWorkers, type Workers } from './worker';
 import { startSchedulers } from './schedulers';
 import { GuessLimiter } from './rate-limit';
+import { ServiceHealth } from './health';
 
 export interface Running {
   ctx: AppContext;
@@ -37,7 +38,8 @@ export async function start(config: Config, opts: StartOptions = {}): Promise<Ru
   const logger = opts.logger ?? createLogger(config.logLevel);
   const orm = await openDatabase({ databaseUrl: config.databaseUrl, poolMax: config.databasePoolMax });
   const redis = createRedis(config.redisUrl, 'producer');
-  redis.on('error', (err) => logger.warn('redis error', { err: err.message }));
+  const health = new ServiceHealth(logger, { databaseUrl: config.databaseUrl, redisUrl: config.redisUrl });
+  health.watchRedis(redis);
   await new Promise<void>((resolve, reject) => {
     if (redis.status === 'ready') return resolve();
     const t = setTimeout(() => reject(new Error(`REDIS_URL: Redis did not answer at ${config.redisUrl}`)), 10_000);
@@ -46,7 +48,8 @@ export async function start(config: Config, opts: StartOptions = {}): Promise<Ru
   const queues = createQueues(redis, config.queuePrefix);
   const waiter = new JobWaiter(redis, config.queuePrefix);
   const limiter = new GuessLimiter(redis, config.queuePrefix, config.rateLimit);
-  const ctx: AppContext = { config, logger, orm, redis, queues, waiter, limiter };
+  const ctx: AppContext = { config, logger, orm, redis, queues, waiter, limiter, health };
+  health.start();
 
   const runApi = config.role === 'all' || config.role === 'api';
   const runWorker = config.role === 'all' || config.role === 'worker';
@@ -86,6 +89,7 @@ export async function start(config: Config, opts: StartOptions = {}): Promise<Ru
       server?.closeIdleConnections();
       await Promise.race([graceful, deadline]);
       server?.closeAllConnections();
+      await health.stop();
       await waiter.close();
       await closeQueues(queues);
       redis.disconnect();

@@ -13,7 +13,7 @@ import {
   type Overflow,
 } from '../domain';
 import { badRequest } from '../errors';
-import { decodeCursor, encodeCursor } from '../cursor';
+import { decodeCursor, decodeCursorOf, encodeCursor } from '../cursor';
 import { iso, isoOrNull } from '../db/values';
 
 /** A coupons row, typed and camelCased; instants are UTC ISO strings. */
@@ -169,8 +169,7 @@ export async function listCoupons(
   const where = ['c.account_id = ?'];
   const params: unknown[] = [accountId];
   if (q.cursor !== undefined) {
-    const cur = decodeCursor(q.cursor, 'coupons');
-    if (typeof cur[0] !== 'string' || typeof cur[1] !== 'string' || !isUuid(cur[1])) throw badRequest('cursor: is not a cursor this list gave', 'cursor');
+    const cur = decodeCursorOf(q.cursor, 'coupons', ['timestamp', 'uuid']);
     where.push('(c.created_at, c.id) > (?::timestamptz, ?::uuid)');
     params.push(cur[0], cur[1]);
   }
