@@ -22,10 +22,17 @@ export type CursorPart = 'timestamp' | 'uuid' | 'integer' | 'string';
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2})?)?$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** A calendar date that exists and a time of day within 00:00:00–23:59:59 (PostgreSQL would refuse others). */
+function realInstant(v: string): boolean {
+  const [y, mo, d, h, mi, s] = v.match(/\d+/g)!.slice(0, 6).map(Number);
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d && h < 24 && mi < 60 && s < 60;
+}
+
 function partOk(v: unknown, part: CursorPart): boolean {
   switch (part) {
     case 'timestamp':
-      return typeof v === 'string' && TIMESTAMP.test(v) && !Number.isNaN(Date.parse(v.replace(' ', 'T').replace(/([+-]\d{2})$/, '$1:00')));
+      return typeof v === 'string' && TIMESTAMP.test(v) && realInstant(v);
     case 'uuid':
       return typeof v === 'string' && UUID.test(v);
     case 'integer':

@@ -19,7 +19,7 @@ export async function* readLines(stream: AsyncIterable<Buffer | string>, limits:
     try {
       return last ? decoder.decode() : decoder.decode(chunk, { stream: true });
     } catch {
-      throw badRequest(`body: line ${line + 1} is not valid UTF-8`, 'body');
+      throw badRequest('body: is not valid UTF-8 text', 'body');
     }
   };
   let buf = '';
