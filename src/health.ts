@@ -18,6 +18,14 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** Probes in a row without an answer in time before PostgreSQL counts as down. */
+export const SLOW_PROBES_FOR_OUTAGE = 3;
+
+function isTimeout(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === 'ETIMEDOUT' || /timeout|timed out/i.test(e?.message ?? '');
+}
+
 function reason(err: unknown): string {
   const e = err as { code?: string; message?: string; errors?: { code?: string; message?: string }[] };
   const inner = Array.isArray(e?.errors) ? e.errors[0] : undefined;
@@ -75,6 +83,8 @@ export class ServiceHealth implements HealthView {
   }
 
   private probing: Promise<boolean> | null = null;
+  /** Probes in a row that got no answer in time (a busy machine, not yet an outage). */
+  private slowProbes = 0;
 
   /** One probe (joined by callers while it runs): `select 1` on the probe connection, made anew after a failure. */
   probeDatabase(): Promise<boolean> {
@@ -101,14 +111,19 @@ export class ServiceHealth implements HealthView {
           timer = setTimeout(() => reject(Object.assign(new Error('probe timed out'), { code: 'ETIMEDOUT' })), DB_PROBE_TIMEOUT_MS);
         }),
       ]);
+      this.slowProbes = 0;
       this.setDatabase(true);
       return true;
     } catch (err) {
       const client = this.probeClient;
       this.probeClient = null;
       client?.end().catch(() => undefined);
-      this.setDatabase(false, reason(err));
-      return false;
+      // A refusal or a dropped connection is an outage at once; no answer in time only after
+      // SLOW_PROBES_FOR_OUTAGE probes in a row (a loaded server or machine answers late).
+      const slow = isTimeout(err);
+      this.slowProbes = slow ? this.slowProbes + 1 : 0;
+      if (!slow || this.slowProbes >= SLOW_PROBES_FOR_OUTAGE) this.setDatabase(false, reason(err));
+      return this.dbUp;
     } finally {
       clearTimeout(timer);
     }

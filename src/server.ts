@@ -33,6 +33,14 @@ export interface StartOptions {
   port?: number;
 }
 
+async function bounded(p: Promise<unknown>, ms: number, what: string, logger: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), ms); });
+  const outcome = await Promise.race([p.then(() => 'done', () => 'done'), late]);
+  clearTimeout(timer);
+  if (outcome === 'late') logger.warn('shutdown: gave up waiting', { what, ms });
+}
+
 /** Builds the context and starts the roles the config asks for. */
 export async function start(config: Config, opts: StartOptions = {}): Promise<Running> {
   const logger = opts.logger ?? createLogger(config.logLevel);
@@ -90,10 +98,11 @@ export async function start(config: Config, opts: StartOptions = {}): Promise<Ru
       await Promise.race([graceful, deadline]);
       server?.closeAllConnections();
       await health.stop();
-      await waiter.close();
-      await closeQueues(queues);
+      // Each step bounded: after an outage a connection may never answer its close.
+      await bounded(waiter.close(), 5000, 'job waiter', logger);
+      await bounded(closeQueues(queues), 5000, 'queues', logger);
       redis.disconnect();
-      await orm.close(true);
+      await bounded(orm.close(true), 5000, 'database pool', logger);
     })());
 
   return { ctx, app, server, url, workers, close };
