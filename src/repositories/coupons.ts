@@ -17,7 +17,7 @@ import {
   type Overflow,
 } from '../domain';
 import { badRequest } from '../errors';
-import { decodeCursor, encodeCursor } from '../cursor';
+import { decodeCursor, decodeCursorOf, encodeCursor } from '../cursor';
 import { iso, isoOrNull, jsonb } from '../db/values';
 import { couponStatusSql } from './status-sql';
 
@@ -190,20 +190,23 @@ export async function getCouponRow(em: Em, accountId: string, id: string, opts: 
  */
 export const COUPON_STATUS_SQL = sqlText(couponStatusSql('c', sql.raw('?::timestamptz')));
 
-/** Coupons in creation order, cursor over (created_at, id), optionally filtered on the derived status. */
+/** Coupons in creation order, cursor over (created_at, id), optionally filtered on the derived status and on a name fragment. */
 export async function listCoupons(
   em: Em,
   accountId: string,
-  q: { status?: EffectiveStatus; limit: number; cursor?: string },
+  q: { status?: EffectiveStatus; q?: string; limit: number; cursor?: string },
   now: string,
 ): Promise<{ data: CouponView[]; nextCursor: string | null }> {
   let query = selectCoupons(em.getKysely())
     .select(sql<string>`c.created_at::text`.as('cursor_at'))
     .where('c.account_id', '=', accountId);
   if (q.cursor !== undefined) {
-    const cur = decodeCursor(q.cursor, 'coupons');
-    if (typeof cur[0] !== 'string' || typeof cur[1] !== 'string' || !isUuid(cur[1])) throw badRequest('cursor: is not a cursor this list gave', 'cursor');
+    const cur = decodeCursorOf(q.cursor, 'coupons', ['timestamp', 'uuid']);
     query = query.where(sql<boolean>`(c.created_at, c.id) > (${cur[0]}::timestamptz, ${cur[1]}::uuid)`);
+  }
+  if (q.q !== undefined) {
+    const pattern = `%${q.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+    query = query.where(sql<boolean>`c.name ilike ${pattern} escape '\\'`);
   }
   if (q.status) query = query.where(couponStatusSql('c', now), '=', q.status);
   const rows = await query.orderBy('c.created_at').orderBy('c.id').limit(q.limit + 1).execute();
