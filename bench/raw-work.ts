@@ -40,13 +40,13 @@ export async function rawRedeemSameWork(c: PoolClient, k: RawCode, i: number, ta
       c.query('begin'),
       c.query(lockSubscriptionStatement(k.accountId, sub, cus)),
       c.query(lockCustomerStatement(k.accountId, cus, {})),
-      c.query(contextStatement(k.accountId, code.code, 'pro', cus, sub)),
+      c.query(contextStatement(k.accountId, { code: code.code, planId: 'pro', customerId: cus, subscriptionId: sub })),
     ]);
     await Promise.all([
       c.query(countRedemptionStatement({
         id: randomUUID(), createdAt: new Date().toISOString(), accountId: k.accountId, couponId: k.couponId, couponVersion: 1,
         codeId: code.id, code: code.code, customerId: cus, subscriptionId: sub, planId: 'pro', action: 'new_subscription',
-        terms: TERMS, stackable: false, couponNearlyAt: null, couponExhaustedAt: null, codeExhaustedAt: null, idempotency: null,
+        terms: TERMS, stackable: false, attribution: { channel: null, partner: null, referrerCustomerId: null }, couponNearlyAt: null, couponExhaustedAt: null, codeExhaustedAt: null, idempotency: null,
       })),
       c.query('commit'),
     ]);
@@ -79,7 +79,7 @@ export async function rawRedeemFloor(c: PoolClient, k: RawCode, i: number, tag: 
 export async function rawValidateSameWork(c: PoolClient, k: RawCode, i: number): Promise<void> {
   const code = k.codes[i % k.codes.length];
   const cus = `rv${i % 5000}`;
-  const r = await c.query(contextStatement(k.accountId, code.code, 'pro', cus, undefined));
+  const r = await c.query(contextStatement(k.accountId, { code: code.code, planId: 'pro', customerId: cus }));
   if (!r.rows[0].customer) await c.query(lockCustomerStatement(k.accountId, cus, {}));
 }
 

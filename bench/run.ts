@@ -7,6 +7,7 @@ import { benchInvoices } from './invoices';
 import { benchTuning } from './tuning';
 import { benchReports, seedReportData, type ReportSeed } from './reports';
 import { benchRedemptions, benchValidate, type RedemptionBaseline } from './redemptions';
+import { benchGrowthReports } from './growth-reports';
 import { fmt, renderTable, type Row } from './table';
 
 /** What one group hands to later ones. */
@@ -33,7 +34,7 @@ interface Group {
 const GROUPS: Group[] = [
   { rows: [2, 7, 8, 3], run: (env, state) => benchRedemptions(env, state) },
   { rows: [6, 9], run: (env) => benchValidate(env) },
-  { rows: [12], run: (env) => benchTuning(env) },
+  { rows: [13], run: (env) => benchTuning(env) },
   { rows: [4], run: async (env) => [await benchInvoices(env)] },
   {
     rows: [1, 11], workers: 1, freshWorkers: true,
@@ -60,6 +61,7 @@ const GROUPS: Group[] = [
     rows: [10], needs: [7, 5],
     run: async (env, state) => [await benchGrowth(env, state.redemptionBaseline!, { apiKey: state.batch!.apiKey, ...state.reportSeed! })],
   },
+  { rows: [12], run: async (env) => [await benchGrowthReports(env)] },
 ];
 
 /** The groups to run for the asked rows (all when none), with every group they need; every row they measure is reported. */

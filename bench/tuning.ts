@@ -4,7 +4,7 @@ import { benchAccount, redeemTemplate } from './redemptions';
 import { SECONDS } from './stats';
 import { fmt, type Row } from './table';
 
-/** Worker settings tried by row 12 (the API's stay as configured). */
+/** Worker settings tried by row 13 (the API's stay as configured). */
 const SETTINGS = [
   { REDEMPTION_CONCURRENCY: '2', DATABASE_POOL_MAX: '4' },
   { REDEMPTION_CONCURRENCY: '4', DATABASE_POOL_MAX: '6' },
@@ -13,7 +13,7 @@ const SETTINGS = [
 ];
 
 /**
- * Row 12: redemption throughput with two worker processes at each setting above, one closed-loop
+ * Row 13: redemption throughput with two worker processes at each setting above, one closed-loop
  * run each, so the defaults are chosen on figures from this machine. Informational: no target.
  */
 export async function benchTuning(env: BenchEnv): Promise<Row[]> {
@@ -32,7 +32,7 @@ export async function benchTuning(env: BenchEnv): Promise<Row[]> {
   }
   await env.stopWorkers();
   return [{
-    row: 12, name: `Worker settings: redemption throughput, 2 workers (64 conns, ${SECONDS} s each)`,
+    row: 13, name: `Worker settings: redemption throughput, 2 workers (64 conns, ${SECONDS} s each)`,
     ours: results.map((r) => `${r.settings.REDEMPTION_CONCURRENCY}/${r.settings.DATABASE_POOL_MAX}: ${r.rate === null ? 'failed' : fmt.rate(r.rate)}`).join(', '),
     raw: '—', ratio: null, target: 'concurrency/pool per worker (informational)', met: true, details: { results },
   }];

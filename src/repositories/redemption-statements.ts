@@ -23,14 +23,20 @@ import type { RedemptionContext } from './redemptions';
 const CODE_LOOKUP = sqlText(codeLookupSql(sql.raw('$1'), sql.raw('$2')));
 
 /**
- * Everything a decision reads, in one statement: the plan, the code (a live code wins over an
- * archived one with the same text) with its coupon, the customer as stored, the customer's
- * non-voided redemptions of the coupon, the subscription's active redemptions.
+ * Everything a decision reads, in one statement: the plan (and the plan switched from), the
+ * code (a live code wins over an archived one with the same text) with its coupon — or, for a
+ * direct coupon ($6), the coupon by id ($7) — the customer as stored, the customer's non-voided
+ * redemptions of the coupon, the subscription's active redemptions.
  */
 const CONTEXT = `with k as (
     select c.coupon_id as kid, to_jsonb(c) as code_row, to_jsonb(k) as coupon_row, k.nearly_exhausted_event_at
-      from (${CODE_LOOKUP}) c join coupons k on k.id = c.coupon_id)
+      from (${CODE_LOOKUP}) c join coupons k on k.id = c.coupon_id
+     where not $6::boolean
+    union all
+    select k.id, null, to_jsonb(k), k.nearly_exhausted_event_at from coupons k
+     where $6::boolean and k.account_id = $1 and k.id = $7::uuid)
   select (select to_jsonb(p) from plans p where p.account_id = $1 and p.id = $3) as plan,
+         (select to_jsonb(p) from plans p where p.account_id = $1 and p.id = $8) as from_plan,
          (select to_jsonb(cu) from customers cu where cu.account_id = $1 and cu.id = $4) as customer,
          k.code_row, k.coupon_row, k.nearly_exhausted_event_at,
          (select count(*) from redemptions r
@@ -39,8 +45,24 @@ const CONTEXT = `with k as (
                     where r.account_id = $1 and r.subscription_id = $5 and r.status = 'active'), '[]'::json) as sub_active
     from (select 1) as one left join k on true`;
 
-export function contextStatement(accountId: string, code: string, planId: string | undefined, customerId: string, subscriptionId: string | undefined): Statement {
-  return { name: 'cf_redemption_context', text: CONTEXT, values: [accountId, code, planId ?? '', customerId, subscriptionId ?? ''] };
+/** What a context read is asked for: a code's normalized text, or a direct coupon's id (a UUID). */
+export interface ContextQuery {
+  code: string;
+  couponId?: string;
+  planId?: string;
+  fromPlanId?: string;
+  customerId: string;
+  subscriptionId?: string;
+}
+
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
+export function contextStatement(accountId: string, q: ContextQuery): Statement {
+  return {
+    name: 'cf_redemption_context',
+    text: CONTEXT,
+    values: [accountId, q.code, q.planId ?? '', q.customerId, q.subscriptionId ?? '', q.couponId !== undefined, q.couponId ?? NIL_UUID, q.fromPlanId ?? ''],
+  };
 }
 
 export interface LoadedContext extends RedemptionContext {
@@ -48,13 +70,14 @@ export interface LoadedContext extends RedemptionContext {
   storedCustomer: StoredCustomer | null;
 }
 
-export function contextFromRow(r: Record<string, unknown>, planAsked: boolean): LoadedContext {
+export function contextFromRow(r: Record<string, unknown>, q: { planId?: string; fromPlanId?: string }): LoadedContext {
   const cu = r.customer as Record<string, unknown> | null;
   return {
-    plan: !planAsked ? undefined : r.plan ? planFromRow(r.plan as Record<string, unknown>) : null,
-    loaded: r.code_row
+    plan: q.planId === undefined ? undefined : r.plan ? planFromRow(r.plan as Record<string, unknown>) : null,
+    fromPlan: q.fromPlanId === undefined ? undefined : r.from_plan ? planFromRow(r.from_plan as Record<string, unknown>) : null,
+    loaded: r.coupon_row
       ? {
-          code: codeRowFrom(r.code_row as Record<string, unknown>),
+          code: r.code_row ? codeRowFrom(r.code_row as Record<string, unknown>) : null,
           coupon: couponRowFrom(r.coupon_row as Record<string, unknown>),
           nearlyExhaustedEventAt: isoOrNull(r.nearly_exhausted_event_at),
         }
@@ -140,14 +163,17 @@ export interface CountedRedemption {
   accountId: string;
   couponId: string;
   couponVersion: number;
-  codeId: number;
-  code: string;
+  /** null for a direct coupon: only the coupon's limit counts */
+  codeId: number | null;
+  code: string | null;
   customerId: string;
   subscriptionId: string;
   planId: string;
   action: string;
   terms: unknown;
   stackable: boolean;
+  /** The effective attribution to snapshot, as stored (every field, null when not set). */
+  attribution: { channel: string | null; partner: string | null; referrerCustomerId: string | null };
   /** The counts at which limit events are due (limitEventThresholds); null for no limit. */
   couponNearlyAt: number | null;
   couponExhaustedAt: number | null;
@@ -192,12 +218,13 @@ export function countRedemptionStatement(n: CountedRedemption): Statement {
                 nearly_exhausted_event_at = case when x.nearly_exhausted_event_at is null and x.times_redeemed + 1 >= $15 then now() else x.nearly_exhausted_event_at end,
                 exhausted_event_at = case when x.exhausted_event_at is null and x.times_redeemed + 1 >= $16 then now() else x.exhausted_event_at end
            from (select id, nearly_exhausted_event_at, exhausted_event_at from coupons where id = $2 for update) o
-          where x.id = o.id and (x.max_redemptions is null or x.times_redeemed < x.max_redemptions) and exists (select 1 from c)
+          where x.id = o.id and (x.max_redemptions is null or x.times_redeemed < x.max_redemptions) and ($1::bigint is null or exists (select 1 from c))
           returning (o.nearly_exhausted_event_at is null and x.nearly_exhausted_event_at is not null) as nearly_now,
                     (o.exhausted_event_at is null and x.exhausted_event_at is not null) as exhausted_now),
        r as (
-         insert into redemptions (id, account_id, coupon_id, coupon_version, code_id, code, customer_id, subscription_id, plan_id, action, terms, stackable, idempotency_key, created_at, updated_at)
-         select $13, $3, $2, $4, $1, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $14, $14 where exists (select 1 from k)
+         insert into redemptions (id, account_id, coupon_id, coupon_version, code_id, code, customer_id, subscription_id, plan_id, action, terms, stackable, idempotency_key,
+                                  created_at, updated_at, channel, partner, referrer_customer_id)
+         select $13, $3, $2, $4, $1, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $14, $14, $20, $21, $22 where exists (select 1 from k)
          returning id),
        e as (
          insert into events (account_id, type, data)
@@ -219,6 +246,7 @@ export function countRedemptionStatement(n: CountedRedemption): Statement {
       JSON.stringify(n.terms), n.stackable, n.idempotency?.key ?? null, n.id, n.createdAt,
       n.couponNearlyAt, n.couponExhaustedAt, n.codeExhaustedAt,
       n.idempotency?.requestHash ?? null, n.idempotency ? JSON.stringify(n.idempotency.body) : null,
+      n.attribution.channel, n.attribution.partner, n.attribution.referrerCustomerId,
     ],
   };
 }

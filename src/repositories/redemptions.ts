@@ -1,16 +1,15 @@
 import { sql } from 'kysely';
 import type { Em } from '../db/orm';
 import { iso, isoOrNull } from '../db/values';
-import type { CouponTerms } from '../domain';
+import { compactAttribution, type Attribution, type CouponTerms } from '../domain';
 import type { CodeRow } from './codes';
 import type { CouponRow } from './coupons';
 import type { PlanView } from './plans';
 
 
-
-/** A code joined with its coupon, as the redemption decision needs them. */
+/** A code joined with its coupon, as the redemption decision needs them (code null: a direct coupon). */
 export interface CodeWithCoupon {
-  code: CodeRow;
+  code: CodeRow | null;
   coupon: CouponRow;
   nearlyExhaustedEventAt: string | null;
 }
@@ -18,6 +17,8 @@ export interface CodeWithCoupon {
 export interface RedemptionContext {
   /** undefined when no planId was asked for, null when it names no plan. */
   plan: PlanView | null | undefined;
+  /** undefined when no fromPlanId was given, null when it names no plan. */
+  fromPlan: PlanView | null | undefined;
   loaded: CodeWithCoupon | null;
   /** Non-voided redemptions of the code's coupon by the customer. */
   customerCount: number;
@@ -44,7 +45,8 @@ export interface RedemptionView {
   id: string;
   couponId: string;
   couponVersion: number;
-  code: string;
+  /** null for a direct coupon */
+  code: string | null;
   customerId: string;
   subscriptionId: string;
   planId: string;
@@ -55,6 +57,8 @@ export interface RedemptionView {
   createdAt: string;
   endedAt: string | null;
   voidedAt: string | null;
+  /** The effective attribution when it was redeemed (never moved by later edits). */
+  attribution: Attribution;
 }
 
 export function redemptionFromRow(r: Record<string, unknown>): RedemptionView {
@@ -62,7 +66,7 @@ export function redemptionFromRow(r: Record<string, unknown>): RedemptionView {
     id: r.id as string,
     couponId: r.coupon_id as string,
     couponVersion: Number(r.coupon_version),
-    code: r.code as string,
+    code: (r.code as string | null) ?? null,
     customerId: r.customer_id as string,
     subscriptionId: r.subscription_id as string,
     planId: r.plan_id as string,
@@ -73,6 +77,7 @@ export function redemptionFromRow(r: Record<string, unknown>): RedemptionView {
     createdAt: iso(r.created_at),
     endedAt: isoOrNull(r.ended_at),
     voidedAt: isoOrNull(r.voided_at),
+    attribution: compactAttribution({ channel: r.channel as string | null, partner: r.partner as string | null, referrerCustomerId: r.referrer_customer_id as string | null }),
   };
 }
 

@@ -1,25 +1,28 @@
 import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
 import type { AppContext } from '../context';
-import type { Orm } from '../db/orm';
+import type { Em } from '../db/orm';
 import { withPipeline, type Pipeline } from '../db/pipeline';
-import { pgPool } from '../db/pg-client';
 import {
-  decideRedemption, decisionCustomer, limitEventThresholds, mergeCustomer, normalizeCode, REFUSAL_MESSAGES,
-  type Action, type Customer, type Plan, type RedemptionDecision, type StoredCustomer,
+  attributionColumns, decideDirectRedemption, decideRedemption, decisionCustomer, effectiveAttribution, limitEventThresholds, mergeCustomer,
+  normalizeCode, REFUSAL_MESSAGES, type Action, type Attribution, type Customer, type Plan, type RedemptionDecision, type StoredCustomer,
 } from '../domain';
 import type { CustomerInput, HttpOutcome, RedemptionJobData } from '../queues/payloads';
 import { rateLimitedBody } from '../rate-limit';
 import { decisionCode } from '../repositories/codes';
-import { couponTerms, decisionCoupon } from '../repositories/coupons';
+import { couponTerms, decisionCoupon, isUuid } from '../repositories/coupons';
 import { upsertCustomer } from '../repositories/customers';
 import {
   contextFromRow, contextStatement, countRedemptionStatement, isLimitReached, lockCustomerStatement, lockIdempotencyKeyStatement,
-  lockSubscriptionStatement, storedOutcomeStatement, storeOutcomeStatement, type LoadedContext,
+  lockSubscriptionStatement, storedOutcomeStatement, storeOutcomeStatement, type ContextQuery, type LoadedContext,
 } from '../repositories/redemption-statements';
 import type { CodeWithCoupon, RedemptionView } from '../repositories/redemptions';
 
 export interface DecisionInput {
-  code: string;
+  /** Exactly one of `code` and `couponId` (a direct coupon). */
+  code?: string;
+  couponId?: string;
+  fromPlanId?: string;
   customer: CustomerInput;
   /** Optional on validate: without it the plan-dependent checks are skipped. */
   planId?: string;
@@ -29,46 +32,68 @@ export interface DecisionInput {
 }
 
 export type Decided =
-  | { kind: 'unknown_plan'; planId: string }
+  | { kind: 'unknown_plan'; planId: string; field: 'planId' | 'fromPlanId' }
   | { kind: 'decided'; decision: RedemptionDecision; loaded: CodeWithCoupon | null; plan: Plan | null; customer: Customer };
 
+/** What the context read is asked for this request. */
+function contextQuery(input: DecisionInput): ContextQuery {
+  // fromPlanId only matters for a plan switch; with any other action it is ignored (API.md)
+  const fromPlanId = input.action === 'upgrade' || input.action === 'downgrade' ? input.fromPlanId : undefined;
+  const direct = input.couponId !== undefined;
+  return {
+    code: direct ? '' : normalizeCode(input.code ?? ''),
+    // a couponId that is not a UUID names no coupon: looked up as the nil UUID, which exists nowhere
+    couponId: direct ? (isUuid(input.couponId!) ? input.couponId : '00000000-0000-0000-0000-000000000000') : undefined,
+    planId: input.planId, fromPlanId, customerId: input.customer.id, subscriptionId: input.subscriptionId,
+  };
+}
+
 /** Asks the rules engine about a loaded context for this customer (as it is stored after the request). */
-function decide(ctx: LoadedContext, input: DecisionInput, stored: StoredCustomer, now: string): Decided {
+function decide(ctx: LoadedContext, q: ContextQuery, input: DecisionInput, stored: StoredCustomer, now: string): Decided {
   const customer = decisionCustomer(stored);
-  if (ctx.plan === null) return { kind: 'unknown_plan', planId: input.planId! };
+  if (ctx.plan === null) return { kind: 'unknown_plan', planId: q.planId!, field: 'planId' };
+  if (ctx.fromPlan === null) return { kind: 'unknown_plan', planId: q.fromPlanId!, field: 'fromPlanId' };
   const plan = ctx.plan ?? null;
   const { loaded } = ctx;
-  if (!loaded) {
-    return { kind: 'decided', decision: { ok: false, code: 'code_not_found', message: REFUSAL_MESSAGES.code_not_found }, loaded, plan, customer };
+  const common = {
+    customer,
+    plan,
+    fromPlan: ctx.fromPlan ?? null,
+    action: input.action,
+    currency: input.currency,
+    customerRedemptionCount: ctx.customerCount,
+    subscriptionActive: input.subscriptionId ? ctx.subscriptionActive : [],
+  };
+  if (q.couponId !== undefined) {
+    const decision = decideDirectRedemption({ ...common, coupon: loaded ? decisionCoupon(loaded.coupon) : null }, now);
+    return { kind: 'decided', decision, loaded, plan, customer };
   }
-  const decision = decideRedemption(
-    {
-      coupon: decisionCoupon(loaded.coupon),
-      code: decisionCode(loaded.code),
-      customer,
-      plan,
-      action: input.action,
-      currency: input.currency,
-      customerRedemptionCount: ctx.customerCount,
-      subscriptionActive: input.subscriptionId ? ctx.subscriptionActive : [],
-    },
-    now,
-  );
+  if (!loaded || !loaded.code) {
+    return { kind: 'decided', decision: { ok: false, code: 'code_not_found', message: REFUSAL_MESSAGES.code_not_found }, loaded: null, plan, customer };
+  }
+  const decision = decideRedemption({ ...common, coupon: decisionCoupon(loaded.coupon), code: decisionCode(loaded.code) }, now);
   return { kind: 'decided', decision, loaded, plan, customer };
 }
 
+/** The attribution a redemption snapshots: the code's over its coupon's, field by field (a direct one: the coupon's). */
+export function redemptionAttribution(loaded: CodeWithCoupon): Attribution {
+  return effectiveAttribution(loaded.code?.attribution, loaded.coupon.attribution);
+}
+
 /**
- * Validate: the whole decision without counting. One read in steady state: the customer is
- * written (on its own, no transaction) only when the request creates or changes it.
+ * The decision without counting (validate, signup authorization), outside a transaction. One
+ * read in steady state: the customer is written (on its own) only when the request creates or
+ * changes it.
  */
-export async function validateRedemption(orm: Orm, accountId: string, input: DecisionInput, now: string): Promise<Decided> {
+export async function loadAndDecide(em: Em, accountId: string, input: DecisionInput, now: string): Promise<Decided> {
   const { id, ...fields } = input.customer;
-  const pool = await pgPool(orm);
-  const read = await pool.query(contextStatement(accountId, normalizeCode(input.code), input.planId, id, input.subscriptionId));
-  const ctx = contextFromRow(read.rows[0], input.planId !== undefined);
+  const q = contextQuery(input);
+  const pool: Pool = await em.getConnection().getNativeClient();
+  const read = await pool.query(contextStatement(accountId, q));
+  const ctx = contextFromRow(read.rows[0], q);
   const merged = mergeCustomer(ctx.storedCustomer, id, fields, { stickyPaid: true });
-  if (merged.changed) await upsertCustomer(orm.em.fork(), accountId, id, fields, { stickyPaid: true });
-  return decide(ctx, input, merged.customer, now);
+  if (merged.changed) await upsertCustomer(em, accountId, id, fields, { stickyPaid: true });
+  return decide(ctx, q, input, merged.customer, now);
 }
 
 const refusal = (code: string, message: string): HttpOutcome => ({ status: 422, body: { error: { code, message } } });
@@ -93,13 +118,15 @@ export async function redeem(app: AppContext, data: RedemptionJobData): Promise<
   const key = request.idempotencyKey ?? null;
   const { id: customerId, ...fields } = request.customer;
   const now = new Date().toISOString();
+  const input: DecisionInput = { ...request, action: request.action as Action | undefined };
+  const q = contextQuery(input);
   const outcome = await withPipeline(app.orm, async (p) => {
     const first = await p.flight([
       'begin',
       ...(key ? [lockIdempotencyKeyStatement(accountId, key), storedOutcomeStatement(accountId, key)] : []),
       lockSubscriptionStatement(accountId, request.subscriptionId, customerId),
       lockCustomerStatement(accountId, customerId, fields),
-      contextStatement(accountId, normalizeCode(request.code), request.planId, customerId, request.subscriptionId),
+      contextStatement(accountId, q),
     ]);
     if (key) {
       const stored = first[2].rows[0];
@@ -108,13 +135,13 @@ export async function redeem(app: AppContext, data: RedemptionJobData): Promise<
         return stored.request_hash !== data.requestHash ? idempotencyConflict() : { status: Number(stored.status_code), body: stored.body };
       }
     }
-    const ctx = contextFromRow(first[first.length - 1].rows[0], true);
+    const ctx = contextFromRow(first[first.length - 1].rows[0], q);
     // the customer upsert ran before the read in this transaction, so the read saw its result
     const stored = ctx.storedCustomer ?? mergeCustomer(null, customerId, fields, { stickyPaid: true }).customer;
-    const decided = decide(ctx, { ...request, action: request.action as Action | undefined }, stored, now);
+    const decided = decide(ctx, q, input, stored, now);
     if (decided.kind === 'unknown_plan') {
       await p.flight(['commit']);
-      return { status: 400, body: { error: { code: 'validation_failed', message: `planId: no plan "${decided.planId}" is registered`, field: 'planId' } } };
+      return { status: 400, body: { error: { code: 'validation_failed', message: `${decided.field}: no plan "${decided.planId}" is registered`, field: decided.field } } };
     }
     const { decision, loaded } = decided;
     if (!decision.ok) {
@@ -132,20 +159,22 @@ export async function redeem(app: AppContext, data: RedemptionJobData): Promise<
     }
     const { code, coupon } = loaded!;
     const terms = couponTerms(coupon);
+    const attribution = redemptionAttribution(loaded!);
     const redemption: RedemptionView = {
-      id: randomUUID(), couponId: coupon.id, couponVersion: coupon.version, code: code.code, customerId,
+      id: randomUUID(), couponId: coupon.id, couponVersion: coupon.version, code: code?.code ?? null, customerId,
       subscriptionId: request.subscriptionId, planId: request.planId, action: decision.action, status: 'active', terms,
-      cyclesApplied: 0, createdAt: now, endedAt: null, voidedAt: null,
+      cyclesApplied: 0, createdAt: now, endedAt: null, voidedAt: null, attribution,
     };
     const body: Record<string, unknown> = { redemption };
     if (decision.trialDays !== undefined) body.trialDays = decision.trialDays;
     const couponLimits = limitEventThresholds(coupon.maxRedemptions);
     const [write, commit] = await p.settle([
       countRedemptionStatement({
-        id: redemption.id, createdAt: now, accountId, couponId: coupon.id, couponVersion: coupon.version, codeId: code.id, code: code.code,
+        id: redemption.id, createdAt: now, accountId, couponId: coupon.id, couponVersion: coupon.version, codeId: code?.id ?? null, code: code?.code ?? null,
         customerId, subscriptionId: request.subscriptionId, planId: request.planId, action: decision.action, terms, stackable: terms.stackable,
+        attribution: attributionColumns(attribution),
         couponNearlyAt: couponLimits.nearlyAt, couponExhaustedAt: couponLimits.exhaustedAt,
-        codeExhaustedAt: limitEventThresholds(code.maxRedemptions).exhaustedAt,
+        codeExhaustedAt: limitEventThresholds(code?.maxRedemptions ?? null).exhaustedAt,
         idempotency: key ? { key, requestHash: data.requestHash, body } : null,
       }),
       'commit',

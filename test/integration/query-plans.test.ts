@@ -67,14 +67,14 @@ test('the redemption hot path statements keep index plans as generic (prepared) 
   const acct = await t.createAccount();
   const uuid = '00000000-0000-4000-8000-000000000001';
   const statements = {
-    context: contextStatement(acct.id, 'SUMMER', 'pro', 'cus', 'sub'),
+    context: contextStatement(acct.id, { code: 'SUMMER', planId: 'pro', fromPlanId: 'basic', customerId: 'cus', subscriptionId: 'sub' }),
     subscription: lockSubscriptionStatement(acct.id, 'sub', 'cus'),
     customer: lockCustomerStatement(acct.id, 'cus', { email: 'a@x.io' }),
     stored: storedOutcomeStatement(acct.id, 'key'),
     count: countRedemptionStatement({
       id: uuid, createdAt: '2026-01-01T00:00:00.000Z', accountId: acct.id, couponId: uuid, couponVersion: 1, codeId: 1, code: 'SUMMER',
       customerId: 'cus', subscriptionId: 'sub', planId: 'pro', action: 'new_subscription', terms: {}, stackable: false,
-      couponNearlyAt: 9, couponExhaustedAt: 10, codeExhaustedAt: null, idempotency: { key: 'k', requestHash: 'h', body: {} },
+      attribution: { channel: 'email', partner: null, referrerCustomerId: null }, couponNearlyAt: 9, couponExhaustedAt: 10, codeExhaustedAt: null, idempotency: { key: 'k', requestHash: 'h', body: {} },
     }),
   };
   for (const [name, st] of Object.entries(statements)) {

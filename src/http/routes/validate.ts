@@ -5,7 +5,7 @@ import { ValidateRequest, ValidateResponse } from '../../contracts/redemptions';
 import type { Action } from '../../domain';
 import { codeView } from '../../repositories/codes';
 import { couponView } from '../../repositories/coupons';
-import { validateRedemption } from '../../services/redemption-service';
+import { loadAndDecide } from '../../services/redemption-service';
 
 export const validateRoutes = [
   defineRoute<z.infer<typeof ValidateRequest>>({
@@ -21,12 +21,14 @@ export const validateRoutes = [
       const customerThrottle = await ctx.limiter.customerThrottle(account.id, body.customer.id);
       if (customerThrottle.limited) throw rateLimited(customerThrottle.retryAfterSeconds);
       const now = new Date().toISOString();
-      // No transaction: one read; the customer is written (on its own) only when this request creates or changes it.
-      const decided = await validateRedemption(ctx.orm, account.id, { ...body, action: body.action as Action | undefined }, now);
-      if (decided.kind === 'unknown_plan') throw badRequest(`planId: no plan "${decided.planId}" is registered`, 'planId');
+      // No transaction: the customer upsert commits on its own and the rest only reads.
+      const decided = await loadAndDecide(ctx.orm.em.fork(), account.id, { ...body, action: body.action as Action | undefined }, now);
+      if (decided.kind === 'unknown_plan') throw badRequest(`${decided.field}: no plan "${decided.planId}" is registered`, decided.field);
       const { decision, loaded } = decided;
       if (decision.ok) {
-        return { status: 200, body: { valid: true, coupon: couponView(loaded!.coupon, now), code: codeView(loaded!.code, loaded!.coupon, now) } };
+        const { code, coupon } = loaded!;
+        // a direct coupon (couponId) has no code object
+        return { status: 200, body: { valid: true, coupon: couponView(coupon, now), ...(code ? { code: codeView(code, coupon, now) } : {}) } };
       }
       if (decision.code === 'code_not_found') {
         const keyThrottle = await ctx.limiter.apiKeyThrottle(apiKeyId);
