@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { openBenchEnv, type BenchEnv } from './env';
 import { benchBatch, type BatchOutcome } from './batches';
@@ -9,6 +9,9 @@ import { benchReports, seedReportData, type ReportSeed } from './reports';
 import { benchRedemptions, benchValidate, type RedemptionBaseline } from './redemptions';
 import { benchGrowthReports } from './growth-reports';
 import { fmt, renderTable, type Row } from './table';
+
+const README_START = '<!-- bench table:';
+const README_END = '<!-- end of bench table -->';
 
 /** What one group hands to later ones. */
 export interface BenchState {
@@ -109,6 +112,20 @@ async function main(): Promise<void> {
   const out = path.join(__dirname, `../../bench/results/${only.length ? 'partial' : 'latest'}.json`);
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), machine: { cpus: require('node:os').cpus().length }, seconds, rows, table }, null, 2) + '\n');
+  if (only.length === 0) writeReadmeTable(table, seconds);
+}
+
+/** A full run puts its table in the README, between the markers of the Performance section. */
+function writeReadmeTable(table: string, seconds: number): void {
+  const readme = path.join(__dirname, '../../README.md');
+  const text = readFileSync(readme, 'utf8');
+  const start = text.indexOf(README_START);
+  const end = text.indexOf(README_END);
+  if (start < 0 || end < start) return;
+  const load = require('node:os').loadavg()[0].toFixed(1);
+  const body = `Latest run (${new Date().toISOString().slice(0, 10)}, ${require('node:os').cpus().length} cores, ${seconds} s, load average ${load} at the end):\n\n${table}\n`;
+  const lineEnd = text.indexOf('\n', start) + 1;
+  writeFileSync(readme, text.slice(0, lineEnd) + body + text.slice(end));
 }
 
 main().catch((err) => {
