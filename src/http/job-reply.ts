@@ -4,7 +4,10 @@ import type { AppContext } from '../context';
 import type { QueueKey, QueueName } from '../queues/names';
 import type { HttpOutcome } from '../queues/payloads';
 import { enqueue } from '../queues/producers';
-import { jobFailed } from '../errors';
+import { jobFailed, queueUnavailable } from '../errors';
+
+/** How long a first synchronous call waits for its queue's event subscription to start. */
+const WATCH_START_MS = 1000;
 import type { Reply } from './route';
 
 export function prefersAsync(req: Request): boolean {
@@ -41,7 +44,9 @@ export async function enqueueAndReply(
     const job = await enqueue(ctx.redis, queue, name, data, jobOpts, { maxWaiting: ctx.config.queueMaxWaiting });
     return jobRef(queue.name, job.id ?? opts.jobId, 'waiting');
   }
-  await ctx.waiter.watch(queue.name as QueueName);
+  // The queue's events are read from its first synchronous call on; while Redis is away that
+  // subscription cannot start, and the call answers 503 like the add would.
+  if (ctx.redis.status !== 'ready' || !(await ctx.waiter.watchWithin(queue.name as QueueName, WATCH_START_MS))) throw queueUnavailable();
   const waiting = ctx.waiter.register(queue.name, opts.jobId, ctx.config.jobWaitTimeoutMs);
   try {
     await enqueue(ctx.redis, queue, name, data, jobOpts, { maxWaiting: ctx.config.queueMaxWaiting });

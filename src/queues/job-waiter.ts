@@ -45,6 +45,17 @@ export class JobWaiter {
     return ready;
   }
 
+  /** watch, giving up after `ms` (answers whether the subscription reads). */
+  async watchWithin(queue: QueueName, ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), ms); });
+    try {
+      return await Promise.race([this.watch(queue).then(() => true, () => false), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private async subscribe(queue: QueueName): Promise<void> {
     const connection = this.connection.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true, enableAutoPipelining: false });
     this.connections.push(connection);
