@@ -28,7 +28,9 @@ export const jobRoutes = [
       const status = await job.getState();
       const body: Record<string, unknown> = { id: job.id, queue: params.queue, status };
       if (status === 'completed') {
-        const rv = job.returnvalue as HttpOutcome | unknown;
+        // read before it finished (between the two calls above): read it again for its return value
+        const done = job.finishedOn ? job : await Job.fromId(ctx.queues[key], params.id);
+        const rv = done?.returnvalue as HttpOutcome | unknown;
         body.result = rv && typeof rv === 'object' && 'body' in (rv as object) ? (rv as HttpOutcome).body : rv;
       }
       // The job's own error text is internal (it may quote SQL or a stack); the client gets the code's sentence.
