@@ -91,3 +91,59 @@ test('the schema created from the entities alone is the migrated schema, column 
   expect(created.indexes).toEqual(fromMigrations.indexes);
   expect(created.constraints).toEqual(fromMigrations.constraints);
 });
+
+test('queries typed from the entities use the snake_case columns, foreign keys included', async () => {
+  const db = orm.em.fork().getKysely();
+  const account = await db.insertInto('accounts').values({ name: 'Schema' }).returning(['id', 'time_zone']).executeTakeFirstOrThrow();
+  expect(account.time_zone).toBe('UTC');
+  const coupon = await db
+    .insertInto('coupons')
+    .values({
+      account_id: account.id,
+      name: 'Spring',
+      state: 'active',
+      discount: { type: 'percent', percent: 10 },
+      duration: { type: 'once' },
+      applies_to: {},
+      eligibility: {},
+      overflow: 'cap',
+      time_zone: 'UTC',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await db.insertInto('codes').values({ account_id: account.id, coupon_id: coupon.id, code: 'SPRING' }).execute();
+  const row = await db
+    .selectFrom('codes')
+    .innerJoin('coupons', 'coupons.id', 'codes.coupon_id')
+    .select(['codes.code', 'codes.state', 'codes.batch_id', 'codes.times_redeemed', 'coupons.name'])
+    .where('codes.account_id', '=', account.id)
+    .executeTakeFirstOrThrow();
+  expect(row).toEqual({ code: 'SPRING', state: 'active', batch_id: null, times_redeemed: 0, name: 'Spring' });
+  // property names are not columns (checked by the type check, never run)
+  // @ts-expect-error couponId is the entity property; the column is coupon_id
+  const byProperty = () => db.selectFrom('codes').select('couponId');
+  void byProperty;
+
+  // the foreign key the entity names is the one Postgres enforces
+  const missingCoupon = '00000000-0000-4000-8000-000000000000';
+  await expect(
+    db.insertInto('codes').values({ account_id: account.id, coupon_id: missingCoupon, code: 'NOPE' }).execute(),
+  ).rejects.toMatchObject({ code: '23503', constraint: 'codes_coupon_id_fkey' });
+  // and the live-name expression index rejects the same name in another case
+  await expect(
+    db
+      .insertInto('coupons')
+      .values({
+        account_id: account.id,
+        name: 'SPRING',
+        state: 'active',
+        discount: {},
+        duration: {},
+        applies_to: {},
+        eligibility: {},
+        overflow: 'cap',
+        time_zone: 'UTC',
+      })
+      .execute(),
+  ).rejects.toMatchObject({ code: '23505', constraint: 'coupons_live_name_unique' });
+});
