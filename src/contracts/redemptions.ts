@@ -1,5 +1,5 @@
 import { z } from './zod';
-import { Currency, Id } from './common';
+import { Currency, Id, ListQuery } from './common';
 import { CustomerInput } from './accounts';
 
 export const ActionEnum = z.enum(['new_subscription', 'renewal', 'upgrade', 'downgrade', 'one_time_purchase']);
@@ -59,9 +59,7 @@ export const ValidateResponse = z
 
 export const VoidRequest = z.object({ reason: z.string().max(500).optional() }).strict();
 
-export const RedemptionListQuery = z.object({
+export const RedemptionListQuery = ListQuery.extend({
   subscriptionId: z.string().optional(),
   customerId: z.string().optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().optional(),
-});
+}).strict();

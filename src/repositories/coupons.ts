@@ -15,7 +15,7 @@ import {
   type Overflow,
 } from '../domain';
 import { badRequest } from '../errors';
-import { decodeCursor, encodeCursor } from '../cursor';
+import { decodeCursor, decodeCursorOf, encodeCursor } from '../cursor';
 import { iso, isoOrNull, jsonb } from '../db/values';
 import { couponStatusSql } from './status-sql';
 
@@ -191,8 +191,7 @@ export async function listCoupons(
     .select(sql<string>`c.created_at::text`.as('cursor_at'))
     .where('c.account_id', '=', accountId);
   if (q.cursor !== undefined) {
-    const cur = decodeCursor(q.cursor, 'coupons');
-    if (typeof cur[0] !== 'string' || typeof cur[1] !== 'string' || !isUuid(cur[1])) throw badRequest('cursor: is not a cursor this list gave', 'cursor');
+    const cur = decodeCursorOf(q.cursor, 'coupons', ['timestamp', 'uuid']);
     query = query.where(sql<boolean>`(c.created_at, c.id) > (${cur[0]}::timestamptz, ${cur[1]}::uuid)`);
   }
   if (q.status) query = query.where(couponStatusSql('c', now), '=', q.status);

@@ -72,7 +72,7 @@ export async function createBatch(ctx: AppContext, accountId: string, couponId: 
       backoff: { type: 'exponential', delay: 2000 },
       removeOnComplete: { age: 7 * 24 * 3600 },
       removeOnFail: { age: 30 * 24 * 3600 },
-    });
+    }, { maxWaiting: ctx.config.queueMaxWaiting });
   } catch (err) {
     await deleteUnstartedBatch(ctx.orm.em.fork(), batch.id);
     throw err;
