@@ -1,7 +1,7 @@
 # Couponflow image: one image, two roles (ROLE=api or ROLE=worker). Build: docker build -t couponflow .
 # syntax=docker/dockerfile:1
 
-# --- build: compile TypeScript with the full dependency set ---
+# --- build: compile TypeScript and the admin console (vite) with the full dependency set ---
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -11,7 +11,8 @@ COPY config ./config
 COPY src ./src
 COPY jobs ./jobs
 COPY bench ./bench
-RUN npx tsc -p tsconfig.build.json
+COPY console ./console
+RUN npx tsc -p tsconfig.build.json && npx vite build --config console/vite.config.mts --logLevel warn
 
 # --- runtime deps only: no compiler, no pinned Node package (the image has Node 24) ---
 FROM node:24-bookworm-slim AS deps

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Prints the SQL the entities need beyond the committed migrations (nothing when they agree), on a
-// scratch database of the server DATABASE_URL names. Run through `npm run schema:diff` (it builds).
+// scratch database of the server DATABASE_URL names. Run through `npm run schema:diff` (it compiles first).
 'use strict';
 const { pendingSchemaSql } = require('../dist/src/db/schema-diff.js');
 

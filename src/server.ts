@@ -7,6 +7,7 @@ import { openDatabase } from './db/orm';
 import { createApp } from './http/app';
 import { routes } from './http/routes';
 import { mountOps } from './http/routes/ops';
+import { mountConsole } from './http/console';
 import { createLogger, type Logger } from './logger';
 import { createRedis } from './queues/connection';
 import { JobWaiter } from './queues/job-waiter';
@@ -74,7 +75,10 @@ export async function start(config: Config, opts: StartOptions = {}): Promise<Ru
   }
   if (runApi) {
     await Promise.all([QUEUES.redemptions, QUEUES.invoices].map((q) => waiter.watch(q)));
-    app = createApp(ctx, routes, (a) => mountOps(ctx, a));
+    app = createApp(ctx, routes, (a) => {
+      mountOps(ctx, a);
+      mountConsole(a);
+    });
     server = await new Promise<Server>((resolve) => {
       const s = app!.listen(opts.port ?? config.port, () => resolve(s));
     });

@@ -102,7 +102,10 @@ export const Coupon = z
   .openapi('Coupon');
 
 export const CouponPage = page(Coupon).openapi('CouponPage');
-export const CouponListQuery = ListQuery.extend({ status: CouponStatus.optional() }).strict();
+export const CouponListQuery = ListQuery.extend({
+  status: CouponStatus.optional(),
+  q: z.string().trim().min(1).max(200).optional().openapi({ description: 'only coupons whose name contains this text (case-insensitive)' }),
+}).strict();
 
 export const CouponVersion = z
   .object({
@@ -156,6 +159,9 @@ export const EventsQuery = z
   .object({
     after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
     limit: ListQuery.shape.limit,
+    order: z.enum(['asc', 'desc']).default('asc').openapi({ description: '`desc`: newest first, paged with `before`' }),
+    before: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().openapi({ description: 'with order=desc: ids below this one' }),
+    type: z.string().min(1).max(100).optional().openapi({ description: 'with order=desc: only events of this type' }),
   })
   .strict();
 export const Event = z

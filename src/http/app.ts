@@ -8,7 +8,7 @@ import { sendAppError } from './errors';
 import { ErrorSchema, OpenAPIRegistry, buildOpenApiDocument, z } from './openapi';
 import type { RouteDef } from './route';
 import { parseOrThrow } from '../contracts/validation';
-import { docsPage } from './docs-page';
+import { mountDocs } from './docs-page';
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'validation_failed: bad JSON, wrong type, unknown enum, out of range',
@@ -102,9 +102,7 @@ export function createApp(ctx: AppContext, routes: RouteDef[], mount?: (app: exp
     doc ??= buildOpenApiDocument(registry);
     res.json(doc);
   });
-  app.get('/docs', (_req, res) => {
-    res.type('html').send(docsPage());
-  });
+  mountDocs(app);
   mount?.(app);
 
   app.use((req: Request, _res: Response, next: NextFunction) => {

@@ -180,11 +180,11 @@ export async function getCouponRow(em: Em, accountId: string, id: string, opts: 
  */
 export const COUPON_STATUS_SQL = sqlText(couponStatusSql('c', sql.raw('?::timestamptz')));
 
-/** Coupons in creation order, cursor over (created_at, id), optionally filtered on the derived status. */
+/** Coupons in creation order, cursor over (created_at, id), optionally filtered on the derived status and on a name fragment. */
 export async function listCoupons(
   em: Em,
   accountId: string,
-  q: { status?: EffectiveStatus; limit: number; cursor?: string },
+  q: { status?: EffectiveStatus; q?: string; limit: number; cursor?: string },
   now: string,
 ): Promise<{ data: CouponView[]; nextCursor: string | null }> {
   let query = selectCoupons(em.getKysely())
@@ -193,6 +193,10 @@ export async function listCoupons(
   if (q.cursor !== undefined) {
     const cur = decodeCursorOf(q.cursor, 'coupons', ['timestamp', 'uuid']);
     query = query.where(sql<boolean>`(c.created_at, c.id) > (${cur[0]}::timestamptz, ${cur[1]}::uuid)`);
+  }
+  if (q.q !== undefined) {
+    const pattern = `%${q.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+    query = query.where(sql<boolean>`c.name ilike ${pattern} escape '\\'`);
   }
   if (q.status) query = query.where(couponStatusSql('c', now), '=', q.status);
   const rows = await query.orderBy('c.created_at').orderBy('c.id').limit(q.limit + 1).execute();
