@@ -5,6 +5,7 @@ import { benchBatch } from './batches';
 import { benchInvoices } from './invoices';
 import { benchReports, seedReportData } from './reports';
 import { benchRedemptions } from './redemptions';
+import { benchGrowthReports } from './growth-reports';
 import { fmt, renderTable, type Row } from './table';
 
 /** `npm run bench`: every hot path against the raw limit measured in the same run. */
@@ -48,6 +49,10 @@ async function main(): Promise<void> {
           ratio: null, target: '< 1,000 ms', met: ms < 1000, details: { ms },
         });
       }
+    }
+    if (want(12)) {
+      await settle();
+      add(await benchGrowthReports(env));
     }
   } finally {
     await env.close();

@@ -2,8 +2,10 @@ import { sql } from 'kysely';
 import type { Em } from '../db/orm';
 import { sqlText } from '../db/sql-text';
 import {
+  compactAttribution,
   couponStatus,
   type AppliesTo,
+  type Attribution,
   type CouponStatusInput,
   type CouponStoredStatus,
   type CouponTerms,
@@ -43,6 +45,10 @@ export interface CouponRow {
   timesRedeemed: number;
   version: number;
   metadata: Record<string, unknown> | null;
+  /** Its codes are invitations to invitation_only plans. */
+  grantsAccess: boolean;
+  /** The coupon's own attribution (fields not set omitted). */
+  attribution: Attribution;
   createdAt: string;
   updatedAt: string;
   /** The oldest non-deleted code of the coupon (loaders fill it in), null when none. */
@@ -88,6 +94,8 @@ export function couponRowFrom(row: object): CouponRow {
     timesRedeemed: Number(r.times_redeemed),
     version: Number(r.version),
     metadata: (r.metadata as Record<string, unknown> | null) ?? null,
+    grantsAccess: Boolean(r.grants_access),
+    attribution: compactAttribution({ channel: r.channel as string | null, partner: r.partner as string | null, referrerCustomerId: r.referrer_customer_id as string | null }),
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),
     firstCode: (r.first_code as string | null) ?? null,
@@ -106,7 +114,7 @@ export function couponTerms(c: CouponRow): CouponTerms {
 
 /** The coupon as decideRedemption takes it. */
 export function decisionCoupon(c: CouponRow): DecisionCoupon {
-  return { status: c.state, validFrom: c.validFrom, expiresAt: c.expiresAt, maxRedemptions: c.maxRedemptions, perCustomer: c.perCustomer, timesRedeemed: c.timesRedeemed, terms: couponTerms(c) };
+  return { status: c.state, validFrom: c.validFrom, expiresAt: c.expiresAt, maxRedemptions: c.maxRedemptions, perCustomer: c.perCustomer, timesRedeemed: c.timesRedeemed, terms: couponTerms(c), grantsAccess: c.grantsAccess };
 }
 
 export function couponEffectiveStatus(c: CouponRow, now: string): EffectiveStatus {
@@ -146,6 +154,8 @@ export function couponSnapshot(c: CouponRow) {
     stackable: c.stackable,
     timeZone: c.timeZone,
     metadata: c.metadata,
+    attribution: c.attribution,
+    grantsAccess: c.grantsAccess,
   };
 }
 

@@ -55,7 +55,7 @@ export const InvoiceDiscount = defineEntity({
     invoiceId: p.text(),
     redemptionId: p.manyToOne(Redemption).mapToPk().fieldName('redemption_id').foreignKeyName('invoice_discounts_redemption_id_fkey'),
     couponId: p.uuid(),
-    codeId: p.bigint('number'),
+    codeId: p.bigint('number').nullable(),
     cycle: p.integer().nullable(),
     currency: p.text(),
     amount: p.bigint('number'),

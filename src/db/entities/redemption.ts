@@ -19,8 +19,9 @@ export const Redemption = defineEntity({
     accountId: p.manyToOne(Account).mapToPk().fieldName('account_id').foreignKeyName('redemptions_account_id_fkey').deleteRule('cascade'),
     couponId: p.manyToOne(Coupon).mapToPk().fieldName('coupon_id').foreignKeyName('redemptions_coupon_id_fkey'),
     couponVersion: p.integer(),
-    codeId: p.manyToOne(Code).mapToPk().fieldName('code_id').foreignKeyName('redemptions_code_id_fkey'),
-    code: p.text(),
+    // nullable since direct coupon redemptions carry no code; deleting a code is still refused
+    codeId: p.manyToOne(Code).mapToPk().fieldName('code_id').nullable().foreignKeyName('redemptions_code_id_fkey').deleteRule('no action'),
+    code: p.text().nullable(),
     customerId: p.text(),
     subscriptionId: p.text(),
     planId: p.text(),
@@ -38,6 +39,9 @@ export const Redemption = defineEntity({
     endedReason: p.text().nullable(),
     voidedAt: p.datetime().nullable(),
     voidReason: p.text().nullable(),
+    channel: p.text().nullable(),
+    partner: p.text().nullable(),
+    referrerCustomerId: p.text().nullable(),
   },
 });
 
