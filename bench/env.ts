@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Pool } from 'pg';
+import { RAW_CLIENTS } from './stats';
 import { dropDatabase } from '../src/db/orm';
 import { deleteQueueKeys } from '../src/queues/connection';
 import { loadConfig, type Config } from '../config';
@@ -9,6 +10,7 @@ import { createLogger } from '../src/logger';
 import { start, type Running } from '../src/server';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const TUNABLES = ['DATABASE_POOL_MAX', 'REDEMPTION_CONCURRENCY', 'INVOICE_CONCURRENCY', 'REDIS_AUTO_PIPELINING'];
 
 export interface WorkerProc {
   child: ChildProcess;
@@ -33,11 +35,13 @@ export interface BenchEnv {
 
 function spawnWorker(env: Record<string, string>): Promise<WorkerProc> {
   const main = path.join(__dirname, '../src/main.js');
-  const child = spawn(process.execPath, [main], { env: { ...process.env, ...env, ROLE: 'worker', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_CPU_PROF=<dir>: each worker writes a V8 CPU profile there when it stops
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, main], { env: { ...process.env, ...env, ROLE: 'worker', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start: ${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`worker did not start: ${out}`)), 90_000);
     child.stdout!.on('data', (d) => {
       out += d;
       if (out.includes('worker running')) {
@@ -75,13 +79,14 @@ export async function openBenchEnv(): Promise<BenchEnv> {
     REDIS_URL,
     QUEUE_PREFIX: prefix,
     LOG_LEVEL: 'error',
-    DATABASE_POOL_MAX: '16',
     JOB_WAIT_TIMEOUT_MS: '60000',
     RATE_LIMIT_PER_KEY: '100000000',
   };
+  // the product's defaults are what is measured, unless a run sets these (for A/B comparisons)
+  for (const k of TUNABLES) if (process.env[k]) env[k] = process.env[k]!;
   const config = loadConfig({ ...env, ROLE: 'api', PORT: '0' });
   const api = await start(config, { port: 0, logger: createLogger('error') });
-  const pool = new Pool({ connectionString: env.DATABASE_URL, max: 32 });
+  const pool = new Pool({ connectionString: env.DATABASE_URL, max: RAW_CLIENTS });
   const workers: WorkerProc[] = [];
   const self: BenchEnv = {
     tag, env, config, api, url: api.url!, pool, workers,

@@ -1,10 +1,12 @@
 /**
  * The HTTP load generator, run as its own process so it does not share the API's event loop:
- * `node dist/bench/load.js <json options>` prints autocannon's result as JSON on stdout.
- * Bodies are made per request from a template: "{i}" in any string is replaced by a counter,
- * "{i%N}" by the counter modulo N.
+ * `node dist/bench/load.js <json options>` prints autocannon's result as JSON on stdout. Closed
+ * loop (each connection sends its next request when the previous one answered): it finds the
+ * saturated throughput; latency under a given rate is bench/openloop.ts's job.
+ * Bodies come from a template (bench/template.ts).
  */
 import autocannon from 'autocannon';
+import { fill } from './template';
 
 interface LoadOptions {
   url: string;
@@ -13,13 +15,6 @@ interface LoadOptions {
   connections: number;
   seconds: number;
   template: unknown;
-}
-
-function fill(v: unknown, i: number): unknown {
-  if (typeof v === 'string') return v.replace(/\{i(?:%(\d+))?\}/g, (_m, mod: string | undefined) => String(mod ? i % Number(mod) : i));
-  if (Array.isArray(v)) return v.map((x) => fill(x, i));
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fill(x, i)]));
-  return v;
 }
 
 async function main(): Promise<void> {

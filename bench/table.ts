@@ -25,6 +25,9 @@ export function renderTable(rows: Row[]): string {
 
 export const fmt = {
   rate: (n: number) => `${Math.round(n).toLocaleString('en-US')}/s`,
+  /** "231/s (220–240)": the median of the runs, then the smallest and largest */
+  spread: (s: { median: number; min: number; max: number }) =>
+    `${Math.round(s.median).toLocaleString('en-US')}/s (${Math.round(s.min).toLocaleString('en-US')}–${Math.round(s.max).toLocaleString('en-US')})`,
   ms: (n: number) => `${n < 10 ? n.toFixed(1) : Math.round(n).toLocaleString('en-US')} ms`,
   s: (n: number) => `${(n / 1000).toFixed(1)} s`,
   mb: (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`,

@@ -11,6 +11,8 @@ export interface Config {
   databaseUrl: string;
   databasePoolMax: number;
   redisUrl: string;
+  /** ioredis auto-pipelining on the producer connection: commands of one event-loop turn go in one write. */
+  redisAutoPipelining: boolean;
   queuePrefix: string;
   platformAdminToken: string;
   adminUser: string;
@@ -60,6 +62,13 @@ function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: r
   return raw as T;
 }
 
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = str(env, name, String(fallback)).trim().toLowerCase();
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
 function url(env: Env, name: string, fallback: string, protocols: string[]): string {
   const raw = str(env, name, fallback);
   let parsed: URL;
@@ -92,8 +101,9 @@ export function loadConfig(env: Env = process.env): Config {
     nodeEnv,
     port: int(env, 'PORT', 3000, 0, 65535),
     databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/couponflow', ['postgres:', 'postgresql:']),
-    databasePoolMax: int(env, 'DATABASE_POOL_MAX', 20, 1, 500),
+    databasePoolMax: int(env, 'DATABASE_POOL_MAX', 6, 1, 500),
     redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisAutoPipelining: bool(env, 'REDIS_AUTO_PIPELINING', false),
     queuePrefix,
     platformAdminToken: secret(env, 'PLATFORM_ADMIN_TOKEN', production, 'dev-platform-token'),
     adminUser: secret(env, 'ADMIN_USER', production, 'admin'),
@@ -104,8 +114,8 @@ export function loadConfig(env: Env = process.env): Config {
     jobWaitTimeoutMs: int(env, 'JOB_WAIT_TIMEOUT_MS', 10_000, 100, 600_000),
     queueMaxWaiting: int(env, 'QUEUE_MAX_WAITING', 100_000, 1, 100_000_000),
     concurrency: {
-      redemptions: int(env, 'REDEMPTION_CONCURRENCY', 16, 1, 1000),
-      invoices: int(env, 'INVOICE_CONCURRENCY', 16, 1, 1000),
+      redemptions: int(env, 'REDEMPTION_CONCURRENCY', 4, 1, 1000),
+      invoices: int(env, 'INVOICE_CONCURRENCY', 4, 1, 1000),
       batches: int(env, 'BATCH_CONCURRENCY', 1, 1, 16),
       expiry: int(env, 'EXPIRY_CONCURRENCY', 4, 1, 100),
     },

@@ -49,7 +49,7 @@ async function bounded(p: Promise<unknown>, ms: number, what: string, logger: Lo
 export async function start(config: Config, opts: StartOptions = {}): Promise<Running> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const orm = await openDatabase({ databaseUrl: config.databaseUrl, poolMax: config.databasePoolMax });
-  const redis = createRedis(config.redisUrl, 'producer');
+  const redis = createRedis(config.redisUrl, 'producer', { autoPipelining: config.redisAutoPipelining });
   const health = new ServiceHealth(logger, { databaseUrl: config.databaseUrl, redisUrl: config.redisUrl });
   health.watchRedis(redis);
   await new Promise<void>((resolve, reject) => {
@@ -77,7 +77,9 @@ export async function start(config: Config, opts: StartOptions = {}): Promise<Ru
     stopSchedulers = await startSchedulers(ctx);
   }
   if (runApi) {
-    await Promise.all([QUEUES.redemptions, QUEUES.invoices].map((q) => waiter.watch(q)));
+    // every synchronous redemption waits, so that queue is watched from the start; the others
+    // (invoices mostly come through the producer, unwatched) from their first synchronous call
+    await waiter.watch(QUEUES.redemptions);
     app = createApp(ctx, routes, (a) => {
       mountOps(ctx, a);
       mountConsole(a);

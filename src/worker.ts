@@ -52,7 +52,7 @@ export async function startWorkers(ctx: AppContext): Promise<Workers> {
   for (const key of Object.keys(QUEUES) as QueueKey[]) {
     const factory = processors[key];
     if (!factory) continue;
-    const connection = ctx.redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
+    const connection = ctx.redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true, enableAutoPipelining: false });
     connections.push(connection);
     const worker = new Worker(QUEUES[key], withDatabaseRetry(ctx, factory(ctx)), {
       connection,

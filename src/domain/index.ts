@@ -108,6 +108,7 @@ export * from './batch-spec';
 export * from './code-set';
 export * from './code-generator';
 export * from './expiry';
+export * from './customers';
 export * from './report-range';
 export * from './attribution';
 export * from './access';

@@ -1,7 +1,7 @@
 import type { JobsOptions } from 'bullmq';
 import type { Request } from 'express';
 import type { AppContext } from '../context';
-import type { QueueKey } from '../queues/names';
+import type { QueueKey, QueueName } from '../queues/names';
 import type { HttpOutcome } from '../queues/payloads';
 import { enqueue } from '../queues/producers';
 import { jobFailed } from '../errors';
@@ -41,6 +41,7 @@ export async function enqueueAndReply(
     const job = await enqueue(ctx.redis, queue, name, data, jobOpts, { maxWaiting: ctx.config.queueMaxWaiting });
     return jobRef(queue.name, job.id ?? opts.jobId, 'waiting');
   }
+  await ctx.waiter.watch(queue.name as QueueName);
   const waiting = ctx.waiter.register(queue.name, opts.jobId, ctx.config.jobWaitTimeoutMs);
   try {
     await enqueue(ctx.redis, queue, name, data, jobOpts, { maxWaiting: ctx.config.queueMaxWaiting });

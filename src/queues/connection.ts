@@ -4,11 +4,11 @@ import IORedis, { type Redis, type RedisOptions } from 'ioredis';
  * Redis connections. Workers and QueueEvents block, so they need maxRetriesPerRequest: null.
  * Producers fail fast: no offline queue, so an add while Redis is down rejects at once.
  */
-export function createRedis(url: string, kind: 'blocking' | 'producer'): Redis {
+export function createRedis(url: string, kind: 'blocking' | 'producer', pipelining: { autoPipelining?: boolean } = {}): Redis {
   const opts: RedisOptions =
     kind === 'blocking'
       ? { maxRetriesPerRequest: null, enableReadyCheck: true }
-      : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 };
+      : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000, enableAutoPipelining: pipelining.autoPipelining ?? false };
   return new IORedis(url, { ...opts, lazyConnect: false });
 }
 

@@ -23,18 +23,30 @@ function parse(v: unknown): unknown {
 
 /**
  * Waits for job outcomes. One QueueEvents subscription per queue per process serves every
- * waiting request: a map from job id to its waiters, not a listener per request.
+ * waiting request: a map from job id to its waiters, not a listener per request. A queue is
+ * watched from the first wait on it on, so a process reads no event stream that nobody waits on.
  */
 export class JobWaiter {
   private readonly events = new Map<string, QueueEvents>();
+  private readonly ready = new Map<string, Promise<void>>();
   private readonly pending = new Map<string, Pending[]>();
   private readonly connections: Redis[] = [];
 
   constructor(private readonly connection: Redis, private readonly prefix: string) {}
 
-  async watch(queue: QueueName): Promise<void> {
-    if (this.events.has(queue)) return;
-    const connection = this.connection.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
+  /** Subscribes to a queue's events; resolves once the subscription reads (every caller waits for the same). */
+  watch(queue: QueueName): Promise<void> {
+    let ready = this.ready.get(queue);
+    if (!ready) {
+      ready = this.subscribe(queue);
+      this.ready.set(queue, ready);
+      ready.catch(() => this.ready.delete(queue));
+    }
+    return ready;
+  }
+
+  private async subscribe(queue: QueueName): Promise<void> {
+    const connection = this.connection.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true, enableAutoPipelining: false });
     this.connections.push(connection);
     const qe = new QueueEvents(queue, { connection, prefix: this.prefix });
     // It reconnects by itself; the outage is logged once by ServiceHealth.
@@ -79,6 +91,7 @@ export class JobWaiter {
 
   /** Waits for a job that may already have finished. */
   async wait(queue: Queue, jobId: string, timeoutMs: number): Promise<WaitOutcome> {
+    await this.watch(queue.name as QueueName);
     const { outcome } = this.register(queue.name, jobId, timeoutMs);
     await this.settleIfFinished(queue, jobId);
     return outcome;
@@ -120,6 +133,7 @@ export class JobWaiter {
     }
     await Promise.all([...this.events.values()].map((qe) => qe.close()));
     this.events.clear();
+    this.ready.clear();
     for (const c of this.connections.splice(0)) c.disconnect();
   }
 }

@@ -1,22 +1,11 @@
 import { sql } from 'kysely';
 import type { Em } from '../db/orm';
+import type { CustomerFields, StoredCustomer } from '../domain';
 
-export interface CustomerView {
-  id: string;
-  email: string | null;
-  country: string | null;
-  region: string | null;
-  postalCode: string | null;
-  hasPaidSubscription: boolean;
-}
-
-export interface CustomerFieldsInput {
-  email?: string | null;
-  country?: string | null;
-  region?: string | null;
-  postalCode?: string | null;
-  hasPaidSubscription?: boolean;
-}
+/** A customer as stored (the domain's shape). */
+export type CustomerView = StoredCustomer;
+/** A customer as a request gives it: a field left out keeps its stored value. */
+export type CustomerFieldsInput = CustomerFields;
 
 export function customerFromRow(row: object): CustomerView {
   const r = row as Record<string, unknown>;

@@ -1,14 +1,22 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import type { AppContext } from '../context';
 import type { Em } from '../db/orm';
+import { withPipeline, type Pipeline } from '../db/pipeline';
 import {
-  decideDirectRedemption, decideRedemption, effectiveAttribution, normalizeCode, REFUSAL_MESSAGES, type Action, type Attribution, type Customer, type Plan,
-  type RedemptionDecision,
+  attributionColumns, decideDirectRedemption, decideRedemption, decisionCustomer, effectiveAttribution, limitEventThresholds, mergeCustomer,
+  normalizeCode, REFUSAL_MESSAGES, type Action, type Attribution, type Customer, type Plan, type RedemptionDecision, type StoredCustomer,
 } from '../domain';
-import { isUuid } from '../repositories/coupons';
-import type { CustomerInput } from '../queues/payloads';
-import { upsertCustomer } from '../repositories/customers';
-import { loadRedemptionContext, type CodeWithCoupon } from '../repositories/redemptions';
+import type { CustomerInput, HttpOutcome, RedemptionJobData } from '../queues/payloads';
+import { rateLimitedBody } from '../rate-limit';
 import { decisionCode } from '../repositories/codes';
-import { decisionCoupon } from '../repositories/coupons';
+import { couponTerms, decisionCoupon, isUuid } from '../repositories/coupons';
+import { upsertCustomer } from '../repositories/customers';
+import {
+  contextFromRow, contextStatement, countRedemptionStatement, isLimitReached, lockCustomerStatement, lockIdempotencyKeyStatement,
+  lockSubscriptionStatement, storedOutcomeStatement, storeOutcomeStatement, type ContextQuery, type LoadedContext,
+} from '../repositories/redemption-statements';
+import type { CodeWithCoupon, RedemptionView } from '../repositories/redemptions';
 
 export interface DecisionInput {
   /** Exactly one of `code` and `couponId` (a direct coupon). */
@@ -27,32 +35,24 @@ export type Decided =
   | { kind: 'unknown_plan'; planId: string; field: 'planId' | 'fromPlanId' }
   | { kind: 'decided'; decision: RedemptionDecision; loaded: CodeWithCoupon | null; plan: Plan | null; customer: Customer };
 
-/**
- * Loads what a redemption decision needs and asks the rules engine. The customer is upserted on
- * the way, which locks its row until the caller's transaction ends: with the subscription row
- * the caller locked first, the per-customer and per-subscription counts cannot change under it.
- */
-export async function loadAndDecide(em: Em, accountId: string, input: DecisionInput, now: string): Promise<Decided> {
-  const { id, ...fields } = input.customer;
-  const stored = await upsertCustomer(em, accountId, id, fields, { stickyPaid: true });
-  const customer: Customer = {
-    id: stored.id,
-    email: stored.email ?? undefined,
-    country: stored.country ?? undefined,
-    region: stored.region ?? undefined,
-    postalCode: stored.postalCode ?? undefined,
-    hasPaidSubscription: stored.hasPaidSubscription,
-  };
+/** What the context read is asked for this request. */
+function contextQuery(input: DecisionInput): ContextQuery {
   // fromPlanId only matters for a plan switch; with any other action it is ignored (API.md)
   const fromPlanId = input.action === 'upgrade' || input.action === 'downgrade' ? input.fromPlanId : undefined;
   const direct = input.couponId !== undefined;
-  // a couponId that is not a UUID names no coupon: looked up as the nil UUID, which exists nowhere
-  const couponId = direct ? (isUuid(input.couponId!) ? input.couponId : '00000000-0000-0000-0000-000000000000') : undefined;
-  const ctx = await loadRedemptionContext(em, accountId, {
-    code: direct ? '' : normalizeCode(input.code ?? ''), couponId, planId: input.planId, fromPlanId, customerId: id, subscriptionId: input.subscriptionId,
-  });
-  if (ctx.plan === null) return { kind: 'unknown_plan', planId: input.planId!, field: 'planId' };
-  if (ctx.fromPlan === null) return { kind: 'unknown_plan', planId: fromPlanId!, field: 'fromPlanId' };
+  return {
+    code: direct ? '' : normalizeCode(input.code ?? ''),
+    // a couponId that is not a UUID names no coupon: looked up as the nil UUID, which exists nowhere
+    couponId: direct ? (isUuid(input.couponId!) ? input.couponId : '00000000-0000-0000-0000-000000000000') : undefined,
+    planId: input.planId, fromPlanId, customerId: input.customer.id, subscriptionId: input.subscriptionId,
+  };
+}
+
+/** Asks the rules engine about a loaded context for this customer (as it is stored after the request). */
+function decide(ctx: LoadedContext, q: ContextQuery, input: DecisionInput, stored: StoredCustomer, now: string): Decided {
+  const customer = decisionCustomer(stored);
+  if (ctx.plan === null) return { kind: 'unknown_plan', planId: q.planId!, field: 'planId' };
+  if (ctx.fromPlan === null) return { kind: 'unknown_plan', planId: q.fromPlanId!, field: 'fromPlanId' };
   const plan = ctx.plan ?? null;
   const { loaded } = ctx;
   const common = {
@@ -64,7 +64,7 @@ export async function loadAndDecide(em: Em, accountId: string, input: DecisionIn
     customerRedemptionCount: ctx.customerCount,
     subscriptionActive: input.subscriptionId ? ctx.subscriptionActive : [],
   };
-  if (direct) {
+  if (q.couponId !== undefined) {
     const decision = decideDirectRedemption({ ...common, coupon: loaded ? decisionCoupon(loaded.coupon) : null }, now);
     return { kind: 'decided', decision, loaded, plan, customer };
   }
@@ -78,4 +78,123 @@ export async function loadAndDecide(em: Em, accountId: string, input: DecisionIn
 /** The attribution a redemption snapshots: the code's over its coupon's, field by field (a direct one: the coupon's). */
 export function redemptionAttribution(loaded: CodeWithCoupon): Attribution {
   return effectiveAttribution(loaded.code?.attribution, loaded.coupon.attribution);
+}
+
+/**
+ * The decision without counting (validate, signup authorization), outside a transaction. One
+ * read in steady state: the customer is written (on its own) only when the request creates or
+ * changes it.
+ */
+export async function loadAndDecide(em: Em, accountId: string, input: DecisionInput, now: string): Promise<Decided> {
+  const { id, ...fields } = input.customer;
+  const q = contextQuery(input);
+  const pool: Pool = await em.getConnection().getNativeClient();
+  const read = await pool.query(contextStatement(accountId, q));
+  const ctx = contextFromRow(read.rows[0], q);
+  const merged = mergeCustomer(ctx.storedCustomer, id, fields, { stickyPaid: true });
+  if (merged.changed) await upsertCustomer(em, accountId, id, fields, { stickyPaid: true });
+  return decide(ctx, q, input, merged.customer, now);
+}
+
+const refusal = (code: string, message: string): HttpOutcome => ({ status: 422, body: { error: { code, message } } });
+const idempotencyConflict = (): HttpOutcome => ({
+  status: 409, body: { error: { code: 'idempotency_conflict', message: 'idempotencyKey was used with a different request body', field: 'idempotencyKey' } },
+});
+
+/**
+ * One redemption, in one transaction sent in two flights on a pipelined connection:
+ *
+ * 1. BEGIN, (idempotency key lock and stored answer), the subscription and customer row locks,
+ *    the context read — sent at once; the rules engine decides on the answers.
+ * 2. The counting write (or the refusal's stored answer) and COMMIT — sent at once. A write that
+ *    finds the limit reached meanwhile raises, so the COMMIT behind it answers ROLLBACK and the
+ *    request is refused with code_exhausted.
+ *
+ * The coupon and code rows are locked only by the counting write, so a hot coupon is held for
+ * one statement and the commit, without a round trip to this process in between.
+ */
+export async function redeem(app: AppContext, data: RedemptionJobData): Promise<HttpOutcome> {
+  const { accountId, request } = data;
+  const key = request.idempotencyKey ?? null;
+  const { id: customerId, ...fields } = request.customer;
+  const now = app.clock.now();
+  const input: DecisionInput = { ...request, action: request.action as Action | undefined };
+  const q = contextQuery(input);
+  const outcome = await withPipeline(app.orm, async (p) => {
+    const first = await p.flight([
+      'begin',
+      ...(key ? [lockIdempotencyKeyStatement(accountId, key), storedOutcomeStatement(accountId, key)] : []),
+      lockSubscriptionStatement(accountId, request.subscriptionId, customerId),
+      lockCustomerStatement(accountId, customerId, fields),
+      contextStatement(accountId, q),
+    ]);
+    if (key) {
+      const stored = first[2].rows[0];
+      if (stored) {
+        await p.flight(['rollback']);
+        return stored.request_hash !== data.requestHash ? idempotencyConflict() : { status: Number(stored.status_code), body: stored.body };
+      }
+    }
+    const ctx = contextFromRow(first[first.length - 1].rows[0], q);
+    // the customer upsert ran before the read in this transaction, so the read saw its result
+    const stored = ctx.storedCustomer ?? mergeCustomer(null, customerId, fields, { stickyPaid: true }).customer;
+    const decided = decide(ctx, q, input, stored, now);
+    if (decided.kind === 'unknown_plan') {
+      await p.flight(['commit']);
+      return { status: 400, body: { error: { code: 'validation_failed', message: `${decided.field}: no plan "${decided.planId}" is registered`, field: decided.field } } };
+    }
+    const { decision, loaded } = decided;
+    if (!decision.ok) {
+      if (decision.code === 'code_not_found') {
+        const keyThrottle = await app.limiter.apiKeyThrottle(data.apiKeyId);
+        await app.limiter.recordUnknownCode(accountId, customerId, data.apiKeyId);
+        if (keyThrottle.limited) {
+          await p.flight(['commit']);
+          return rateLimitedBody(keyThrottle.retryAfterSeconds);
+        }
+      }
+      const out = refusal(decision.code, decision.message);
+      await p.flight([...(key ? [storeOutcomeStatement(accountId, key, data.requestHash, out.status, out.body)] : []), 'commit']);
+      return out;
+    }
+    const { code, coupon } = loaded!;
+    const terms = couponTerms(coupon);
+    const attribution = redemptionAttribution(loaded!);
+    const redemption: RedemptionView = {
+      id: randomUUID(), couponId: coupon.id, couponVersion: coupon.version, code: code?.code ?? null, customerId,
+      subscriptionId: request.subscriptionId, planId: request.planId, action: decision.action, status: 'active', terms,
+      cyclesApplied: 0, createdAt: now, endedAt: null, voidedAt: null, attribution,
+    };
+    const body: Record<string, unknown> = { redemption };
+    if (decision.trialDays !== undefined) body.trialDays = decision.trialDays;
+    const couponLimits = limitEventThresholds(coupon.maxRedemptions);
+    const [write, commit] = await p.settle([
+      countRedemptionStatement({
+        id: redemption.id, createdAt: now, accountId, couponId: coupon.id, couponVersion: coupon.version, codeId: code?.id ?? null, code: code?.code ?? null,
+        customerId, subscriptionId: request.subscriptionId, planId: request.planId, action: decision.action, terms, stackable: terms.stackable,
+        attribution: attributionColumns(attribution),
+        couponNearlyAt: couponLimits.nearlyAt, couponExhaustedAt: couponLimits.exhaustedAt,
+        codeExhaustedAt: limitEventThresholds(code?.maxRedemptions ?? null).exhaustedAt,
+        idempotency: key ? { key, requestHash: data.requestHash, body } : null,
+      }),
+      'commit',
+    ]);
+    if (write.status === 'rejected') {
+      // the COMMIT behind it answered ROLLBACK: nothing of this request was written
+      if (!isLimitReached(write.reason)) throw write.reason;
+      return limitReached(p, accountId, key, data.requestHash);
+    }
+    if (commit.status === 'rejected') throw commit.reason;
+    return { status: 201, body } satisfies HttpOutcome;
+  });
+  return outcome;
+}
+
+/** A concurrent redemption took the last slot after the read: refused, and the refusal stored under the key. */
+async function limitReached(p: Pipeline, accountId: string, key: string | null, requestHash: string): Promise<HttpOutcome> {
+  const out = refusal('code_exhausted', REFUSAL_MESSAGES.code_exhausted);
+  if (key) {
+    await p.flight(['begin', lockIdempotencyKeyStatement(accountId, key), storeOutcomeStatement(accountId, key, requestHash, out.status, out.body), 'commit']);
+  }
+  return out;
 }

@@ -1,6 +1,10 @@
 import { startTestApp, type TestApp } from '../helpers/harness';
 import { sql } from 'kysely';
 import { CODE_LOOKUP_SQL, codeLookupSql } from '../../src/repositories/codes';
+import { pgPool } from '../../src/db/pg-client';
+import {
+  contextStatement, countRedemptionStatement, lockCustomerStatement, lockSubscriptionStatement, storedOutcomeStatement,
+} from '../../src/repositories/redemption-statements';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -38,4 +42,47 @@ test('the code lookup as the repositories run it (bound parameters) is served by
   expect(p).toContain('codes_live_code_unique');
   expect(p).toContain('codes_archived_code_idx');
   expect(p).not.toContain('Seq Scan');
+});
+
+/** The generic plan (the one a prepared statement settles on after five runs) of a named statement, seq scans priced out. */
+async function genericPlan(st: { text: string; values?: unknown[] }): Promise<string> {
+  const pool = await pgPool(t.running.ctx.orm);
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    await client.query('set local enable_seqscan = off');
+    await client.query('set local plan_cache_mode = force_generic_plan');
+    await client.query(`prepare plan_check as ${st.text}`);
+    const params = (st.values ?? []).map((v) => (v === null ? 'null' : `'${String(v).replace(/'/g, "''")}'`));
+    const rows = await client.query(`explain execute plan_check(${params.join(', ')})`);
+    await client.query('deallocate plan_check');
+    await client.query('rollback');
+    return rows.rows.map((r) => r['QUERY PLAN']).join('\n');
+  } finally {
+    client.release(true);
+  }
+}
+
+test('the redemption hot path statements keep index plans as generic (prepared) plans', async () => {
+  const acct = await t.createAccount();
+  const uuid = '00000000-0000-4000-8000-000000000001';
+  const statements = {
+    context: contextStatement(acct.id, { code: 'SUMMER', planId: 'pro', fromPlanId: 'basic', customerId: 'cus', subscriptionId: 'sub' }),
+    subscription: lockSubscriptionStatement(acct.id, 'sub', 'cus'),
+    customer: lockCustomerStatement(acct.id, 'cus', { email: 'a@x.io' }),
+    stored: storedOutcomeStatement(acct.id, 'key'),
+    count: countRedemptionStatement({
+      id: uuid, createdAt: '2026-01-01T00:00:00.000Z', accountId: acct.id, couponId: uuid, couponVersion: 1, codeId: 1, code: 'SUMMER',
+      customerId: 'cus', subscriptionId: 'sub', planId: 'pro', action: 'new_subscription', terms: {}, stackable: false,
+      attribution: { channel: 'email', partner: null, referrerCustomerId: null }, couponNearlyAt: 9, couponExhaustedAt: 10, codeExhaustedAt: null, idempotency: { key: 'k', requestHash: 'h', body: {} },
+    }),
+  };
+  for (const [name, st] of Object.entries(statements)) {
+    const p = await genericPlan(st);
+    expect({ name, seqScan: p.includes('Seq Scan') }).toEqual({ name, seqScan: false });
+  }
+  const context = await genericPlan(statements.context);
+  expect(context).toContain('codes_live_code_unique');
+  expect(context).toContain('redemptions_customer_idx');
+  expect(context).toContain('redemptions_subscription_idx');
 });

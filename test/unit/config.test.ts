@@ -14,6 +14,9 @@ describe('loadConfig', () => {
       logLevel: 'info',
       role: 'all',
       rateLimit: { windowSeconds: 600, perCustomer: 20, perKey: 1000 },
+      redisAutoPipelining: false,
+      databasePoolMax: 6,
+      concurrency: { redemptions: 4, invoices: 4, batches: 1, expiry: 4 },
     });
   });
 
@@ -22,8 +25,9 @@ describe('loadConfig', () => {
       PORT: '8080', DATABASE_URL: 'postgresql://u@db:5432/x', REDIS_URL: 'redis://r:6380', QUEUE_PREFIX: 'cf-2',
       PLATFORM_ADMIN_TOKEN: 't', ADMIN_USER: 'u', ADMIN_PASSWORD: 'p', LOG_LEVEL: 'debug', ROLE: 'worker',
       RATE_LIMIT_PER_CUSTOMER: '5', INVOICE_CONCURRENCY: '32', JOB_LOCK_DURATION_MS: '5000', JOB_STALLED_INTERVAL_MS: '2000',
-      DATABASE_POOL_MAX: '7',
+      DATABASE_POOL_MAX: '7', REDIS_AUTO_PIPELINING: 'true',
     });
+    expect(c.redisAutoPipelining).toBe(true);
     expect(c.jobLock).toEqual({ durationMs: 5000, stalledIntervalMs: 2000 });
     expect(c.databasePoolMax).toBe(7);
     expect(c).toMatchObject({ port: 8080, databaseUrl: 'postgresql://u@db:5432/x', redisUrl: 'redis://r:6380', queuePrefix: 'cf-2',
@@ -39,6 +43,7 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ DATABASE_URL: 'mysql://x/y' }, 'DATABASE_URL'],
     [{ REDIS_URL: 'not a url' }, 'REDIS_URL'],
+    [{ REDIS_AUTO_PIPELINING: 'yes' }, 'REDIS_AUTO_PIPELINING'],
     [{ QUEUE_PREFIX: 'a:b' }, 'QUEUE_PREFIX'],
     [{ NODE_ENV: 'production' }, 'PLATFORM_ADMIN_TOKEN'],
     [{ NODE_ENV: 'production', PLATFORM_ADMIN_TOKEN: 'x' }, 'ADMIN_USER'],

@@ -1,0 +1,45 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { BenchEnv } from './env';
+import type { OpenLoopOptions, OpenLoopResult } from './openloop';
+
+export interface ClosedLoopResult { rate: number; total: number; p50: number; p99: number; non2xx: number; errors: number; timeouts: number }
+
+/** Runs a load generator script of bench/ in its own process and parses the JSON it prints. */
+function child<T>(script: string, opts: unknown): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [join(__dirname, script), JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    proc.stdout.on('data', (d) => (out += d));
+    proc.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as T) : reject(new Error(`${script} exited ${code}`))));
+  });
+}
+
+/** Closed loop (autocannon, bench/load.ts): `connections` keep one request each in flight for `seconds`. */
+export async function closedLoop(env: BenchEnv, key: string, path: string, template: unknown, connections: number, seconds: number): Promise<ClosedLoopResult> {
+  const r = await child<Omit<ClosedLoopResult, 'rate'> & { rps: number }>('load.js', { url: env.url, path, key, connections, seconds, template });
+  return { ...r, rate: r.rps };
+}
+
+/** Open loop (bench/openloop.ts): `rate` requests a second on a fixed schedule. */
+export function openLoop(env: BenchEnv, key: string, path: string, template: unknown, rate: number, seconds: number, extra: Partial<OpenLoopOptions> = {}): Promise<OpenLoopResult> {
+  return child<OpenLoopResult>('openloop.js', { url: env.url, path, key, rate, seconds, template, ...extra } satisfies OpenLoopOptions);
+}
+
+/** "p50 4.1 ms, p99 18 ms, p99.9 40 ms", plus whatever went wrong (late, dropped, failed). */
+export function describeOpenLoop(r: OpenLoopResult): string {
+  const ms = (v: number) => (v < 10 ? v.toFixed(1) : String(Math.round(v)));
+  const bad = [
+    r.late ? `${r.late} late` : '', r.dropped ? `${r.dropped} dropped` : '', r.timeouts ? `${r.timeouts} unanswered` : '',
+    r.non2xx + r.errors ? `${r.non2xx + r.errors} failed` : '',
+  ].filter(Boolean);
+  return `p50 ${ms(r.p50)} ms, p99 ${ms(r.p99)} ms, max ${ms(r.max)} ms${bad.length ? `, ${bad.join(', ')}` : ', none late or dropped'}`;
+}
+
+/**
+ * An open-loop run counts only when every request was sent and answered 2xx. Late sends are
+ * reported but allowed: their latency is measured from the due time, so they already count.
+ */
+export function openLoopClean(r: OpenLoopResult): boolean {
+  return r.dropped === 0 && r.timeouts === 0 && r.non2xx === 0 && r.errors === 0;
+}

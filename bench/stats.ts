@@ -1,0 +1,35 @@
+/** A throughput figure over several runs: the median, with the smallest and largest. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  runs: number[];
+}
+
+export function spread(values: number[]): Spread {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { median: sorted[Math.floor((sorted.length - 1) / 2)], min: sorted[0], max: sorted[sorted.length - 1], runs: values };
+}
+
+/** How many times each throughput figure is measured (median of 3 unless BENCH_RUNS says). */
+export const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+/** Seconds of each closed-loop HTTP run and each same-work raw run; floors run half as long. */
+export const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+
+/**
+ * Runs each measurement `RUNS` times, interleaved (a, b, c, a, b, c, ...), so a noisy moment on
+ * a shared machine touches every figure alike; answers each one's spread and its runs' details.
+ */
+export async function interleaved<F extends Record<string, { rate: number }>>(
+  fns: { [K in keyof F]: (run: number) => Promise<F[K]> },
+): Promise<{ [K in keyof F]: Spread & { details: F[K][] } }> {
+  const keys = Object.keys(fns) as (keyof F & string)[];
+  const details: Record<string, { rate: number }[]> = Object.fromEntries(keys.map((k) => [k, []]));
+  for (let run = 0; run < RUNS; run++) {
+    for (const k of keys) details[k].push(await fns[k](run));
+  }
+  return Object.fromEntries(keys.map((k) => [k, { ...spread(details[k].map((d) => d.rate)), details: details[k] }])) as never;
+}
+
+/** Connections of the raw baselines: 16 keep two cores busy (more only queue in Postgres). */
+export const RAW_CLIENTS = Number(process.env.BENCH_RAW_CLIENTS ?? 16);
