@@ -14,6 +14,8 @@ import { closeQueues, createQueues } from './queues/producers';
 import { QUEUES } from './queues/names';
 import { startWorkers, type Workers } from './worker';
 import { startSchedulers } from './schedulers';
+import { startWebhookRelay } from './services/webhook-relay';
+import { closeWebhookRuntime } from './services/webhook-delivery';
 import { GuessLimiter } from './rate-limit';
 
 export interface Running {
@@ -56,10 +58,12 @@ export async function start(config: Config, opts: StartOptions = {}): Promise<Ru
   let url: string | undefined;
   let workers: Workers | undefined;
   let stopSchedulers: (() => Promise<void>) | undefined;
+  let stopRelay: (() => Promise<void>) | undefined;
 
   if (runWorker) {
     workers = await startWorkers(ctx);
     stopSchedulers = await startSchedulers(ctx);
+    stopRelay = startWebhookRelay(ctx);
   }
   if (runApi) {
     await Promise.all([QUEUES.redemptions, QUEUES.invoices].map((q) => waiter.watch(q)));
@@ -81,7 +85,9 @@ export async function start(config: Config, opts: StartOptions = {}): Promise<Ru
           await new Promise<void>((resolve) => s.close(() => resolve()));
         }
         await stopSchedulers?.();
+        await stopRelay?.();
         await workers?.close();
+        closeWebhookRuntime(ctx);
       })();
       server?.closeIdleConnections();
       await Promise.race([graceful, deadline]);

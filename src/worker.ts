@@ -3,13 +3,14 @@ import type { Redis } from 'ioredis';
 import type { AppContext } from './context';
 import { errorFields } from './logger';
 import { QUEUES, type QueueKey } from './queues/names';
-import { processors } from '../jobs';
+import { processors, workerSettings } from '../jobs';
 
-const CONCURRENCY_KEY: Record<QueueKey, keyof AppContext['config']['concurrency']> = {
-  redemptions: 'redemptions',
-  invoices: 'invoices',
-  batches: 'batches',
-  expiry: 'expiry',
+const CONCURRENCY: Record<QueueKey, (c: AppContext['config']) => number> = {
+  redemptions: (c) => c.concurrency.redemptions,
+  invoices: (c) => c.concurrency.invoices,
+  batches: (c) => c.concurrency.batches,
+  expiry: (c) => c.concurrency.expiry,
+  webhooks: (c) => c.webhooks.concurrency,
 };
 
 export interface Workers {
@@ -29,7 +30,8 @@ export async function startWorkers(ctx: AppContext): Promise<Workers> {
     const worker = new Worker(QUEUES[key], factory(ctx), {
       connection,
       prefix: ctx.config.queuePrefix,
-      concurrency: ctx.config.concurrency[CONCURRENCY_KEY[key]],
+      concurrency: CONCURRENCY[key](ctx.config),
+      settings: workerSettings[key]?.(ctx),
       lockDuration: ctx.config.jobLock.durationMs,
       stalledInterval: ctx.config.jobLock.stalledIntervalMs,
       // A batch resumes from what it already wrote, so a worker dying under it several times

@@ -105,3 +105,6 @@ export * from './code-set';
 export * from './code-generator';
 export * from './expiry';
 export * from './report-range';
+export * from './event-types';
+export * from './webhooks';
+export * from './addresses';

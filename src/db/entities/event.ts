@@ -11,4 +11,7 @@ export const Event = defineEntity({
     data: p.json<Record<string, unknown>>(),
     createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
   },
+  // The feed's horizon (Migration20261125000400_webhooks): every inserting transaction first
+  // locks a lower bound of the ids it draws, so events_horizon() knows what is still in flight.
+  triggers: [{ name: 'events_id_bound', timing: 'before', events: ['insert'], forEach: 'statement', expression: 'create trigger events_id_bound before insert on events for each statement execute function events_id_bound_fn()' }],
 });
