@@ -5,6 +5,7 @@ import { benchBatch } from './batches';
 import { benchInvoices } from './invoices';
 import { benchReports, seedReportData } from './reports';
 import { benchRedemptions } from './redemptions';
+import { benchWebhooks } from './webhooks';
 import { fmt, renderTable, type Row } from './table';
 
 /** `npm run bench`: every hot path against the raw limit measured in the same run. */
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
         });
       }
     }
+    if (want(7)) add(await benchWebhooks());
   } finally {
     await env.close();
   }
