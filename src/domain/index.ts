@@ -96,6 +96,7 @@ export * from './discount';
 export * from './invoice';
 export * from './validity';
 export * from './status';
+export * from './edit-rules';
 export * from './lifecycle';
 export * from './refusals';
 export * from './redemption-decision';

@@ -47,21 +47,46 @@ export function isExhausted(maxRedemptions: number | null | undefined, timesRede
   return maxRedemptions !== null && maxRedemptions !== undefined && timesRedeemed >= maxRedemptions;
 }
 
+/** The stored state under which the derived statuses apply; any other stored state is shown as is. */
+export const LIVE_STATE = 'active';
+
+/** The checks that derive a status from a live item's window and limit. */
+export type DerivedCheck = 'expired' | 'exhausted' | 'scheduled';
+
+/**
+ * The derived checks of a coupon, in the order they are applied (the first that holds is the
+ * status; none → active). `src/repositories/status-sql.ts` builds the SQL from these lists.
+ */
+export const COUPON_STATUS_CHECKS: readonly DerivedCheck[] = ['expired', 'exhausted', 'scheduled'];
+/** A code's own derived checks (a code has no validFrom of its own). */
+export const CODE_STATUS_CHECKS: readonly DerivedCheck[] = ['expired', 'exhausted'];
+
+interface DerivedInput {
+  validFrom?: Instant | null;
+  expiresAt?: Instant | null;
+  maxRedemptions?: number | null;
+  timesRedeemed: number;
+}
+
+function holds(check: DerivedCheck, item: DerivedInput, now: Instant): boolean {
+  if (check === 'expired') return isExpired(item.expiresAt, now);
+  if (check === 'exhausted') return isExhausted(item.maxRedemptions, item.timesRedeemed);
+  return isScheduled(item.validFrom, now);
+}
+
+function derivedStatus(stored: string, checks: readonly DerivedCheck[], item: DerivedInput, now: Instant): EffectiveStatus {
+  if (stored !== LIVE_STATE) return stored as EffectiveStatus;
+  return checks.find((c) => holds(c, item, now)) ?? 'active';
+}
+
 /** SPEC §3.6 status shown, derived at read time from the stored status, window and limit. */
 export function couponStatus(coupon: CouponStatusInput, now: Instant): EffectiveStatus {
-  if (coupon.storedStatus !== 'active') return coupon.storedStatus;
-  if (isExpired(coupon.expiresAt, now)) return 'expired';
-  if (isExhausted(coupon.maxRedemptions, coupon.timesRedeemed)) return 'exhausted';
-  if (isScheduled(coupon.validFrom, now)) return 'scheduled';
-  return 'active';
+  return derivedStatus(coupon.storedStatus, COUPON_STATUS_CHECKS, coupon, now);
 }
 
 /** A code's effective status: the more restrictive of its own and its coupon's. */
 export function codeStatus(code: CodeStatusInput, coupon: CouponStatusInput, now: Instant): EffectiveStatus {
-  let own: EffectiveStatus = code.storedStatus;
-  if (own === 'active' && isExpired(code.expiresAt, now)) own = 'expired';
-  else if (own === 'active' && isExhausted(code.maxRedemptions, code.timesRedeemed)) own = 'exhausted';
-  return moreRestrictive(own, couponStatus(coupon, now));
+  return moreRestrictive(derivedStatus(code.storedStatus, CODE_STATUS_CHECKS, code, now), couponStatus(coupon, now));
 }
 
 /**

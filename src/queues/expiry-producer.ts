@@ -4,6 +4,7 @@ import { errorFields } from '../logger';
 import { liveCodeId } from '../repositories/expiry';
 import { JOB_NAMES, jobIdPart } from './names';
 import type { ExpiryJobData } from './payloads';
+import type { JobsOptions } from 'bullmq';
 import { enqueue } from './producers';
 
 export interface ExpiryItem {
@@ -19,6 +20,25 @@ export function expiryJobId(kind: 'coupon' | 'code', id: string, expiresAt: stri
   return `exp-${kind}-${jobIdPart(id)}-${epochMillis(expiresAt)}`;
 }
 
+/** The delayed `expire-at` job for an item with an expiry: its id, payload and options. */
+function expiryJob(item: ExpiryItem & { expiresAt: string }, now: string): { name: string; data: ExpiryJobData; opts: JobsOptions } {
+  const data: ExpiryJobData = item.kind === 'coupon'
+    ? { kind: 'coupon', accountId: item.accountId, couponId: item.id, expiresAt: item.expiresAt }
+    : { kind: 'code', accountId: item.accountId, codeId: Number(item.id), expiresAt: item.expiresAt };
+  return {
+    name: JOB_NAMES.expireAt,
+    data,
+    opts: {
+      jobId: expiryJobId(item.kind, item.id, item.expiresAt),
+      delay: expiryDelayMs(item.expiresAt, now),
+      attempts: 5,
+      backoff: { type: 'fixed', delay: 1000 },
+      removeOnComplete: { age: 7 * 24 * 3600 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    },
+  };
+}
+
 /**
  * Adds the delayed `expire-at` job for the item's exact expiry instant (delay ≥ 0) and answers its
  * id; null when the item has no expiry or Redis could not take the job. Never throws: call it
@@ -26,24 +46,41 @@ export function expiryJobId(kind: 'coupon' | 'code', id: string, expiresAt: stri
  */
 export async function scheduleExpiry(ctx: AppContext, item: ExpiryItem, now: string = new Date().toISOString()): Promise<string | null> {
   if (item.expiresAt === null) return null;
-  const jobId = expiryJobId(item.kind, item.id, item.expiresAt);
-  const data: ExpiryJobData = item.kind === 'coupon'
-    ? { kind: 'coupon', accountId: item.accountId, couponId: item.id, expiresAt: item.expiresAt }
-    : { kind: 'code', accountId: item.accountId, codeId: Number(item.id), expiresAt: item.expiresAt };
+  const job = expiryJob({ ...item, expiresAt: item.expiresAt }, now);
   try {
-    await enqueue(ctx.redis, ctx.queues.expiry, JOB_NAMES.expireAt, data, {
-      jobId,
-      delay: expiryDelayMs(item.expiresAt, now),
-      attempts: 5,
-      backoff: { type: 'fixed', delay: 1000 },
-      removeOnComplete: { age: 7 * 24 * 3600 },
-      removeOnFail: { age: 30 * 24 * 3600 },
-    });
-    return jobId;
+    await enqueue(ctx.redis, ctx.queues.expiry, job.name, job.data, job.opts);
+    return job.opts.jobId!;
   } catch (err) {
-    ctx.logger.warn('expiry job not scheduled; the sweep will cover it', { jobId, ...errorFields(err) });
+    ctx.logger.warn('expiry job not scheduled; the sweep will cover it', { jobId: job.opts.jobId, ...errorFields(err) });
     return null;
   }
+}
+
+/** Jobs per addBulk call when scheduling many items (a CSV import). */
+export const EXPIRY_BULK = 1000;
+
+/**
+ * scheduleExpiry for many items (e.g. the codes of a CSV import), EXPIRY_BULK jobs per Redis
+ * call; answers how many were added. Never throws: what Redis refused is covered by the sweep.
+ */
+export async function scheduleExpiries(ctx: AppContext, items: ExpiryItem[], now: string = new Date().toISOString()): Promise<number> {
+  const jobs = items.flatMap((item) => (item.expiresAt === null ? [] : [expiryJob({ ...item, expiresAt: item.expiresAt }, now)]));
+  let added = 0;
+  if (jobs.length > 0 && ctx.redis.status !== 'ready') {
+    ctx.logger.warn('expiry jobs not scheduled; the sweep will cover them', { jobs: jobs.length, redis: ctx.redis.status });
+    return 0;
+  }
+  for (let i = 0; i < jobs.length; i += EXPIRY_BULK) {
+    const part = jobs.slice(i, i + EXPIRY_BULK);
+    try {
+      await ctx.queues.expiry.addBulk(part);
+      added += part.length;
+    } catch (err) {
+      ctx.logger.warn('expiry jobs not scheduled; the sweep will cover them', { jobs: jobs.length - added, ...errorFields(err) });
+      return added;
+    }
+  }
+  return added;
 }
 
 /** scheduleExpiry for a code known by its text (routes answer the text, not the id). */

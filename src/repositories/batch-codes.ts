@@ -130,7 +130,8 @@ async function insertDirect(client: PoolClient, t: ChunkTarget, codes: PackedCod
 export async function writeChunk(client: PoolClient, t: ChunkTarget, codes: PackedCodes, mode: WriteMode): Promise<{ inserted: number; generated: number }> {
   await client.query('begin');
   try {
-    const coupon = await client.query<{ state: string }>('select state from coupons where id = $1', [t.couponId]);
+    // share lock (as addCode takes): an archive (for update) waits for this chunk, and a chunk after an archive sees it
+    const coupon = await client.query<{ state: string }>('select state from coupons where id = $1 for share', [t.couponId]);
     const state = coupon.rows[0]?.state;
     if (state === undefined || state === 'archived') throw new CouponArchivedError();
     let inserted = mode.direct ? await insertDirect(client, t, codes) : null;

@@ -1,4 +1,7 @@
-import { STATUS_PRECEDENCE, type EffectiveStatus } from '../domain';
+import { sql } from 'kysely';
+import type { EffectiveStatus } from '../domain';
+import { sqlText } from '../db/sql-text';
+import { codeOwnStatusSql, moreRestrictiveSql } from './status-sql';
 
 /**
  * The SELECTs behind the CSV exports, for `COPY (...) TO STDOUT` (see http/csv-stream.ts).
@@ -8,24 +11,15 @@ type Literal = (value: string) => string;
 
 /**
  * A batch's codes in generation order: `code,max_redemptions,expires_at,status`. The status is
- * the domain's codeStatus computed in SQL: the code's own (stored state, then expired, then
- * exhausted) and the coupon's (computed once by the caller), whichever comes first in
- * STATUS_PRECEDENCE. Deleted codes are left out.
+ * the domain's codeStatus in SQL (status-sql.ts): the more restrictive of the code's own and the
+ * coupon's (computed once by the caller). Deleted codes are left out.
  */
 export function batchCodesQuery(lit: Literal, batchId: string, couponStatus: EffectiveStatus, now: string): string {
-  const order = `array[${STATUS_PRECEDENCE.map(lit).join(', ')}]::text[]`;
-  const couponRank = STATUS_PRECEDENCE.indexOf(couponStatus) + 1;
+  const status = moreRestrictiveSql(codeOwnStatusSql('c', sql.raw(`${lit(now)}::timestamptz`)), sql.raw(`${lit(couponStatus)}::text`));
   return `select code, max_redemptions,
       to_char(expires_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as expires_at,
-      case when array_position(${order}, own) <= ${couponRank} then own else ${lit(couponStatus)} end as status
-    from (
-      select id, code, max_redemptions, expires_at,
-        case when state <> 'active' then state
-             when expires_at is not null and expires_at <= ${lit(now)}::timestamptz then 'expired'
-             when max_redemptions is not null and times_redeemed >= max_redemptions then 'exhausted'
-             else 'active' end as own
-      from codes where batch_id = ${lit(batchId)}::uuid and deleted_at is null
-    ) c
+      ${sqlText(status)} as status
+    from codes c where batch_id = ${lit(batchId)}::uuid and deleted_at is null
     order by id`;
 }
 

@@ -1,5 +1,6 @@
+import { sql } from 'kysely';
 import type { Em } from '../db/orm';
-import { iso, isoOrNull } from '../db/values';
+import { iso, isoOrNull, jsonb, tstz } from '../db/values';
 import type { BatchSpec } from '../domain';
 
 /** Batch rows and the figures batch creation checks. Generation itself is in batch-codes.ts. */
@@ -25,13 +26,22 @@ export interface BatchRow extends BatchView {
 }
 
 
-const columns = (t = '') =>
-  `${t}id, ${t}account_id, ${t}coupon_id, ${t}status, ${t}count, ${t}generated, ${t}spec, ${t}max_redemptions_per_code,
-   ${t}expires_at, ${t}error, ${t}created_at, ${t}completed_at,
-   to_char(${t}created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at`;
-const COLUMNS = columns();
+const kysely = (em: Em) => em.getKysely();
+type Db = ReturnType<typeof kysely>;
 
-function toRow(r: Record<string, unknown>): BatchRow & { cursorAt: string } {
+/** A batch's columns (alias `b`) and its list cursor: created_at with microseconds, in UTC. */
+function selectBatches(db: Db) {
+  return db
+    .selectFrom('batches as b')
+    .select([
+      'b.id', 'b.account_id', 'b.coupon_id', 'b.status', 'b.count', 'b.generated', 'b.spec', 'b.max_redemptions_per_code',
+      'b.expires_at', 'b.error', 'b.created_at', 'b.completed_at',
+      sql<string>`to_char(b.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('cursor_at'),
+    ]);
+}
+
+function toRow(row: object): BatchRow & { cursorAt: string } {
+  const r = row as Record<string, unknown>;
   return {
     id: r.id as string,
     accountId: r.account_id as string,
@@ -65,12 +75,13 @@ export interface CouponForBatch {
 
 /** The coupon a batch is for, in the account; `forShare` keeps it from being archived meanwhile. */
 export async function findCouponForBatch(em: Em, accountId: string, couponId: string, forShare = false): Promise<CouponForBatch | null> {
-  const rows = await em.execute(
-    `select id, state, valid_from, expires_at, max_redemptions, times_redeemed from coupons
-      where id = ? and account_id = ?${forShare ? ' for share' : ''}`,
-    [couponId, accountId],
-  );
-  const r = rows[0];
+  const q = em
+    .getKysely()
+    .selectFrom('coupons')
+    .select(['id', 'state', 'valid_from', 'expires_at', 'max_redemptions', 'times_redeemed'])
+    .where('id', '=', couponId)
+    .where('account_id', '=', accountId);
+  const r = await (forShare ? q.forShare() : q).executeTakeFirst();
   if (!r) return null;
   return {
     id: r.id as string,
@@ -84,7 +95,7 @@ export async function findCouponForBatch(em: Em, accountId: string, couponId: st
 
 /** Serializes batch creation per account, so two requests cannot both pass the keyspace check. */
 export async function lockAccountBatches(tx: Em, accountId: string): Promise<void> {
-  await tx.execute(`select pg_advisory_xact_lock(7212007, hashtext(?))`, [accountId]);
+  await sql`select pg_advisory_xact_lock(7212007, hashtext(${accountId}))`.execute(tx.getKysely());
 }
 
 export interface Shape {
@@ -99,25 +110,32 @@ export interface Shape {
  * id: ids only grow), read from the primary key in O(log n).
  */
 export async function keyspaceFigures(em: Em, accountId: string, shape: Shape): Promise<{ pending: number; bound: number }> {
-  const rows = await em.execute(
-    `select (select coalesce(sum(count - generated), 0) from batches
-              where account_id = ? and status in ('queued', 'running')
-                and spec->>'prefix' = ? and spec->>'suffix' = ? and (spec->>'codeLength')::int = ?) as pending,
-            (select coalesce(max(id), 0) from codes) as bound`,
-    [accountId, shape.prefix, shape.suffix, shape.codeLength],
-  );
-  return { pending: Number(rows[0]?.pending ?? 0), bound: Number(rows[0]?.bound ?? 0) };
+  const db = em.getKysely();
+  const pending = db
+    .selectFrom('batches')
+    .select(sql<string>`coalesce(sum(count - generated), 0)`.as('n'))
+    .where('account_id', '=', accountId)
+    .where('status', 'in', ['queued', 'running'])
+    .where(sql<string>`spec->>'prefix'`, '=', shape.prefix)
+    .where(sql<string>`spec->>'suffix'`, '=', shape.suffix)
+    .where(sql<number>`(spec->>'codeLength')::int`, '=', shape.codeLength);
+  const bound = db.selectFrom('codes').select(sql<string>`coalesce(max(id), 0)`.as('n'));
+  const row = await db.selectNoFrom([pending.as('pending'), bound.as('bound')]).executeTakeFirst();
+  return { pending: Number(row?.pending ?? 0), bound: Number(row?.bound ?? 0) };
 }
 
 /** Exact count of the account's live codes with this prefix, suffix and length. */
 export async function countLiveCodesWithShape(em: Em, accountId: string, shape: Shape): Promise<number> {
-  const rows = await em.execute(
-    `select count(*) as n from codes
-      where account_id = ? and deleted_at is null and state <> 'archived'
-        and length(code) = ? and starts_with(code, ?) and right(code, ?) = ?`,
-    [accountId, shape.codeLength, shape.prefix, shape.suffix.length, shape.suffix],
-  );
-  return Number(rows[0]?.n ?? 0);
+  const row = await em
+    .getKysely()
+    .selectFrom('codes')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('account_id', '=', accountId)
+    .where('deleted_at', 'is', null)
+    .where('state', '<>', 'archived')
+    .where(sql<boolean>`length(code) = ${shape.codeLength}::int and starts_with(code, ${shape.prefix}::text) and right(code, ${shape.suffix.length}::int) = ${shape.suffix}::text`)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
 }
 
 export interface BatchInsert {
@@ -129,22 +147,26 @@ export interface BatchInsert {
 }
 
 export async function insertBatch(tx: Em, b: BatchInsert): Promise<BatchRow> {
-  const rows = await tx.execute(
-    `insert into batches (account_id, coupon_id, status, count, spec, max_redemptions_per_code, expires_at)
-     values (?, ?, 'queued', ?, ?::jsonb, ?, ?) returning ${COLUMNS}`,
-    [b.accountId, b.couponId, b.spec.count, JSON.stringify(b.spec), b.maxRedemptionsPerCode, b.expiresAt],
-  );
-  return toRow(rows[0] as Record<string, unknown>);
+  const db = tx.getKysely();
+  const { id } = await db
+    .insertInto('batches')
+    .values({
+      account_id: b.accountId, coupon_id: b.couponId, status: 'queued', count: b.spec.count, spec: jsonb(b.spec),
+      max_redemptions_per_code: b.maxRedemptionsPerCode, expires_at: tstz(b.expiresAt),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return toRow(await selectBatches(db).where('b.id', '=', id).executeTakeFirstOrThrow());
 }
 
 /** Removes a batch whose job could not be enqueued (nothing was generated for it). */
 export async function deleteUnstartedBatch(em: Em, batchId: string): Promise<void> {
-  await em.execute(`delete from batches where id = ? and status = 'queued' and generated = 0`, [batchId]);
+  await em.getKysely().deleteFrom('batches').where('id', '=', batchId).where('status', '=', 'queued').where('generated', '=', 0).execute();
 }
 
 export async function findBatch(em: Em, accountId: string, batchId: string): Promise<BatchRow | null> {
-  const rows = await em.execute(`select ${COLUMNS} from batches where id = ? and account_id = ?`, [batchId, accountId]);
-  return rows[0] ? toRow(rows[0] as Record<string, unknown>) : null;
+  const row = await selectBatches(em.getKysely()).where('b.id', '=', batchId).where('b.account_id', '=', accountId).executeTakeFirst();
+  return row ? toRow(row) : null;
 }
 
 /** One page in (created_at, id) order; `after` is the last row's [cursorAt, id]. */
@@ -155,21 +177,11 @@ export async function listBatches(
   after: [string, string] | null,
   limit: number,
 ): Promise<{ rows: BatchRow[]; next: [string, string] | null }> {
-  const where = ['account_id = ?'];
-  const params: unknown[] = [accountId];
-  if (couponId !== undefined) {
-    where.push('coupon_id = ?');
-    params.push(couponId);
-  }
-  if (after) {
-    where.push('(created_at, id) > (?::timestamptz, ?::uuid)');
-    params.push(after[0], after[1]);
-  }
-  const rows = await em.execute(
-    `select ${COLUMNS} from batches where ${where.join(' and ')} order by created_at, id limit ?`,
-    [...params, limit + 1],
-  );
-  const mapped = rows.map((r) => toRow(r as Record<string, unknown>));
+  let q = selectBatches(em.getKysely()).where('b.account_id', '=', accountId);
+  if (couponId !== undefined) q = q.where('b.coupon_id', '=', couponId);
+  if (after) q = q.where(sql<boolean>`(b.created_at, b.id) > (${after[0]}::timestamptz, ${after[1]}::uuid)`);
+  const rows = await q.orderBy('b.created_at').orderBy('b.id').limit(limit + 1).execute();
+  const mapped = rows.map(toRow);
   const page = mapped.slice(0, limit);
   const last = page[page.length - 1];
   return { rows: page, next: mapped.length > limit && last ? [last.cursorAt, last.id] : null };
@@ -177,42 +189,54 @@ export async function listBatches(
 
 /** Locks the batch for its job; null when it no longer exists. */
 export async function lockBatchForRun(tx: Em, accountId: string, batchId: string): Promise<(BatchRow & { couponState: string }) | null> {
-  const rows = await tx.execute(
-    `select ${columns('b.')}, c.state as coupon_state
-       from batches b join coupons c on c.id = b.coupon_id
-      where b.id = ? and b.account_id = ? for update of b`,
-    [batchId, accountId],
-  );
-  const r = rows[0] as Record<string, unknown> | undefined;
-  return r ? { ...toRow(r), couponState: r.coupon_state as string } : null;
+  const r = await selectBatches(tx.getKysely())
+    .innerJoin('coupons as c', 'c.id', 'b.coupon_id')
+    .select('c.state as coupon_state')
+    .where('b.id', '=', batchId)
+    .where('b.account_id', '=', accountId)
+    .forUpdate('b')
+    .executeTakeFirst();
+  return r ? { ...toRow(r), couponState: r.coupon_state } : null;
 }
 
 /** The truth about a batch's progress: its codes in the table. */
 export async function countBatchCodes(tx: Em, batchId: string): Promise<number> {
-  const rows = await tx.execute(`select count(*) as n from codes where batch_id = ?`, [batchId]);
-  return Number(rows[0]?.n ?? 0);
+  const row = await tx.getKysely().selectFrom('codes').select((eb) => eb.fn.countAll<string>().as('n')).where('batch_id', '=', batchId).executeTakeFirst();
+  return Number(row?.n ?? 0);
 }
 
 export async function markRunning(tx: Em, batchId: string, generated: number): Promise<void> {
-  await tx.execute(`update batches set status = 'running', generated = ?, error = null, updated_at = now() where id = ?`, [generated, batchId]);
+  await tx
+    .getKysely()
+    .updateTable('batches')
+    .set({ status: 'running', generated, error: null, updated_at: sql<Date>`now()` })
+    .where('id', '=', batchId)
+    .execute();
 }
 
 /** Completes a batch once; false when it was already completed. */
 export async function markCompleted(tx: Em, batchId: string): Promise<boolean> {
-  const rows = await tx.execute(
-    `update batches set status = 'completed', completed_at = now(), updated_at = now()
-      where id = ? and status <> 'completed' returning id`,
-    [batchId],
-  );
+  const rows = await tx
+    .getKysely()
+    .updateTable('batches')
+    .set({ status: 'completed', completed_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
+    .where('id', '=', batchId)
+    .where('status', '<>', 'completed')
+    .returning('id')
+    .execute();
   return rows.length === 1;
 }
 
 /** Fails a batch that is not completed; the coupon id when it did. */
 export async function markFailed(tx: Em, accountId: string, batchId: string, error: string): Promise<string | null> {
-  const rows = await tx.execute(
-    `update batches set status = 'failed', error = ?, updated_at = now()
-      where id = ? and account_id = ? and status <> 'completed' returning coupon_id`,
-    [error.slice(0, 1000), batchId, accountId],
-  );
-  return rows[0] ? (rows[0].coupon_id as string) : null;
+  const row = await tx
+    .getKysely()
+    .updateTable('batches')
+    .set({ status: 'failed', error: error.slice(0, 1000), updated_at: sql<Date>`now()` })
+    .where('id', '=', batchId)
+    .where('account_id', '=', accountId)
+    .where('status', '<>', 'completed')
+    .returning('coupon_id')
+    .executeTakeFirst();
+  return row ? row.coupon_id : null;
 }

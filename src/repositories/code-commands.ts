@@ -1,5 +1,7 @@
+import { sql } from 'kysely';
 import type { Em } from '../db/orm';
-import { checkCodeNotLooser } from '../domain';
+import { jsonb, tstz } from '../db/values';
+import { checkCodeNotLooser, checkLimitNotBelowUsage } from '../domain';
 import { badRequest, conflict, isUniqueViolation, notFound } from '../errors';
 import { appendEvent } from './events';
 import { getCouponRow, type CouponRow } from './coupons';
@@ -68,19 +70,26 @@ export async function patchCode(em: Em, accountId: string, code: string, patch: 
       metadata: patch.metadata !== undefined ? patch.metadata : k.metadata,
     };
     assertNotLooser(next, coupon);
-    if (next.maxRedemptions !== null && next.maxRedemptions < k.timesRedeemed) {
-      throw conflict(`maxRedemptions: ${next.maxRedemptions} is below the ${k.timesRedeemed} redemptions already made`, 'maxRedemptions');
-    }
-    const rows = await tx.execute(
-      `update codes set max_redemptions = ?, expires_at = ?::timestamptz, customer_id = ?, metadata = ?::jsonb, updated_at = ?::timestamptz,
-              expired_event_at = case when ?::timestamptz is null or ?::timestamptz > ?::timestamptz then null else expired_event_at end,
-              exhausted_event_at = case when ?::int is null or ?::int > times_redeemed then null else exhausted_event_at end
-        where id = ? returning *`,
-      [next.maxRedemptions, next.expiresAt, next.customerId, next.metadata ? JSON.stringify(next.metadata) : null, now,
-        next.expiresAt, next.expiresAt, now, next.maxRedemptions, next.maxRedemptions, k.id],
-    );
+    const below = checkLimitNotBelowUsage(next.maxRedemptions, k.timesRedeemed, 'maxRedemptions');
+    if (below) throw conflict(`${below.field}: ${below.message}`, below.field);
+    // loosening the expiry or the limit clears the expired/exhausted marker, so it can fire again later
+    const row = await tx
+      .getKysely()
+      .updateTable('codes')
+      .set({
+        max_redemptions: next.maxRedemptions,
+        expires_at: tstz(next.expiresAt),
+        customer_id: next.customerId,
+        metadata: jsonb(next.metadata),
+        updated_at: tstz(now),
+        expired_event_at: sql<Date | null>`case when ${next.expiresAt}::timestamptz is null or ${next.expiresAt}::timestamptz > ${now}::timestamptz then null else expired_event_at end`,
+        exhausted_event_at: sql<Date | null>`case when ${next.maxRedemptions}::int is null or ${next.maxRedemptions}::int > times_redeemed then null else exhausted_event_at end`,
+      })
+      .where('id', '=', k.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
     await appendEvent(tx, accountId, 'code.updated', { couponId: k.couponId, code: k.code });
-    return codeView(codeRowFrom(rows[0]), coupon, now);
+    return codeView(codeRowFrom(row), coupon, now);
   });
 }
 
@@ -95,9 +104,15 @@ export async function setCodeState(em: Em, accountId: string, code: string, acti
     const { k, coupon } = await loadForChange(tx, accountId, code);
     const move = CODE_MOVES[action];
     if (k.state !== move.from) throw conflict(`cannot ${action} a ${k.state} code`);
-    const rows = await tx.execute(`update codes set state = ?, updated_at = ?::timestamptz where id = ? returning *`, [move.to, now, k.id]);
+    const row = await tx
+      .getKysely()
+      .updateTable('codes')
+      .set({ state: move.to, updated_at: tstz(now) })
+      .where('id', '=', k.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
     await appendEvent(tx, accountId, move.event, { couponId: k.couponId, code: k.code });
-    return codeView(codeRowFrom(rows[0]), coupon, now);
+    return codeView(codeRowFrom(row), coupon, now);
   });
 }
 
@@ -105,7 +120,7 @@ export async function setCodeState(em: Em, accountId: string, code: string, acti
 export async function deleteCode(em: Em, accountId: string, code: string, now: string): Promise<void> {
   await em.transactional(async (tx) => {
     const { k } = await loadForChange(tx, accountId, code);
-    await tx.execute(`update codes set deleted_at = ?::timestamptz, updated_at = ?::timestamptz where id = ?`, [now, now, k.id]);
+    await tx.getKysely().updateTable('codes').set({ deleted_at: tstz(now), updated_at: tstz(now) }).where('id', '=', k.id).execute();
     await appendEvent(tx, accountId, 'code.deleted', { couponId: k.couponId, code: k.code });
   });
 }

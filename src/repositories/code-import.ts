@@ -1,10 +1,11 @@
 import type { Em } from '../db/orm';
-import { pgArray } from '../db/pg-array';
+import { sql } from 'kysely';
 import { conflict, badRequest, isUniqueViolation, notFound } from '../errors';
 import { rowsInvalid, type ParsedImport, type RowError } from '../csv/code-import';
 import { DateTime } from 'luxon';
 import { checkCodeNotLooser } from '../domain';
 import { getCouponRow } from './coupons';
+import { iso } from '../db/values';
 
 export const IMPORT_CHUNK = 10_000;
 
@@ -13,8 +14,16 @@ export const IMPORT_CHUNK = 10_000;
  * checked against the coupon (never looser) and, in one query, against the account's live
  * codes; any bad row (including those the parser found) → 400 listing them all, nothing
  * written. Inserts and their code.created events are set-based, IMPORT_CHUNK rows a statement.
+ * Answers the number imported and the codes with their own expiry (id, instant), for the
+ * caller to schedule their expire-at jobs once the import committed.
  */
-export async function importCodes(em: Em, accountId: string, couponId: string, parsed: ParsedImport, now: string): Promise<number> {
+export async function importCodes(
+  em: Em,
+  accountId: string,
+  couponId: string,
+  parsed: ParsedImport,
+  now: string,
+): Promise<{ imported: number; expiring: { id: string; expiresAt: string }[] }> {
   try {
     return await em.transactional(async (tx) => {
       const coupon = await getCouponRow(tx, accountId, couponId, { lock: 'share' });
@@ -37,35 +46,41 @@ export async function importCodes(em: Em, accountId: string, couponId: string, p
       }
       const codes = parsed.rows.map((r) => r.code);
       if (codes.length) {
-        const existing = await tx.execute(
-          `select code from codes where account_id = ? and code = any(?::text[]) and deleted_at is null and state <> 'archived'`,
-          [accountId, pgArray(codes)],
-        );
-        const taken = new Set(existing.map((e) => e.code as string));
+        const existing = await tx
+          .getKysely()
+          .selectFrom('codes')
+          .select('code')
+          .where('account_id', '=', accountId)
+          .where(sql<boolean>`code = any(${codes}::text[])`)
+          .where('deleted_at', 'is', null)
+          .where('state', '<>', 'archived')
+          .execute();
+        const taken = new Set(existing.map((e) => e.code));
         for (const r of parsed.rows) if (taken.has(r.code)) errors.push({ line: r.line, message: `code ${r.code} already exists in this account` });
       }
       if (errors.length) throw rowsInvalid(errors);
       if (codes.length === 0) throw badRequest('body: the file holds no codes', 'body');
+      const expiring: { id: string; expiresAt: string }[] = [];
       for (let i = 0; i < parsed.rows.length; i += IMPORT_CHUNK) {
         const chunk = parsed.rows.slice(i, i + IMPORT_CHUNK);
-        await tx.execute(
-          `with ins as (
-             insert into codes (account_id, coupon_id, code, state, max_redemptions, expires_at, created_at, updated_at)
-             select ?::uuid, ?::uuid, t.code, 'active', t.max, t.exp, ?::timestamptz, ?::timestamptz
-               from unnest(?::text[], ?::int[], ?::timestamptz[]) with ordinality as t(code, max, exp, n)
-              order by t.n
-             returning id, code
-           )
-           insert into events (account_id, type, data)
-           select ?::uuid, 'code.created', jsonb_build_object('couponId', ?::text, 'code', ins.code) from ins order by ins.id`,
-          [
-            accountId, couponId, now, now,
-            pgArray(chunk.map((r) => r.code)), pgArray(chunk.map((r) => r.maxRedemptions)), pgArray(chunk.map((r) => r.expiresAt)),
-            accountId, couponId,
-          ],
-        );
+        // tuned bulk insert: three bound arrays unnested in file order, the events from the inserted rows
+        const { rows } = await sql<{ id: string; expires_at: string | Date }>`
+          with ins as (
+            insert into codes (account_id, coupon_id, code, state, max_redemptions, expires_at, created_at, updated_at)
+            select ${accountId}::uuid, ${couponId}::uuid, t.code, 'active', t.max, t.exp, ${now}::timestamptz, ${now}::timestamptz
+              from unnest(${chunk.map((r) => r.code)}::text[], ${chunk.map((r) => r.maxRedemptions)}::int[], ${chunk.map((r) => r.expiresAt)}::timestamptz[])
+                   with ordinality as t(code, max, exp, n)
+             order by t.n
+            returning id, code, expires_at
+          ),
+          ev as (
+            insert into events (account_id, type, data)
+            select ${accountId}::uuid, 'code.created', jsonb_build_object('couponId', ${couponId}::text, 'code', ins.code) from ins order by ins.id
+          )
+          select id, expires_at from ins where expires_at is not null order by id`.execute(tx.getKysely());
+        for (const r of rows) expiring.push({ id: String(r.id), expiresAt: iso(r.expires_at) });
       }
-      return parsed.rows.length;
+      return { imported: parsed.rows.length, expiring };
     });
   } catch (err) {
     if (isUniqueViolation(err, 'codes_live_code_unique')) throw conflict('a code in the file was created meanwhile; nothing was imported', 'code');

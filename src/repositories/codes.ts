@@ -1,4 +1,6 @@
+import { sql, type Expression, type RawBuilder } from 'kysely';
 import type { Em } from '../db/orm';
+import { sqlText } from '../db/sql-text';
 import {
   codeStatus,
   isValidCode,
@@ -10,7 +12,8 @@ import {
 import { badRequest } from '../errors';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { couponStatusInput, getCouponRow, type CouponRow } from './coupons';
-import { iso, isoOrNull } from '../db/values';
+import { iso, isoOrNull, jsonb, tstz } from '../db/values';
+import { appendEvent } from './events';
 
 /** A codes row, typed and camelCased; instants are UTC ISO strings. */
 export interface CodeRow {
@@ -30,7 +33,8 @@ export interface CodeRow {
   deletedAt: string | null;
 }
 
-export function codeRowFrom(r: Record<string, unknown>): CodeRow {
+export function codeRowFrom(row: object): CodeRow {
+  const r = row as Record<string, unknown>;
   return {
     id: Number(r.id),
     accountId: r.account_id as string,
@@ -74,18 +78,23 @@ export function codeView(k: CodeRow, coupon: CouponRow, now: string) {
 export type CodeView = ReturnType<typeof codeView>;
 
 /**
- * SQL for the code with a given text (binds: accountId, code, accountId, code): the live one,
- * else the most recent archived one; deleted codes are not found. Each branch of the UNION is
- * served by its own partial index (`codes_live_code_unique`, `codes_archived_code_idx`) and the
- * second runs only when the first finds nothing; a single `deleted_at is null … order by` query
- * matches neither index predicate and scans the whole table.
+ * The code with a given text: the live one, else the most recent archived one; deleted codes are
+ * not found. Hand-written because it is tuned: each branch of the UNION is served by its own
+ * partial index (`codes_live_code_unique`, `codes_archived_code_idx`) and the second runs only
+ * when the first finds nothing; a single `deleted_at is null … order by` query matches neither
+ * index predicate and scans the whole table (test/integration/query-plans.test.ts guards it).
  */
-export const CODE_LOOKUP_SQL = `select * from (
-    (select c.* from codes c where c.account_id = ? and c.code = ? and c.deleted_at is null and c.state <> 'archived')
+export function codeLookupSql(accountId: Expression<string>, code: Expression<string>): RawBuilder<Record<string, unknown>> {
+  return sql<Record<string, unknown>>`select * from (
+    (select c.* from codes c where c.account_id = ${accountId} and c.code = ${code} and c.deleted_at is null and c.state <> 'archived')
     union all
-    (select c.* from codes c where c.account_id = ? and c.code = ? and c.deleted_at is null and c.state = 'archived'
+    (select c.* from codes c where c.account_id = ${accountId} and c.code = ${code} and c.deleted_at is null and c.state = 'archived'
       order by c.id desc limit 1)
   ) as found limit 1`;
+}
+
+/** codeLookupSql with `?` placeholders (binds: accountId, code, accountId, code), for statements still run through em.execute. */
+export const CODE_LOOKUP_SQL = sqlText(codeLookupSql(sql.raw('?'), sql.raw('?')));
 
 /**
  * The code with that text in the account (normalized, so case-insensitive): the live one first,
@@ -96,13 +105,13 @@ export const CODE_LOOKUP_SQL = `select * from (
 export async function findCodeRow(em: Em, accountId: string, code: string, opts: { lock?: 'update' | 'share' } = {}): Promise<CodeRow | null> {
   if (!isValidCode(code)) return null;
   const text = normalizeCode(code);
-  const rows = await em.execute(CODE_LOOKUP_SQL, [accountId, text, accountId, text]);
-  if (!rows.length || !opts.lock) return rows.length ? codeRowFrom(rows[0]) : null;
-  const locked = await em.execute(
-    `select * from codes where id = ? and deleted_at is null for ${opts.lock === 'update' ? 'update' : 'share'}`,
-    [rows[0].id],
-  );
-  return locked.length ? codeRowFrom(locked[0]) : null;
+  const db = em.getKysely();
+  const { rows } = await codeLookupSql(sql`${accountId}`, sql`${text}`).execute(db);
+  const found = rows[0];
+  if (!found || !opts.lock) return found ? codeRowFrom(found) : null;
+  const again = db.selectFrom('codes').selectAll().where('id', '=', Number(found.id)).where('deleted_at', 'is', null);
+  const locked = await (opts.lock === 'update' ? again.forUpdate() : again.forShare()).executeTakeFirst();
+  return locked ? codeRowFrom(locked) : null;
 }
 
 /** findCodeRow plus its coupon, or null. */
@@ -131,31 +140,30 @@ export interface NewCode {
  * duplicate in the account fails on the unique index `codes_live_code_unique`.
  */
 export async function insertCode(tx: Em, coupon: CouponRow, input: NewCode, now: string): Promise<CodeRow> {
-  const rows = await tx.execute(
-    `insert into codes (account_id, coupon_id, code, state, max_redemptions, expires_at, customer_id, metadata, created_at, updated_at)
-     values (?, ?, ?, 'active', ?, ?::timestamptz, ?, ?::jsonb, ?::timestamptz, ?::timestamptz) returning *`,
-    [
-      coupon.accountId,
-      coupon.id,
-      normalizeCode(input.code),
-      input.maxRedemptions ?? null,
-      input.expiresAt ?? null,
-      input.customerId ?? null,
-      input.metadata ? JSON.stringify(input.metadata) : null,
-      now,
-      now,
-    ],
-  );
-  const row = codeRowFrom(rows[0]);
-  await tx.execute(`insert into events (account_id, type, data) values (?, 'code.created', ?::jsonb)`, [
-    coupon.accountId,
-    JSON.stringify({ couponId: coupon.id, code: row.code }),
-  ]);
+  const inserted = await tx
+    .getKysely()
+    .insertInto('codes')
+    .values({
+      account_id: coupon.accountId,
+      coupon_id: coupon.id,
+      code: normalizeCode(input.code),
+      state: 'active',
+      max_redemptions: input.maxRedemptions ?? null,
+      expires_at: tstz(input.expiresAt ?? null),
+      customer_id: input.customerId ?? null,
+      metadata: jsonb(input.metadata ?? null),
+      created_at: tstz(now),
+      updated_at: tstz(now),
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const row = codeRowFrom(inserted);
+  await appendEvent(tx, coupon.accountId, 'code.created', { couponId: coupon.id, code: row.code });
   return row;
 }
 
 type SortKey = 'code' | '-code' | 'timesRedeemed' | '-timesRedeemed';
-const SORTS: Record<SortKey, { col: string; dir: 'asc' | 'desc' }> = {
+const SORTS: Record<SortKey, { col: 'k.code' | 'k.times_redeemed'; dir: 'asc' | 'desc' }> = {
   code: { col: 'k.code', dir: 'asc' },
   '-code': { col: 'k.code', dir: 'desc' },
   timesRedeemed: { col: 'k.times_redeemed', dir: 'asc' },
@@ -170,9 +178,8 @@ export async function listCodes(
   now: string,
 ): Promise<{ data: CodeView[]; nextCursor: string | null }> {
   const kind = `codes:${q.sort ?? 'id'}`;
-  const where = ['k.coupon_id = ?', 'k.deleted_at is null'];
-  const params: unknown[] = [coupon.id];
   const sort = q.sort ? SORTS[q.sort] : null;
+  let query = em.getKysely().selectFrom('codes as k').selectAll('k').where('k.coupon_id', '=', coupon.id).where('k.deleted_at', 'is', null);
   if (q.cursor !== undefined) {
     const cur = decodeCursor(q.cursor, kind);
     const id = Number(cur[cur.length - 1]);
@@ -181,15 +188,14 @@ export async function listCodes(
       const key = cur[0];
       const ok = sort.col === 'k.code' ? typeof key === 'string' : Number.isSafeInteger(key);
       if (!ok) throw badRequest('cursor: is not a cursor this list gave', 'cursor');
-      where.push(`(${sort.col}, k.id) ${sort.dir === 'asc' ? '>' : '<'} (?, ?)`);
-      params.push(key, id);
+      const keySql = sort.col === 'k.code' ? sql`${key}::text` : sql`${key}::int`;
+      query = query.where(sql<boolean>`(${sql.ref(sort.col)}, k.id) ${sql.raw(sort.dir === 'asc' ? '>' : '<')} (${keySql}, ${id}::bigint)`);
     } else {
-      where.push('k.id > ?');
-      params.push(id);
+      query = query.where('k.id', '>', id);
     }
   }
-  const order = sort ? `${sort.col} ${sort.dir}, k.id ${sort.dir}` : 'k.id';
-  const rows = await em.execute(`select k.* from codes k where ${where.join(' and ')} order by ${order} limit ?`, [...params, q.limit + 1]);
+  query = sort ? query.orderBy(sort.col, sort.dir).orderBy('k.id', sort.dir) : query.orderBy('k.id');
+  const rows = await query.limit(q.limit + 1).execute();
   const more = rows.length > q.limit;
   const pageRows = (more ? rows.slice(0, q.limit) : rows).map(codeRowFrom);
   const last = pageRows[pageRows.length - 1];

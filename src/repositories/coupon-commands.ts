@@ -1,37 +1,27 @@
+import { sql } from 'kysely';
 import type { Em } from '../db/orm';
-import { DomainError, resolveExpiry, transition, type LifecycleAction } from '../domain';
+import { jsonb, tstz } from '../db/values';
+import { checkLimitNotBelowUsage, EXPIRY_KEYS, resolveCouponWindow, transition, type CouponWindow, type DomainError, type LifecycleAction } from '../domain';
 import { badRequest, conflict, isUniqueViolation, notFound } from '../errors';
 import type { CouponCreateInput, CouponPatchInput } from '../contracts/coupons';
+import { Account } from '../db/entities';
 import { appendEvent } from './events';
 import { couponView, getCouponRow, writeVersion, type CouponRow, type CouponView } from './coupons';
 import { duplicateCode } from './code-commands';
 import { insertCode } from './codes';
 
-const EXPIRY_KEYS = ['expiresAt', 'expiresOn', 'expiresAfterDays'] as const;
-
-export interface Window {
-  validFrom: string | null;
-  expiresAt: string | null;
-  expiresOn: string | null;
-  expiresAfterDays: number | null;
-}
+export type Window = CouponWindow;
 
 /** Resolves the validity window with the domain (expiry in the coupon's zone); 400 naming the field. */
 export function resolveWindow(w: Window, given: Partial<Window>, timeZone: string, createdAt: string): Window {
-  const explicit = w.expiresOn === null && w.expiresAfterDays === null ? w.expiresAt : null;
-  let expiresAt: string | null;
-  try {
-    expiresAt = resolveExpiry({ expiresAt: explicit, expiresOn: w.expiresOn, expiresAfterDays: w.expiresAfterDays, createdAt, timeZone });
-  } catch (err) {
-    if (err instanceof DomainError) throw badRequest(`${err.field ?? 'expiresAt'}: ${err.message}`, err.field ?? 'expiresAt');
-    throw err;
-  }
-  const validFrom = w.validFrom === null ? null : new Date(w.validFrom).toISOString();
-  if (validFrom !== null && expiresAt !== null && Date.parse(validFrom) >= Date.parse(expiresAt)) {
-    const field = EXPIRY_KEYS.find((k) => given[k] !== undefined && given[k] !== null) ?? 'validFrom';
-    throw badRequest(`${field}: the coupon would expire before it becomes valid (validFrom ${validFrom}, expiry ${expiresAt})`, field);
-  }
-  return { validFrom, expiresAt, expiresOn: w.expiresOn, expiresAfterDays: w.expiresAfterDays };
+  const r = resolveCouponWindow(w, given, timeZone, createdAt);
+  if (!r.ok) throw badRequest(`${r.error.field}: ${r.error.message}`, r.error.field);
+  return r.value;
+}
+
+/** A limit set below its usage: 409 naming the field. */
+function refuseLimit(err: DomainError | null): void {
+  if (err) throw conflict(`${err.field}: ${err.message}`, err.field);
 }
 
 function pgCode(err: unknown): string | undefined {
@@ -50,18 +40,18 @@ type NewCoupon = Omit<CouponRow, 'id' | 'timesRedeemed' | 'version' | 'createdAt
 
 /** Inserts a coupon (version 1 and its version row) in the caller's transaction. */
 async function insertCoupon(tx: Em, c: NewCoupon, now: string): Promise<CouponRow> {
-  const rows = await tx.execute(
-    `insert into coupons (account_id, name, description, state, discount, duration, applies_to, eligibility, overflow, stackable,
-       max_redemptions, per_customer, valid_from, expires_at, expires_on, expires_after_days, time_zone, metadata, version, created_at, updated_at)
-     values (?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz, ?, ?, ?, ?::jsonb, 1, ?::timestamptz, ?::timestamptz)
-     returning id`,
-    [
-      c.accountId, c.name, c.description, c.state, JSON.stringify(c.discount), JSON.stringify(c.duration), JSON.stringify(c.appliesTo),
-      JSON.stringify(c.eligibility), c.overflow, c.stackable, c.maxRedemptions, c.perCustomer, c.validFrom, c.expiresAt, c.expiresOn,
-      c.expiresAfterDays, c.timeZone, c.metadata ? JSON.stringify(c.metadata) : null, now, now,
-    ],
-  );
-  const row = (await getCouponRow(tx, c.accountId, rows[0].id as string))!;
+  const { id } = await tx
+    .getKysely()
+    .insertInto('coupons')
+    .values({
+      account_id: c.accountId, name: c.name, description: c.description, state: c.state, discount: jsonb(c.discount), duration: jsonb(c.duration),
+      applies_to: jsonb(c.appliesTo), eligibility: jsonb(c.eligibility), overflow: c.overflow, stackable: c.stackable, max_redemptions: c.maxRedemptions,
+      per_customer: c.perCustomer, valid_from: tstz(c.validFrom), expires_at: tstz(c.expiresAt), expires_on: c.expiresOn,
+      expires_after_days: c.expiresAfterDays, time_zone: c.timeZone, metadata: jsonb(c.metadata), version: 1, created_at: tstz(now), updated_at: tstz(now),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const row = (await getCouponRow(tx, c.accountId, id))!;
   await writeVersion(tx, row);
   return row;
 }
@@ -70,11 +60,11 @@ async function insertCoupon(tx: Em, c: NewCoupon, now: string): Promise<CouponRo
 export async function createCoupon(em: Em, accountId: string, input: CouponCreateInput, now: string): Promise<CouponView> {
   try {
     return await em.transactional(async (tx) => {
-      const [acct] = await tx.execute(`select time_zone, overflow from accounts where id = ?`, [accountId]);
+      const acct = await tx.findOneOrFail(Account, { id: accountId });
       const window = resolveWindow(
         { validFrom: input.validFrom ?? null, expiresAt: input.expiresAt ?? null, expiresOn: input.expiresOn ?? null, expiresAfterDays: input.expiresAfterDays ?? null },
         input,
-        acct.time_zone as string,
+        acct.timeZone,
         now,
       );
       let row = await insertCoupon(
@@ -93,7 +83,7 @@ export async function createCoupon(em: Em, accountId: string, input: CouponCreat
           maxRedemptions: input.limits.maxRedemptions ?? null,
           perCustomer: input.limits.perCustomer ?? null,
           ...window,
-          timeZone: acct.time_zone as string,
+          timeZone: acct.timeZone,
           metadata: input.metadata ?? null,
         },
         now,
@@ -160,36 +150,39 @@ export async function patchCoupon(em: Em, accountId: string, id: string, patch: 
       };
       const changed = [...TERMS_FIELDS, ...OTHER_FIELDS].filter((f) => stable(next[f]) !== stable(cur[f]));
       if (changed.length === 0) return couponView(cur, now);
-      if (next.maxRedemptions !== null && next.maxRedemptions < cur.timesRedeemed) {
-        throw conflict(`limits.maxRedemptions: ${next.maxRedemptions} is below the ${cur.timesRedeemed} redemptions already made`, 'limits.maxRedemptions');
-      }
+      refuseLimit(checkLimitNotBelowUsage(next.maxRedemptions, cur.timesRedeemed, 'limits.maxRedemptions'));
       if (next.perCustomer !== null && next.perCustomer !== cur.perCustomer) {
-        const [used] = await tx.execute(
-          `select coalesce(max(n), 0)::int as n from (select count(*) as n from redemptions
-            where coupon_id = ? and status <> 'voided' group by customer_id) t`,
-          [cur.id],
-        );
-        if (next.perCustomer < Number(used.n)) {
-          throw conflict(`limits.perCustomer: ${next.perCustomer} is below the ${used.n} redemptions one customer already has`, 'limits.perCustomer');
-        }
+        const perCustomer = tx
+          .getKysely()
+          .selectFrom('redemptions')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('coupon_id', '=', cur.id)
+          .where('status', '<>', 'voided')
+          .groupBy('customer_id');
+        const used = await tx
+          .getKysely()
+          .selectFrom(perCustomer.as('t'))
+          .select(sql<number>`coalesce(max(t.n), 0)::int`.as('n'))
+          .executeTakeFirstOrThrow();
+        refuseLimit(checkLimitNotBelowUsage(next.perCustomer, Number(used.n), 'limits.perCustomer', 'redemptions one customer already has'));
       }
       const termsChanged = changed.some((f) => (TERMS_FIELDS as readonly string[]).includes(f));
       next.version = termsChanged ? cur.version + 1 : cur.version;
       next.updatedAt = now;
-      await tx.execute(
-        `update coupons set name = ?, description = ?, discount = ?::jsonb, duration = ?::jsonb, applies_to = ?::jsonb, eligibility = ?::jsonb,
-           overflow = ?, stackable = ?, max_redemptions = ?, per_customer = ?, valid_from = ?::timestamptz, expires_at = ?::timestamptz,
-           expires_on = ?, expires_after_days = ?, metadata = ?::jsonb, version = ?, updated_at = ?::timestamptz,
-           expired_event_at = case when ?::timestamptz is null or ?::timestamptz > ?::timestamptz then null else expired_event_at end,
-           exhausted_event_at = case when ?::int is null or ?::int > times_redeemed then null else exhausted_event_at end
-         where id = ?`,
-        [
-          next.name, next.description, JSON.stringify(next.discount), JSON.stringify(next.duration), JSON.stringify(next.appliesTo),
-          JSON.stringify(next.eligibility), next.overflow, next.stackable, next.maxRedemptions, next.perCustomer, next.validFrom,
-          next.expiresAt, next.expiresOn, next.expiresAfterDays, next.metadata ? JSON.stringify(next.metadata) : null, next.version, now,
-          next.expiresAt, next.expiresAt, now, next.maxRedemptions, next.maxRedemptions, cur.id,
-        ],
-      );
+      // loosening the window or the limit clears the expired/exhausted marker, so it can fire again later
+      await tx
+        .getKysely()
+        .updateTable('coupons')
+        .set({
+          name: next.name, description: next.description, discount: jsonb(next.discount), duration: jsonb(next.duration), applies_to: jsonb(next.appliesTo),
+          eligibility: jsonb(next.eligibility), overflow: next.overflow, stackable: next.stackable, max_redemptions: next.maxRedemptions,
+          per_customer: next.perCustomer, valid_from: tstz(next.validFrom), expires_at: tstz(next.expiresAt), expires_on: next.expiresOn,
+          expires_after_days: next.expiresAfterDays, metadata: jsonb(next.metadata), version: next.version, updated_at: tstz(now),
+          expired_event_at: sql<Date | null>`case when ${next.expiresAt}::timestamptz is null or ${next.expiresAt}::timestamptz > ${now}::timestamptz then null else expired_event_at end`,
+          exhausted_event_at: sql<Date | null>`case when ${next.maxRedemptions}::int is null or ${next.maxRedemptions}::int > times_redeemed then null else exhausted_event_at end`,
+        })
+        .where('id', '=', cur.id)
+        .execute();
       if (termsChanged) await writeVersion(tx, next);
       await appendEvent(tx, accountId, 'coupon.updated', { couponId: cur.id, version: next.version, fields: changed });
       return couponView(next, now);
@@ -215,12 +208,17 @@ export async function transitionCoupon(em: Em, accountId: string, id: string, ac
     const t = transition(cur.state, action);
     if (!t.ok) throw conflict(t.message);
     if (!t.changed) return couponView(cur, now);
-    await tx.execute(`update coupons set state = ?, updated_at = ?::timestamptz where id = ?`, [t.status, now, cur.id]);
+    const db = tx.getKysely();
+    await db.updateTable('coupons').set({ state: t.status, updated_at: tstz(now) }).where('id', '=', cur.id).execute();
     if (t.status === 'archived') {
-      await tx.execute(
-        `update codes set state = 'archived', updated_at = ?::timestamptz where coupon_id = ? and deleted_at is null and state <> 'archived'`,
-        [now, cur.id],
-      );
+      // the coupon is locked above (for update), then its codes here: the lock order written at getCouponRow
+      await db
+        .updateTable('codes')
+        .set({ state: 'archived', updated_at: tstz(now) })
+        .where('coupon_id', '=', cur.id)
+        .where('deleted_at', 'is', null)
+        .where('state', '<>', 'archived')
+        .execute();
     }
     await appendEvent(tx, accountId, EVENT_OF[action], { couponId: cur.id });
     return couponView({ ...cur, state: t.status, updatedAt: now }, now);
@@ -251,9 +249,10 @@ export async function deleteCoupon(em: Em, accountId: string, id: string): Promi
     await em.transactional(async (tx) => {
       const cur = await getCouponRow(tx, accountId, id, { lock: 'update' });
       if (!cur) throw notFound('coupon');
-      const used = await tx.execute(`select 1 from redemptions where coupon_id = ? limit 1`, [cur.id]);
-      if (used.length) throw conflict('the coupon has redemptions; archive it instead');
-      await tx.execute(`delete from coupons where id = ?`, [cur.id]);
+      const db = tx.getKysely();
+      const used = await db.selectFrom('redemptions').select('id').where('coupon_id', '=', cur.id).limit(1).executeTakeFirst();
+      if (used) throw conflict('the coupon has redemptions; archive it instead');
+      await db.deleteFrom('coupons').where('id', '=', cur.id).execute();
       await appendEvent(tx, accountId, 'coupon.deleted', { couponId: cur.id });
     });
   } catch (err) {

@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import type { Em } from '../db/orm';
+import { sqlText } from '../db/sql-text';
 import {
   couponStatus,
   type AppliesTo,
@@ -14,7 +16,8 @@ import {
 } from '../domain';
 import { badRequest } from '../errors';
 import { decodeCursor, encodeCursor } from '../cursor';
-import { iso, isoOrNull } from '../db/values';
+import { iso, isoOrNull, jsonb } from '../db/values';
+import { couponStatusSql } from './status-sql';
 
 /** A coupons row, typed and camelCased; instants are UTC ISO strings. */
 export interface CouponRow {
@@ -48,10 +51,21 @@ export interface CouponRow {
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
-/** Columns every coupon loader selects (alias `c`), including the first code. */
-export const COUPON_SELECT = `c.*, (select k.code from codes k where k.coupon_id = c.id and k.deleted_at is null order by k.id limit 1) as first_code`;
+const kysely = (em: Em) => em.getKysely();
+type Db = ReturnType<typeof kysely>;
 
-export function couponRowFrom(r: Record<string, unknown>): CouponRow {
+/** Every column of the coupon (alias `c`) and its first code, the oldest non-deleted one. */
+function selectCoupons(db: Db) {
+  return db
+    .selectFrom('coupons as c')
+    .selectAll('c')
+    .select((eb) =>
+      eb.selectFrom('codes as k').select('k.code').whereRef('k.coupon_id', '=', 'c.id').where('k.deleted_at', 'is', null).orderBy('k.id').limit(1).as('first_code'),
+    );
+}
+
+export function couponRowFrom(row: object): CouponRow {
+  const r = row as Record<string, unknown>;
   return {
     id: r.id as string,
     accountId: r.account_id as string,
@@ -139,25 +153,32 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (s: string): boolean => UUID.test(s);
 
 /**
+ * Row locks, in this order everywhere (a transaction that needs several takes them in this
+ * order, so two transactions never wait on each other in a cycle):
+ *   subscription → customer → coupon → code.
+ * - redemptions lock the subscription (upsert), the customer (upsert), then count on the coupon
+ *   and the code in one statement, coupon first;
+ * - archiving locks the coupon (for update here), then updates its codes;
+ * - adding, importing or batch-writing codes takes a share lock on the coupon, then inserts codes;
+ * - code edits lock the code only (the coupon is read, not locked).
+ *
  * One coupon of the account, or null (also for an id that is not a UUID). `lock` takes a row
  * lock for the caller's transaction (`update` before changing the coupon or its counters).
  */
 export async function getCouponRow(em: Em, accountId: string, id: string, opts: { lock?: 'update' | 'share' } = {}): Promise<CouponRow | null> {
   if (!isUuid(id)) return null;
-  const lock = opts.lock === 'update' ? ' for update of c' : opts.lock === 'share' ? ' for share of c' : '';
-  const rows = await em.execute(`select ${COUPON_SELECT} from coupons c where c.account_id = ? and c.id = ?${lock}`, [accountId, id]);
-  return rows.length ? couponRowFrom(rows[0]) : null;
+  let q = selectCoupons(em.getKysely()).where('c.account_id', '=', accountId).where('c.id', '=', id);
+  if (opts.lock === 'update') q = q.forUpdate('c');
+  else if (opts.lock === 'share') q = q.forShare('c');
+  const row = await q.executeTakeFirst();
+  return row ? couponRowFrom(row) : null;
 }
 
 /**
- * SQL for the derived status (couponStatus in SQL), binding `now` twice. Keep it in step with
- * src/domain/status.ts: archived > disabled > draft > expired > exhausted > scheduled > active.
+ * couponStatus in SQL with `?` placeholders for `now` (bound twice), for statements still run
+ * through em.execute. Generated from status-sql.ts; new code uses couponStatusSql there.
  */
-export const COUPON_STATUS_SQL = `case when c.state <> 'active' then c.state
-  when c.expires_at is not null and c.expires_at <= ?::timestamptz then 'expired'
-  when c.max_redemptions is not null and c.times_redeemed >= c.max_redemptions then 'exhausted'
-  when c.valid_from is not null and ?::timestamptz < c.valid_from then 'scheduled'
-  else 'active' end`;
+export const COUPON_STATUS_SQL = sqlText(couponStatusSql('c', sql.raw('?::timestamptz')));
 
 /** Coupons in creation order, cursor over (created_at, id), optionally filtered on the derived status. */
 export async function listCoupons(
@@ -166,29 +187,22 @@ export async function listCoupons(
   q: { status?: EffectiveStatus; limit: number; cursor?: string },
   now: string,
 ): Promise<{ data: CouponView[]; nextCursor: string | null }> {
-  const where = ['c.account_id = ?'];
-  const params: unknown[] = [accountId];
+  let query = selectCoupons(em.getKysely())
+    .select(sql<string>`c.created_at::text`.as('cursor_at'))
+    .where('c.account_id', '=', accountId);
   if (q.cursor !== undefined) {
     const cur = decodeCursor(q.cursor, 'coupons');
     if (typeof cur[0] !== 'string' || typeof cur[1] !== 'string' || !isUuid(cur[1])) throw badRequest('cursor: is not a cursor this list gave', 'cursor');
-    where.push('(c.created_at, c.id) > (?::timestamptz, ?::uuid)');
-    params.push(cur[0], cur[1]);
+    query = query.where(sql<boolean>`(c.created_at, c.id) > (${cur[0]}::timestamptz, ${cur[1]}::uuid)`);
   }
-  if (q.status) {
-    where.push(`(${COUPON_STATUS_SQL}) = ?`);
-    params.push(now, now, q.status);
-  }
-  const rows = await em.execute(
-    `select ${COUPON_SELECT}, c.created_at::text as cursor_at from coupons c
-      where ${where.join(' and ')} order by c.created_at, c.id limit ?`,
-    [...params, q.limit + 1],
-  );
+  if (q.status) query = query.where(couponStatusSql('c', now), '=', q.status);
+  const rows = await query.orderBy('c.created_at').orderBy('c.id').limit(q.limit + 1).execute();
   const more = rows.length > q.limit;
   const pageRows = more ? rows.slice(0, q.limit) : rows;
   const last = pageRows[pageRows.length - 1];
   return {
     data: pageRows.map((r) => couponView(couponRowFrom(r), now)),
-    nextCursor: more && last ? encodeCursor('coupons', [last.cursor_at as string, last.id as string]) : null,
+    nextCursor: more && last ? encodeCursor('coupons', [last.cursor_at, last.id]) : null,
   };
 }
 
@@ -200,10 +214,15 @@ export async function listVersions(em: Em, couponId: string, q: { limit: number;
     if (typeof cur[0] !== 'number') throw badRequest('cursor: is not a cursor this list gave', 'cursor');
     after = cur[0];
   }
-  const rows = await em.execute(
-    `select version, created_at, snapshot from coupon_versions where coupon_id = ? and version > ? order by version limit ?`,
-    [couponId, after, q.limit + 1],
-  );
+  const rows = await em
+    .getKysely()
+    .selectFrom('coupon_versions')
+    .select(['version', 'created_at', 'snapshot'])
+    .where('coupon_id', '=', couponId)
+    .where('version', '>', after)
+    .orderBy('version')
+    .limit(q.limit + 1)
+    .execute();
   const more = rows.length > q.limit;
   const pageRows = more ? rows.slice(0, q.limit) : rows;
   return {
@@ -214,10 +233,9 @@ export async function listVersions(em: Em, couponId: string, q: { limit: number;
 
 /** Writes the version row for the coupon's current version (same transaction as the change). */
 export async function writeVersion(em: Em, c: CouponRow): Promise<void> {
-  await em.execute(`insert into coupon_versions (coupon_id, version, snapshot, created_at) values (?, ?, ?::jsonb, ?::timestamptz)`, [
-    c.id,
-    c.version,
-    JSON.stringify(couponSnapshot(c)),
-    c.updatedAt,
-  ]);
+  await em
+    .getKysely()
+    .insertInto('coupon_versions')
+    .values({ coupon_id: c.id, version: c.version, snapshot: jsonb(couponSnapshot(c)), created_at: sql<Date>`${c.updatedAt}::timestamptz` })
+    .execute();
 }

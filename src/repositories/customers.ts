@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Em } from '../db/orm';
 
 export interface CustomerView {
@@ -17,7 +18,8 @@ export interface CustomerFieldsInput {
   hasPaidSubscription?: boolean;
 }
 
-export function customerFromRow(r: Record<string, unknown>): CustomerView {
+export function customerFromRow(row: object): CustomerView {
+  const r = row as Record<string, unknown>;
   return {
     id: r.id as string,
     email: (r.email as string | null) ?? null,
@@ -33,36 +35,44 @@ export function customerFromRow(r: Record<string, unknown>): CustomerView {
  * never goes back from true to false through an upsert on the redemption path (`sticky`).
  */
 export async function upsertCustomer(em: Em, accountId: string, id: string, c: CustomerFieldsInput, opts: { stickyPaid?: boolean } = {}): Promise<CustomerView> {
-  const has = (k: keyof CustomerFieldsInput) => (c[k] !== undefined ? 1 : 0);
-  const paidExpr = opts.stickyPaid ? 'customers.has_paid_subscription or excluded.has_paid_subscription' : 'excluded.has_paid_subscription';
-  const rows = await em.execute(
-    `insert into customers (account_id, id, email, country, region, postal_code, has_paid_subscription)
-     values (?, ?, ?, ?, ?, ?, ?)
-     on conflict (account_id, id) do update set
-       email = case when ?::int = 1 then excluded.email else customers.email end,
-       country = case when ?::int = 1 then excluded.country else customers.country end,
-       region = case when ?::int = 1 then excluded.region else customers.region end,
-       postal_code = case when ?::int = 1 then excluded.postal_code else customers.postal_code end,
-       has_paid_subscription = case when ?::int = 1 then ${paidExpr} else customers.has_paid_subscription end,
-       updated_at = now()
-     returning *`,
-    [
-      accountId, id, c.email ?? null, c.country ?? null, c.region ?? null, c.postalCode ?? null, c.hasPaidSubscription ?? false,
-      has('email'), has('country'), has('region'), has('postalCode'), has('hasPaidSubscription'),
-    ],
-  );
-  return customerFromRow(rows[0]);
+  const given = (k: keyof CustomerFieldsInput) => c[k] !== undefined;
+  // a field left out keeps the stored value: only the given ones are in the update
+  const set: Record<string, unknown> = { updated_at: sql`now()` };
+  if (given('email')) set.email = sql`excluded.email`;
+  if (given('country')) set.country = sql`excluded.country`;
+  if (given('region')) set.region = sql`excluded.region`;
+  if (given('postalCode')) set.postal_code = sql`excluded.postal_code`;
+  if (given('hasPaidSubscription')) {
+    set.has_paid_subscription = opts.stickyPaid ? sql`customers.has_paid_subscription or excluded.has_paid_subscription` : sql`excluded.has_paid_subscription`;
+  }
+  const row = await em
+    .getKysely()
+    .insertInto('customers')
+    .values({
+      account_id: accountId,
+      id,
+      email: c.email ?? null,
+      country: c.country ?? null,
+      region: c.region ?? null,
+      postal_code: c.postalCode ?? null,
+      has_paid_subscription: c.hasPaidSubscription ?? false,
+    })
+    .onConflict((oc) => oc.columns(['account_id', 'id']).doUpdateSet(set))
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return customerFromRow(row);
 }
 
 export async function getCustomer(em: Em, accountId: string, id: string): Promise<CustomerView | null> {
-  const rows = await em.execute(`select * from customers where account_id = ? and id = ?`, [accountId, id]);
-  return rows.length ? customerFromRow(rows[0]) : null;
+  const row = await em.getKysely().selectFrom('customers').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  return row ? customerFromRow(row) : null;
 }
 
 export async function markCustomerPaid(em: Em, accountId: string, id: string): Promise<void> {
-  await em.execute(
-    `insert into customers (account_id, id, has_paid_subscription) values (?, ?, true)
-     on conflict (account_id, id) do update set has_paid_subscription = true, updated_at = now()`,
-    [accountId, id],
-  );
+  await em
+    .getKysely()
+    .insertInto('customers')
+    .values({ account_id: accountId, id, has_paid_subscription: true })
+    .onConflict((oc) => oc.columns(['account_id', 'id']).doUpdateSet({ has_paid_subscription: true, updated_at: sql<Date>`now()` }))
+    .execute();
 }

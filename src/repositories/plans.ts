@@ -1,5 +1,5 @@
 import type { Em } from '../db/orm';
-import { pgArray } from '../db/pg-array';
+import { sql } from 'kysely';
 
 export interface PlanView {
   id: string;
@@ -20,7 +20,8 @@ export interface PlanInput {
   family?: string | null;
 }
 
-export function planFromRow(r: Record<string, unknown>): PlanView {
+export function planFromRow(row: object): PlanView {
+  const r = row as Record<string, unknown>;
   return {
     id: r.id as string,
     name: r.name as string,
@@ -33,23 +34,30 @@ export function planFromRow(r: Record<string, unknown>): PlanView {
 }
 
 export async function upsertPlan(em: Em, accountId: string, id: string, p: PlanInput): Promise<PlanView> {
-  const rows = await em.execute(
-    `insert into plans (account_id, id, name, kind, interval_unit, interval_count, currency, price, family)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?)
-     on conflict (account_id, id) do update set name = excluded.name, kind = excluded.kind,
-       interval_unit = excluded.interval_unit, interval_count = excluded.interval_count,
-       currency = excluded.currency, price = excluded.price, family = excluded.family, updated_at = now()
-     returning *`,
-    [accountId, id, p.name, p.kind, p.interval?.unit ?? null, p.interval?.count ?? null, p.currency, p.price, p.family ?? null],
-  );
-  return planFromRow(rows[0]);
+  const values = {
+    name: p.name,
+    kind: p.kind,
+    interval_unit: p.interval?.unit ?? null,
+    interval_count: p.interval?.count ?? null,
+    currency: p.currency,
+    price: p.price,
+    family: p.family ?? null,
+  };
+  const row = await em
+    .getKysely()
+    .insertInto('plans')
+    .values({ account_id: accountId, id, ...values })
+    .onConflict((oc) => oc.columns(['account_id', 'id']).doUpdateSet({ ...values, updated_at: sql<Date>`now()` }))
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return planFromRow(row);
 }
 
 export async function getPlans(em: Em, accountId: string, ids: string[]): Promise<Map<string, PlanView>> {
   const out = new Map<string, PlanView>();
   if (ids.length === 0) return out;
-  const rows = await em.execute(`select * from plans where account_id = ? and id = any(?::text[])`, [accountId, pgArray([...new Set(ids)])]);
-  for (const r of rows) out.set(r.id as string, planFromRow(r));
+  const rows = await em.getKysely().selectFrom('plans').selectAll().where('account_id', '=', accountId).where('id', 'in', [...new Set(ids)]).execute();
+  for (const r of rows) out.set(r.id, planFromRow(r));
   return out;
 }
 

@@ -126,3 +126,22 @@ describe('POST /v1/coupons/{id}/codes/import', () => {
     expect((await upload(c.id, 'code\nLATE-1\n')).status).toBe(409);
   });
 });
+
+describe('expiry of imported codes', () => {
+  test('each imported code with expires_at gets its delayed expire-at job, like a code created singly', async () => {
+    const c = await coupon({ expiresAt: '2031-01-01T00:00:00Z' });
+    const csv = 'code,expires_at\nEXP-IMP-1,2030-06-01T12:00:00+02:00\nEXP-IMP-2,\nEXP-IMP-3,2030-07-01T00:00:00Z\n';
+    const res = await upload(c.id, csv);
+    expect([res.status, res.body]).toEqual([201, { imported: 3 }]);
+    const rows = await sql(`select id, code from codes where coupon_id = ? order by code`, [c.id]);
+    const ids = Object.fromEntries(rows.map((r) => [r.code, String(r.id)]));
+    const queue = t.running.ctx.queues.expiry;
+    const one = await queue.getJob(`exp-code-${ids['EXP-IMP-1']}-${Date.parse('2030-06-01T10:00:00Z')}`);
+    const three = await queue.getJob(`exp-code-${ids['EXP-IMP-3']}-${Date.parse('2030-07-01T00:00:00Z')}`);
+    expect(one?.data).toEqual({ kind: 'code', accountId: acct.id, codeId: Number(ids['EXP-IMP-1']), expiresAt: '2030-06-01T10:00:00.000Z' });
+    expect(three?.data).toEqual({ kind: 'code', accountId: acct.id, codeId: Number(ids['EXP-IMP-3']), expiresAt: '2030-07-01T00:00:00.000Z' });
+    expect(await one!.getState()).toBe('delayed');
+    const delayed = await queue.getJobs(['delayed']);
+    expect(delayed.filter((j) => j.data.kind === 'code' && [ids['EXP-IMP-1'], ids['EXP-IMP-2'], ids['EXP-IMP-3']].includes(String(j.data.codeId))).length).toBe(2);
+  });
+});

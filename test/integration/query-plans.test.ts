@@ -1,5 +1,6 @@
 import { startTestApp, type TestApp } from '../helpers/harness';
-import { CODE_LOOKUP_SQL } from '../../src/repositories/codes';
+import { sql } from 'kysely';
+import { CODE_LOOKUP_SQL, codeLookupSql } from '../../src/repositories/codes';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -21,6 +22,19 @@ async function plan(sql: string, params: unknown[]): Promise<string> {
 test('the code lookup of every redemption, validation and GET is served by the partial indexes, never a table scan', async () => {
   const acct = await t.createAccount();
   const p = await plan(CODE_LOOKUP_SQL, [acct.id, 'SUMMER', acct.id, 'SUMMER']);
+  expect(p).toContain('codes_live_code_unique');
+  expect(p).toContain('codes_archived_code_idx');
+  expect(p).not.toContain('Seq Scan');
+});
+
+test('the code lookup as the repositories run it (bound parameters) is served by the same partial indexes', async () => {
+  const acct = await t.createAccount();
+  const p = await t.running.ctx.orm.em.fork().transactional(async (em) => {
+    const db = em.getKysely();
+    await sql`set local enable_seqscan = off`.execute(db);
+    const { rows } = await sql<{ 'QUERY PLAN': string }>`explain ${codeLookupSql(sql`${acct.id}`, sql`${'SUMMER'}`)}`.execute(db);
+    return rows.map((r) => r['QUERY PLAN']).join('\n');
+  });
   expect(p).toContain('codes_live_code_unique');
   expect(p).toContain('codes_archived_code_idx');
   expect(p).not.toContain('Seq Scan');

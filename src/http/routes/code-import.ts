@@ -5,6 +5,7 @@ import { CouponIdParams, CsvBody, ImportResult } from '../../contracts/coupons';
 import { parseCodeCsv } from '../../csv/code-import';
 import { getCouponRow } from '../../repositories/coupons';
 import { importCodes } from '../../repositories/code-import';
+import { scheduleExpiries } from '../../queues/expiry-producer';
 
 export const codeImportRoutes: RouteDef[] = [
   defineRoute<string, undefined, z.infer<typeof CouponIdParams>>({
@@ -25,7 +26,8 @@ export const codeImportRoutes: RouteDef[] = [
       if (!coupon) throw notFound('coupon');
       if (coupon.state === 'archived') throw conflict('the coupon is archived and read-only');
       const parsed = await parseCodeCsv(req);
-      const imported = await importCodes(em, account.id, coupon.id, parsed, new Date().toISOString());
+      const { imported, expiring } = await importCodes(em, account.id, coupon.id, parsed, new Date().toISOString());
+      await scheduleExpiries(ctx, expiring.map((c) => ({ kind: 'code' as const, accountId: account.id, id: c.id, expiresAt: c.expiresAt })));
       return { status: 201, body: { imported } };
     },
   }),
