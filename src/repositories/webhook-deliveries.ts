@@ -206,35 +206,24 @@ export interface AttemptRecord {
 }
 
 /**
- * Logs one attempt and moves the delivery on, only while it is still pending in this round (a
- * redelivery or a concurrent copy of the job leaves nothing to record). Answers the attempt's
- * number, or null when nothing was recorded.
+ * Logs one attempt and moves the delivery on, in one statement, only while the delivery is still
+ * pending in this round (a redelivery or a concurrent copy of the job leaves nothing to record).
+ * Answers the attempt's number, or null when nothing was recorded.
  */
-export async function recordAttempt(tx: Em, deliveryId: string, round: number, a: AttemptRecord): Promise<number | null> {
-  const row = await tx
-    .getKysely()
-    .updateTable('webhook_deliveries')
-    .set({
-      attempts: sql`attempts + 1`,
-      status: a.status,
-      last_status_code: a.statusCode,
-      last_error: a.error,
-      next_attempt_at: a.nextAttemptAt === null ? null : new Date(a.nextAttemptAt),
-      delivered_at: a.status === 'succeeded' ? new Date(a.at) : null,
-      updated_at: sql`now()`,
-    })
-    .where('id', '=', deliveryId)
-    .where('round', '=', round)
-    .where('status', '=', 'pending')
-    .returning('attempts')
-    .executeTakeFirst();
-  if (!row) return null;
-  await tx
-    .getKysely()
-    .insertInto('webhook_attempts')
-    .values({ delivery_id: deliveryId, at: new Date(a.at), status_code: a.statusCode, error: a.error, duration_ms: a.durationMs, response_body: a.responseBody })
-    .execute();
-  return Number(row.attempts);
+export async function recordAttempt(em: Em, deliveryId: string, round: number, a: AttemptRecord): Promise<number | null> {
+  const { rows } = await sql<{ attempts: number }>`
+    with moved as (
+      update webhook_deliveries
+         set attempts = attempts + 1, status = ${a.status}, last_status_code = ${a.statusCode}, last_error = ${a.error},
+             next_attempt_at = ${a.nextAttemptAt}::timestamptz,
+             delivered_at = case when ${a.status} = 'succeeded' then ${a.at}::timestamptz end, updated_at = now()
+       where id = ${deliveryId} and round = ${round} and status = 'pending'
+      returning id, attempts),
+    logged as (
+      insert into webhook_attempts (delivery_id, at, status_code, error, duration_ms, response_body)
+      select id, ${a.at}::timestamptz, ${a.statusCode}::int, ${a.error}, ${a.durationMs}::int, ${a.responseBody} from moved)
+    select attempts from moved`.execute(em.getKysely());
+  return rows.length ? Number(rows[0].attempts) : null;
 }
 
 /** Ends a pending delivery without an attempt (its endpoint was disabled meanwhile). */

@@ -104,19 +104,24 @@ export async function attemptDelivery(ctx: AppContext, data: WebhookJobData, hol
   const ended = new Date(at.getTime() + result.durationMs).toISOString();
   const delay = verdict.kind === 'failed' && attempt < t.attemptsAllowed ? nextAttemptDelayMs(cfg.retryScheduleMs, attempt, retryAfterMs(result.retryAfter, ended)) : null;
   const status = verdict.kind === 'succeeded' ? 'succeeded' : delay === null ? 'failed' : 'pending';
-  const recorded = await em.transactional(async (tx) => {
-    const n = await recordAttempt(tx, t.deliveryId, t.round, {
-      at: at.toISOString(),
-      statusCode: result.statusCode,
-      error: verdict.kind === 'succeeded' ? null : verdict.error,
-      durationMs: result.durationMs,
-      responseBody: result.body,
-      status,
-      nextAttemptAt: delay === null ? null : new Date(Date.parse(ended) + delay).toISOString(),
-    });
-    if (n !== null && verdict.kind === 'gone') await disableGoneEndpoint(tx, t.endpointId, t.deliveryId);
-    return n;
-  });
+  const record = {
+    at: at.toISOString(),
+    statusCode: result.statusCode,
+    error: verdict.kind === 'succeeded' ? null : verdict.error,
+    durationMs: result.durationMs,
+    responseBody: result.body,
+    status,
+    nextAttemptAt: delay === null ? null : new Date(Date.parse(ended) + delay).toISOString(),
+  } as const;
+  // one statement; a 410 also disables the endpoint and writes its event, in one transaction
+  const recorded =
+    verdict.kind === 'gone'
+      ? await em.transactional(async (tx) => {
+          const n = await recordAttempt(tx, t.deliveryId, t.round, record);
+          if (n !== null) await disableGoneEndpoint(tx, t.endpointId, t.deliveryId);
+          return n;
+        })
+      : await recordAttempt(em, t.deliveryId, t.round, record);
   if (recorded === null) return { kind: 'skipped' };
   if (verdict.kind === 'succeeded') return { kind: 'succeeded', attempt: recorded, statusCode: result.statusCode as number };
   if (delay !== null) return { kind: 'retry', attempt: recorded, delayMs: delay, error: verdict.error };
