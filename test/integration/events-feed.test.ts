@@ -6,7 +6,7 @@ let pool: Pool;
 
 beforeAll(async () => {
   t = await startTestApp({ WEBHOOK_RELAY_EVERY_MS: '60000' });
-  pool = new Pool({ connectionString: t.env.databaseUrl, max: 30 });
+  pool = new Pool({ connectionString: t.env.databaseUrl, max: 16 });
 });
 afterAll(async () => {
   await pool?.end();
