@@ -6,6 +6,7 @@ import { benchInvoices } from './invoices';
 import { benchReports, seedReportData } from './reports';
 import { benchRedemptions } from './redemptions';
 import { benchWebhooks } from './webhooks';
+import { benchGrowthReports } from './growth-reports';
 import { fmt, renderTable, type Row } from './table';
 
 /** `npm run bench`: every hot path against the raw limit measured in the same run. */
@@ -51,6 +52,10 @@ async function main(): Promise<void> {
       }
     }
     if (want(7)) add(await benchWebhooks());
+    if (want(12)) {
+      await settle();
+      add(await benchGrowthReports(env));
+    }
   } finally {
     await env.close();
   }

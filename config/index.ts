@@ -19,6 +19,8 @@ export interface Config {
   role: Role;
   shutdownTimeoutMs: number;
   jobWaitTimeoutMs: number;
+  /** A queue holding this many jobs not yet started refuses new ones with 503 queue_full. */
+  queueMaxWaiting: number;
   concurrency: { redemptions: number; invoices: number; batches: number; expiry: number };
   rateLimit: { windowSeconds: number; perCustomer: number; perKey: number };
   expirySchedulerEveryMs: number;
@@ -151,6 +153,7 @@ export function loadConfig(env: Env = process.env): Config {
     role: oneOf(env, 'ROLE', 'all', ['all', 'api', 'worker'] as const),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     jobWaitTimeoutMs: int(env, 'JOB_WAIT_TIMEOUT_MS', 10_000, 100, 600_000),
+    queueMaxWaiting: int(env, 'QUEUE_MAX_WAITING', 100_000, 1, 100_000_000),
     concurrency: {
       redemptions: int(env, 'REDEMPTION_CONCURRENCY', 16, 1, 1000),
       invoices: int(env, 'INVOICE_CONCURRENCY', 16, 1, 1000),

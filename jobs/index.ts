@@ -8,7 +8,7 @@ import { expiryProcessor } from './expiry';
 import { webhookBackoff, webhookProcessor } from './webhooks';
 import type { AdvancedOptions } from 'bullmq';
 
-export type Processor = (job: Job) => Promise<unknown>;
+export type Processor = (job: Job, token?: string) => Promise<unknown>;
 export type ProcessorFactory = (ctx: AppContext) => Processor;
 
 /** One processor per queue; a queue without one here has no worker yet. */

@@ -7,7 +7,7 @@ import { appendEvents, type EventInput } from '../src/repositories/events';
 import {
   findStoredOutcome, lockIdempotencyKey, lockSubscription, recordRedemption, storeOutcome,
 } from '../src/repositories/redemptions';
-import { loadAndDecide } from '../src/services/redemption-service';
+import { loadAndDecide, redemptionAttribution } from '../src/services/redemption-service';
 import { couponTerms } from '../src/repositories/coupons';
 import { rateLimitedBody } from '../src/rate-limit';
 
@@ -17,14 +17,14 @@ const refusal = (code: string, message: string): HttpOutcome => ({ status: 422, 
 class LimitReached extends Error {}
 
 /** Counted limits crossed by this redemption: exhaustion and the 90 % warning, each once. */
-function limitEvents(accountId: string, couponId: string, code: string, batchId: string | null, max: { coupon: number | null; code: number | null }, times: { coupon: number; code: number }, nearlyAlready: boolean): { events: EventInput[]; nearly: boolean; couponExhausted: boolean; codeExhausted: boolean } {
+function limitEvents(accountId: string, couponId: string, code: string | null, batchId: string | null, max: { coupon: number | null; code: number | null }, times: { coupon: number; code: number }, nearlyAlready: boolean): { events: EventInput[]; nearly: boolean; couponExhausted: boolean; codeExhausted: boolean } {
   const events: EventInput[] = [];
   const couponExhausted = isExhausted(max.coupon, times.coupon);
   const codeExhausted = isExhausted(max.code, times.code);
   const nearly = !nearlyAlready && isNearlyExhausted(max.coupon, times.coupon);
   if (nearly) events.push({ accountId, type: 'coupon.nearly_exhausted', data: { couponId } });
   if (couponExhausted) events.push({ accountId, type: 'coupon.exhausted', data: { couponId } });
-  if (codeExhausted && batchId === null) events.push({ accountId, type: 'code.exhausted', data: { couponId, code } });
+  if (codeExhausted && batchId === null && code !== null) events.push({ accountId, type: 'code.exhausted', data: { couponId, code } });
   return { events, nearly, couponExhausted, codeExhausted };
 }
 
@@ -45,7 +45,7 @@ async function redeem(em: Em, ctx: AppContext, data: RedemptionJobData): Promise
   const now = new Date().toISOString();
   const decided = await loadAndDecide(em, accountId, { ...request, action: request.action as Action | undefined }, now);
   if (decided.kind === 'unknown_plan') {
-    return { status: 400, body: { error: { code: 'validation_failed', message: `planId: no plan "${decided.planId}" is registered`, field: 'planId' } } };
+    return { status: 400, body: { error: { code: 'validation_failed', message: `${decided.field}: no plan "${decided.planId}" is registered`, field: decided.field } } };
   }
   const { decision, loaded } = decided;
   let outcome: HttpOutcome;
@@ -59,15 +59,15 @@ async function redeem(em: Em, ctx: AppContext, data: RedemptionJobData): Promise
   } else {
     const { code, coupon, nearlyExhaustedEventAt } = loaded!;
     const counted = await recordRedemption(em, {
-      accountId, couponId: coupon.id, couponVersion: coupon.version, codeId: code.id, code: code.code,
+      accountId, couponId: coupon.id, couponVersion: coupon.version, codeId: code?.id ?? null, code: code?.code ?? null,
       customerId: request.customer.id, subscriptionId: request.subscriptionId, planId: request.planId,
-      action: decision.action, terms: couponTerms(coupon), idempotencyKey: key,
+      action: decision.action, terms: couponTerms(coupon), idempotencyKey: key, attribution: redemptionAttribution(loaded!),
     });
     // A concurrent redemption took the last slot of the code or coupon after we read it: roll back.
     if (!counted) throw new LimitReached();
     const redemption = counted.view;
-    const limits = limitEvents(accountId, coupon.id, code.code, code.batchId,
-      { coupon: coupon.maxRedemptions, code: code.maxRedemptions },
+    const limits = limitEvents(accountId, coupon.id, code?.code ?? null, code?.batchId ?? null,
+      { coupon: coupon.maxRedemptions, code: code?.maxRedemptions ?? null },
       { coupon: counted.couponTimes, code: counted.codeTimes }, nearlyExhaustedEventAt !== null);
     if (limits.nearly || limits.couponExhausted) {
       await em.execute(
@@ -76,7 +76,7 @@ async function redeem(em: Em, ctx: AppContext, data: RedemptionJobData): Promise
         [limits.nearly, limits.couponExhausted, coupon.id],
       );
     }
-    if (limits.codeExhausted) await em.execute(`update codes set exhausted_event_at = now() where id = ?`, [code.id]);
+    if (limits.codeExhausted && code) await em.execute(`update codes set exhausted_event_at = now() where id = ?`, [code.id]);
     await appendEvents(em, limits.events);
     const body: Record<string, unknown> = { redemption };
     if (decision.trialDays !== undefined) body.trialDays = decision.trialDays;

@@ -5,6 +5,7 @@ import type { Orm } from './db/orm';
 import type { Queues } from './queues/producers';
 import type { JobWaiter } from './queues/job-waiter';
 import type { GuessLimiter } from './rate-limit';
+import type { ServiceHealth } from './health';
 
 /** Everything a request handler or job processor needs, built once per process. */
 export interface AppContext {
@@ -16,4 +17,6 @@ export interface AppContext {
   queues: Queues;
   waiter: JobWaiter;
   limiter: GuessLimiter;
+  /** Whether PostgreSQL and Redis are reachable; logs each outage once. */
+  health: ServiceHealth;
 }

@@ -33,7 +33,12 @@ export const unauthorized = (message = 'missing or invalid credentials') => new 
 export const payloadTooLarge = (message: string) => new AppError('payload_too_large', message, 'body');
 export const idempotencyConflict = () =>
   new AppError('idempotency_conflict', 'idempotencyKey: was used with a different request body', 'idempotencyKey');
-export const queueUnavailable = () => new AppError('queue_unavailable', 'the job queue is unavailable; retry later');
+export const queueUnavailable = () => new AppError('queue_unavailable', 'the job queue (Redis) is unavailable; retry later');
+export const databaseUnavailable = () => new AppError('database_unavailable', 'the database is unavailable; retry later');
+/** Seconds a client is told to wait when a queue holds QUEUE_MAX_WAITING jobs not yet started. */
+export const QUEUE_FULL_RETRY_AFTER_SECONDS = 5;
+export const queueFull = (queue: string) =>
+  new AppError('queue_full', `the ${queue} queue is full; retry in ${QUEUE_FULL_RETRY_AFTER_SECONDS} s`, undefined, undefined, QUEUE_FULL_RETRY_AFTER_SECONDS);
 export const jobFailed = () => new AppError('job_failed', 'the job could not be processed; retry later');
 export function rateLimitedMessage(retryAfterSeconds: number): string {
   return `too many attempts with unknown codes; retry in ${retryAfterSeconds} s`;

@@ -1,6 +1,10 @@
 import { ConfigError, loadConfig, type Config } from '../config';
 import { createLogger, errorFields } from './logger';
-import { start } from './server';
+import type { Running } from './server';
+import { checkServices } from './preflight';
+
+/** MikroORM 7 needs this Node at least. */
+const MIN_NODE = [22, 12];
 
 async function main(): Promise<void> {
   let config: Config;
@@ -13,12 +17,26 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major < MIN_NODE[0] || (major === MIN_NODE[0] && minor < MIN_NODE[1])) {
+    process.stderr.write(`couponflow: Node ${MIN_NODE.join('.')} or later is needed, this is ${process.version}: run it with \`npm start\` (which uses the pinned Node) or install a newer Node\n`);
+    process.exit(1);
+  }
+  const missing = await checkServices(config);
+  if (missing.length) {
+    for (const line of missing) process.stderr.write(`couponflow: ${line}\n`);
+    process.exit(1);
+  }
   const logger = createLogger(config.logLevel, { service: 'couponflow' });
-  let running: Awaited<ReturnType<typeof start>>;
+  let running: Running;
   try {
+    // Loaded only now: the preflight above answers within seconds, before the ORM and queues load.
+    const { start } = await import('./server.js');
     running = await start(config, { logger });
   } catch (err) {
-    logger.error('start-up failed', errorFields(err));
+    // One line, no stack: start-up problems are configuration or environment, not bugs to debug here.
+    const e = err as { code?: string; message?: string };
+    process.stderr.write(`couponflow: start-up failed: ${e?.message ?? String(err)}${e?.code && !String(e.message).includes(e.code) ? ` (${e.code})` : ''}\n`);
     process.exit(1);
   }
   const roles = config.role === 'all' ? ['api', 'worker'] : [config.role];

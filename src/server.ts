@@ -7,6 +7,7 @@ import { openDatabase } from './db/orm';
 import { createApp } from './http/app';
 import { routes } from './http/routes';
 import { mountOps } from './http/routes/ops';
+import { mountConsole } from './http/console';
 import { createLogger, type Logger } from './logger';
 import { createRedis } from './queues/connection';
 import { JobWaiter } from './queues/job-waiter';
@@ -17,6 +18,7 @@ import { startSchedulers } from './schedulers';
 import { startWebhookRelay } from './services/webhook-relay';
 import { closeWebhookRuntime } from './services/webhook-delivery';
 import { GuessLimiter } from './rate-limit';
+import { ServiceHealth } from './health';
 
 export interface Running {
   ctx: AppContext;
@@ -34,12 +36,21 @@ export interface StartOptions {
   port?: number;
 }
 
+async function bounded(p: Promise<unknown>, ms: number, what: string, logger: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), ms); });
+  const outcome = await Promise.race([p.then(() => 'done', () => 'done'), late]);
+  clearTimeout(timer);
+  if (outcome === 'late') logger.warn('shutdown: gave up waiting', { what, ms });
+}
+
 /** Builds the context and starts the roles the config asks for. */
 export async function start(config: Config, opts: StartOptions = {}): Promise<Running> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const orm = await openDatabase({ databaseUrl: config.databaseUrl, poolMax: config.databasePoolMax });
   const redis = createRedis(config.redisUrl, 'producer');
-  redis.on('error', (err) => logger.warn('redis error', { err: err.message }));
+  const health = new ServiceHealth(logger, { databaseUrl: config.databaseUrl, redisUrl: config.redisUrl });
+  health.watchRedis(redis);
   await new Promise<void>((resolve, reject) => {
     if (redis.status === 'ready') return resolve();
     const t = setTimeout(() => reject(new Error(`REDIS_URL: Redis did not answer at ${config.redisUrl}`)), 10_000);
@@ -48,7 +59,8 @@ export async function start(config: Config, opts: StartOptions = {}): Promise<Ru
   const queues = createQueues(redis, config.queuePrefix);
   const waiter = new JobWaiter(redis, config.queuePrefix);
   const limiter = new GuessLimiter(redis, config.queuePrefix, config.rateLimit);
-  const ctx: AppContext = { config, logger, orm, redis, queues, waiter, limiter };
+  const ctx: AppContext = { config, logger, orm, redis, queues, waiter, limiter, health };
+  health.start();
 
   const runApi = config.role === 'all' || config.role === 'api';
   const runWorker = config.role === 'all' || config.role === 'worker';
@@ -67,7 +79,10 @@ export async function start(config: Config, opts: StartOptions = {}): Promise<Ru
   }
   if (runApi) {
     await Promise.all([QUEUES.redemptions, QUEUES.invoices].map((q) => waiter.watch(q)));
-    app = createApp(ctx, routes, (a) => mountOps(ctx, a));
+    app = createApp(ctx, routes, (a) => {
+      mountOps(ctx, a);
+      mountConsole(a);
+    });
     server = await new Promise<Server>((resolve) => {
       const s = app!.listen(opts.port ?? config.port, () => resolve(s));
     });
@@ -92,10 +107,12 @@ export async function start(config: Config, opts: StartOptions = {}): Promise<Ru
       server?.closeIdleConnections();
       await Promise.race([graceful, deadline]);
       server?.closeAllConnections();
-      await waiter.close();
-      await closeQueues(queues);
+      await health.stop();
+      // Each step bounded: after an outage a connection may never answer its close.
+      await bounded(waiter.close(), 5000, 'job waiter', logger);
+      await bounded(closeQueues(queues), 5000, 'queues', logger);
       redis.disconnect();
-      await orm.close(true);
+      await bounded(orm.close(true), 5000, 'database pool', logger);
     })());
 
   return { ctx, app, server, url, workers, close };

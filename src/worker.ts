@@ -1,9 +1,37 @@
-import { Worker } from 'bullmq';
+import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AppContext } from './context';
 import { errorFields } from './logger';
 import { QUEUES, type QueueKey } from './queues/names';
-import { processors, workerSettings } from '../jobs';
+import { processors, workerSettings, type Processor } from '../jobs';
+import { isDatabaseUnavailable, isRedisUnavailable } from './faults';
+
+const isConnectionError = (err: unknown): boolean => /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE/.test(String((err as { code?: string })?.code ?? (err as Error)?.message));
+
+/** Backoff of a job put back because PostgreSQL could not be reached: 0.5 s doubling up to 10 s. */
+export function databaseRetryDelayMs(timesPutBack: number): number {
+  return Math.min(10_000, 500 * 2 ** Math.max(0, Math.min(timesPutBack, 10)));
+}
+
+/**
+ * Runs a processor; when PostgreSQL cannot be reached the job is put back as delayed without
+ * spending one of its attempts (BullMQ's DelayedError), with a growing delay, so a job accepted
+ * before an outage completes after it however long the outage lasts. Its transaction rolled
+ * back, so nothing it did is counted twice.
+ */
+export function withDatabaseRetry(ctx: AppContext, processor: Processor) {
+  return async (job: Job, token?: string): Promise<unknown> => {
+    try {
+      return await processor(job, token);
+    } catch (err) {
+      if (!token || !isDatabaseUnavailable(err)) throw err;
+      void ctx.health.probeDatabase();
+      const putBack = Math.max(0, (job.attemptsStarted ?? 1) - 1 - job.attemptsMade);
+      await job.moveToDelayed(Date.now() + databaseRetryDelayMs(putBack), token);
+      throw new DelayedError();
+    }
+  };
+}
 
 const CONCURRENCY: Record<QueueKey, (c: AppContext['config']) => number> = {
   redemptions: (c) => c.concurrency.redemptions,
@@ -27,7 +55,7 @@ export async function startWorkers(ctx: AppContext): Promise<Workers> {
     if (!factory) continue;
     const connection = ctx.redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
     connections.push(connection);
-    const worker = new Worker(QUEUES[key], factory(ctx), {
+    const worker = new Worker(QUEUES[key], withDatabaseRetry(ctx, factory(ctx)), {
       connection,
       prefix: ctx.config.queuePrefix,
       concurrency: CONCURRENCY[key](ctx.config),
@@ -39,7 +67,10 @@ export async function startWorkers(ctx: AppContext): Promise<Workers> {
       maxStalledCount: key === 'batches' ? 20 : 1,
     });
     worker.on('failed', (job, err) => ctx.logger.warn('job failed', { queue: QUEUES[key], jobId: job?.id, attemptsMade: job?.attemptsMade, ...errorFields(err) }));
-    worker.on('error', (err) => ctx.logger.error('worker error', { queue: QUEUES[key], ...errorFields(err) }));
+    // Redis outages are logged once by ServiceHealth; BullMQ reconnects the worker by itself.
+    worker.on('error', (err) => {
+      if (!isRedisUnavailable(err) && !isConnectionError(err)) ctx.logger.error('worker error', { queue: QUEUES[key], ...errorFields(err) });
+    });
     workers.push(worker);
   }
   await Promise.all(workers.map((w) => w.waitUntilReady()));

@@ -1,12 +1,32 @@
 /** Command-line parsing for `couponflow batch`. */
+import { DEFAULT_CHARSET, DEFAULT_CODE_LENGTH, MAX_BATCH_COUNT } from '../domain/batch-spec';
 
-export const USAGE = `usage: couponflow batch --coupon ID --count N [--length L | --pattern P] [--prefix X] [--suffix Y]
-                        [--charset C] [--max-redemptions-per-code N] [--expires-at ISO]
-                        --out FILE [--url URL]
+export const USAGE = `usage: couponflow batch --coupon ID --count N [options] --out FILE
 
-Starts a batch of codes for a coupon, shows its progress, then downloads its codes as CSV.
-The API key comes from COUPONFLOW_API_KEY; the URL from --url, else COUPONFLOW_URL, else
-http://127.0.0.1:3000.`;
+Starts a batch of codes for a coupon, shows its progress on stderr, then downloads its codes
+as CSV.
+
+options (default in brackets):
+  --coupon ID                      the coupon the codes belong to [required]
+  --count N                        how many codes, 1 to ${MAX_BATCH_COUNT.toLocaleString('en-US')} [required]
+  --out FILE                       where the CSV goes [required]
+  --length L                       random characters per code, prefix and suffix not counted [${DEFAULT_CODE_LENGTH}]
+  --pattern P                      instead of --length: # is one random character, anything
+                                   else literal, e.g. SUMMER-#### [none]
+  --prefix X                       text before the random part [none]
+  --suffix Y                       text after the random part [none]
+  --charset C                      characters to draw from [A-Z and 2-9 without look-alikes:
+                                   ${DEFAULT_CHARSET}]
+  --max-redemptions-per-code N     redemptions each code allows [1]
+  --expires-at ISO                 when the codes expire, ISO 8601 with offset [the coupon's expiry]
+  --url URL                        the Couponflow API [$COUPONFLOW_URL, else http://127.0.0.1:3000]
+  -h, --help                       this text
+
+environment:
+  COUPONFLOW_API_KEY               the account's API key [required]
+  COUPONFLOW_URL                   the API's URL when --url is not given
+
+exit codes: 0 done, 1 the API refused or the batch failed, 2 bad usage.`;
 
 export class UsageError extends Error {}
 

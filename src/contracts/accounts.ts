@@ -1,5 +1,6 @@
 import { z } from './zod';
 import { Currency, Id, MinorUnits, Overflow, TimeZone } from './common';
+import { PlanAccess } from './attribution';
 
 export const AccountCreate = z
   .object({
@@ -29,6 +30,7 @@ export const PlanPut = z
     currency: Currency,
     price: MinorUnits,
     family: z.string().min(1).max(200).nullable().optional(),
+    access: PlanAccess.optional().openapi({ description: 'default open' }),
   })
   .strict()
   .superRefine((v, ctx) => {
@@ -45,6 +47,7 @@ export const Plan = z
     currency: z.string(),
     price: z.number(),
     family: z.string().nullable(),
+    access: PlanAccess,
   })
   .openapi('Plan');
 

@@ -1,5 +1,6 @@
 import { z } from './zod';
 import { Id, Instant, ListQuery, page } from './common';
+import { Attribution } from './attribution';
 
 const MAX_COUNT = 1_000_000;
 
@@ -13,6 +14,7 @@ export const BatchCreate = z
     charset: z.string().max(64).nullish().openapi({ description: 'default: A-Z and 2-9 without look-alikes (no 0/O, 1/I/L)' }),
     maxRedemptionsPerCode: z.number().int().min(1).max(2_147_483_647).optional().openapi({ description: 'default 1' }),
     expiresAt: Instant.nullish(),
+    attribution: Attribution.nullish().openapi({ description: 'applied to every code of the batch' }),
   })
   .strict()
   .openapi('BatchCreate');

@@ -69,6 +69,10 @@ export const AppliesTo = z
     planKinds: z.array(z.enum(['recurring', 'one_time'])).max(2).optional(),
     lineKinds: z.array(z.enum(['recurring', 'setup_fee', 'component', 'one_time', 'shipping'])).max(5).optional(),
     actions: z.array(z.enum(['new_subscription', 'renewal', 'upgrade', 'downgrade', 'one_time_purchase'])).max(5).optional(),
+    switches: z
+      .enum(['any', 'same_interval_upgrade', 'to_longer_interval'])
+      .optional()
+      .openapi({ description: 'plan switches the coupon applies to (default any); other values apply to switches only' }),
   })
   .strict()
   .openapi('AppliesTo');

@@ -2,6 +2,7 @@ import { isValidCode } from '../domain';
 import { z } from './zod';
 import { Id, Instant, ListQuery, LocalDate, Overflow, page } from './common';
 import { AppliesTo, Discount, Duration, Eligibility, Limits, Metadata } from './coupon-terms';
+import { Attribution } from './attribution';
 
 export { AppliesTo, Discount, Duration, Eligibility, Limits, Metadata } from './coupon-terms';
 
@@ -41,6 +42,8 @@ const EditableFields = z.object({
   overflow: Overflow.optional(),
   stackable: z.boolean().default(false),
   metadata: Metadata.nullable().optional(),
+  attribution: Attribution.nullable().optional(),
+  grantsAccess: z.boolean().default(false).openapi({ description: 'its codes are invitations to invitation_only plans' }),
 });
 
 export const CouponCreate = EditableFields.extend({
@@ -67,6 +70,8 @@ export const CouponPatch = z
     overflow: Overflow.optional(),
     stackable: z.boolean().optional(),
     metadata: EditableFields.shape.metadata,
+    attribution: Attribution.nullable().optional().openapi({ description: 'replaces the whole object; null clears it' }),
+    grantsAccess: z.boolean().optional(),
   })
   .strict()
   .superRefine(oneExpiry)
@@ -95,6 +100,8 @@ export const Coupon = z
     timeZone: z.string(),
     timesRedeemed: z.number(),
     metadata: z.record(z.string(), z.unknown()).nullable(),
+    attribution: Attribution,
+    grantsAccess: z.boolean(),
     createdAt: z.string(),
     updatedAt: z.string(),
     version: z.number(),
@@ -102,7 +109,10 @@ export const Coupon = z
   .openapi('Coupon');
 
 export const CouponPage = page(Coupon).openapi('CouponPage');
-export const CouponListQuery = ListQuery.extend({ status: CouponStatus.optional() }).strict();
+export const CouponListQuery = ListQuery.extend({
+  status: CouponStatus.optional(),
+  q: z.string().trim().min(1).max(200).optional().openapi({ description: 'only coupons whose name contains this text (case-insensitive)' }),
+}).strict();
 
 export const CouponVersion = z
   .object({
@@ -122,6 +132,7 @@ export const CodeCreate = z
     expiresAt: Instant.nullable().optional(),
     customerId: Id.nullable().optional(),
     metadata: Metadata.nullable().optional(),
+    attribution: Attribution.nullable().optional().openapi({ description: 'the code’s own fields; each one not set comes from the coupon' }),
   })
   .strict()
   .openapi('CodeCreate');
@@ -138,6 +149,7 @@ export const Code = z
     expiresAt: z.string().nullable(),
     customerId: z.string().nullable(),
     metadata: z.record(z.string(), z.unknown()).nullable(),
+    attribution: Attribution.openapi({ description: 'the code’s own attribution (redemptions and reports use the effective one)' }),
   })
   .openapi('Code');
 
@@ -148,7 +160,7 @@ export const CodeParams = z.object({ code: z.string().min(1).max(200) });
 
 export const ImportResult = z.object({ imported: z.number() }).openapi('ImportResult');
 export const CsvBody = z.string().openapi({
-  description: 'CSV with a header line: `code` plus optional `max_redemptions`, `expires_at` (ISO 8601 with offset)',
+  description: 'CSV with a header line: `code` plus optional `max_redemptions`, `expires_at` (ISO 8601 with offset), `channel`, `partner`, `referrer_customer_id` (an empty cell is an absent field)',
   example: 'code,max_redemptions,expires_at\nSPRING-1,1,2026-12-31T23:59:59Z\n',
 });
 
@@ -156,6 +168,9 @@ export const EventsQuery = z
   .object({
     after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
     limit: ListQuery.shape.limit,
+    order: z.enum(['asc', 'desc']).default('asc').openapi({ description: '`desc`: newest first, paged with `before`' }),
+    before: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().openapi({ description: 'with order=desc: ids below this one' }),
+    type: z.string().min(1).max(100).optional().openapi({ description: 'with order=desc: only events of this type' }),
   })
   .strict();
 export const Event = z

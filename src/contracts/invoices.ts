@@ -39,7 +39,7 @@ export const InvoiceResult = z
     total: z.number(),
     credit: z.number(),
     lines: z.array(z.object({ id: z.string(), amount: z.number(), discount: z.number(), total: z.number() })),
-    applied: z.array(z.object({ redemptionId: z.string(), couponId: z.string(), code: z.string(), cycle: z.number().nullable(), amount: z.number() })),
+    applied: z.array(z.object({ redemptionId: z.string(), couponId: z.string(), code: z.string().nullable(), cycle: z.number().nullable(), amount: z.number() })),
     paid: z.boolean().optional(),
   })
   .openapi('InvoiceResult');

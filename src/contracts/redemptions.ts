@@ -1,25 +1,48 @@
 import { z } from './zod';
-import { Currency, Id } from './common';
+import { Currency, Id, ListQuery } from './common';
 import { CustomerInput } from './accounts';
+import { Attribution } from './attribution';
 
 export const ActionEnum = z.enum(['new_subscription', 'renewal', 'upgrade', 'downgrade', 'one_time_purchase']);
 const CodeText = z.string().trim().min(1).max(64);
 
+/** `code` or `couponId` (a direct coupon), exactly one of the two (API.md "Growth"). */
+function codeOrCoupon(v: { code?: string; couponId?: string }, ctx: z.RefinementCtx): void {
+  if ((v.code === undefined) === (v.couponId === undefined)) {
+    ctx.addIssue({ code: 'custom', path: [v.code === undefined ? 'code' : 'couponId'], message: 'give exactly one of code and couponId' });
+  }
+}
+
+const CouponIdField = Id.optional().openapi({ description: 'apply this coupon directly, without a code (instead of `code`)' });
+const FromPlanId = Id.optional().openapi({ description: 'the plan switched from (actions upgrade and downgrade; ignored otherwise)' });
+
 export const ValidateRequest = z
-  .object({ code: CodeText, customer: CustomerInput, planId: Id.optional(), currency: Currency.optional(), action: ActionEnum.optional() })
+  .object({
+    code: CodeText.optional(),
+    couponId: CouponIdField,
+    customer: CustomerInput,
+    planId: Id.optional(),
+    fromPlanId: FromPlanId,
+    currency: Currency.optional(),
+    action: ActionEnum.optional(),
+  })
   .strict()
+  .superRefine(codeOrCoupon)
   .openapi('ValidateRequest');
 
 export const RedeemRequest = z
   .object({
-    code: CodeText,
+    code: CodeText.optional(),
+    couponId: CouponIdField,
     customer: CustomerInput,
     subscriptionId: Id,
     planId: Id,
+    fromPlanId: FromPlanId,
     action: ActionEnum.optional(),
     idempotencyKey: z.string().min(1).max(255).optional(),
   })
   .strict()
+  .superRefine(codeOrCoupon)
   .openapi('RedeemRequest');
 
 export const Redemption = z
@@ -27,7 +50,7 @@ export const Redemption = z
     id: z.string(),
     couponId: z.string(),
     couponVersion: z.number(),
-    code: z.string(),
+    code: z.string().nullable().openapi({ description: 'null for a direct coupon' }),
     customerId: z.string(),
     subscriptionId: z.string(),
     planId: z.string(),
@@ -38,6 +61,7 @@ export const Redemption = z
     createdAt: z.string(),
     endedAt: z.string().nullable(),
     voidedAt: z.string().nullable(),
+    attribution: Attribution.openapi({ description: 'the effective attribution when it was redeemed; later edits never move it' }),
   })
   .openapi('Redemption');
 
@@ -59,9 +83,7 @@ export const ValidateResponse = z
 
 export const VoidRequest = z.object({ reason: z.string().max(500).optional() }).strict();
 
-export const RedemptionListQuery = z.object({
+export const RedemptionListQuery = ListQuery.extend({
   subscriptionId: z.string().optional(),
   customerId: z.string().optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().optional(),
-});
+}).strict();

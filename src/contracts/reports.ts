@@ -12,9 +12,9 @@ export const UsageStats = z
     customers: Count.openapi({ description: 'distinct customers with a non-voided redemption' }),
     invoices: Count.openapi({ description: 'distinct invoices discounted (ledger amount > 0)' }),
     discountTotal: PerCurrency,
-    revenue: PerCurrency.openapi({ description: 'totals after every discount of the invoices discounted, each invoice once' }),
+    revenue: PerCurrency.openapi({ description: 'per non-voided redemption, the totals of its subscription’s paid invoices processed at or after it (each invoice once per redemption)' }),
     conversionRate: z.number().min(0).max(1).nullable().openapi({
-      description: 'redemptions with at least one paid invoice they discounted ÷ redemptions (voided included in both); null without redemptions',
+      description: 'non-voided redemptions whose subscription has a paid invoice processed at or after them ÷ non-voided redemptions; null without any',
     }),
   })
   .openapi('UsageStats');

@@ -4,7 +4,8 @@ import { parseCsvLine, readLines } from './read';
 import { Instant } from '../contracts/common';
 
 export const MAX_IMPORT_ROWS = 100_000;
-const COLUMNS = ['code', 'max_redemptions', 'expires_at'] as const;
+const COLUMNS = ['code', 'max_redemptions', 'expires_at', 'channel', 'partner', 'referrer_customer_id'] as const;
+const ATTRIBUTION_COLUMNS = [['channel', 'channel'], ['partner', 'partner'], ['referrer_customer_id', 'referrerCustomerId']] as const;
 type Column = (typeof COLUMNS)[number];
 
 export interface ImportRow {
@@ -12,6 +13,10 @@ export interface ImportRow {
   code: string;
   maxRedemptions: number | null;
   expiresAt: string | null;
+  /** Attribution columns; an empty cell is an absent field (null). */
+  channel: string | null;
+  partner: string | null;
+  referrerCustomerId: string | null;
 }
 export interface RowError {
   line: number;
@@ -72,7 +77,14 @@ function parseRow(line: number, fields: string[], cols: Column[], seen: Map<stri
     if (Instant.safeParse(exp).success) expiresAt = new Date(exp).toISOString();
     else problems.push(`expires_at "${exp}": must be an ISO 8601 instant with offset, e.g. 2026-12-31T23:59:59Z`);
   }
-  return problems.length ? problems : { line, code, maxRedemptions, expiresAt };
+  const attribution = { channel: null as string | null, partner: null as string | null, referrerCustomerId: null as string | null };
+  for (const [col, key] of ATTRIBUTION_COLUMNS) {
+    const value = v(col);
+    if (value === '') continue;
+    if (value.length > 100) problems.push(`${col}: must be at most 100 characters`);
+    else attribution[key] = value;
+  }
+  return problems.length ? problems : { line, code, maxRedemptions, expiresAt, ...attribution };
 }
 
 /**
@@ -88,7 +100,7 @@ export async function parseCodeCsv(stream: AsyncIterable<Buffer | string>): Prom
   let count = 0;
   for await (const { line, text } of readLines(stream, { maxLineLength: 4096, maxBytes: 64 * 1024 * 1024 })) {
     if (cols === null) {
-      if (line === 1 && text.trim() === '') throw rowsInvalid([{ line: 1, message: 'the first line must be the header (code[,max_redemptions][,expires_at])' }]);
+      if (line === 1 && text.trim() === '') throw rowsInvalid([{ line: 1, message: 'the first line must be the header (code[,max_redemptions][,expires_at][,channel][,partner][,referrer_customer_id])' }]);
       cols = header(text);
       continue;
     }
@@ -104,6 +116,6 @@ export async function parseCodeCsv(stream: AsyncIterable<Buffer | string>): Prom
     if (Array.isArray(row)) errors.push({ line, message: row.join('; ') });
     else rows.push(row);
   }
-  if (cols === null) throw rowsInvalid([{ line: 1, message: 'the file is empty: a header line code[,max_redemptions][,expires_at] is required' }]);
+  if (cols === null) throw rowsInvalid([{ line: 1, message: 'the file is empty: a header line code[,max_redemptions][,expires_at][,channel][,partner][,referrer_customer_id] is required' }]);
   return { rows, errors };
 }

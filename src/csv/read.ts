@@ -1,5 +1,5 @@
-import { StringDecoder } from 'node:string_decoder';
 import { AppError, badRequest } from '../errors';
+import { unstorableText } from '../contracts/storable-text';
 
 export interface CsvReadLimits {
   /** Longest line accepted, in characters. */
@@ -11,9 +11,17 @@ export interface CsvReadLimits {
 /**
  * The physical lines of a stream, numbered from 1, without their line ending (LF or CRLF) and
  * without a UTF-8 byte order mark. Reads chunk by chunk; never holds more than one line plus a chunk.
+ * Bytes that are not UTF-8 and text PostgreSQL cannot store (NUL) are 400 naming the line.
  */
 export async function* readLines(stream: AsyncIterable<Buffer | string>, limits: CsvReadLimits): AsyncGenerator<{ line: number; text: string }> {
-  const decoder = new StringDecoder('utf8');
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  const decode = (chunk?: Buffer, last = false): string => {
+    try {
+      return last ? decoder.decode() : decoder.decode(chunk, { stream: true });
+    } catch {
+      throw badRequest('body: is not valid UTF-8 text', 'body');
+    }
+  };
   let buf = '';
   let bytes = 0;
   let line = 0;
@@ -21,12 +29,14 @@ export async function* readLines(stream: AsyncIterable<Buffer | string>, limits:
     line += 1;
     let text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    const unstorable = unstorableText(text);
+    if (unstorable) throw badRequest(`body: line ${line} ${unstorable}`, 'body');
     return { line, text };
   };
   for await (const chunk of stream) {
     bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
     if (bytes > limits.maxBytes) throw new AppError('payload_too_large', `body: the file is larger than ${limits.maxBytes} bytes`, 'body');
-    buf += typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    buf += typeof chunk === 'string' ? chunk : decode(chunk);
     let start = 0;
     for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n', start)) {
       yield out(buf.slice(start, nl));
@@ -35,7 +45,7 @@ export async function* readLines(stream: AsyncIterable<Buffer | string>, limits:
     buf = buf.slice(start);
     if (buf.length > limits.maxLineLength) throw badRequest(`body: line ${line + 1} is longer than ${limits.maxLineLength} characters`, 'body');
   }
-  buf += decoder.end();
+  buf += decode(undefined, true);
   if (buf.length > 0) yield out(buf);
 }
 

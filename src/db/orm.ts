@@ -9,6 +9,9 @@ import { migrationsList } from './migrations';
 export type Orm = CoreMikroORM<PostgreSqlDriver, EntityManager<PostgreSqlDriver>, typeof entities>;
 export type Em = Orm['em'];
 
+/** How long a connection attempt or a wait for a pooled connection may take. */
+export const DB_CONNECT_TIMEOUT_MS = 2000;
+
 /** The database a URL names, and a client on the `postgres` maintenance database of its server. */
 function adminClient(databaseUrl: string): { name: string; client: Client } {
   const url = new URL(databaseUrl);
@@ -69,6 +72,9 @@ export async function createOrm(opts: OrmOptions): Promise<Orm> {
       tableName: 'mikro_orm_migrations',
     },
     pool: { min: 0, max: opts.poolMax ?? 20 },
+    // A connection attempt or a wait for a pooled connection gives up after 2 s, so a request
+    // meets an unreachable or saturated database with 503 database_unavailable within 3 s.
+    driverOptions: { connectionTimeoutMillis: DB_CONNECT_TIMEOUT_MS },
     debug: opts.debug ?? false,
     allowGlobalContext: false,
   });

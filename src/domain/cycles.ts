@@ -7,7 +7,7 @@ import { assertZone, type Instant, parseLocalDate, toDateTime, toUtcIso } from '
 export interface RedemptionState {
   id: string;
   couponId: string;
-  code: string;
+  code: string | null;
   /** The plan the code was redeemed on; lines without a planId are judged by it. */
   planId: string;
   terms: CouponTerms;

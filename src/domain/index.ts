@@ -6,6 +6,7 @@
  * Redemption refusal order (SPEC §3.5; the first failing check is answered), see
  * decideRedemption:
  *   1 code_not_found            code is null (missing or deleted)
+ *   1b coupon_not_found         a direct coupon (couponId, no code) that does not exist (decideDirectRedemption)
  *   2 coupon_archived           coupon archived (or the code archived with it)
  *   3 code_disabled             coupon draft or disabled, or the code disabled
  *   4 code_not_yet_valid        now < coupon.validFrom
@@ -14,7 +15,9 @@
  *   7 code_restricted_to_customer  code.customerId set and not this customer
  *   8 one_time_purchase_not_allowed  duration not `once` on a one-time plan or one_time_purchase action
  *   9 plan_not_eligible         planInScope false (planKinds, include/exclude)
+ *   9b invitation_required     an invitation_only plan, action new_subscription, coupon without grantsAccess
  *  10 action_not_eligible       appliesTo.actions given and without the action
+ *  10b switch_not_eligible      appliesTo.switches restricts and this is not such a switch (src/domain/switches.ts)
  *  11 currency_mismatch         fixed_amount without an amount in the requested (else the plan's) currency
  *  12 new_customers_only / existing_customers_only
  *  13 email_domain_not_allowed
@@ -109,3 +112,8 @@ export * from './report-range';
 export * from './event-types';
 export * from './webhooks';
 export * from './addresses';
+export * from './attribution';
+export * from './access';
+export * from './switches';
+export * from './report-figures';
+export * from './timeseries';

@@ -41,7 +41,7 @@ export interface InvoiceLineResult {
 export interface AppliedDiscount {
   redemptionId: string;
   couponId: string;
-  code: string;
+  code: string | null;
   /** Cycle number of a counted invoice; null on a mid-period invoice. */
   cycle: number | null;
   amount: number;

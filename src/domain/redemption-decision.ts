@@ -1,8 +1,10 @@
+import { accessRefusal } from './access';
 import { customerKindAllowed, emailDomainAllowed, regionAllowed } from './eligibility';
 import { fixedAmountFor } from './discount';
 import { REFUSAL_MESSAGES, type RefusalCode } from './refusals';
 import { planInScope } from './scope';
 import { type CodeStoredStatus, type CouponStoredStatus, isExhausted, isExpired, isScheduled } from './status';
+import { switchAllowed } from './switches';
 import type { Action, CouponTerms, Customer, Plan } from './terms';
 import type { Instant } from './time';
 
@@ -14,6 +16,8 @@ export interface DecisionCoupon {
   perCustomer?: number | null;
   timesRedeemed: number;
   terms: CouponTerms;
+  /** Its codes are invitations to invitation_only plans. */
+  grantsAccess?: boolean;
 }
 
 export interface DecisionCode {
@@ -32,6 +36,8 @@ export interface RedemptionRequest {
   /** null on a validate call without a plan: the plan-dependent checks are skipped. */
   plan: Plan | null;
   action?: Action;
+  /** The plan switched from (`fromPlanId`); only read for a coupon that restricts switches. */
+  fromPlan?: Plan | null;
   /** Currency asked for (validate); defaults to the plan's. */
   currency?: string;
   /** Non-voided redemptions of this coupon by this customer. */
@@ -67,10 +73,12 @@ const CHECKS: readonly Check[] = [
       ? 'one_time_purchase_not_allowed'
       : null,
   (r) => (r.plan === null || planInScope(r.coupon.terms.appliesTo, r.plan) ? null : 'plan_not_eligible'),
+  (r, _c, a) => (r.plan === null ? null : accessRefusal(r.plan.access, a, r.coupon.grantsAccess ?? false)),
   (r, _c, a) => {
     const actions = r.coupon.terms.appliesTo.actions;
     return actions !== undefined && !actions.includes(a) ? 'action_not_eligible' : null;
   },
+  (r, _c, a) => (switchAllowed(r.coupon.terms.appliesTo.switches, a, r.fromPlan ?? null, r.plan) ? null : 'switch_not_eligible'),
   (r) => {
     const discount = r.coupon.terms.discount;
     const currency = r.currency ?? r.plan?.currency;
@@ -107,4 +115,17 @@ export function decideRedemption(req: RedemptionRequest, now: Instant): Redempti
   }
   const discount = req.coupon.terms.discount;
   return discount.type === 'free_trial' ? { ok: true, action, trialDays: discount.days } : { ok: true, action };
+}
+
+/** What a direct coupon (no code) stands in for: a code with no restriction of its own. */
+export const DIRECT_CODE: DecisionCode = { status: 'active', maxRedemptions: null, timesRedeemed: 0, expiresAt: null, customerId: null };
+
+/**
+ * Decides a direct coupon (`couponId` instead of `code`, API.md): an unknown coupon is
+ * `coupon_not_found`; otherwise the same checks as for a code of that coupon, the code's own
+ * checks passing (it counts against the coupon's limits only).
+ */
+export function decideDirectRedemption(req: Omit<RedemptionRequest, 'coupon' | 'code'> & { coupon: DecisionCoupon | null }, now: Instant): RedemptionDecision {
+  if (req.coupon === null) return { ok: false, code: 'coupon_not_found', message: REFUSAL_MESSAGES.coupon_not_found };
+  return decideRedemption({ ...req, coupon: req.coupon, code: DIRECT_CODE }, now);
 }

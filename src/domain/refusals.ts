@@ -1,6 +1,12 @@
-/** Every redemption refusal of API.md, in SPEC §3.5's check order (the first that fails is answered). */
+/**
+ * Every redemption refusal of API.md, in SPEC §3.5's check order (the first that fails is
+ * answered), with the growth refusals in their places: `coupon_not_found` (a direct coupon that
+ * does not exist) first, `invitation_required` right after `plan_not_eligible`,
+ * `switch_not_eligible` right after `action_not_eligible`.
+ */
 export const REFUSAL_CODES = [
   'code_not_found',
+  'coupon_not_found',
   'coupon_archived',
   'code_disabled',
   'code_not_yet_valid',
@@ -9,7 +15,9 @@ export const REFUSAL_CODES = [
   'code_restricted_to_customer',
   'one_time_purchase_not_allowed',
   'plan_not_eligible',
+  'invitation_required',
   'action_not_eligible',
+  'switch_not_eligible',
   'currency_mismatch',
   'new_customers_only',
   'existing_customers_only',
@@ -24,6 +32,7 @@ export type RefusalCode = (typeof REFUSAL_CODES)[number];
 /** Default human sentence for each refusal. */
 export const REFUSAL_MESSAGES: Readonly<Record<RefusalCode, string>> = {
   code_not_found: 'This code does not exist.',
+  coupon_not_found: 'This coupon does not exist.',
   coupon_archived: 'This code belongs to an archived coupon and can no longer be used.',
   code_disabled: 'This code is not active.',
   code_not_yet_valid: 'This code is not valid yet.',
@@ -32,7 +41,9 @@ export const REFUSAL_MESSAGES: Readonly<Record<RefusalCode, string>> = {
   code_restricted_to_customer: 'This code is reserved for another customer.',
   one_time_purchase_not_allowed: 'This coupon recurs and cannot be used on a one-time purchase.',
   plan_not_eligible: 'This code does not apply to the selected plan.',
+  invitation_required: 'This plan is by invitation only: a code that grants access is required.',
   action_not_eligible: 'This code does not apply to this kind of purchase.',
+  switch_not_eligible: 'This code does not apply to this plan switch.',
   currency_mismatch: 'This code has no discount in the purchase currency.',
   new_customers_only: 'This code is for new customers only.',
   existing_customers_only: 'This code is for existing customers only.',

@@ -3,6 +3,9 @@
  * so a parsed request body can be passed straight in.
  */
 
+import type { PlanAccess } from './access';
+import type { SwitchRule } from './switches';
+
 export type LineKind = 'recurring' | 'setup_fee' | 'component' | 'one_time' | 'shipping';
 export const LINE_KINDS: readonly LineKind[] = ['recurring', 'setup_fee', 'component', 'one_time', 'shipping'];
 
@@ -42,6 +45,8 @@ export interface AppliesTo {
   planKinds?: PlanKind[];
   lineKinds?: LineKind[];
   actions?: Action[];
+  /** Plan switches the coupon applies to (default `any`). */
+  switches?: SwitchRule;
 }
 
 export type CustomerKind = 'any' | 'new' | 'existing';
@@ -79,6 +84,8 @@ export interface Plan {
   currency: string;
   price: number;
   family?: string | null;
+  /** `open` (default) or `invitation_only`. */
+  access?: PlanAccess;
 }
 
 export interface Customer {

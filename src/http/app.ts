@@ -2,12 +2,13 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { AppContext } from '../context';
 import { errorFields } from '../logger';
 import { authenticateAccount, checkPlatformToken, type AccountRow } from './auth';
-import { AppError } from '../errors';
+import { AppError, databaseUnavailable } from '../errors';
+import { faultError } from '../faults';
 import { sendAppError } from './errors';
 import { ErrorSchema, OpenAPIRegistry, buildOpenApiDocument, z } from './openapi';
 import type { RouteDef } from './route';
 import { parseOrThrow } from '../contracts/validation';
-import { docsPage } from './docs-page';
+import { mountDocs } from './docs-page';
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'validation_failed: bad JSON, wrong type, unknown enum, out of range',
@@ -16,7 +17,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   409: 'conflict',
   422: 'refused (business rule)',
   429: 'rate_limited',
-  503: 'queue_unavailable',
+  503: 'queue_unavailable (Redis down), database_unavailable (PostgreSQL down), queue_full (Retry-After), job_failed',
 };
 
 const NO_ACCOUNT = undefined as unknown as AccountRow;
@@ -85,6 +86,12 @@ export function createApp(ctx: AppContext, routes: RouteDef[], mount?: (app: exp
   app.set('query parser', 'extended');
   app.use(express.json({ limit: '1mb' }));
 
+  // While PostgreSQL is known to be down every /v1 route answers 503 at once (and job routes
+  // enqueue nothing), rather than each request waiting for its own connection attempt.
+  app.use('/v1', (_req: Request, _res: Response, next: NextFunction) => {
+    next(ctx.health.databaseUp ? undefined : databaseUnavailable());
+  });
+
   const registry = new OpenAPIRegistry();
   for (const def of routes) {
     app[def.method](def.path, handle(ctx, def));
@@ -95,9 +102,7 @@ export function createApp(ctx: AppContext, routes: RouteDef[], mount?: (app: exp
     doc ??= buildOpenApiDocument(registry);
     res.json(doc);
   });
-  app.get('/docs', (_req, res) => {
-    res.type('html').send(docsPage());
-  });
+  mountDocs(app);
   mount?.(app);
 
   app.use((req: Request, _res: Response, next: NextFunction) => {
@@ -109,11 +114,13 @@ export function createApp(ctx: AppContext, routes: RouteDef[], mount?: (app: exp
       res.end();
       return;
     }
-    if (err instanceof AppError) {
-      sendAppError(res, err);
+    const e = err as { type?: string; status?: number };
+    const known = e?.type === undefined ? faultError(err, ctx.health) : null;
+    if (known) {
+      if (!(err instanceof AppError)) void ctx.health.probeDatabase();
+      sendAppError(res, known);
       return;
     }
-    const e = err as { type?: string; status?: number };
     if (e?.type === 'entity.parse.failed') {
       res.status(400).json({ error: { code: 'validation_failed', message: 'body: malformed JSON', field: 'body' } });
       return;

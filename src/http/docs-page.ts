@@ -1,23 +1,44 @@
-/** A self-contained page listing every route of /openapi.json (no external assets). */
-export function docsPage(): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Couponflow API</title>
-<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
-code{background:#f3f3f3;padding:0 .25rem}.m{display:inline-block;width:4.5rem;font-weight:bold;text-transform:uppercase}
-li{margin:.3rem 0}pre{background:#f7f7f7;padding:.5rem;overflow:auto;font-size:.8rem}</style></head>
-<body><h1>Couponflow API</h1><p>Machine-readable contract: <a href="/openapi.json">/openapi.json</a>.</p><ul id="routes"></ul>
-<script>
-fetch('/openapi.json').then(r=>r.json()).then(doc=>{
-  const ul=document.getElementById('routes');
-  for(const [path,ops] of Object.entries(doc.paths)){for(const [m,op] of Object.entries(ops)){
-    const li=document.createElement('li');
-    const det=document.createElement('details');
-    const sum=document.createElement('summary');
-    sum.innerHTML='<span class="m">'+m+'</span><code></code> ';
-    sum.querySelector('code').textContent=path;
-    sum.append(op.summary||'');
-    const pre=document.createElement('pre');pre.textContent=JSON.stringify({request:op.requestBody,parameters:op.parameters,responses:op.responses},null,2);
-    det.append(sum,pre);li.append(det);ul.append(li);}}
+import path from 'node:path';
+import express, { type Express } from 'express';
+
+/**
+ * `/docs`: Swagger UI (the swagger-ui-dist package's own files, no CDN) rendering /openapi.json,
+ * with the bearer scheme's Authorize button and try-it. The package's sample initializer and
+ * index page are not served: /docs is ours and /docs/init.js points the UI at /openapi.json.
+ */
+const PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Couponflow API reference</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+<link rel="icon" type="image/png" href="/docs/assets/favicon-32x32.png">
+</head><body><noscript><p>The interactive reference needs JavaScript; the contract itself is <a href="/openapi.json">/openapi.json</a>.</p></noscript><main id="swagger-ui"></main>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script src="/docs/assets/swagger-ui-standalone-preset.js"></script>
+<script src="/docs/init.js"></script>
+</body></html>`;
+
+const INIT = `window.ui = SwaggerUIBundle({
+  url: '/openapi.json',
+  dom_id: '#swagger-ui',
+  deepLinking: true,
+  persistAuthorization: false,
+  tryItOutEnabled: false,
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+  plugins: [SwaggerUIBundle.plugins.DownloadUrl],
+  layout: 'StandaloneLayout'
 });
-</script></body></html>`;
+`;
+
+const ASSETS = ['swagger-ui.css', 'swagger-ui-bundle.js', 'swagger-ui-standalone-preset.js', 'favicon-32x32.png', 'favicon-16x16.png'];
+
+export function mountDocs(app: Express): void {
+  const dir = path.dirname(require.resolve('swagger-ui-dist/package.json'));
+  app.get('/docs', (_req, res) => {
+    res.type('html').send(PAGE);
+  });
+  app.get('/docs/init.js', (_req, res) => {
+    res.type('application/javascript').send(INIT);
+  });
+  const files = express.static(dir, { index: false, maxAge: '1d', fallthrough: true });
+  app.use('/docs/assets', (req, res, next) => (ASSETS.includes(req.path.slice(1)) ? files(req, res, next) : next()));
 }

@@ -38,12 +38,12 @@ export async function enqueueAndReply(
   const queue = ctx.queues[queueKey];
   const jobOpts = { removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 86_400 }, ...opts };
   if (prefersAsync(req)) {
-    const job = await enqueue(ctx.redis, queue, name, data, jobOpts);
+    const job = await enqueue(ctx.redis, queue, name, data, jobOpts, { maxWaiting: ctx.config.queueMaxWaiting });
     return jobRef(queue.name, job.id ?? opts.jobId, 'waiting');
   }
   const waiting = ctx.waiter.register(queue.name, opts.jobId, ctx.config.jobWaitTimeoutMs);
   try {
-    await enqueue(ctx.redis, queue, name, data, jobOpts);
+    await enqueue(ctx.redis, queue, name, data, jobOpts, { maxWaiting: ctx.config.queueMaxWaiting });
     if (mayExist) await ctx.waiter.settleIfFinished(queue, opts.jobId);
   } catch (err) {
     waiting.cancel();

@@ -37,6 +37,8 @@ export class JobWaiter {
     const connection = this.connection.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
     this.connections.push(connection);
     const qe = new QueueEvents(queue, { connection, prefix: this.prefix });
+    // It reconnects by itself; the outage is logged once by ServiceHealth.
+    qe.on('error', () => undefined);
     qe.on('completed', ({ jobId, returnvalue }) => this.settle(queue, jobId, { state: 'completed', result: parse(returnvalue) }));
     qe.on('failed', ({ jobId, failedReason }) => this.settle(queue, jobId, { state: 'failed', error: failedReason }));
     this.events.set(queue, qe);

@@ -10,10 +10,13 @@ export interface CustomerInput {
 }
 
 export interface RedeemRequest {
-  code: string;
+  /** Exactly one of `code` and `couponId` (a direct coupon). */
+  code?: string;
+  couponId?: string;
   customer: CustomerInput;
   subscriptionId: string;
   planId: string;
+  fromPlanId?: string;
   action?: string;
   idempotencyKey?: string;
 }

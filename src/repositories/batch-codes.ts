@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import { copyIn } from '../db/pg-client';
+import type { AttributionColumns } from '../domain';
 
 /**
  * Writing a batch's codes, one large chunk per transaction, on a raw `pg` client. The unique
@@ -17,7 +18,7 @@ import { copyIn } from '../db/pg-client';
  */
 
 const STAGE = 'couponflow_batch_stage';
-const COLUMNS = '(account_id, coupon_id, code, state, max_redemptions, expires_at, batch_id)';
+const COLUMNS = '(account_id, coupon_id, code, state, max_redemptions, expires_at, batch_id, channel, partner, referrer_customer_id)';
 
 export interface ChunkTarget {
   accountId: string;
@@ -25,6 +26,8 @@ export interface ChunkTarget {
   batchId: string;
   maxRedemptions: number | null;
   expiresAt: string | null;
+  /** The batch's attribution, given to every code (none when left out). */
+  attribution?: AttributionColumns;
 }
 
 /** Shared by a job's pipelines: false once a collision was seen. */
@@ -43,7 +46,7 @@ export class CouponArchivedError extends Error {
 export async function prepareStage(client: PoolClient): Promise<void> {
   await client.query(
     `create temp table if not exists ${STAGE} (account_id uuid, coupon_id uuid, code text, state text,
-       max_redemptions int, expires_at timestamptz, batch_id uuid) on commit delete rows`,
+       max_redemptions int, expires_at timestamptz, batch_id uuid, channel text, partner text, referrer_customer_id text) on commit delete rows`,
   );
 }
 
@@ -53,6 +56,12 @@ export async function prepareStage(client: PoolClient): Promise<void> {
  */
 export async function lockBatchGeneration(client: PoolClient, batchId: string): Promise<void> {
   await client.query('select pg_advisory_lock(7212008, hashtext($1))', [batchId]);
+}
+
+/** A value in COPY's text format: \N for null; backslash, tab, newline and carriage return escaped. */
+export function copyText(v: string | null): string {
+  if (v === null) return '\\N';
+  return v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 }
 
 /** Rows per piece of COPY text: small pieces keep memory flat and the socket busy. */
@@ -78,11 +87,16 @@ export function packCodes(codes: readonly string[]): PackedCodes {
 
 /**
  * COPY text for a chunk, one row per code in COPY's text format, in pieces. Codes hold only
- * A-Z 0-9 _ - and the other values are uuids, integers and ISO instants: nothing to escape.
+ * A-Z 0-9 _ - and the other values are uuids, integers and ISO instants: nothing to escape but
+ * the attribution strings (copyText).
  */
 export function* chunkRows(p: PackedCodes, t: ChunkTarget): Generator<Buffer> {
   const head = Buffer.from(`${t.accountId}\t${t.couponId}\t`, 'latin1');
-  const tail = Buffer.from(`\tactive\t${t.maxRedemptions ?? '\\N'}\t${t.expiresAt ?? '\\N'}\t${t.batchId}\n`, 'latin1');
+  const a = t.attribution ?? { channel: null, partner: null, referrerCustomerId: null };
+  const tail = Buffer.from(
+    `\tactive\t${t.maxRedemptions ?? '\\N'}\t${t.expiresAt ?? '\\N'}\t${t.batchId}\t${copyText(a.channel)}\t${copyText(a.partner)}\t${copyText(a.referrerCustomerId)}\n`,
+    'utf8',
+  );
   const rowLength = head.length + p.width + tail.length;
   for (let start = 0; start < p.count; start += ROWS_PER_PIECE) {
     const end = Math.min(p.count, start + ROWS_PER_PIECE);
@@ -103,7 +117,7 @@ const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === 
 async function insertStaged(client: PoolClient, t: ChunkTarget, codes: PackedCodes): Promise<number> {
   await copyIn(client, `copy ${STAGE} ${COLUMNS} from stdin`, chunkRows(codes, t));
   const ins = await client.query(
-    `insert into codes ${COLUMNS} select account_id, coupon_id, code, state, max_redemptions, expires_at, batch_id from ${STAGE}
+    `insert into codes ${COLUMNS} select account_id, coupon_id, code, state, max_redemptions, expires_at, batch_id, channel, partner, referrer_customer_id from ${STAGE}
      on conflict (account_id, code) where deleted_at is null and state <> 'archived' do nothing`,
   );
   return ins.rowCount ?? 0;

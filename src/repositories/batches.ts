@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Em } from '../db/orm';
 import { iso, isoOrNull, jsonb, tstz } from '../db/values';
-import type { BatchSpec } from '../domain';
+import { attributionColumns, type Attribution, type AttributionColumns, type BatchSpec } from '../domain';
 
 /** Batch rows and the figures batch creation checks. Generation itself is in batch-codes.ts. */
 
@@ -23,6 +23,8 @@ export interface BatchView {
 export interface BatchRow extends BatchView {
   accountId: string;
   spec: BatchSpec;
+  /** Given to every code of the batch. */
+  attribution: AttributionColumns;
 }
 
 
@@ -35,7 +37,7 @@ function selectBatches(db: Db) {
     .selectFrom('batches as b')
     .select([
       'b.id', 'b.account_id', 'b.coupon_id', 'b.status', 'b.count', 'b.generated', 'b.spec', 'b.max_redemptions_per_code',
-      'b.expires_at', 'b.error', 'b.created_at', 'b.completed_at',
+      'b.expires_at', 'b.error', 'b.created_at', 'b.completed_at', 'b.channel', 'b.partner', 'b.referrer_customer_id',
       sql<string>`to_char(b.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('cursor_at'),
     ]);
 }
@@ -55,6 +57,7 @@ function toRow(row: object): BatchRow & { cursorAt: string } {
     createdAt: iso(r.created_at),
     completedAt: isoOrNull(r.completed_at),
     spec: r.spec as BatchSpec,
+    attribution: attributionColumns({ channel: r.channel as string | null, partner: r.partner as string | null, referrerCustomerId: r.referrer_customer_id as string | null }),
     cursorAt: r.cursor_at as string,
   };
 }
@@ -144,6 +147,7 @@ export interface BatchInsert {
   spec: BatchSpec;
   maxRedemptionsPerCode: number;
   expiresAt: string | null;
+  attribution?: Partial<Attribution> | null;
 }
 
 export async function insertBatch(tx: Em, b: BatchInsert): Promise<BatchRow> {
@@ -153,6 +157,7 @@ export async function insertBatch(tx: Em, b: BatchInsert): Promise<BatchRow> {
     .values({
       account_id: b.accountId, coupon_id: b.couponId, status: 'queued', count: b.spec.count, spec: jsonb(b.spec),
       max_redemptions_per_code: b.maxRedemptionsPerCode, expires_at: tstz(b.expiresAt),
+      ...(({ channel, partner, referrerCustomerId }) => ({ channel, partner, referrer_customer_id: referrerCustomerId }))(attributionColumns(b.attribution)),
     })
     .returning('id')
     .executeTakeFirstOrThrow();

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Em } from '../db/orm';
 import { jsonb, tstz } from '../db/values';
-import { checkCodeNotLooser, checkLimitNotBelowUsage } from '../domain';
+import { attributionColumns, checkCodeNotLooser, checkLimitNotBelowUsage, compactAttribution, type Attribution } from '../domain';
 import { badRequest, conflict, isUniqueViolation, notFound } from '../errors';
 import { appendEvent } from './events';
 import { getCouponRow, type CouponRow } from './coupons';
@@ -57,6 +57,7 @@ export interface CodePatchFields {
   expiresAt?: string | null;
   customerId?: string | null;
   metadata?: Record<string, unknown> | null;
+  attribution?: Partial<Attribution> | null;
 }
 
 /** PATCH /v1/codes/{code}: same not-looser rule as creation; a limit below timesRedeemed → 409. */
@@ -68,6 +69,8 @@ export async function patchCode(em: Em, accountId: string, code: string, patch: 
       expiresAt: patch.expiresAt !== undefined ? utc(patch.expiresAt)! : k.expiresAt,
       customerId: patch.customerId !== undefined ? patch.customerId : k.customerId,
       metadata: patch.metadata !== undefined ? patch.metadata : k.metadata,
+      // PATCH replaces the code's whole attribution object; null clears it
+      attribution: patch.attribution !== undefined ? compactAttribution(patch.attribution) : k.attribution,
     };
     assertNotLooser(next, coupon);
     const below = checkLimitNotBelowUsage(next.maxRedemptions, k.timesRedeemed, 'maxRedemptions');
@@ -82,6 +85,7 @@ export async function patchCode(em: Em, accountId: string, code: string, patch: 
         customer_id: next.customerId,
         metadata: jsonb(next.metadata),
         updated_at: tstz(now),
+        ...(({ channel, partner, referrerCustomerId }) => ({ channel, partner, referrer_customer_id: referrerCustomerId }))(attributionColumns(next.attribution)),
         expired_event_at: sql<Date | null>`case when ${next.expiresAt}::timestamptz is null or ${next.expiresAt}::timestamptz > ${now}::timestamptz then null else expired_event_at end`,
         exhausted_event_at: sql<Date | null>`case when ${next.maxRedemptions}::int is null or ${next.maxRedemptions}::int > times_redeemed then null else exhausted_event_at end`,
       })

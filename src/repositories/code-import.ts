@@ -63,13 +63,14 @@ export async function importCodes(
       const expiring: { id: string; expiresAt: string }[] = [];
       for (let i = 0; i < parsed.rows.length; i += IMPORT_CHUNK) {
         const chunk = parsed.rows.slice(i, i + IMPORT_CHUNK);
-        // tuned bulk insert: three bound arrays unnested in file order, the events from the inserted rows
+        // tuned bulk insert: bound arrays unnested in file order, the events from the inserted rows
         const { rows } = await sql<{ id: string; expires_at: string | Date }>`
           with ins as (
-            insert into codes (account_id, coupon_id, code, state, max_redemptions, expires_at, created_at, updated_at)
-            select ${accountId}::uuid, ${couponId}::uuid, t.code, 'active', t.max, t.exp, ${now}::timestamptz, ${now}::timestamptz
-              from unnest(${chunk.map((r) => r.code)}::text[], ${chunk.map((r) => r.maxRedemptions)}::int[], ${chunk.map((r) => r.expiresAt)}::timestamptz[])
-                   with ordinality as t(code, max, exp, n)
+            insert into codes (account_id, coupon_id, code, state, max_redemptions, expires_at, created_at, updated_at, channel, partner, referrer_customer_id)
+            select ${accountId}::uuid, ${couponId}::uuid, t.code, 'active', t.max, t.exp, ${now}::timestamptz, ${now}::timestamptz, t.ch, t.pa, t.rf
+              from unnest(${chunk.map((r) => r.code)}::text[], ${chunk.map((r) => r.maxRedemptions)}::int[], ${chunk.map((r) => r.expiresAt)}::timestamptz[],
+                          ${chunk.map((r) => r.channel)}::text[], ${chunk.map((r) => r.partner)}::text[], ${chunk.map((r) => r.referrerCustomerId)}::text[])
+                   with ordinality as t(code, max, exp, ch, pa, rf, n)
              order by t.n
             returning id, code, expires_at
           ),

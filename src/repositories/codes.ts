@@ -2,8 +2,11 @@ import { sql, type Expression, type RawBuilder } from 'kysely';
 import type { Em } from '../db/orm';
 import { sqlText } from '../db/sql-text';
 import {
+  attributionColumns,
   codeStatus,
+  compactAttribution,
   isValidCode,
+  type Attribution,
   normalizeCode,
   type CodeStatusInput,
   type CodeStoredStatus,
@@ -28,6 +31,8 @@ export interface CodeRow {
   customerId: string | null;
   metadata: Record<string, unknown> | null;
   batchId: string | null;
+  /** The code's own attribution (redemptions take it over the coupon's, field by field). */
+  attribution: Attribution;
   createdAt: string;
   updatedAt: string;
   deletedAt: string | null;
@@ -47,6 +52,7 @@ export function codeRowFrom(row: object): CodeRow {
     customerId: (r.customer_id as string | null) ?? null,
     metadata: (r.metadata as Record<string, unknown> | null) ?? null,
     batchId: (r.batch_id as string | null) ?? null,
+    attribution: compactAttribution({ channel: r.channel as string | null, partner: r.partner as string | null, referrerCustomerId: r.referrer_customer_id as string | null }),
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),
     deletedAt: isoOrNull(r.deleted_at),
@@ -73,6 +79,7 @@ export function codeView(k: CodeRow, coupon: CouponRow, now: string) {
     expiresAt: k.expiresAt,
     customerId: k.customerId,
     metadata: k.metadata,
+    attribution: k.attribution,
   };
 }
 export type CodeView = ReturnType<typeof codeView>;
@@ -133,6 +140,7 @@ export interface NewCode {
   expiresAt?: string | null;
   customerId?: string | null;
   metadata?: Record<string, unknown> | null;
+  attribution?: Partial<Attribution> | null;
 }
 
 /**
@@ -154,6 +162,7 @@ export async function insertCode(tx: Em, coupon: CouponRow, input: NewCode, now:
       metadata: jsonb(input.metadata ?? null),
       created_at: tstz(now),
       updated_at: tstz(now),
+      ...(({ channel, partner, referrerCustomerId }) => ({ channel, partner, referrer_customer_id: referrerCustomerId }))(attributionColumns(input.attribution)),
     })
     .returningAll()
     .executeTakeFirstOrThrow();

@@ -1,7 +1,10 @@
 import { sql } from 'kysely';
 import type { Em } from '../db/orm';
 import { jsonb, tstz } from '../db/values';
-import { checkLimitNotBelowUsage, EXPIRY_KEYS, resolveCouponWindow, transition, type CouponWindow, type DomainError, type LifecycleAction } from '../domain';
+import {
+  attributionColumns, checkLimitNotBelowUsage, compactAttribution, EXPIRY_KEYS, resolveCouponWindow, transition, type Attribution, type CouponWindow, type DomainError,
+  type LifecycleAction,
+} from '../domain';
 import { badRequest, conflict, isUniqueViolation, notFound } from '../errors';
 import type { CouponCreateInput, CouponPatchInput } from '../contracts/coupons';
 import { Account } from '../db/entities';
@@ -38,6 +41,12 @@ function duplicateName(err: unknown): void {
 
 type NewCoupon = Omit<CouponRow, 'id' | 'timesRedeemed' | 'version' | 'createdAt' | 'updatedAt' | 'firstCode'>;
 
+/** The attribution columns of a row. */
+function attributionRow(a: Partial<Attribution> | null | undefined) {
+  const c = attributionColumns(a);
+  return { channel: c.channel, partner: c.partner, referrer_customer_id: c.referrerCustomerId };
+}
+
 /** Inserts a coupon (version 1 and its version row) in the caller's transaction. */
 async function insertCoupon(tx: Em, c: NewCoupon, now: string): Promise<CouponRow> {
   const { id } = await tx
@@ -48,6 +57,7 @@ async function insertCoupon(tx: Em, c: NewCoupon, now: string): Promise<CouponRo
       applies_to: jsonb(c.appliesTo), eligibility: jsonb(c.eligibility), overflow: c.overflow, stackable: c.stackable, max_redemptions: c.maxRedemptions,
       per_customer: c.perCustomer, valid_from: tstz(c.validFrom), expires_at: tstz(c.expiresAt), expires_on: c.expiresOn,
       expires_after_days: c.expiresAfterDays, time_zone: c.timeZone, metadata: jsonb(c.metadata), version: 1, created_at: tstz(now), updated_at: tstz(now),
+      grants_access: c.grantsAccess, ...attributionRow(c.attribution),
     })
     .returning('id')
     .executeTakeFirstOrThrow();
@@ -85,6 +95,8 @@ export async function createCoupon(em: Em, accountId: string, input: CouponCreat
           ...window,
           timeZone: acct.timeZone,
           metadata: input.metadata ?? null,
+          grantsAccess: input.grantsAccess,
+          attribution: compactAttribution(input.attribution),
         },
         now,
       );
@@ -110,8 +122,8 @@ function stable(v: unknown): string {
   return JSON.stringify(v ?? null);
 }
 
-const TERMS_FIELDS = ['discount', 'duration', 'appliesTo', 'eligibility', 'overflow', 'stackable', 'maxRedemptions', 'perCustomer', 'validFrom', 'expiresAt', 'expiresOn', 'expiresAfterDays'] as const;
-const OTHER_FIELDS = ['name', 'description', 'metadata'] as const;
+const TERMS_FIELDS = ['discount', 'duration', 'appliesTo', 'eligibility', 'overflow', 'stackable', 'maxRedemptions', 'perCustomer', 'validFrom', 'expiresAt', 'expiresOn', 'expiresAfterDays', 'grantsAccess'] as const;
+const OTHER_FIELDS = ['name', 'description', 'metadata', 'attribution'] as const;
 
 /** PATCH /v1/coupons/{id}: editable fields; terms changes bump the version and write a version row. */
 export async function patchCoupon(em: Em, accountId: string, id: string, patch: CouponPatchInput, now: string): Promise<CouponView> {
@@ -146,6 +158,9 @@ export async function patchCoupon(em: Em, accountId: string, id: string, patch: 
         maxRedemptions: limits.maxRedemptions ?? null,
         perCustomer: limits.perCustomer ?? null,
         metadata: patch.metadata !== undefined ? patch.metadata : cur.metadata,
+        grantsAccess: patch.grantsAccess ?? cur.grantsAccess,
+        // PATCH replaces the whole attribution object; null clears it
+        attribution: patch.attribution !== undefined ? compactAttribution(patch.attribution) : cur.attribution,
         ...window,
       };
       const changed = [...TERMS_FIELDS, ...OTHER_FIELDS].filter((f) => stable(next[f]) !== stable(cur[f]));
@@ -178,6 +193,7 @@ export async function patchCoupon(em: Em, accountId: string, id: string, patch: 
           eligibility: jsonb(next.eligibility), overflow: next.overflow, stackable: next.stackable, max_redemptions: next.maxRedemptions,
           per_customer: next.perCustomer, valid_from: tstz(next.validFrom), expires_at: tstz(next.expiresAt), expires_on: next.expiresOn,
           expires_after_days: next.expiresAfterDays, metadata: jsonb(next.metadata), version: next.version, updated_at: tstz(now),
+          grants_access: next.grantsAccess, ...attributionRow(next.attribution),
           expired_event_at: sql<Date | null>`case when ${next.expiresAt}::timestamptz is null or ${next.expiresAt}::timestamptz > ${now}::timestamptz then null else expired_event_at end`,
           exhausted_event_at: sql<Date | null>`case when ${next.maxRedemptions}::int is null or ${next.maxRedemptions}::int > times_redeemed then null else exhausted_event_at end`,
         })

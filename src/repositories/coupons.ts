@@ -2,8 +2,10 @@ import { sql } from 'kysely';
 import type { Em } from '../db/orm';
 import { sqlText } from '../db/sql-text';
 import {
+  compactAttribution,
   couponStatus,
   type AppliesTo,
+  type Attribution,
   type CouponStatusInput,
   type CouponStoredStatus,
   type CouponTerms,
@@ -15,7 +17,7 @@ import {
   type Overflow,
 } from '../domain';
 import { badRequest } from '../errors';
-import { decodeCursor, encodeCursor } from '../cursor';
+import { decodeCursor, decodeCursorOf, encodeCursor } from '../cursor';
 import { iso, isoOrNull, jsonb } from '../db/values';
 import { couponStatusSql } from './status-sql';
 
@@ -43,6 +45,10 @@ export interface CouponRow {
   timesRedeemed: number;
   version: number;
   metadata: Record<string, unknown> | null;
+  /** Its codes are invitations to invitation_only plans. */
+  grantsAccess: boolean;
+  /** The coupon's own attribution (fields not set omitted). */
+  attribution: Attribution;
   createdAt: string;
   updatedAt: string;
   /** The oldest non-deleted code of the coupon (loaders fill it in), null when none. */
@@ -88,6 +94,8 @@ export function couponRowFrom(row: object): CouponRow {
     timesRedeemed: Number(r.times_redeemed),
     version: Number(r.version),
     metadata: (r.metadata as Record<string, unknown> | null) ?? null,
+    grantsAccess: Boolean(r.grants_access),
+    attribution: compactAttribution({ channel: r.channel as string | null, partner: r.partner as string | null, referrerCustomerId: r.referrer_customer_id as string | null }),
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),
     firstCode: (r.first_code as string | null) ?? null,
@@ -106,7 +114,7 @@ export function couponTerms(c: CouponRow): CouponTerms {
 
 /** The coupon as decideRedemption takes it. */
 export function decisionCoupon(c: CouponRow): DecisionCoupon {
-  return { status: c.state, validFrom: c.validFrom, expiresAt: c.expiresAt, maxRedemptions: c.maxRedemptions, perCustomer: c.perCustomer, timesRedeemed: c.timesRedeemed, terms: couponTerms(c) };
+  return { status: c.state, validFrom: c.validFrom, expiresAt: c.expiresAt, maxRedemptions: c.maxRedemptions, perCustomer: c.perCustomer, timesRedeemed: c.timesRedeemed, terms: couponTerms(c), grantsAccess: c.grantsAccess };
 }
 
 export function couponEffectiveStatus(c: CouponRow, now: string): EffectiveStatus {
@@ -146,6 +154,8 @@ export function couponSnapshot(c: CouponRow) {
     stackable: c.stackable,
     timeZone: c.timeZone,
     metadata: c.metadata,
+    attribution: c.attribution,
+    grantsAccess: c.grantsAccess,
   };
 }
 
@@ -180,20 +190,23 @@ export async function getCouponRow(em: Em, accountId: string, id: string, opts: 
  */
 export const COUPON_STATUS_SQL = sqlText(couponStatusSql('c', sql.raw('?::timestamptz')));
 
-/** Coupons in creation order, cursor over (created_at, id), optionally filtered on the derived status. */
+/** Coupons in creation order, cursor over (created_at, id), optionally filtered on the derived status and on a name fragment. */
 export async function listCoupons(
   em: Em,
   accountId: string,
-  q: { status?: EffectiveStatus; limit: number; cursor?: string },
+  q: { status?: EffectiveStatus; q?: string; limit: number; cursor?: string },
   now: string,
 ): Promise<{ data: CouponView[]; nextCursor: string | null }> {
   let query = selectCoupons(em.getKysely())
     .select(sql<string>`c.created_at::text`.as('cursor_at'))
     .where('c.account_id', '=', accountId);
   if (q.cursor !== undefined) {
-    const cur = decodeCursor(q.cursor, 'coupons');
-    if (typeof cur[0] !== 'string' || typeof cur[1] !== 'string' || !isUuid(cur[1])) throw badRequest('cursor: is not a cursor this list gave', 'cursor');
+    const cur = decodeCursorOf(q.cursor, 'coupons', ['timestamp', 'uuid']);
     query = query.where(sql<boolean>`(c.created_at, c.id) > (${cur[0]}::timestamptz, ${cur[1]}::uuid)`);
+  }
+  if (q.q !== undefined) {
+    const pattern = `%${q.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+    query = query.where(sql<boolean>`c.name ilike ${pattern} escape '\\'`);
   }
   if (q.status) query = query.where(couponStatusSql('c', now), '=', q.status);
   const rows = await query.orderBy('c.created_at').orderBy('c.id').limit(q.limit + 1).execute();

@@ -1,6 +1,6 @@
 import type { Em } from '../db/orm';
 import { pgArray } from '../db/pg-array';
-import type { InvoiceDiscountPlan, RedemptionState } from '../domain';
+import { SUBSCRIPTION_CANCELLED, type InvoiceDiscountPlan, type RedemptionState } from '../domain';
 import { planFromRow, type PlanView } from './plans';
 
 export interface StoredInvoice {
@@ -15,7 +15,7 @@ export async function findInvoice(em: Em, accountId: string, invoiceId: string):
   return { requestHash: rows[0].request_hash as string, paid: Boolean(rows[0].paid), result: rows[0].result as Record<string, unknown> };
 }
 
-export type LoadedRedemption = RedemptionState & { codeId: number };
+export type LoadedRedemption = RedemptionState & { codeId: number | null };
 
 export interface InvoiceContext {
   existing: StoredInvoice | null;
@@ -25,13 +25,18 @@ export interface InvoiceContext {
   plans: Map<string, PlanView>;
 }
 
-/** Everything an invoice needs, in one round trip. */
+/**
+ * Everything an invoice needs, in one round trip. A cancelled subscription's invoices are
+ * discounted by nothing: no redemption is loaded for them.
+ */
 export async function loadInvoiceContext(em: Em, accountId: string, invoiceId: string, subscriptionId: string, linePlanIds: string[]): Promise<InvoiceContext> {
   const rows = await em.execute(
     `with reds as (
        select id, coupon_id, code, code_id, plan_id, terms, status, cycles_applied, anchor, last_counted_discounted, created_at
          from redemptions
-        where account_id = ? and subscription_id = ? and (status = 'active' or (status = 'ended' and last_counted_discounted)))
+        where account_id = ? and subscription_id = ? and (status = 'active' or (status = 'ended' and last_counted_discounted))
+          and not exists (select 1 from subscriptions s where s.account_id = redemptions.account_id and s.id = redemptions.subscription_id
+                            and s.status = '${SUBSCRIPTION_CANCELLED}'))
      select
        (select jsonb_build_object('requestHash', request_hash, 'paid', paid, 'result', result)
           from invoices where account_id = ? and id = ?) as existing,
@@ -47,8 +52,8 @@ export async function loadInvoiceContext(em: Em, accountId: string, invoiceId: s
     redemptions: reds.map((x) => ({
       id: x.id as string,
       couponId: x.coupon_id as string,
-      code: x.code as string,
-      codeId: Number(x.code_id),
+      code: (x.code as string | null) ?? null,
+      codeId: x.code_id == null ? null : Number(x.code_id),
       planId: x.plan_id as string,
       terms: x.terms as RedemptionState['terms'],
       status: x.status as 'active' | 'ended',
@@ -83,7 +88,7 @@ export async function recordInvoice(
   inv: InvoiceRow,
   plan: InvoiceDiscountPlan,
   result: Record<string, unknown>,
-  codeIds: Map<string, number>,
+  codeIds: Map<string, number | null>,
   events: { type: string; data: Record<string, unknown> }[],
 ): Promise<void> {
   const a = plan.applied;

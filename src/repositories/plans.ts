@@ -1,5 +1,6 @@
 import type { Em } from '../db/orm';
 import { sql } from 'kysely';
+import type { PlanAccess } from '../domain';
 
 export interface PlanView {
   id: string;
@@ -9,6 +10,7 @@ export interface PlanView {
   currency: string;
   price: number;
   family: string | null;
+  access: PlanAccess;
 }
 
 export interface PlanInput {
@@ -18,6 +20,7 @@ export interface PlanInput {
   currency: string;
   price: number;
   family?: string | null;
+  access?: PlanAccess;
 }
 
 export function planFromRow(row: object): PlanView {
@@ -30,6 +33,7 @@ export function planFromRow(row: object): PlanView {
     currency: r.currency as string,
     price: Number(r.price),
     family: (r.family as string | null) ?? null,
+    access: (r.access as PlanAccess | undefined) ?? 'open',
   };
 }
 
@@ -42,6 +46,7 @@ export async function upsertPlan(em: Em, accountId: string, id: string, p: PlanI
     currency: p.currency,
     price: p.price,
     family: p.family ?? null,
+    access: p.access ?? 'open',
   };
   const row = await em
     .getKysely()

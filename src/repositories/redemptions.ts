@@ -1,14 +1,14 @@
 import type { Em } from '../db/orm';
 import { iso, isoOrNull } from '../db/values';
-import type { CouponTerms } from '../domain';
+import { attributionColumns, compactAttribution, type Attribution, type CouponTerms } from '../domain';
 import { CODE_LOOKUP_SQL, codeRowFrom, type CodeRow } from './codes';
 import { couponRowFrom, type CouponRow } from './coupons';
 import { planFromRow, type PlanView } from './plans';
 
 
-/** A code joined with its coupon, as the redemption decision needs them. */
+/** A code joined with its coupon, as the redemption decision needs them (code null: a direct coupon). */
 export interface CodeWithCoupon {
-  code: CodeRow;
+  code: CodeRow | null;
   coupon: CouponRow;
   nearlyExhaustedEventAt: string | null;
 }
@@ -16,6 +16,8 @@ export interface CodeWithCoupon {
 export interface RedemptionContext {
   /** undefined when no planId was asked for, null when it names no plan. */
   plan: PlanView | null | undefined;
+  /** undefined when no fromPlanId was given, null when it names no plan. */
+  fromPlan: PlanView | null | undefined;
   loaded: CodeWithCoupon | null;
   /** Non-voided redemptions of the code's coupon by the customer. */
   customerCount: number;
@@ -33,27 +35,36 @@ export interface RedemptionContext {
 export async function loadRedemptionContext(
   em: Em,
   accountId: string,
-  q: { code: string; planId?: string; customerId: string; subscriptionId?: string },
+  q: { code: string; couponId?: string; planId?: string; fromPlanId?: string; customerId: string; subscriptionId?: string },
 ): Promise<RedemptionContext> {
+  // a direct coupon (couponId, a UUID) is looked up by id instead of the code text
+  const direct = q.couponId !== undefined;
   const rows = await em.execute(
     `with k as (
        select c.id as cid, c.coupon_id as kid, to_jsonb(c) as code_row, to_jsonb(k) as coupon_row, k.nearly_exhausted_event_at
-         from (${CODE_LOOKUP_SQL}) c join coupons k on k.id = c.coupon_id)
+         from (${CODE_LOOKUP_SQL}) c join coupons k on k.id = c.coupon_id
+        where not ?::boolean
+       union all
+       select null, k.id, null, to_jsonb(k), k.nearly_exhausted_event_at from coupons k
+        where ?::boolean and k.account_id = ? and k.id = ?::uuid)
      select (select to_jsonb(p) from plans p where p.account_id = ? and p.id = ?) as plan,
+            (select to_jsonb(p) from plans p where p.account_id = ? and p.id = ?) as from_plan,
             k.code_row, k.coupon_row, k.nearly_exhausted_event_at,
             (select count(*) from redemptions r
               where r.account_id = ? and r.coupon_id = k.kid and r.customer_id = ? and r.status <> 'voided')::int as customer_count,
             coalesce((select json_agg(r.stackable order by r.created_at) from redemptions r
                        where r.account_id = ? and r.subscription_id = ? and r.status = 'active'), '[]'::json) as sub_active
        from (select 1) as one left join k on true`,
-    [accountId, q.code, accountId, q.code, accountId, q.planId ?? '', accountId, q.customerId, accountId, q.subscriptionId ?? ''],
+    [accountId, q.code, accountId, q.code, direct, direct, accountId, q.couponId ?? '00000000-0000-0000-0000-000000000000', accountId, q.planId ?? '',
+      accountId, q.fromPlanId ?? '', accountId, q.customerId, accountId, q.subscriptionId ?? ''],
   );
   const r = rows[0];
   return {
     plan: q.planId === undefined ? undefined : r.plan ? planFromRow(r.plan as Record<string, unknown>) : null,
-    loaded: r.code_row
+    fromPlan: q.fromPlanId === undefined ? undefined : r.from_plan ? planFromRow(r.from_plan as Record<string, unknown>) : null,
+    loaded: r.coupon_row
       ? {
-          code: codeRowFrom(r.code_row as Record<string, unknown>),
+          code: r.code_row ? codeRowFrom(r.code_row as Record<string, unknown>) : null,
           coupon: couponRowFrom(r.coupon_row as Record<string, unknown>),
           nearlyExhaustedEventAt: isoOrNull(r.nearly_exhausted_event_at),
         }
@@ -79,7 +90,8 @@ export interface RedemptionView {
   id: string;
   couponId: string;
   couponVersion: number;
-  code: string;
+  /** null for a direct coupon */
+  code: string | null;
   customerId: string;
   subscriptionId: string;
   planId: string;
@@ -90,6 +102,8 @@ export interface RedemptionView {
   createdAt: string;
   endedAt: string | null;
   voidedAt: string | null;
+  /** The effective attribution when it was redeemed (never moved by later edits). */
+  attribution: Attribution;
 }
 
 export function redemptionFromRow(r: Record<string, unknown>): RedemptionView {
@@ -97,7 +111,7 @@ export function redemptionFromRow(r: Record<string, unknown>): RedemptionView {
     id: r.id as string,
     couponId: r.coupon_id as string,
     couponVersion: Number(r.coupon_version),
-    code: r.code as string,
+    code: (r.code as string | null) ?? null,
     customerId: r.customer_id as string,
     subscriptionId: r.subscription_id as string,
     planId: r.plan_id as string,
@@ -108,6 +122,7 @@ export function redemptionFromRow(r: Record<string, unknown>): RedemptionView {
     createdAt: iso(r.created_at),
     endedAt: isoOrNull(r.ended_at),
     voidedAt: isoOrNull(r.voided_at),
+    attribution: compactAttribution({ channel: r.channel as string | null, partner: r.partner as string | null, referrerCustomerId: r.referrer_customer_id as string | null }),
   };
 }
 
@@ -115,14 +130,17 @@ export interface NewRedemption {
   accountId: string;
   couponId: string;
   couponVersion: number;
-  codeId: number;
-  code: string;
+  /** null for a direct coupon: only the coupon's limit counts */
+  codeId: number | null;
+  code: string | null;
   customerId: string;
   subscriptionId: string;
   planId: string;
   action: string;
   terms: CouponTerms;
   idempotencyKey: string | null;
+  /** The effective attribution to snapshot. */
+  attribution: Attribution;
 }
 
 /**
@@ -139,11 +157,12 @@ export async function recordRedemption(em: Em, n: NewRedemption): Promise<{ view
         where id = ? and (max_redemptions is null or times_redeemed < max_redemptions) returning times_redeemed),
      k as (
        update coupons set times_redeemed = times_redeemed + 1, updated_at = now()
-        where id = ? and (max_redemptions is null or times_redeemed < max_redemptions) and exists (select 1 from c)
+        where id = ? and (max_redemptions is null or times_redeemed < max_redemptions) and (?::bigint is null or exists (select 1 from c))
         returning times_redeemed),
      r as (
-       insert into redemptions (account_id, coupon_id, coupon_version, code_id, code, customer_id, subscription_id, plan_id, action, terms, stackable, idempotency_key)
-       select ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ? where exists (select 1 from k)
+       insert into redemptions (account_id, coupon_id, coupon_version, code_id, code, customer_id, subscription_id, plan_id, action, terms, stackable, idempotency_key,
+                                channel, partner, referrer_customer_id)
+       select ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ? where exists (select 1 from k)
        returning *),
      e as (
        insert into events (account_id, type, data)
@@ -151,12 +170,12 @@ export async function recordRedemption(em: Em, n: NewRedemption): Promise<{ view
               jsonb_build_object('redemptionId', r.id, 'couponId', r.coupon_id, 'code', r.code, 'subscriptionId', r.subscription_id, 'customerId', r.customer_id)
          from r)
      select (select times_redeemed from c) as code_times, (select times_redeemed from k) as coupon_times, (select to_jsonb(r) from r) as redemption`,
-    [n.codeId, n.couponId, n.accountId, n.couponId, n.couponVersion, n.codeId, n.code, n.customerId, n.subscriptionId, n.planId, n.action,
-      JSON.stringify(n.terms), n.terms.stackable, n.idempotencyKey],
+    [n.codeId, n.couponId, n.codeId, n.accountId, n.couponId, n.couponVersion, n.codeId, n.code, n.customerId, n.subscriptionId, n.planId, n.action,
+      JSON.stringify(n.terms), n.terms.stackable, n.idempotencyKey, ...Object.values(attributionColumns(n.attribution))],
   );
   const r = rows[0];
   if (!r.redemption) return null;
-  return { view: redemptionFromRow(r.redemption as Record<string, unknown>), codeTimes: Number(r.code_times), couponTimes: Number(r.coupon_times) };
+  return { view: redemptionFromRow(r.redemption as Record<string, unknown>), codeTimes: Number(r.code_times ?? 0), couponTimes: Number(r.coupon_times) };
 }
 
 export interface StoredOutcome {

@@ -1,5 +1,5 @@
 import type { Em } from '../db/orm';
-import type { ReportRange } from '../domain';
+import { conversionRate, type ReportRange } from '../domain';
 import { COUPON_STATUS_SQL } from './coupons';
 
 /** SPEC §3.9 figures for one coupon or one code. Money in minor units per currency. */
@@ -61,21 +61,23 @@ ledger as (
     from invoice_discounts where ${col} = ? and amount > 0
 ),
 cur as (
-  select currency, count(*) filter (where first_of_invoice) as invoices, sum(amount) as discount,
-         sum(invoice_total) filter (where first_of_invoice) as revenue
+  select currency, count(*) filter (where first_of_invoice) as invoices, sum(amount) as discount
     from ledger group by currency
 ),
-conv as (
-  select count(*) as n from (
-    select d.redemption_id from invoice_discounts d
-     where d.${col} = ? and d.amount > 0
-       and exists (select 1 from invoices i where i.account_id = ? and i.id = d.invoice_id and i.paid)
-     group by d.redemption_id) x
-)
+live as (
+  select id, subscription_id, created_at from redemptions where ${col} = ? and status <> 'voided'
+),
+paid as (
+  select live.id, i.currency, i.total
+    from live join invoices i on i.account_id = ? and i.subscription_id = live.subscription_id
+   where i.paid and i.created_at >= live.created_at
+),
+rev as (select currency, sum(total) as revenue from paid group by currency),
+conv as (select count(distinct id) as n from paid)
 select st.total, st.active, st.ended, st.voided, cust.n as customers, conv.n as converted,
        (select sum(invoices) from cur) as invoices,
        (select json_object_agg(currency, discount::text order by currency) from cur) as discount_total,
-       (select json_object_agg(currency, revenue::text order by currency) from cur) as revenue
+       (select json_object_agg(currency, revenue::text order by currency) from rev where revenue <> 0) as revenue
   from st, cust, conv`;
 }
 
@@ -84,23 +86,27 @@ select st.total, st.active, st.ended, st.voided, cust.n as customers, conv.n as 
  * - redemptions by status (voided included in total);
  * - customers: distinct customers with a non-voided redemption;
  * - invoices: distinct invoices the subject discounted (ledger amount > 0);
- * - discountTotal: ledger amounts per currency; revenue: those invoices' totals after every
- *   discount, per currency, each invoice once (a stacked invoice counts for each coupon);
- * - conversionRate: redemptions (voided included) with at least one paid invoice they
- *   discounted ÷ all redemptions (voided included); null when there are none.
+ * - discountTotal: ledger amounts per currency (voided redemptions' included: those discounts
+ *   were given);
+ * - revenue and conversion as the growth reports define them (API.md "Precise definitions
+ *   (growth)"): revenue is, per non-voided redemption, the totals of the paid invoices of its
+ *   subscription processed at or after it, per currency (an invoice once per redemption, so a
+ *   stacked invoice counts for each coupon); conversionRate = non-voided redemptions with at
+ *   least one such invoice ÷ non-voided redemptions, null when there are none.
  */
 export async function usageStats(em: Em, accountId: string, subject: StatsSubject): Promise<UsageStats> {
   const [col, id] = 'couponId' in subject ? (['coupon_id', subject.couponId] as const) : (['code_id', subject.codeId] as const);
   const rows = await em.execute(statsSql(col), [id, id, id, id, accountId]);
   const r = rows[0];
   const total = int(r.total);
+  const live = total - int(r.voided);
   return {
     redemptions: { total, active: int(r.active), ended: int(r.ended), voided: int(r.voided) },
     customers: int(r.customers),
     invoices: int(r.invoices),
     discountTotal: money(r.discount_total),
     revenue: money(r.revenue),
-    conversionRate: total === 0 ? null : int(r.converted) / total,
+    conversionRate: conversionRate(int(r.converted), live),
   };
 }
 
@@ -144,7 +150,7 @@ export async function accountStats(em: Em, accountId: string, range: ReportRange
      ),
      top as (
        select r.code, count(*) as n from redemptions r
-        where r.account_id = ? and r.status <> 'voided' and ${r.sql}
+        where r.account_id = ? and r.status <> 'voided' and r.code_id is not null and ${r.sql}
         group by r.code_id, r.code
         order by n desc, r.code, r.code_id
         limit 1

@@ -83,6 +83,7 @@ async function fill(pool: Pool, batch: BatchRow, onProgress: (p: Progress) => Pr
     batchId: batch.id,
     maxRedemptions: batch.maxRedemptionsPerCode,
     expiresAt: batch.expiresAt,
+    attribution: batch.attribution,
   };
   let generated = batch.generated;
   const mode: WriteMode = { direct: true };

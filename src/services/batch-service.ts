@@ -1,5 +1,5 @@
 import type { AppContext } from '../context';
-import { checkCodeNotLooser, checkKeyspace, keyspaceSize, KEYSPACE_FACTOR, planBatch, type BatchRequest, type BatchSpec, type DomainError } from '../domain';
+import { checkCodeNotLooser, checkKeyspace, keyspaceSize, KEYSPACE_FACTOR, planBatch, type BatchRequest, type BatchSpec, type DomainError , type Attribution } from '../domain';
 import { AppError, badRequest, conflict, notFound } from '../errors';
 import { enqueue } from '../queues/producers';
 import { JOB_NAMES, jobIdPart } from '../queues/names';
@@ -13,6 +13,7 @@ import {
 export interface BatchRequestBody extends BatchRequest {
   maxRedemptionsPerCode?: number;
   expiresAt?: string | null;
+  attribution?: Partial<Attribution> | null;
 }
 
 export const BATCH_JOB_ATTEMPTS = 5;
@@ -61,7 +62,7 @@ export async function createBatch(ctx: AppContext, accountId: string, couponId: 
     if (looser[0]) throw invalid(looser[0], looser[0].field === 'maxRedemptions' ? 'maxRedemptionsPerCode' : 'expiresAt');
     const room = checkKeyspace(spec, await mustHold(tx, accountId, spec));
     if (!room.ok) throw new AppError(room.error.code, room.error.message, room.error.field);
-    return insertBatch(tx, { accountId, couponId, spec, maxRedemptionsPerCode: maxPerCode, expiresAt });
+    return insertBatch(tx, { accountId, couponId, spec, maxRedemptionsPerCode: maxPerCode, expiresAt, attribution: body.attribution });
   });
 
   const data: BatchJobData = { accountId, batchId: batch.id };
@@ -72,7 +73,7 @@ export async function createBatch(ctx: AppContext, accountId: string, couponId: 
       backoff: { type: 'exponential', delay: 2000 },
       removeOnComplete: { age: 7 * 24 * 3600 },
       removeOnFail: { age: 30 * 24 * 3600 },
-    });
+    }, { maxWaiting: ctx.config.queueMaxWaiting });
   } catch (err) {
     await deleteUnstartedBatch(ctx.orm.em.fork(), batch.id);
     throw err;

@@ -28,7 +28,7 @@ describe('POST /v1/coupons/{id}/codes', () => {
     const body = { code: '  spring-sale_1 ', maxRedemptions: 10, expiresAt: '2027-05-31T20:00:00-04:00', customerId: 'cus_9', metadata: { campaign: 'spring' } };
     const res = await addCode(acct, c.id, body);
     expect(res.status).toBe(201);
-    const view = { code: 'SPRING-SALE_1', couponId: c.id, status: 'active', timesRedeemed: 0, maxRedemptions: 10, expiresAt: '2027-06-01T00:00:00.000Z', customerId: 'cus_9', metadata: { campaign: 'spring' } };
+    const view = { code: 'SPRING-SALE_1', couponId: c.id, status: 'active', timesRedeemed: 0, maxRedemptions: 10, expiresAt: '2027-06-01T00:00:00.000Z', customerId: 'cus_9', metadata: { campaign: 'spring' }, attribution: {} };
     expect(res.body).toEqual(view);
     const got = await t.http.get('/v1/codes/Spring-Sale_1').set(acct.auth);
     expect([got.status, got.body]).toEqual([200, view]);
@@ -215,7 +215,7 @@ describe('GET /v1/coupons/{id}/codes', () => {
     expect(await all('-timesRedeemed')).toEqual([codes[1], codes[4], codes[2], codes[0], codes[3]]);
     expect(await all('timesRedeemed')).toEqual([codes[3], codes[0], codes[2], codes[4], codes[1]]);
     const first = await t.http.get(`/v1/coupons/${c.id}/codes?limit=2&sort=code`).set(acct.auth);
-    expect(first.body.data[0]).toEqual({ code: codes[1], couponId: c.id, status: 'active', timesRedeemed: 7, maxRedemptions: null, expiresAt: null, customerId: null, metadata: null });
+    expect(first.body.data[0]).toEqual({ code: codes[1], couponId: c.id, status: 'active', timesRedeemed: 7, maxRedemptions: null, expiresAt: null, customerId: null, metadata: null, attribution: {} });
     const mixed = await t.http.get(`/v1/coupons/${c.id}/codes?limit=2&sort=-timesRedeemed&cursor=${first.body.nextCursor}`).set(acct.auth);
     expect([mixed.status, mixed.body.error.field]).toEqual([400, 'cursor']);
     const badSort = await t.http.get(`/v1/coupons/${c.id}/codes?sort=status`).set(acct.auth);

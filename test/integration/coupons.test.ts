@@ -50,6 +50,8 @@ describe('POST /v1/coupons', () => {
       timeZone: 'America/New_York',
       timesRedeemed: 0,
       metadata: null,
+      attribution: {},
+      grantsAccess: false,
       createdAt: expect.stringMatching(/Z$/),
       updatedAt: res.body.createdAt,
       version: 1,
@@ -57,7 +59,7 @@ describe('POST /v1/coupons', () => {
     const got = await t.http.get(`/v1/coupons/${res.body.id}`).set(acct.auth);
     expect(got.body).toEqual(res.body);
     const code = await t.http.get('/v1/codes/EarlyBird').set(acct.auth);
-    expect(code.body).toEqual({ code: 'EARLYBIRD', couponId: res.body.id, status: 'scheduled', timesRedeemed: 0, maxRedemptions: null, expiresAt: null, customerId: null, metadata: null });
+    expect(code.body).toEqual({ code: 'EARLYBIRD', couponId: res.body.id, status: 'scheduled', timesRedeemed: 0, maxRedemptions: null, expiresAt: null, customerId: null, metadata: null, attribution: {} });
   });
 
   test('defaults: once, all plans, any customer, no limits, the account’s overflow, active, no code', async () => {

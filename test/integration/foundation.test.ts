@@ -62,9 +62,9 @@ describe('plans and customers', () => {
     const body = { name: 'Pro', kind: 'recurring', interval: { unit: 'month', count: 1 }, currency: 'USD', price: 2000, family: 'pro' };
     const a = await t.http.put('/v1/plans/pro-monthly').set(acct.auth).send(body);
     expect(a.status).toBe(200);
-    expect(a.body).toEqual({ id: 'pro-monthly', ...body });
-    const b = await t.http.put('/v1/plans/pro-monthly').set(acct.auth).send({ ...body, price: 2500, family: null });
-    expect(b.body).toEqual({ id: 'pro-monthly', ...body, price: 2500, family: null });
+    expect(a.body).toEqual({ id: 'pro-monthly', ...body, access: 'open' });
+    const b = await t.http.put('/v1/plans/pro-monthly').set(acct.auth).send({ ...body, price: 2500, family: null, access: 'invitation_only' });
+    expect(b.body).toEqual({ id: 'pro-monthly', ...body, price: 2500, family: null, access: 'invitation_only' });
   });
 
   test('a recurring plan without interval, a negative price and an unknown kind are 400 naming the field', async () => {

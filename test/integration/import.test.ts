@@ -75,7 +75,7 @@ describe('POST /v1/coupons/{id}/codes/import', () => {
     const c = await coupon();
     const unknown = await upload(c.id, 'code,discount\nA-CODE,5\n');
     expect(unknown.status).toBe(400);
-    expect(unknown.body.error.rows).toEqual([{ line: 1, message: 'unknown column "discount" (allowed: code, max_redemptions, expires_at)' }]);
+    expect(unknown.body.error.rows).toEqual([{ line: 1, message: 'unknown column "discount" (allowed: code, max_redemptions, expires_at, channel, partner, referrer_customer_id)' }]);
     const missing = await upload(c.id, 'max_redemptions\n5\n');
     expect(missing.body.error.rows).toEqual([{ line: 1, message: 'the header must name a "code" column' }]);
     const empty = await upload(c.id, '');

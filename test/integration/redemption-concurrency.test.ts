@@ -70,3 +70,15 @@ test('one discount per subscription: 20 concurrent non-stackable codes on one su
   const bodies = codes.map((code, i) => redeemBody(code, { subscriptionId: 'one-sub', customer: { id: `one-cus-${i}` } }));
   expect(await fire(bodies)).toEqual({ created: 1, '422 already_discounted': 19 });
 });
+
+test('1,000 concurrent direct redemptions (couponId, no code) on a coupon limited to 100: exactly 100', async () => {
+  const coupon = await createCoupon(t, acct, { limits: { maxRedemptions: 100 } });
+  const bodies = Array.from({ length: 1000 }, (_, i) => ({
+    couponId: coupon.id, customer: { id: `direct-cus-${i}` }, subscriptionId: `direct-sub-${i}`, planId: 'pro-monthly',
+  }));
+  expect(await fire(bodies)).toEqual({ created: 100, '422 code_exhausted': 900 });
+  const c = await sql(`select times_redeemed from coupons where id = ?`, [coupon.id]);
+  expect(c[0].times_redeemed).toBe(100);
+  const count = await sql(`select count(*)::int as n, count(code_id)::int as with_code from redemptions where coupon_id = ?`, [coupon.id]);
+  expect(count[0]).toEqual({ n: 100, with_code: 0 });
+});

@@ -240,7 +240,7 @@ describe('POST /v1/codes/validate', () => {
     expect(ok.status).toBe(200);
     expect(ok.body.valid).toBe(true);
     expect(ok.body.coupon).toMatchObject({ id: coupon.id, status: 'active', timesRedeemed: 0 });
-    expect(ok.body.code).toEqual({ code, couponId: coupon.id, status: 'active', timesRedeemed: 0, maxRedemptions: null, expiresAt: null, customerId: null, metadata: null });
+    expect(ok.body.code).toEqual({ code, couponId: coupon.id, status: 'active', timesRedeemed: 0, maxRedemptions: null, expiresAt: null, customerId: null, metadata: null, attribution: {} });
     const refused = await t.http.post('/v1/codes/validate').set(acct.auth).send({ code, customer: { id: 'cus_val' }, planId: 'pro-monthly' });
     expect(refused.body).toEqual({ valid: false, error: { code: 'plan_not_eligible', message: expect.any(String) } });
     const unknownPlan = await t.http.post('/v1/codes/validate').set(acct.auth).send({ code, customer: { id: 'cus_val' }, planId: 'ghost' });

@@ -118,8 +118,10 @@ describe('GET /v1/coupons/{id}/stats', () => {
       customers: 3, // cus_a (twice), cus_b, cus_s; cus_d only has the voided one
       invoices: 6, // a1 a2 b1 c1 d1 s1
       discountTotal: { EUR: 180, USD: 1100 },
-      revenue: { EUR: 1620, USD: 9400 }, // 1800 + 1800 + 2700 + 1800 + 1300
-      conversionRate: 0.8, // r1 (a1), r3 (c1 marked paid later), r4 (d1, voided since), r6 (s1) of 5
+      // revenue: per non-voided redemption, its subscription's paid invoices: r1 a1 1800, r3 c1 2700 (marked paid later), r6 s1 1300;
+      // b1 is unpaid and r4 is voided
+      revenue: { USD: 5800 },
+      conversionRate: 0.75, // r1, r3, r6 of the 4 non-voided (r4 is voided)
     });
   });
 
@@ -130,20 +132,20 @@ describe('GET /v1/coupons/{id}/stats', () => {
       customers: 2,
       invoices: 3,
       discountTotal: { EUR: 800, USD: 500 },
-      revenue: { EUR: 2800, USD: 1300 },
+      revenue: { EUR: 1400, USD: 1300 }, // r7: s1 (paid) 1300; r8: f2 (paid) 1400, f1 unpaid
       conversionRate: 1,
     });
   });
 
-  test('an invoice discounted by two redemptions of one coupon counts once; a zero ledger row counts nothing', async () => {
+  test('an invoice discounted by two redemptions of one coupon is one invoice but counts its revenue once per redemption', async () => {
     const res = await get(`/v1/coupons/${coupons.Z}/stats`);
     expect(res.body).toEqual({
       redemptions: { total: 2, active: 2, ended: 0, voided: 0 },
       customers: 1,
       invoices: 1,
       discountTotal: { USD: 600 },
-      revenue: { USD: 400 },
-      conversionRate: 0, // z1 was paid but discounted nothing; z2 is unpaid
+      revenue: { EUR: 2000 }, // z1 (paid, EUR 1000, discounted nothing) for r9 and for r10; z2 is unpaid
+      conversionRate: 1, // a paid invoice converts whether or not it was discounted
     });
   });
 
@@ -173,7 +175,7 @@ describe('GET /v1/codes/{code}/stats', () => {
       customers: 2,
       invoices: 3,
       discountTotal: { EUR: 180, USD: 400 },
-      revenue: { EUR: 1620, USD: 3600 },
+      revenue: { USD: 1800 }, // r1: a1; r2's b1 is unpaid
       conversionRate: 0.5,
     });
     expect((await get('/v1/codes/partner-b/stats')).body).toEqual({
@@ -181,8 +183,8 @@ describe('GET /v1/codes/{code}/stats', () => {
       customers: 2,
       invoices: 3,
       discountTotal: { USD: 700 },
-      revenue: { USD: 5800 },
-      conversionRate: 1,
+      revenue: { USD: 4000 }, // r3 c1 2700 + r6 s1 1300; r4 (d1) is voided
+      conversionRate: 1, // r3 and r6 of the 2 non-voided
     });
     expect((await get('/v1/codes/PARTNER-D/stats')).body).toEqual({
       redemptions: { total: 0, active: 0, ended: 0, voided: 0 }, customers: 0, invoices: 0, discountTotal: {}, revenue: {}, conversionRate: null,

@@ -1,4 +1,6 @@
-import { parseBatchArgs, UsageError } from '../../src/cli/args';
+import { parseBatchArgs, USAGE, UsageError } from '../../src/cli/args';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { bar, ProgressBar } from '../../src/cli/progress';
 
 const env = { COUPONFLOW_API_KEY: 'cf_key' };
@@ -73,5 +75,34 @@ describe('progress', () => {
     q.update(10, 10, 'completed');
     q.finish();
     expect(lines).toEqual([`gen ${bar(0, 10)} running\n`, `gen ${bar(6, 10)} running\n`, `gen ${bar(10, 10)} completed\n`]);
+  });
+});
+
+describe('--help', () => {
+  test('lists every option the parser takes, each with its default', () => {
+    const flags = ['--coupon', '--count', '--out', '--length', '--pattern', '--prefix', '--suffix', '--charset', '--max-redemptions-per-code', '--expires-at', '--url'];
+    for (const flag of flags) {
+      const line = USAGE.split('\n').find((l) => l.trimStart().startsWith(flag + ' '));
+      expect([flag, line !== undefined]).toEqual([flag, true]);
+    }
+    expect(USAGE).toContain('[12]');
+    expect(USAGE).toContain('[ABCDEFGHJKMNPQRSTUVWXYZ23456789]'.slice(1, -1));
+    expect(USAGE).toContain('[1]');
+    expect(USAGE).toContain('[$COUPONFLOW_URL, else http://127.0.0.1:3000]');
+    // every documented flag is one the parser takes
+    for (const flag of USAGE.match(/--[a-z-]+/g)!) {
+      if (flag === '--help') continue;
+      expect(() => parseBatchArgs(['batch', flag, 'v'], {})).not.toThrow(new UsageError(`unknown option ${flag}`));
+    }
+  });
+
+  test('`npx couponflow --help` under an older Node on the PATH: no engine warnings, the help on stderr, exit 0', () => {
+    const root = path.join(__dirname, '../..');
+    // npm scripts put the pinned Node first on PATH; here the system Node is first, as in a shell.
+    const PATH = ['/usr/local/bin', '/usr/bin', '/bin', path.dirname(process.execPath)].join(':');
+    const r = spawnSync('npx', ['--no-install', 'couponflow', '--help'], { cwd: root, encoding: 'utf8', env: { ...process.env, PATH } });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe(USAGE + '\n');
+    expect(r.stdout).toBe('');
   });
 });

@@ -17,5 +17,8 @@ export const Batch = defineEntity({
     createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
     updatedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()).onUpdate(() => new Date()),
     completedAt: p.datetime().nullable(),
+    channel: p.text().nullable(),
+    partner: p.text().nullable(),
+    referrerCustomerId: p.text().nullable(),
   },
 });

@@ -21,5 +21,8 @@ export const Code = defineEntity({
     createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
     updatedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()).onUpdate(() => new Date()),
     deletedAt: p.datetime().nullable(),
+    channel: p.text().nullable(),
+    partner: p.text().nullable(),
+    referrerCustomerId: p.text().nullable(),
   },
 });

@@ -36,7 +36,7 @@ export const InvoiceDiscount = defineEntity({
     invoiceId: p.text(),
     redemptionId: p.uuid(),
     couponId: p.uuid(),
-    codeId: p.bigint('number'),
+    codeId: p.bigint('number').nullable(),
     cycle: p.integer().nullable(),
     currency: p.text(),
     amount: p.bigint('number'),

@@ -13,6 +13,7 @@ export const Plan = defineEntity({
     currency: p.text(),
     price: p.bigint('number'),
     family: p.text().nullable(),
+    access: p.text().default('open'),
     createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
     updatedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()).onUpdate(() => new Date()),
   },

@@ -9,8 +9,8 @@ export const Redemption = defineEntity({
     accountId: p.uuid(),
     couponId: p.uuid(),
     couponVersion: p.integer(),
-    codeId: p.bigint('number'),
-    code: p.text(),
+    codeId: p.bigint('number').nullable(),
+    code: p.text().nullable(),
     customerId: p.text(),
     subscriptionId: p.text(),
     planId: p.text(),
@@ -28,6 +28,9 @@ export const Redemption = defineEntity({
     endedReason: p.text().nullable(),
     voidedAt: p.datetime().nullable(),
     voidReason: p.text().nullable(),
+    channel: p.text().nullable(),
+    partner: p.text().nullable(),
+    referrerCustomerId: p.text().nullable(),
   },
 });
 

@@ -9,5 +9,7 @@ export const Subscription = defineEntity({
     id: p.text().primary(),
     customerId: p.text().nullable(),
     createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
+    status: p.text().default('active'),
+    cancelledAt: p.datetime().nullable(),
   },
 });

@@ -1,6 +1,6 @@
 import { Job } from 'bullmq';
 import { defineRoute } from '../route';
-import { notFound } from '../../errors';
+import { jobFailed, notFound } from '../../errors';
 import { z } from '../openapi';
 import { isQueueName, QUEUES, type QueueKey } from '../../queues/names';
 import type { HttpOutcome } from '../../queues/payloads';
@@ -31,7 +31,8 @@ export const jobRoutes = [
         const rv = job.returnvalue as HttpOutcome | unknown;
         body.result = rv && typeof rv === 'object' && 'body' in (rv as object) ? (rv as HttpOutcome).body : rv;
       }
-      if (status === 'failed') body.error = job.failedReason;
+      // The job's own error text is internal (it may quote SQL or a stack); the client gets the code's sentence.
+      if (status === 'failed') body.error = jobFailed().message;
       return { status: 200, body };
     },
   }),

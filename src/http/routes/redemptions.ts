@@ -6,7 +6,7 @@ import { z } from '../openapi';
 import { JobRef } from '../../contracts/common';
 import { RedeemRequest, Redemption, RedemptionCreated, RedemptionListQuery, RedemptionWrapped, Refusal, VoidRequest } from '../../contracts/redemptions';
 import { enqueueAndReply } from '../job-reply';
-import { decodeCursor, encodeCursor } from '../../cursor';
+import { decodeCursorOf, encodeCursor } from '../../cursor';
 import { JOB_NAMES } from '../../queues/names';
 import type { RedemptionJobData } from '../../queues/payloads';
 import { findStoredOutcome, listRedemptions, voidRedemption } from '../../repositories/redemptions';
@@ -84,7 +84,7 @@ export const redemptionRoutes = [
     query: RedemptionListQuery,
     responses: { 200: { description: 'a page', schema: z.object({ data: z.array(Redemption), nextCursor: z.string().nullable() }) } },
     handler: async ({ ctx, account, query }) => {
-      const c = query.cursor === undefined ? null : decodeCursor(query.cursor, 'redemptions');
+      const c = query.cursor === undefined ? null : decodeCursorOf(query.cursor, 'redemptions', ['timestamp', 'uuid']);
       const cursor = c ? { createdAt: String(c[0]), id: String(c[1]) } : null;
       const rows = await listRedemptions(ctx.orm.em.fork(), account.id, query, query.limit + 1, cursor);
       const data = rows.slice(0, query.limit);

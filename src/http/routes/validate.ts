@@ -23,10 +23,12 @@ export const validateRoutes = [
       const now = new Date().toISOString();
       // No transaction: the customer upsert commits on its own and the rest only reads.
       const decided = await loadAndDecide(ctx.orm.em.fork(), account.id, { ...body, action: body.action as Action | undefined }, now);
-      if (decided.kind === 'unknown_plan') throw badRequest(`planId: no plan "${decided.planId}" is registered`, 'planId');
+      if (decided.kind === 'unknown_plan') throw badRequest(`${decided.field}: no plan "${decided.planId}" is registered`, decided.field);
       const { decision, loaded } = decided;
       if (decision.ok) {
-        return { status: 200, body: { valid: true, coupon: couponView(loaded!.coupon, now), code: codeView(loaded!.code, loaded!.coupon, now) } };
+        const { code, coupon } = loaded!;
+        // a direct coupon (couponId) has no code object
+        return { status: 200, body: { valid: true, coupon: couponView(coupon, now), ...(code ? { code: codeView(code, coupon, now) } : {}) } };
       }
       if (decision.code === 'code_not_found') {
         const keyThrottle = await ctx.limiter.apiKeyThrottle(apiKeyId);

@@ -1,4 +1,4 @@
-import type { CouponTerms, InvoiceLine, InvoiceToDiscount, Plan, RedemptionState } from '../../../src/domain';
+import { DomainError, type CouponTerms, type InvoiceLine, type InvoiceToDiscount, type Plan, type RedemptionState } from '../../../src/domain';
 
 export const PLANS: Record<string, Plan> = {
   'pro-monthly': { id: 'pro-monthly', kind: 'recurring', interval: { unit: 'month', count: 1 }, currency: 'USD', price: 2000, family: 'pro' },
@@ -61,4 +61,15 @@ export function applyUpdates(
     const u = updates.find((x) => x.redemptionId === s.id);
     return u ? { ...s, cyclesApplied: u.cyclesApplied, anchor: u.anchor, lastCountedDiscounted: u.lastCountedDiscounted, status: u.status } : s;
   });
+}
+
+/** The DomainError a call throws (fails the test when it throws nothing or something else). */
+export function domainError(fn: () => unknown): DomainError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof DomainError) return err;
+    throw err;
+  }
+  throw new Error('expected a DomainError');
 }

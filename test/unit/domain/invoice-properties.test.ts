@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import {
-  computeInvoiceDiscounts, type Discount, type InvoiceLine, LINE_KINDS, type LineKind, type Overflow, percentOf, sumMinor,
+  computeInvoiceDiscounts, type Discount, type InvoiceLine, LINE_KINDS, type LineKind, type Overflow, sumMinor,
 } from '../../../src/domain';
 import { invoice, PLANS, redemption, terms } from './fixtures';
 
@@ -108,14 +108,48 @@ describe('invoice discount properties', () => {
           plans: PLANS,
           redemptions: [redemption({ terms: terms({ discount: { type: 'percentage', basisPoints: bp } }) })],
         });
-        const eligible = sumMinor(lines.filter((l) => l.kind !== 'shipping').map((l) => l.amount));
-        expect(r.discountTotal).toBe(percentOf(eligible, bp));
-        expect(r.discountTotal).toBeLessThanOrEqual(eligible);
+        // Independent reference in BigInt: round half up of eligible × bp / 10,000.
+        const eligible = lines.filter((l) => l.kind !== 'shipping').reduce((s, l) => s + BigInt(l.amount), 0n);
+        const expected = (eligible * BigInt(bp) * 2n + 10_000n) / 20_000n;
+        expect(BigInt(r.discountTotal)).toBe(expected);
+        expect(BigInt(r.total)).toBe(lines.reduce((s, l) => s + BigInt(l.amount), 0n) - expected);
+        expect(BigInt(r.discountTotal)).toBeLessThanOrEqual(eligible);
         lines.forEach((l, i) => {
           if (l.kind === 'shipping') expect(r.lines[i]?.discount).toBe(0);
         });
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('a fixed amount takes min(amount, eligible), and under credit the excess becomes credit (BigInt reference)', () => {
+    fc.assert(
+      fc.property(linesArb, fc.integer({ min: 1, max: 3_000_000 }), fc.constantFrom<Overflow>('cap', 'credit'), (lines, amount, overflow) => {
+        const r = computeInvoiceDiscounts({
+          invoice: invoice(lines),
+          plans: PLANS,
+          redemptions: [redemption({ terms: terms({ discount: { type: 'fixed_amount', amounts: { USD: amount } }, overflow }) })],
+        });
+        const inScope = lines.filter((l) => l.kind !== 'shipping');
+        const eligible = inScope.reduce((s, l) => s + BigInt(l.amount), 0n);
+        const a = BigInt(amount);
+        const taken = a < eligible ? a : eligible;
+        expect(BigInt(r.discountTotal)).toBe(taken);
+        expect(BigInt(r.credit)).toBe(overflow === 'credit' && inScope.length > 0 ? a - taken : 0n);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('hand-worked: 15 % of 1,999 + 1 (shipping left out) and 12.5 % of 333', () => {
+    const lines: InvoiceLine[] = [
+      { id: 'a', kind: 'recurring', planId: 'pro-monthly', amount: 1999 },
+      { id: 'b', kind: 'setup_fee', planId: null, amount: 1 },
+      { id: 's', kind: 'shipping', planId: null, amount: 500 },
+    ];
+    const r = computeInvoiceDiscounts({ invoice: invoice(lines), plans: PLANS, redemptions: [redemption({ terms: terms({ discount: { type: 'percentage', basisPoints: 1500 } }) })] });
+    expect([r.subtotal, r.discountTotal, r.total]).toEqual([2500, 300, 2200]); // 2000 × 0.15 = 300
+    const half = computeInvoiceDiscounts({ invoice: invoice([{ id: 'a', kind: 'recurring', planId: null, amount: 333 }]), plans: PLANS, redemptions: [redemption({ terms: terms({ discount: { type: 'percentage', basisPoints: 1250 } }) })] });
+    expect(half.discountTotal).toBe(42); // 41.625 → 42
   });
 });

@@ -1,5 +1,5 @@
 import {
-  decideRedemption, defaultAction, isRefusalCode, REFUSAL_CODES, REFUSAL_MESSAGES, type RedemptionRequest, type RefusalCode,
+  decideDirectRedemption, decideRedemption, defaultAction, isRefusalCode, REFUSAL_CODES, REFUSAL_MESSAGES, type RedemptionRequest, type RefusalCode,
 } from '../../../src/domain';
 import { PLANS, terms } from './fixtures';
 
@@ -22,6 +22,7 @@ function base(): RedemptionRequest {
 /** One way to trigger each refusal, in SPEC §3.5 order. Each touches different fields. */
 const BREAKERS: [RefusalCode, (r: RedemptionRequest) => void][] = [
   ['code_not_found', (r) => { r.code = null; }],
+  ['coupon_not_found', () => undefined], // a direct coupon that does not exist: see decide()
   ['coupon_archived', (r) => { r.coupon.status = 'archived'; }],
   ['code_disabled', (r) => { r.code!.status = 'disabled'; }],
   ['code_not_yet_valid', (r) => { r.coupon.validFrom = '2026-06-01T12:00:00.001Z'; }],
@@ -30,7 +31,9 @@ const BREAKERS: [RefusalCode, (r: RedemptionRequest) => void][] = [
   ['code_restricted_to_customer', (r) => { r.code!.customerId = 'cus_other'; }],
   ['one_time_purchase_not_allowed', (r) => { r.action = 'one_time_purchase'; }],
   ['plan_not_eligible', (r) => { r.coupon.terms.appliesTo = { ...r.coupon.terms.appliesTo, plans: { include: { planIds: ['other'] } } }; }],
+  ['invitation_required', (r) => { r.plan!.access = 'invitation_only'; }],
   ['action_not_eligible', (r) => { r.coupon.terms.appliesTo = { ...r.coupon.terms.appliesTo, actions: ['renewal'] }; }],
+  ['switch_not_eligible', (r) => { r.coupon.terms.appliesTo = { ...r.coupon.terms.appliesTo, switches: 'to_longer_interval' }; }],
   ['currency_mismatch', (r) => { r.coupon.terms.discount = { type: 'fixed_amount', amounts: { EUR: 500 } }; }],
   ['new_customers_only', (r) => { r.coupon.terms.eligibility.customers = 'new'; r.customer.hasPaidSubscription = true; }],
   ['existing_customers_only', (r) => { r.coupon.terms.eligibility.customers = 'existing'; }],
@@ -45,6 +48,7 @@ function decide(...breakers: RefusalCode[]) {
   // code_not_found nulls the code, so it runs last
   const chosen = BREAKERS.filter(([c]) => breakers.includes(c)).reverse();
   chosen.forEach(([, f]) => f(req));
+  if (breakers.includes('coupon_not_found')) return decideDirectRedemption({ ...req, coupon: null }, NOW);
   return decideRedemption(req, NOW);
 }
 
@@ -53,14 +57,17 @@ describe('decideRedemption', () => {
     expect(decideRedemption(base(), NOW)).toEqual({ ok: true, action: 'new_subscription' });
   });
 
-  it('the breakers follow REFUSAL_CODES order, which has all 17 codes of API.md', () => {
+  it('the breakers follow REFUSAL_CODES order, which has the 17 codes of API.md and the 3 growth refusals', () => {
     expect(BREAKERS.map(([c]) => c)).toEqual([...REFUSAL_CODES]);
     expect(new Set(REFUSAL_CODES)).toEqual(new Set([
       'code_not_found', 'code_disabled', 'code_expired', 'code_not_yet_valid', 'code_exhausted', 'coupon_archived', 'customer_limit_reached',
       'new_customers_only', 'existing_customers_only', 'email_domain_not_allowed', 'region_not_allowed', 'plan_not_eligible',
       'action_not_eligible', 'currency_mismatch', 'code_restricted_to_customer', 'already_discounted', 'one_time_purchase_not_allowed',
+      'coupon_not_found', 'invitation_required', 'switch_not_eligible',
     ]));
-    expect(REFUSAL_CODES).toHaveLength(17);
+    expect(REFUSAL_CODES).toHaveLength(20);
+    expect(REFUSAL_CODES.indexOf('invitation_required')).toBe(REFUSAL_CODES.indexOf('plan_not_eligible') + 1);
+    expect(REFUSAL_CODES.indexOf('switch_not_eligible')).toBe(REFUSAL_CODES.indexOf('action_not_eligible') + 1);
     expect(isRefusalCode('code_expired')).toBe(true);
     expect(isRefusalCode('rate_limited')).toBe(false);
   });
@@ -74,15 +81,16 @@ describe('decideRedemption', () => {
     BREAKERS.forEach(([first], i) => {
       BREAKERS.slice(i + 1).forEach(([second]) => {
         if (first === 'new_customers_only' && second === 'existing_customers_only') return; // one check, two answers
+        if (first === 'code_not_found' && second === 'coupon_not_found') return; // a code or a coupon id, never both
         expect([first, second, decide(first, second)]).toEqual([first, second, expect.objectContaining({ ok: false, code: first })]);
         pairs += 1;
       });
     });
-    expect(pairs).toBe(135);
+    expect(pairs).toBe(188);
   });
 
   it('answers the first of all failures at once', () => {
-    const all = BREAKERS.map(([c]) => c).filter((c) => c !== 'existing_customers_only');
+    const all = BREAKERS.map(([c]) => c).filter((c) => c !== 'existing_customers_only' && c !== 'coupon_not_found');
     for (let k = 0; k < all.length; k += 1) {
       expect(decide(...all.slice(k))).toMatchObject({ code: all[k] });
     }

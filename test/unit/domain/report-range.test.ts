@@ -1,14 +1,7 @@
-import { DomainError, resolveReportRange } from '../../../src/domain';
+import { domainError } from './fixtures';
+import { resolveReportRange } from '../../../src/domain';
 
-function error(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof DomainError) return err;
-    throw err;
-  }
-  throw new Error('expected a DomainError');
-}
+const error = domainError;
 
 describe('resolveReportRange', () => {
   it('is open on both sides without dates', () => {

@@ -1,0 +1,387 @@
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { ApiError, api, get, type Coupon, type Discount, type Duration } from '../api';
+import { useAccount } from '../app';
+import { Field, Notice, errorText } from '../components';
+import { isoToZoned, toMajor, toMinor, zonedToIso } from '../format';
+import { Link, navigate } from '../router';
+
+const LINE_KINDS = ['recurring', 'setup_fee', 'component', 'one_time', 'shipping'];
+const ACTIONS = ['new_subscription', 'renewal', 'upgrade', 'downgrade', 'one_time_purchase'];
+const label = (s: string) => (s[0].toUpperCase() + s.slice(1)).replace(/_/g, ' ');
+
+interface FormState {
+  name: string;
+  description: string;
+  code: string;
+  status: 'active' | 'draft';
+  discountType: Discount['type'];
+  percent: string;
+  amount: string;
+  currency: string;
+  trialDays: string;
+  durationType: Duration['type'];
+  cycles: string;
+  months: string;
+  untilDate: string;
+  plans: string;
+  lineKinds: string[];
+  actions: string[];
+  switches: string;
+  customers: string;
+  emailDomains: string;
+  regions: string;
+  maxRedemptions: string;
+  perCustomer: string;
+  validFrom: string;
+  expiryType: 'never' | 'on' | 'after';
+  expiresOn: string;
+  expiresAfterDays: string;
+  overflow: string;
+  stackable: boolean;
+  channel: string;
+  partner: string;
+  referrer: string;
+  grantsAccess: boolean;
+}
+
+function fromCoupon(c: Coupon | undefined, currency: string): FormState {
+  const d = c?.discount;
+  const du = c?.duration;
+  const plans = c && c.appliesTo.plans !== 'all' ? (c.appliesTo.plans.include?.planIds ?? []).join(', ') : '';
+  const amountCurrency = d?.type === 'fixed_amount' ? Object.keys(d.amounts)[0] ?? currency : currency;
+  return {
+    name: c?.name ?? '',
+    description: c?.description ?? '',
+    code: '',
+    status: 'active',
+    discountType: d?.type ?? 'percentage',
+    percent: d?.type === 'percentage' ? String(d.basisPoints / 100) : '',
+    amount: d?.type === 'fixed_amount' ? toMajor(d.amounts[amountCurrency], amountCurrency) : '',
+    currency: amountCurrency,
+    trialDays: d?.type === 'free_trial' ? String(d.days) : '',
+    durationType: du?.type ?? 'once',
+    cycles: du?.type === 'repeating' ? String(du.cycles) : '',
+    months: du?.type === 'months' ? String(du.months) : '',
+    untilDate: du?.type === 'until' ? du.date : '',
+    plans,
+    lineKinds: c?.appliesTo.lineKinds ?? [],
+    actions: c?.appliesTo.actions ?? [],
+    switches: c?.appliesTo.switches ?? 'any',
+    customers: c?.eligibility.customers ?? 'any',
+    emailDomains: (c?.eligibility.emailDomains ?? []).join(', '),
+    regions: (c?.eligibility.regions ?? []).flatMap((r) => (r.regions?.length ? r.regions : [r.country])).join(', '),
+    maxRedemptions: c?.limits.maxRedemptions ? String(c.limits.maxRedemptions) : '',
+    perCustomer: c?.limits.perCustomer ? String(c.limits.perCustomer) : '',
+    validFrom: c?.validFrom ? isoToZoned(c.validFrom, c.timeZone) : '',
+    expiryType: c?.expiresOn ? 'on' : c?.expiresAfterDays ? 'after' : 'never',
+    expiresOn: c?.expiresOn ?? '',
+    expiresAfterDays: c?.expiresAfterDays ? String(c.expiresAfterDays) : '',
+    overflow: c?.overflow ?? '',
+    stackable: c?.stackable ?? false,
+    channel: c?.attribution?.channel ?? '',
+    partner: c?.attribution?.partner ?? '',
+    referrer: c?.attribution?.referrerCustomerId ?? '',
+    grantsAccess: c?.grantsAccess ?? false,
+  };
+}
+
+const list = (s: string) => s.split(/[,\s]+/).map((x) => x.trim()).filter(Boolean);
+const num = (s: string) => (s.trim() === '' ? Number.NaN : Number(s));
+const optNum = (s: string) => (s.trim() === '' ? null : Number(s));
+
+function regions(s: string) {
+  const byCountry = new Map<string, string[]>();
+  for (const t of list(s).map((x) => x.toUpperCase())) {
+    const country = t.split('-')[0];
+    const subs = byCountry.get(country) ?? [];
+    if (t.includes('-')) subs.push(t);
+    byCountry.set(country, subs);
+  }
+  return [...byCountry].map(([country, subs]) => (subs.length ? { country, regions: subs } : { country }));
+}
+
+function toBody(f: FormState, zone: string, original: Coupon | undefined): Record<string, unknown> {
+  const discount: Discount =
+    f.discountType === 'percentage'
+      ? { type: 'percentage', basisPoints: Math.round(num(f.percent) * 100) }
+      : f.discountType === 'fixed_amount'
+        ? { type: 'fixed_amount', amounts: { [f.currency]: toMinor(f.amount, f.currency) } }
+        : f.discountType === 'free_trial'
+          ? { type: 'free_trial', days: num(f.trialDays) }
+          : { type: f.discountType };
+  const duration: Duration =
+    f.durationType === 'repeating'
+      ? { type: 'repeating', cycles: num(f.cycles) }
+      : f.durationType === 'months'
+        ? { type: 'months', months: num(f.months) }
+        : f.durationType === 'until'
+          ? { type: 'until', date: f.untilDate }
+          : { type: f.durationType };
+  const appliesTo: Record<string, unknown> = { plans: list(f.plans).length ? { include: { planIds: list(f.plans) } } : 'all' };
+  if (f.lineKinds.length) appliesTo.lineKinds = f.lineKinds;
+  if (f.actions.length) appliesTo.actions = f.actions;
+  if (f.switches !== 'any' || original?.appliesTo.switches) appliesTo.switches = f.switches;
+  const eligibility: Record<string, unknown> = { customers: f.customers };
+  if (list(f.emailDomains).length) eligibility.emailDomains = list(f.emailDomains);
+  if (list(f.regions).length) eligibility.regions = regions(f.regions);
+  const body: Record<string, unknown> = {
+    name: f.name,
+    description: f.description.trim() === '' ? null : f.description,
+    discount,
+    duration,
+    appliesTo,
+    eligibility,
+    limits: { maxRedemptions: optNum(f.maxRedemptions), perCustomer: optNum(f.perCustomer) },
+    validFrom: f.validFrom ? zonedToIso(f.validFrom, zone) : null,
+    stackable: f.stackable,
+  };
+  if (f.expiryType === 'on') body.expiresOn = f.expiresOn || null;
+  else if (f.expiryType === 'after') body.expiresAfterDays = optNum(f.expiresAfterDays);
+  else if (original) {
+    body.expiresOn = null;
+    body.expiresAfterDays = null;
+    body.expiresAt = null;
+  }
+  if (f.overflow) body.overflow = f.overflow;
+  const attribution: Record<string, string> = {};
+  if (f.channel.trim()) attribution.channel = f.channel.trim();
+  if (f.partner.trim()) attribution.partner = f.partner.trim();
+  if (f.referrer.trim()) attribution.referrerCustomerId = f.referrer.trim();
+  if (Object.keys(attribution).length) body.attribution = attribution;
+  else if (original?.attribution) body.attribution = null;
+  if (f.grantsAccess || original?.grantsAccess) body.grantsAccess = f.grantsAccess;
+  if (!original) {
+    body.status = f.status;
+    if (f.code.trim()) body.code = f.code.trim();
+  }
+  return body;
+}
+
+/** Which input an API error's `field` belongs to (the longest matching prefix). */
+const FIELD_OF: [string, keyof FormState][] = [
+  ['name', 'name'],
+  ['description', 'description'],
+  ['code', 'code'],
+  ['status', 'status'],
+  ['discount.basisPoints', 'percent'],
+  ['discount.amounts', 'amount'],
+  ['discount.days', 'trialDays'],
+  ['discount', 'discountType'],
+  ['duration.cycles', 'cycles'],
+  ['duration.months', 'months'],
+  ['duration.date', 'untilDate'],
+  ['duration', 'durationType'],
+  ['appliesTo.plans', 'plans'],
+  ['appliesTo.lineKinds', 'lineKinds'],
+  ['appliesTo.actions', 'actions'],
+  ['appliesTo.switches', 'switches'],
+  ['eligibility.customers', 'customers'],
+  ['eligibility.emailDomains', 'emailDomains'],
+  ['eligibility.regions', 'regions'],
+  ['limits.maxRedemptions', 'maxRedemptions'],
+  ['limits.perCustomer', 'perCustomer'],
+  ['validFrom', 'validFrom'],
+  ['expiresOn', 'expiresOn'],
+  ['expiresAfterDays', 'expiresAfterDays'],
+  ['expiresAt', 'expiresOn'],
+  ['overflow', 'overflow'],
+  ['stackable', 'stackable'],
+  ['attribution.channel', 'channel'],
+  ['attribution.partner', 'partner'],
+  ['attribution.referrerCustomerId', 'referrer'],
+  ['attribution', 'channel'],
+  ['grantsAccess', 'grantsAccess'],
+];
+
+function inputFor(field: string | undefined): keyof FormState | null {
+  if (!field) return null;
+  const f = field.replace(/^body\./, '');
+  let best: [string, keyof FormState] | null = null;
+  for (const entry of FIELD_OF) {
+    if ((f === entry[0] || f.startsWith(`${entry[0]}.`) || f.startsWith(`${entry[0]}[`)) && (!best || entry[0].length > best[0].length)) best = entry;
+  }
+  return best ? best[1] : null;
+}
+
+function Section({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <fieldset className="section">
+      <legend>{title}</legend>
+      {children}
+    </fieldset>
+  );
+}
+
+function Checks({ legend, options, value, onChange, error }: { legend: string; options: string[]; value: string[]; onChange: (v: string[]) => void; error?: string }) {
+  return (
+    <fieldset className="checks">
+      <legend>{legend}</legend>
+      {options.map((o) => (
+        <label key={o}>
+          <input type="checkbox" checked={value.includes(o)} onChange={(e) => onChange(e.target.checked ? [...value, o] : value.filter((x) => x !== o))} /> {label(o)}
+        </label>
+      ))}
+      {error && <p className="field-error" role="alert">{error}</p>}
+    </fieldset>
+  );
+}
+
+export function CouponForm({ id }: { id?: string }) {
+  const account = useAccount();
+  const existing = useQuery({ queryKey: ['coupon', id], queryFn: () => get<Coupon>(`/v1/coupons/${id}`), enabled: id !== undefined });
+  if (id && existing.isPending) return <p role="status">Loading coupon…</p>;
+  if (id && existing.isError) {
+    return (
+      <div role="alert" className="state state-error">
+        <p>Could not load the coupon: {errorText(existing.error)}</p>
+        <button type="button" onClick={() => void existing.refetch()}>Retry</button>
+      </div>
+    );
+  }
+  return <CouponFormBody key={id ?? 'new'} original={existing.data} zone={existing.data?.timeZone ?? account.timeZone} currency={account.currency} />;
+}
+
+function CouponFormBody({ original, zone, currency }: { original?: Coupon; zone: string; currency: string }) {
+  const client = useQueryClient();
+  const [f, setF] = useState<FormState>(() => fromCoupon(original, currency));
+  const [errors, setErrors] = useState<Partial<Record<keyof FormState, string>>>({});
+  const [general, setGeneral] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const set = <K extends keyof FormState>(k: K, v: FormState[K]) => setF((s) => ({ ...s, [k]: v }));
+  useEffect(() => {
+    document.title = `${original ? `Edit ${original.name}` : 'Create coupon'} · Couponflow`;
+  }, [original]);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setErrors({});
+    setGeneral(null);
+    try {
+      const body = toBody(f, zone, original);
+      const saved = original
+        ? await api<Coupon>('PATCH', `/v1/coupons/${original.id}`, body)
+        : await api<Coupon>('POST', '/v1/coupons', body);
+      await client.invalidateQueries({ queryKey: ['coupons'] });
+      client.setQueryData(['coupon', saved.id], saved);
+      navigate(`/coupons/${saved.id}`);
+    } catch (err) {
+      const input = err instanceof ApiError ? inputFor(err.field) : null;
+      if (input) setErrors({ [input]: errorText(err) });
+      else setGeneral(errorText(err));
+      setBusy(false);
+    }
+  }
+
+  const text = (k: keyof FormState, lbl: string, props: Record<string, unknown> = {}, hint?: ReactNode) => (
+    <Field label={lbl} error={errors[k]} hint={hint}>
+      {(p) => <input {...p} {...props} value={f[k] as string} onChange={(e) => set(k, e.target.value as never)} />}
+    </Field>
+  );
+  const select = (k: keyof FormState, lbl: string, options: [string, string][]) => (
+    <Field label={lbl} error={errors[k]}>
+      {(p) => (
+        <select {...p} value={f[k] as string} onChange={(e) => set(k, e.target.value as never)}>
+          {options.map(([v, l]) => <option key={v} value={v}>{l}</option>)}
+        </select>
+      )}
+    </Field>
+  );
+  const check = (k: keyof FormState, lbl: string, hint?: string) => (
+    <Field label={lbl} error={errors[k]} hint={hint}>
+      {(p) => <input {...p} type="checkbox" checked={f[k] as boolean} onChange={(e) => set(k, e.target.checked as never)} />}
+    </Field>
+  );
+
+  return (
+    <>
+      <h1>{original ? `Edit coupon ${original.name}` : 'Create coupon'}</h1>
+      {original && original.timesRedeemed > 0 && (
+        <Notice>Changing the terms makes a new version; customers who already redeemed keep the terms they got.</Notice>
+      )}
+      {general && <Notice kind="error">{general}</Notice>}
+      <form onSubmit={submit} className="coupon-form" noValidate>
+        <Section title="Coupon">
+          {text('name', 'Name', { required: true, maxLength: 200 })}
+          <Field label="Internal description" error={errors.description}>
+            {(p) => <textarea {...p} value={f.description} onChange={(e) => set('description', e.target.value)} rows={2} />}
+          </Field>
+          {!original && text('code', 'First code (optional)', { autoCapitalize: 'characters' }, 'Letters, digits, _ or -; 3 to 64 characters. Add more codes later.')}
+          {!original && select('status', 'Start as', [['active', 'Active'], ['draft', 'Draft (activate later)']])}
+        </Section>
+        <Section title="Discount">
+          {select('discountType', 'Discount type', [
+            ['percentage', 'Percentage off'],
+            ['fixed_amount', 'Amount off'],
+            ['free_trial', 'Free trial'],
+            ['free_shipping', 'Free shipping'],
+            ['none', 'No discount (access only)'],
+          ])}
+          {f.discountType === 'percentage' && text('percent', 'Percent off', { inputMode: 'decimal' }, 'For example 25 for 25 % (up to two decimals).')}
+          {f.discountType === 'fixed_amount' && (
+            <div className="row">
+              {text('amount', 'Amount off', { inputMode: 'decimal' }, 'In major units, for example 15.00')}
+              {text('currency', 'Currency', { maxLength: 3, autoCapitalize: 'characters' })}
+            </div>
+          )}
+          {f.discountType === 'free_trial' && text('trialDays', 'Trial days', { inputMode: 'numeric' })}
+          {select('durationType', 'Duration', [
+            ['once', 'First invoice only'],
+            ['repeating', 'First N billing cycles'],
+            ['months', 'For N months'],
+            ['until', 'Until a date'],
+            ['forever', 'Forever'],
+          ])}
+          {f.durationType === 'repeating' && text('cycles', 'Billing cycles', { inputMode: 'numeric' })}
+          {f.durationType === 'months' && text('months', 'Months', { inputMode: 'numeric' })}
+          {f.durationType === 'until' && text('untilDate', `Last day (in ${zone})`, { type: 'date' })}
+        </Section>
+        <Section title="Applies to">
+          {text('plans', 'Plan ids (empty: every plan)', {}, 'Comma-separated, for example pro-monthly, pro-yearly')}
+          <Checks legend="Invoice line kinds (none ticked: every kind but shipping)" options={LINE_KINDS} value={f.lineKinds} onChange={(v) => set('lineKinds', v)} error={errors.lineKinds} />
+          <Checks legend="Actions (none ticked: every action)" options={ACTIONS} value={f.actions} onChange={(v) => set('actions', v)} error={errors.actions} />
+          {select('switches', 'Plan switches', [
+            ['any', 'Any (not restricted)'],
+            ['same_interval_upgrade', 'Upgrades within the same interval only'],
+            ['to_longer_interval', 'Switches to a longer interval only'],
+          ])}
+        </Section>
+        <Section title="Eligibility">
+          {select('customers', 'Customers', [['any', 'Any customer'], ['new', 'New customers only'], ['existing', 'Existing customers only']])}
+          {text('emailDomains', 'Email domains (empty: any)', {}, 'Comma-separated, for example example.com, *.example.org')}
+          {text('regions', 'Countries or regions (empty: anywhere)', {}, 'ISO codes, comma-separated, for example US, CA-QC')}
+          {check('grantsAccess', 'Codes are invitations (grant access to invitation-only plans)')}
+        </Section>
+        <Section title="Limits">
+          {text('maxRedemptions', 'Total redemptions (empty: unlimited)', { inputMode: 'numeric' })}
+          {text('perCustomer', 'Per customer (empty: unlimited)', { inputMode: 'numeric' })}
+        </Section>
+        <Section title={`Validity (dates and times in ${zone}, the coupon's time zone)`}>
+          {text('validFrom', `Valid from (${zone}; empty: now)`, { type: 'datetime-local' })}
+          {select('expiryType', 'Expires', [['never', 'Never'], ['on', 'At the end of a date'], ['after', 'Some days after creation']])}
+          {f.expiryType === 'on' && text('expiresOn', `Last valid day (ends at midnight ${zone})`, { type: 'date' })}
+          {f.expiryType === 'after' && text('expiresAfterDays', 'Days after creation', { inputMode: 'numeric' })}
+        </Section>
+        <Section title="Billing behaviour">
+          {select('overflow', 'When the discount exceeds the invoice', [
+            ['', "Account default"],
+            ['cap', 'Cap at the invoice total'],
+            ['minimum_charge', 'Keep a minimum charge'],
+            ['credit', 'Carry the rest as credit'],
+          ])}
+          {check('stackable', 'Stackable with other coupons')}
+        </Section>
+        <Section title="Attribution">
+          {text('channel', 'Channel', { maxLength: 100 }, 'For example email, social, events')}
+          {text('partner', 'Partner', { maxLength: 100 })}
+          {text('referrer', 'Referrer customer id', { maxLength: 100 })}
+        </Section>
+        <div className="actions">
+          <Link className="button" to={original ? `/coupons/${original.id}` : '/coupons'}>Cancel</Link>
+          <button type="submit" className="primary" disabled={busy}>{original ? 'Save changes' : 'Save coupon'}</button>
+        </div>
+      </form>
+    </>
+  );
+}

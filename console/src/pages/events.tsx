@@ -1,0 +1,75 @@
+import { useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { get, type EventRow, type Page } from '../api';
+import { useAccount } from '../app';
+import { Pager, TableState, cursorNav } from '../components';
+import { dateTime } from '../format';
+import { setSearch, useLocation } from '../router';
+
+const TYPES = [
+  'coupon.created', 'coupon.updated', 'coupon.activated', 'coupon.disabled', 'coupon.enabled', 'coupon.archived', 'coupon.deleted',
+  'coupon.exhausted', 'coupon.nearly_exhausted', 'code.created', 'code.updated', 'code.disabled', 'code.enabled', 'code.deleted',
+  'code.exhausted', 'redemption.created', 'redemption.voided', 'redemption.ended', 'batch.completed', 'batch.failed', 'webhook_endpoint.disabled',
+];
+
+export function Events() {
+  const account = useAccount();
+  const { search } = useLocation();
+  const type = search.get('type') ?? '';
+  const nav = cursorNav(search, 'before');
+  const before = nav.cursor;
+  const [typed, setTyped] = useState(type);
+  const events = useQuery({
+    queryKey: ['events', type, before],
+    queryFn: () => get<Page<EventRow>>('/v1/events', { order: 'desc', type, before, limit: 50 }),
+  });
+  const go = (p: Record<string, string | undefined>) => setSearch('/events', { type, ...p });
+  const rows = events.data?.data ?? [];
+  return (
+    <>
+      <h1>Events</h1>
+      <form
+        className="filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          go({ type: typed.trim(), ...nav.first });
+        }}
+      >
+        <div className="field">
+          <label htmlFor="event-type">Event type</label>
+          <input id="event-type" list="event-types" value={typed} onChange={(e) => setTyped(e.target.value)} placeholder="every type" />
+          <datalist id="event-types">{TYPES.map((t) => <option key={t} value={t} />)}</datalist>
+        </div>
+        <button type="submit">Filter</button>
+      </form>
+      <TableState
+        query={events}
+        rows={rows.length}
+        noun="events"
+        filtered={type !== '' || before !== ''}
+        onClear={() => {
+          setTyped('');
+          setSearch('/events', {});
+        }}
+        empty={<p>No events yet. Creating a coupon or redeeming a code records one.</p>}
+      />
+      {rows.length > 0 && (
+        <table>
+          <caption>Events{type ? ` of type ${type}` : ''}, newest first</caption>
+          <thead><tr><th scope="col">Id</th><th scope="col">Type</th><th scope="col">When ({account.timeZone})</th><th scope="col">Data</th></tr></thead>
+          <tbody>
+            {rows.map((e) => (
+              <tr key={e.id}>
+                <td>{e.id}</td>
+                <th scope="row">{e.type}</th>
+                <td>{dateTime(e.createdAt, account.timeZone)}</td>
+                <td><code className="json">{JSON.stringify(e.data)}</code></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <Pager label="Event pages" nav={nav} nextCursor={events.data?.nextCursor} go={go} />
+    </>
+  );
+}

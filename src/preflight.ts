@@ -1,0 +1,60 @@
+import IORedis from 'ioredis';
+import { Client } from 'pg';
+import type { Config } from '../config';
+import { redactUrl } from './health';
+
+/** How long each service may take to answer at start. */
+export const PREFLIGHT_TIMEOUT_MS = 4000;
+
+function reason(err: unknown): string {
+  const e = err as { code?: string; message?: string; errors?: { code?: string }[] };
+  return e?.code ?? (Array.isArray(e?.errors) ? e.errors[0]?.code : undefined) ?? e?.message ?? String(err);
+}
+
+async function within<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<T>((_, reject) => { timer = setTimeout(() => reject(Object.assign(new Error('no answer'), { code: `no answer within ${ms / 1000} s` })), ms); })]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function checkPostgres(url: string): Promise<string | null> {
+  // The server's maintenance database: the application database is created at start if missing.
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString(), connectionTimeoutMillis: PREFLIGHT_TIMEOUT_MS });
+  client.on('error', () => undefined);
+  try {
+    await within(client.connect().then(() => client.query('select 1')), PREFLIGHT_TIMEOUT_MS);
+    return null;
+  } catch (err) {
+    return `PostgreSQL is not reachable at ${redactUrl(url)} (${reason(err)}): start it with \`docker compose up -d\`, or set DATABASE_URL to a running server`;
+  } finally {
+    client.end().catch(() => undefined);
+  }
+}
+
+async function checkRedis(url: string): Promise<string | null> {
+  const redis = new IORedis(url, {
+    lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: PREFLIGHT_TIMEOUT_MS,
+    retryStrategy: () => null,
+  });
+  let last: unknown;
+  redis.on('error', (err) => (last = err));
+  try {
+    await within(redis.connect().then(() => redis.ping()), PREFLIGHT_TIMEOUT_MS);
+    return null;
+  } catch (err) {
+    return `Redis is not reachable at ${redactUrl(url)} (${reason(last ?? err)}): start it with \`docker compose up -d\`, or set REDIS_URL to a running server`;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** One line per service the process cannot reach, saying where and how to get it; empty when both answer. */
+export async function checkServices(config: Pick<Config, 'databaseUrl' | 'redisUrl'>): Promise<string[]> {
+  const found = await Promise.all([checkPostgres(config.databaseUrl), checkRedis(config.redisUrl)]);
+  return found.filter((l): l is string => l !== null);
+}

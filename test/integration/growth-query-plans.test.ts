@@ -1,0 +1,44 @@
+import { sql } from 'kysely';
+import { startTestApp, type TestApp } from '../helpers/harness';
+import { attributionStatement, bound, codePageParams, codeReportSql, REPORT_SETTINGS, timeseriesStatement, type SqlParams } from '../../src/repositories/growth-reports';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+/** The plan of a report statement as it runs (its bound parameters, the report's planner settings). */
+async function plan(text: string, params: SqlParams): Promise<string> {
+  return t.running.ctx.orm.em.fork().transactional(async (em) => {
+    const db = em.getKysely();
+    for (const [name, value] of Object.entries(REPORT_SETTINGS)) await sql`select set_config(${name}, ${value}, true)`.execute(db);
+    const { rows } = await sql<{ 'QUERY PLAN': string }>`explain ${bound(text, params)}`.execute(db);
+    return rows.map((r) => r['QUERY PLAN']).join('\n');
+  });
+}
+
+/**
+ * Every table a growth report reads is reached through an index keyed by the account or by a
+ * row of the account (coupon, redemption, subscription): no sequential scan, so no scan over
+ * another account's rows. Sequential scans are priced out, so any left means no index fits.
+ */
+test.each(['-redemptions', '-revenue', '-conversionRate'] as const)('the codes report sorted by %s reads only through indexes', async (sort) => {
+  const acct = await t.createAccount();
+  const filter = { couponId: null, channel: null, partner: null, sort, currency: 'USD' };
+  const p = await plan(codeReportSql(sort, false), codePageParams(acct.id, filter, 51, ['-1', false, 'A', '00000000-0000-0000-0000-000000000000', '0']));
+  expect(p).not.toContain('Seq Scan');
+  expect(p).toContain('coupons_account_idx');
+});
+
+test('the attribution and timeseries reports read only through indexes', async () => {
+  const acct = await t.createAccount();
+  const a = attributionStatement(acct.id, { groupBy: 'referrer', since: '2026-01-01T00:00:00Z', until: '2027-01-01T00:00:00Z', currency: 'USD' });
+  expect(await plan(a.text, a.params)).not.toContain('Seq Scan');
+  const s = timeseriesStatement(acct.id, { zone: 'Europe/Paris', rangeStart: '2026-01-01T00:00:00Z', rangeEnd: '2027-01-01T00:00:00Z', couponId: null, code: 'X-1' });
+  const p = await plan(s.text, s.params);
+  expect(p).not.toContain('Seq Scan');
+  expect(p).toContain('invoices_subscription_idx');
+});
