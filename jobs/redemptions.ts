@@ -42,7 +42,7 @@ async function redeem(em: Em, ctx: AppContext, data: RedemptionJobData): Promise
     }
   }
   await lockSubscription(em, accountId, request.subscriptionId, request.customer.id);
-  const now = new Date().toISOString();
+  const now = ctx.clock.now();
   const decided = await loadAndDecide(em, accountId, { ...request, action: request.action as Action | undefined }, now);
   if (decided.kind === 'unknown_plan') {
     return { status: 400, body: { error: { code: 'validation_failed', message: `${decided.field}: no plan "${decided.planId}" is registered`, field: decided.field } } };

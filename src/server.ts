@@ -19,6 +19,7 @@ import { startWebhookRelay } from './services/webhook-relay';
 import { closeWebhookRuntime } from './services/webhook-delivery';
 import { GuessLimiter } from './rate-limit';
 import { ServiceHealth } from './health';
+import { systemClock, type Clock } from './clock';
 
 export interface Running {
   ctx: AppContext;
@@ -34,6 +35,8 @@ export interface StartOptions {
   logger?: Logger;
   /** Listen on this port instead of config.port (0 = any free port). */
   port?: number;
+  /** Where requests and jobs read the time (default: the system clock). */
+  clock?: Clock;
 }
 
 async function bounded(p: Promise<unknown>, ms: number, what: string, logger: Logger): Promise<void> {
@@ -59,7 +62,7 @@ export async function start(config: Config, opts: StartOptions = {}): Promise<Ru
   const queues = createQueues(redis, config.queuePrefix);
   const waiter = new JobWaiter(redis, config.queuePrefix);
   const limiter = new GuessLimiter(redis, config.queuePrefix, config.rateLimit);
-  const ctx: AppContext = { config, logger, orm, redis, queues, waiter, limiter, health };
+  const ctx: AppContext = { config, logger, orm, redis, queues, waiter, limiter, health, clock: opts.clock ?? systemClock };
   health.start();
 
   const runApi = config.role === 'all' || config.role === 'api';

@@ -1,12 +1,14 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { Account } from './account';
 
 /** Append-only: one row per state change, written in the change's own transaction. */
 export const Event = defineEntity({
   name: 'Event',
   tableName: 'events',
+  indexes: [{ name: 'events_account_idx', properties: ['accountId', 'id'] }],
   properties: {
-    id: p.bigint('number').primary().autoincrement(),
-    accountId: p.uuid(),
+    id: p.bigint('number').primary().autoincrement().columnType('bigint').generated('by default as identity'),
+    accountId: p.manyToOne(Account).mapToPk().fieldName('account_id').foreignKeyName('events_account_id_fkey').deleteRule('cascade'),
     type: p.text(),
     data: p.json<Record<string, unknown>>(),
     createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
