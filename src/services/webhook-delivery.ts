@@ -94,7 +94,7 @@ export async function attemptDelivery(ctx: AppContext, data: WebhookJobData, hol
   try {
     const message = t.payload ?? eventMessage({ id: t.event!.id, type: t.eventType, createdAt: t.event!.createdAt, data: t.event!.data });
     const body = JSON.stringify(message);
-    const headers = signedHeaders(signingSecrets(t, at.toISOString()), t.messageId, Math.floor(at.getTime() / 1000), body);
+    const headers = signedHeaders(signingSecrets(t, ctx.clock.now()), t.messageId, Math.floor(at.getTime() / 1000), body);
     result = await postWebhook(rt.agents, t.url, headers, body, { timeoutMs: cfg.timeoutMs, allowPrivate: cfg.allowPrivate });
   } finally {
     await rt.pacer.release(t.endpointId, holder).catch(() => undefined);

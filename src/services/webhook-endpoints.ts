@@ -57,7 +57,7 @@ export async function rotateEndpointSecret(ctx: AppContext, accountId: string, i
   return ctx.orm.em.fork().transactional(async (tx) => {
     const cur = await findEndpoint(tx, accountId, id, true);
     if (!cur) throw notFound('webhook endpoint');
-    const next = rotateSecret(cur.secret, newEndpointSecret(), expiresInSeconds, new Date().toISOString());
+    const next = rotateSecret(cur.secret, newEndpointSecret(), expiresInSeconds, ctx.clock.now());
     await setEndpointSecrets(tx, cur.id, next);
     return next.secret;
   });
@@ -70,7 +70,7 @@ export async function sendTestEvent(ctx: AppContext, accountId: string, id: stri
   if (!endpoint) throw notFound('webhook endpoint');
   if (ctx.redis.status !== 'ready') throw queueUnavailable();
   const allowed = attemptsAllowed(ctx.config.webhooks.retryScheduleMs);
-  const row = await insertTestDelivery(em, { accountId, endpointId: endpoint.id, message: testMessage(randomUUID(), endpoint.id, new Date().toISOString()), attemptsAllowed: allowed });
+  const row = await insertTestDelivery(em, { accountId, endpointId: endpoint.id, message: testMessage(randomUUID(), endpoint.id, ctx.clock.now()), attemptsAllowed: allowed });
   await enqueueOrUnavailable(ctx, { id: row.id, accountId, round: row.round, attemptsLeft: allowed });
   return row;
 }

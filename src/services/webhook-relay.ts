@@ -64,7 +64,7 @@ export function startWebhookRelay(ctx: AppContext): () => Promise<void> {
       await runRelay(ctx);
       if (Date.now() - lastSweep >= sweepEveryMs) {
         lastSweep = Date.now();
-        const n = await sweepDeliveries(ctx, new Date(), sweepEveryMs);
+        const n = await sweepDeliveries(ctx, new Date(ctx.clock.now()), sweepEveryMs);
         if (n > 0) ctx.logger.info('webhook deliveries re-enqueued', { count: n });
       }
     } catch (err) {

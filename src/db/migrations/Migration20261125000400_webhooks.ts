@@ -61,9 +61,9 @@ create table webhook_deliveries (
   next_attempt_at timestamptz,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
-  delivered_at timestamptz
+  delivered_at timestamptz,
+  constraint webhook_deliveries_event_endpoint_key unique (event_id, endpoint_id)
 );
-create unique index webhook_deliveries_event_endpoint_key on webhook_deliveries (event_id, endpoint_id);
 create index webhook_deliveries_endpoint_idx on webhook_deliveries (endpoint_id, created_at, id);
 create index webhook_deliveries_pending_idx on webhook_deliveries (next_attempt_at) where status = 'pending';
 
