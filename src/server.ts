@@ -15,6 +15,8 @@ import { closeQueues, createQueues } from './queues/producers';
 import { QUEUES } from './queues/names';
 import { startWorkers, type Workers } from './worker';
 import { startSchedulers } from './schedulers';
+import { startWebhookRelay } from './services/webhook-relay';
+import { closeWebhookRuntime } from './services/webhook-delivery';
 import { GuessLimiter } from './rate-limit';
 import { ServiceHealth } from './health';
 import { systemClock, type Clock } from './clock';
@@ -71,10 +73,12 @@ export async function start(config: Config, opts: StartOptions = {}): Promise<Ru
   let url: string | undefined;
   let workers: Workers | undefined;
   let stopSchedulers: (() => Promise<void>) | undefined;
+  let stopRelay: (() => Promise<void>) | undefined;
 
   if (runWorker) {
     workers = await startWorkers(ctx);
     stopSchedulers = await startSchedulers(ctx);
+    stopRelay = startWebhookRelay(ctx);
   }
   if (runApi) {
     // every synchronous redemption waits, so that queue is watched from the start; the others
@@ -101,7 +105,9 @@ export async function start(config: Config, opts: StartOptions = {}): Promise<Ru
           await new Promise<void>((resolve) => s.close(() => resolve()));
         }
         await stopSchedulers?.();
+        await stopRelay?.();
         await workers?.close();
+        closeWebhookRuntime(ctx);
       })();
       server?.closeIdleConnections();
       await Promise.race([graceful, deadline]);
