@@ -7,6 +7,7 @@ import { benchInvoices } from './invoices';
 import { benchTuning } from './tuning';
 import { benchReports, seedReportData, type ReportSeed } from './reports';
 import { benchRedemptions, benchValidate, type RedemptionBaseline } from './redemptions';
+import { benchWebhooks } from './webhooks';
 import { benchGrowthReports } from './growth-reports';
 import { fmt, renderTable, type Row } from './table';
 
@@ -65,6 +66,8 @@ const GROUPS: Group[] = [
     run: async (env, state) => [await benchGrowth(env, state.redemptionBaseline!, { apiKey: state.batch!.apiKey, ...state.reportSeed! })],
   },
   { rows: [12], run: async (env) => [await benchGrowthReports(env)] },
+  // Its own API, worker and receivers on a separate database (the other groups' workers stay idle).
+  { rows: [14], run: async () => [await benchWebhooks()] },
 ];
 
 /** The groups to run for the asked rows (all when none), with every group they need; every row they measure is reported. */

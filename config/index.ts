@@ -28,6 +28,24 @@ export interface Config {
   expirySchedulerEveryMs: number;
   /** BullMQ job lock: a job whose worker stops renewing it for this long is retried elsewhere. */
   jobLock: { durationMs: number; stalledIntervalMs: number };
+  webhooks: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  /** A delivery succeeds only on a 2xx within this time (connect included). */
+  timeoutMs: number;
+  /** Delays between attempts: N entries allow N + 1 attempts. */
+  retryScheduleMs: number[];
+  /** Lets endpoints resolve to loopback/private addresses and use http (never in production). */
+  allowPrivate: boolean;
+  /** Deliveries one worker process sends at once. */
+  concurrency: number;
+  /** Deliveries in flight to one endpoint at once, across all processes. */
+  endpointConcurrency: number;
+  /** How often the relay looks for new committed events. */
+  relayEveryMs: number;
+  /** How often pending deliveries whose job is gone are re-enqueued. */
+  sweepEveryMs: number;
 }
 
 export class ConfigError extends Error {
@@ -90,6 +108,33 @@ function secret(env: Env, name: string, production: boolean, devDefault: string)
   return devDefault;
 }
 
+function delays(env: Env, name: string, fallback: number[]): number[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const parts = raw.split(',').map((x) => x.trim());
+  if (parts.some((x) => !/^\d+$/.test(x))) throw new ConfigError(name, `must be whole milliseconds separated by commas, got "${raw}"`);
+  const out = parts.map(Number);
+  if (out.length > 50 || out.some((n) => n > 7 * 86_400_000)) throw new ConfigError(name, 'allows at most 50 delays of at most 7 days each');
+  return out;
+}
+
+/** WEBHOOK_RETRY_SCHEDULE_MS's default: about three days in ten attempts. */
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS = [5000, 300000, 1800000, 7200000, 18000000, 36000000, 50400000, 72000000, 86400000];
+
+function webhookConfig(env: Env, production: boolean): WebhookConfig {
+  const allowPrivate = bool(env, 'WEBHOOK_ALLOW_PRIVATE', false);
+  if (allowPrivate && production) throw new ConfigError('WEBHOOK_ALLOW_PRIVATE', 'may not be true when NODE_ENV=production');
+  return {
+    timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+    retryScheduleMs: delays(env, 'WEBHOOK_RETRY_SCHEDULE_MS', DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS),
+    allowPrivate,
+    concurrency: int(env, 'WEBHOOK_CONCURRENCY', 16, 1, 1000),
+    endpointConcurrency: int(env, 'WEBHOOK_ENDPOINT_CONCURRENCY', 4, 1, 1000),
+    relayEveryMs: int(env, 'WEBHOOK_RELAY_EVERY_MS', 250, 10, 60_000),
+    sweepEveryMs: int(env, 'WEBHOOK_SWEEP_EVERY_MS', 60_000, 100, 3_600_000),
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = str(env, 'NODE_ENV', 'development');
   const production = nodeEnv === 'production';
@@ -129,5 +174,6 @@ export function loadConfig(env: Env = process.env): Config {
       durationMs: int(env, 'JOB_LOCK_DURATION_MS', 30_000, 1000, 600_000),
       stalledIntervalMs: int(env, 'JOB_STALLED_INTERVAL_MS', 30_000, 500, 600_000),
     },
+    webhooks: webhookConfig(env, production),
   };
 }

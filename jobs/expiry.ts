@@ -14,7 +14,7 @@ export class NotYetDue extends Error {}
 export function expiryProcessor(ctx: AppContext) {
   return async (job: Job<ExpiryJobData>): Promise<SweepResult | ExpireOneOutcome> => {
     const data = job.data;
-    const now = new Date().toISOString();
+    const now = ctx.clock.now();
     const em = ctx.orm.em.fork();
     if (data.kind === 'sweep') {
       const result = await runExpirySweep(em, now);

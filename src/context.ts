@@ -6,6 +6,7 @@ import type { Queues } from './queues/producers';
 import type { JobWaiter } from './queues/job-waiter';
 import type { GuessLimiter } from './rate-limit';
 import type { ServiceHealth } from './health';
+import type { Clock } from './clock';
 
 /** Everything a request handler or job processor needs, built once per process. */
 export interface AppContext {
@@ -19,4 +20,6 @@ export interface AppContext {
   limiter: GuessLimiter;
   /** Whether PostgreSQL and Redis are reachable; logs each outage once. */
   health: ServiceHealth;
+  /** The instant requests and jobs decide at (the system clock outside tests). */
+  clock: Clock;
 }

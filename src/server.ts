@@ -15,8 +15,11 @@ import { closeQueues, createQueues } from './queues/producers';
 import { QUEUES } from './queues/names';
 import { startWorkers, type Workers } from './worker';
 import { startSchedulers } from './schedulers';
+import { startWebhookRelay } from './services/webhook-relay';
+import { closeWebhookRuntime } from './services/webhook-delivery';
 import { GuessLimiter } from './rate-limit';
 import { ServiceHealth } from './health';
+import { systemClock, type Clock } from './clock';
 
 export interface Running {
   ctx: AppContext;
@@ -32,6 +35,8 @@ export interface StartOptions {
   logger?: Logger;
   /** Listen on this port instead of config.port (0 = any free port). */
   port?: number;
+  /** Where requests and jobs read the time (default: the system clock). */
+  clock?: Clock;
 }
 
 async function bounded(p: Promise<unknown>, ms: number, what: string, logger: Logger): Promise<void> {
@@ -57,7 +62,7 @@ export async function start(config: Config, opts: StartOptions = {}): Promise<Ru
   const queues = createQueues(redis, config.queuePrefix);
   const waiter = new JobWaiter(redis, config.queuePrefix);
   const limiter = new GuessLimiter(redis, config.queuePrefix, config.rateLimit);
-  const ctx: AppContext = { config, logger, orm, redis, queues, waiter, limiter, health };
+  const ctx: AppContext = { config, logger, orm, redis, queues, waiter, limiter, health, clock: opts.clock ?? systemClock };
   health.start();
 
   const runApi = config.role === 'all' || config.role === 'api';
@@ -68,10 +73,12 @@ export async function start(config: Config, opts: StartOptions = {}): Promise<Ru
   let url: string | undefined;
   let workers: Workers | undefined;
   let stopSchedulers: (() => Promise<void>) | undefined;
+  let stopRelay: (() => Promise<void>) | undefined;
 
   if (runWorker) {
     workers = await startWorkers(ctx);
     stopSchedulers = await startSchedulers(ctx);
+    stopRelay = startWebhookRelay(ctx);
   }
   if (runApi) {
     // every synchronous redemption waits, so that queue is watched from the start; the others
@@ -98,7 +105,9 @@ export async function start(config: Config, opts: StartOptions = {}): Promise<Ru
           await new Promise<void>((resolve) => s.close(() => resolve()));
         }
         await stopSchedulers?.();
+        await stopRelay?.();
         await workers?.close();
+        closeWebhookRuntime(ctx);
       })();
       server?.closeIdleConnections();
       await Promise.race([graceful, deadline]);

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { AppContext } from './context';
 import { errorFields } from './logger';
 import { QUEUES, type QueueKey } from './queues/names';
-import { processors, type Processor } from '../jobs';
+import { processors, workerSettings, type Processor } from '../jobs';
 import { isDatabaseUnavailable, isRedisUnavailable } from './faults';
 
 const isConnectionError = (err: unknown): boolean => /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE/.test(String((err as { code?: string })?.code ?? (err as Error)?.message));
@@ -22,7 +22,7 @@ export function databaseRetryDelayMs(timesPutBack: number): number {
 export function withDatabaseRetry(ctx: AppContext, processor: Processor) {
   return async (job: Job, token?: string): Promise<unknown> => {
     try {
-      return await processor(job);
+      return await processor(job, token);
     } catch (err) {
       if (!token || !isDatabaseUnavailable(err)) throw err;
       void ctx.health.probeDatabase();
@@ -33,11 +33,12 @@ export function withDatabaseRetry(ctx: AppContext, processor: Processor) {
   };
 }
 
-const CONCURRENCY_KEY: Record<QueueKey, keyof AppContext['config']['concurrency']> = {
-  redemptions: 'redemptions',
-  invoices: 'invoices',
-  batches: 'batches',
-  expiry: 'expiry',
+const CONCURRENCY: Record<QueueKey, (c: AppContext['config']) => number> = {
+  redemptions: (c) => c.concurrency.redemptions,
+  invoices: (c) => c.concurrency.invoices,
+  batches: (c) => c.concurrency.batches,
+  expiry: (c) => c.concurrency.expiry,
+  webhooks: (c) => c.webhooks.concurrency,
 };
 
 export interface Workers {
@@ -57,7 +58,8 @@ export async function startWorkers(ctx: AppContext): Promise<Workers> {
     const worker = new Worker(QUEUES[key], withDatabaseRetry(ctx, factory(ctx)), {
       connection,
       prefix: ctx.config.queuePrefix,
-      concurrency: ctx.config.concurrency[CONCURRENCY_KEY[key]],
+      concurrency: CONCURRENCY[key](ctx.config),
+      settings: workerSettings[key]?.(ctx),
       lockDuration: ctx.config.jobLock.durationMs,
       stalledInterval: ctx.config.jobLock.stalledIntervalMs,
       // A batch resumes from what it already wrote, so a worker dying under it several times

@@ -44,7 +44,7 @@ function expiryJob(item: ExpiryItem & { expiresAt: string }, now: string): { nam
  * id; null when the item has no expiry or Redis could not take the job. Never throws: call it
  * after the change committed; a job that could not be added is covered by the next sweep.
  */
-export async function scheduleExpiry(ctx: AppContext, item: ExpiryItem, now: string = new Date().toISOString()): Promise<string | null> {
+export async function scheduleExpiry(ctx: AppContext, item: ExpiryItem, now: string = ctx.clock.now()): Promise<string | null> {
   if (item.expiresAt === null) return null;
   const job = expiryJob({ ...item, expiresAt: item.expiresAt }, now);
   try {
@@ -63,7 +63,7 @@ export const EXPIRY_BULK = 1000;
  * scheduleExpiry for many items (e.g. the codes of a CSV import), EXPIRY_BULK jobs per Redis
  * call; answers how many were added. Never throws: what Redis refused is covered by the sweep.
  */
-export async function scheduleExpiries(ctx: AppContext, items: ExpiryItem[], now: string = new Date().toISOString()): Promise<number> {
+export async function scheduleExpiries(ctx: AppContext, items: ExpiryItem[], now: string = ctx.clock.now()): Promise<number> {
   const jobs = items.flatMap((item) => (item.expiresAt === null ? [] : [expiryJob({ ...item, expiresAt: item.expiresAt }, now)]));
   let added = 0;
   if (jobs.length > 0 && ctx.redis.status !== 'ready') {

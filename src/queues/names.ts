@@ -1,9 +1,10 @@
-/** The four queues. Job ids never contain ':' (BullMQ reserves it). */
+/** The queues. Job ids never contain ':' (BullMQ reserves it). */
 export const QUEUES = {
   redemptions: 'redemptions',
   invoices: 'invoice-discounts',
   batches: 'code-batches',
   expiry: 'expiry',
+  webhooks: 'webhooks',
 } as const;
 
 export type QueueKey = keyof typeof QUEUES;
@@ -21,6 +22,7 @@ export const JOB_NAMES = {
   generateBatch: 'generate-batch',
   expirySweep: 'sweep',
   expireAt: 'expire-at',
+  deliverWebhook: 'deliver',
 } as const;
 
 /** Makes a string safe as (part of) a BullMQ job id. */

@@ -69,3 +69,10 @@ export type ExpiryJobData =
   | { kind: 'sweep' }
   | { kind: 'coupon'; accountId: string; couponId: string; expiresAt: string }
   | { kind: 'code'; accountId: string; codeId: number; expiresAt: string };
+
+/** One attempt (or the rest of the attempts) of one webhook delivery; `round` counts redeliveries. */
+export interface WebhookJobData {
+  accountId: string;
+  deliveryId: string;
+  round: number;
+}

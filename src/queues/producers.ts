@@ -19,6 +19,7 @@ export function createQueues(connection: Redis, prefix: string): Queues {
     invoices: make(QUEUES.invoices),
     batches: make(QUEUES.batches),
     expiry: make(QUEUES.expiry),
+    webhooks: make(QUEUES.webhooks),
   };
 }
 

@@ -117,7 +117,7 @@ export async function redeem(app: AppContext, data: RedemptionJobData): Promise<
   const { accountId, request } = data;
   const key = request.idempotencyKey ?? null;
   const { id: customerId, ...fields } = request.customer;
-  const now = new Date().toISOString();
+  const now = app.clock.now();
   const input: DecisionInput = { ...request, action: request.action as Action | undefined };
   const q = contextQuery(input);
   const outcome = await withPipeline(app.orm, async (p) => {

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { loadConfig, type Config } from '../../config';
 import { createLogger } from '../../src/logger';
 import { start, type Running } from '../../src/server';
+import type { Clock } from '../../src/clock';
 import { dropDatabase as dropDb } from '../../src/db/orm';
 import { deleteQueueKeys as deleteKeys } from '../../src/queues/connection';
 
@@ -48,11 +49,14 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Starts Couponflow (all roles unless ROLE is given) on a private database and queue prefix. */
-export async function startTestApp(extraEnv: Record<string, string> = {}): Promise<TestApp> {
+/**
+ * Starts Couponflow (all roles unless ROLE is given) on a private database and queue prefix;
+ * requests and jobs read `clock` when given (see test/helpers/clock.ts), else the system clock.
+ */
+export async function startTestApp(extraEnv: Record<string, string> = {}, opts: { clock?: Clock } = {}): Promise<TestApp> {
   const env = testEnv(extraEnv);
   const config = loadConfig(env.env);
-  const running = await start(config, { port: 0, logger: createLogger('error') });
+  const running = await start(config, { port: 0, logger: createLogger('error'), clock: opts.clock });
   const http = request(running.url ?? 'http://127.0.0.1:1');
   let closed = false;
   return {

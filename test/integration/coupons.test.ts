@@ -1,13 +1,17 @@
 import { DateTime } from 'luxon';
 import { startTestApp, type TestAccount, type TestApp } from '../helpers/harness';
 import { createCouponBody, fakeRedemption as fake } from '../helpers/coupons';
+import { TestClock } from '../helpers/clock';
+
+// Requests decide at the clock's instant, one millisecond later at each read (creation order).
+const clock = new TestClock('2026-11-25T12:00:00.000Z', 1);
 
 let t: TestApp;
 let acct: TestAccount;
 let n = 0;
 
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({}, { clock });
   acct = await t.createAccount({ timeZone: 'America/New_York' });
 });
 afterAll(async () => {
@@ -144,17 +148,18 @@ describe('POST /v1/coupons', () => {
 
 describe('derived status and time zones', () => {
   test('a coupon whose expiresAt passes reads expired, with no job', async () => {
-    const at = new Date(Date.now() + 1500).toISOString();
+    const at = clock.plus(1500);
     const c = await create(acct, { ...base(), expiresAt: at });
     expect(c.status).toBe('active');
-    await new Promise((r) => setTimeout(r, 1700));
+    clock.set(new Date(Date.parse(at) - 1).toISOString());
+    expect((await t.http.get(`/v1/coupons/${c.id}`).set(acct.auth)).body.status).toBe('active');
     const got = await t.http.get(`/v1/coupons/${c.id}`).set(acct.auth);
     expect(got.body.status).toBe('expired');
     expect((await sql('select state from coupons where id = ?', [c.id]))[0].state).toBe('active');
   });
 
   test('scheduled before validFrom, exhausted at the limit; stored states win over both', async () => {
-    const sched = await create(acct, { ...base(), validFrom: new Date(Date.now() + 86_400_000).toISOString() });
+    const sched = await create(acct, { ...base(), validFrom: clock.plus(86_400_000) });
     expect(sched.status).toBe('scheduled');
     const ex = await create(acct, { ...base(), limits: { maxRedemptions: 2 }, code: 'EXH-1' });
     await fakeRedemption(ex.id, 'EXH-1', 'c1');

@@ -7,6 +7,14 @@ import { EXPIRY_SCHEDULER_ID } from '../../src/schedulers';
 let t: TestApp;
 const procs: Proc[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Polls `check` until it holds; fails after `ms`. A bound, not a wait: the test goes on as soon as it holds. */
+async function until(check: () => Promise<boolean>, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('timed out');
+    await sleep(100);
+  }
+}
 const sql = (q: string, p: unknown[] = []) => t.running.ctx.orm.em.fork().execute(q, p);
 
 beforeAll(async () => {
@@ -22,13 +30,14 @@ test('two worker processes running the scheduler write each event once; one sche
   const acct = await t.createAccount();
   const ids: string[] = [];
   for (let i = 0; i < 12; i++) ids.push((await createCoupon(t, acct, { limits: { maxRedemptions: 5 } })).id);
-  // the window closed and the limit was reached without a delayed job (as if written before this release)
-  await sql(`update coupons set expires_at = now() - interval '1 minute' where id = any(?::uuid[])`, [`{${ids.slice(0, 8).join(',')}}`]);
+  // the window closed (at a fixed past instant: the worker processes read the system clock) and
+  // the limit was reached without a delayed job (as if written before this release)
+  await sql(`update coupons set expires_at = '2026-01-01T00:00:00Z' where id = any(?::uuid[])`, [`{${ids.slice(0, 8).join(',')}}`]);
   await sql(`update coupons set times_redeemed = 5 where id = any(?::uuid[])`, [`{${ids.slice(4).join(',')}}`]);
 
   const env = { ...t.env.env, ROLE: 'worker', EXPIRY_EVERY_MS: '1000', LOG_LEVEL: 'info' };
   procs.push(runService(env), runService(env));
-  await Promise.all(procs.map((p) => p.waitFor('worker running')));
+  await Promise.all(procs.map((p) => p.waitFor('worker running', 90_000)));
   expect(await t.running.ctx.queues.expiry.getJobSchedulers()).toEqual([
     expect.objectContaining({ key: EXPIRY_SCHEDULER_ID, name: 'sweep', every: 1000 }),
   ]);
@@ -38,17 +47,16 @@ test('two worker processes running the scheduler write each event once; one sche
     return Object.fromEntries(rows.map((r) => [r.type, [r.n, r.d]]));
   };
   const want = { 'coupon.exhausted': [8, 8], 'coupon.expired': [8, 8], 'coupon.nearly_exhausted': [8, 8] };
-  const end = Date.now() + 15_000;
-  while (JSON.stringify(await counts()) !== JSON.stringify(want) && Date.now() < end) await sleep(200);
-  // a few more sweeps by both processes change nothing
-  await sleep(3000);
+  const sweepsDone = async () => (await t.running.ctx.queues.expiry.getJobs(['completed'])).filter((j) => j.name === 'sweep').length;
+  await until(async () => JSON.stringify(await counts()) === JSON.stringify(want), 15_000);
+  // three more completed sweeps (counted, not timed) change nothing
+  const done = await sweepsDone();
+  await until(async () => (await sweepsDone()) >= done + 3, 15_000);
   expect(await counts()).toEqual(want);
-  const completed = await t.running.ctx.queues.expiry.getJobs(['completed']);
-  expect(completed.filter((j) => j.name === 'sweep').length).toBeGreaterThanOrEqual(3);
   expect(await t.running.ctx.queues.expiry.getJobSchedulersCount()).toBe(1);
 
   await Promise.all(procs.map((p) => p.stop()));
   expect(procs.map((p) => p.child.exitCode)).toEqual([0, 0]);
   // stopping the workers leaves the scheduler for the others
   expect(await t.running.ctx.queues.expiry.getJobSchedulersCount()).toBe(1);
-});
+}, 180_000);

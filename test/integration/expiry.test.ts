@@ -1,13 +1,20 @@
 import { startTestApp, type TestAccount, type TestApp } from '../helpers/harness';
 import { addCode, createCoupon, putPlan, redeemBody } from '../helpers/api';
+import { TestClock } from '../helpers/clock';
 import { expireOne, runExpirySweep, type SweepResult } from '../../src/services/expiry';
 import { expiryJobId, scheduleExpiry } from '../../src/queues/expiry-producer';
 import { EXPIRY_SCHEDULER_ID, startSchedulers } from '../../src/schedulers';
 
+// Every request and job of this file decides at the instant `clock` says; nothing waits for the
+// wall clock. Delayed jobs are scheduled an hour or more ahead (real time), so none runs by
+// itself during the test: the test moves the clock and runs the job at once.
+const START = '2026-06-01T12:00:00.000Z';
+const clock = new TestClock(START);
 let t: TestApp;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sql = (q: string, p: unknown[] = []) => t.running.ctx.orm.em.fork().execute(q, p);
-const iso = (msFromNow: number) => new Date(Date.now() + msFromNow).toISOString();
+const iso = (msFromNow: number) => clock.plus(msFromNow);
+const shift = (instant: string, ms: number) => new Date(Date.parse(instant) + ms).toISOString();
 const HOUR = 3600_000;
 
 /** Events of one type in one account, in order, as [data]. */
@@ -20,8 +27,24 @@ async function waitUntil(check: () => Promise<boolean>, ms: number): Promise<voi
   const end = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > end) throw new Error('timed out');
-    await sleep(100);
+    await sleep(50);
   }
+}
+
+/** Runs a delayed expiry job now (as if its time had come) and answers its outcome once it ran. */
+async function runNow(jobId: string): Promise<{ state: string; returnvalue: unknown; attemptsMade: number }> {
+  const queue = t.running.ctx.queues.expiry;
+  const job = await queue.getJob(jobId);
+  if (!job) throw new Error(`no job ${jobId}`);
+  const attempts = job.attemptsMade;
+  await job.promote();
+  // ran: completed, or put back (delayed) after one more failed attempt
+  await waitUntil(async () => {
+    const j = await queue.getJob(jobId);
+    return j !== undefined && ((await j.isCompleted()) || j.attemptsMade > attempts);
+  }, 15_000);
+  const j = (await queue.getJob(jobId))!;
+  return { state: await j.getState(), returnvalue: j.returnvalue, attemptsMade: j.attemptsMade };
 }
 
 async function redeem(acct: TestAccount, code: string, sub: string): Promise<string> {
@@ -35,57 +58,71 @@ const sum = (a: SweepResult, b: SweepResult): SweepResult =>
 
 beforeAll(async () => {
   // the scheduled sweep only runs at start-up here: the tests choose `now` themselves
-  t = await startTestApp({ EXPIRY_EVERY_MS: '86400000' });
+  t = await startTestApp({ EXPIRY_EVERY_MS: '86400000' }, { clock });
 });
+beforeEach(() => clock.set(START));
 afterAll(async () => {
   await t?.close();
 });
 
 describe('delayed expiry jobs', () => {
-  test('a coupon (and a code) expiring 2 s after creation get exactly one expired event, without any read', async () => {
+  test('a coupon and a code get exactly one expired event from their delayed jobs, at their instant and not before', async () => {
     const acct = await t.createAccount();
-    const expiresAt = iso(2000);
+    const expiresAt = iso(HOUR);
     const coupon = await createCoupon(t, acct, { expiresAt, code: 'SOON-COUPON' });
     await addCode(t, acct, coupon.id, 'SOON-CODE', { expiresAt });
+    const [{ id: codeId }] = await sql(`select id from codes where account_id = ? and code = 'SOON-CODE'`, [acct.id]);
+    const queue = t.running.ctx.queues.expiry;
+    const couponJob = expiryJobId('coupon', coupon.id, expiresAt);
+    const codeJob = expiryJobId('code', String(codeId), expiresAt);
+    // scheduled for the instant, counted from the clock's now
+    for (const id of [couponJob, codeJob]) {
+      expect(await queue.getJobState(id)).toBe('delayed');
+      expect((await queue.getJob(id))!.opts.delay).toBe(HOUR);
+    }
+
+    // run a millisecond early: nothing is written and the job is put back for a retry
+    clock.set(shift(expiresAt, -1));
+    expect(await runNow(couponJob)).toMatchObject({ state: 'delayed', attemptsMade: 1 });
     expect(await events(acct, 'coupon.expired')).toEqual([]);
-    await waitUntil(async () => (await events(acct, 'code.expired')).length > 0 && (await events(acct, 'coupon.expired')).length > 0, 8000);
-    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(expiresAt));
-    await sleep(1500);
+    expect((await t.http.get(`/v1/coupons/${coupon.id}`).set(acct.auth)).body.status).toBe('active');
+
+    clock.set(expiresAt);
+    expect(await runNow(couponJob)).toEqual({ state: 'completed', returnvalue: 'expired', attemptsMade: 2 });
+    expect(await runNow(codeJob)).toEqual({ state: 'completed', returnvalue: 'expired', attemptsMade: 1 });
     expect(await events(acct, 'coupon.expired')).toEqual([{ couponId: coupon.id }]);
     expect(await events(acct, 'code.expired')).toEqual([{ couponId: coupon.id, code: 'SOON-CODE' }]);
-    const [row] = await sql(`select expired_event_at from coupons where id = ?`, [coupon.id]);
-    expect(Date.parse(row.expired_event_at)).toBeGreaterThanOrEqual(Date.parse(expiresAt));
-    const job = await t.running.ctx.queues.expiry.getJob(expiryJobId('coupon', coupon.id, expiresAt));
-    expect(job?.name).toBe('expire-at');
-    expect(job?.returnvalue).toBe('expired');
-    // the sweep finds nothing left to do
-    const again = await runExpirySweep(t.running.ctx.orm.em.fork(), iso(0));
+    expect((await t.http.get(`/v1/coupons/${coupon.id}`).set(acct.auth)).body.status).toBe('expired');
+    // the sweep finds nothing left to do, then or later
+    const again = await runExpirySweep(t.running.ctx.orm.em.fork(), clock.now());
     expect(again.couponsExpired + again.codesExpired).toBe(0);
+    const later = await runExpirySweep(t.running.ctx.orm.em.fork(), iso(HOUR));
+    expect(later.couponsExpired + later.codesExpired).toBe(0);
+    expect(await events(acct, 'coupon.expired')).toHaveLength(1);
   });
 
   test('an edited expiry moves the transition: the old job does nothing, the new one fires', async () => {
     const acct = await t.createAccount();
-    const first = iso(1500);
+    const first = iso(HOUR);
     const coupon = await createCoupon(t, acct, { expiresAt: first });
-    const moved = iso(3500);
+    const moved = iso(2 * HOUR);
     const res = await t.http.patch(`/v1/coupons/${coupon.id}`).set(acct.auth).send({ expiresAt: moved });
     expect(res.status).toBe(200);
-    const queue = t.running.ctx.queues.expiry;
     const oldId = expiryJobId('coupon', coupon.id, first);
-    await waitUntil(async () => (await queue.getJobState(oldId)) === 'completed', 5000);
-    expect((await queue.getJob(oldId))?.returnvalue).toBe('stale');
+    const newId = expiryJobId('coupon', coupon.id, moved);
+    expect(await t.running.ctx.queues.expiry.getJobState(newId)).toBe('delayed');
+    clock.set(first);
+    expect(await runNow(oldId)).toMatchObject({ state: 'completed', returnvalue: 'stale' });
     expect(await events(acct, 'coupon.expired')).toEqual([]);
-    await waitUntil(async () => (await events(acct, 'coupon.expired')).length > 0, 6000);
-    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(moved));
-    expect((await queue.getJob(expiryJobId('coupon', coupon.id, moved)))?.returnvalue).toBe('expired');
-    await sleep(500);
+    clock.set(moved);
+    expect(await runNow(newId)).toMatchObject({ state: 'completed', returnvalue: 'expired' });
     expect(await events(acct, 'coupon.expired')).toEqual([{ couponId: coupon.id }]);
   });
 
   test('a code: expireOne with a chosen now re-reads the row; re-scheduling one instant is one job', async () => {
     const acct = await t.createAccount();
     const coupon = await createCoupon(t, acct, { expiresAt: iso(10 * HOUR) });
-    const first = new Date(Math.floor(Date.now() / 1000) * 1000 + HOUR).toISOString();
+    const first = iso(HOUR);
     await addCode(t, acct, coupon.id, 'EDITED-CODE', { expiresAt: first });
     const moved = new Date(Date.parse(first) + HOUR).toISOString();
     expect((await t.http.patch('/v1/codes/edited-code').set(acct.auth).send({ expiresAt: moved })).status).toBe(200);
@@ -169,9 +206,9 @@ describe('the sweep', () => {
     const until = await redeem(acct, 'UNTIL', 'sub_4');
     const forever = await redeem(acct, 'FOREVER', 'sub_5');
     const held = await redeem(acct, 'MONTHS', 'sub_6');
-    await sql(`update redemptions set anchor = now() - interval '2 months' where id = any(?::uuid[])`, [`{${passed},${held}}`]);
-    await sql(`update redemptions set anchor = now() - interval '2 weeks' where id = ?`, [fresh]);
-    await sql(`update redemptions set anchor = now() - interval '6 months' where id = ?`, [forever]);
+    await sql(`update redemptions set anchor = ?::timestamptz - interval '2 months' where id = any(?::uuid[])`, [clock.now(), `{${passed},${held}}`]);
+    await sql(`update redemptions set anchor = ?::timestamptz - interval '2 weeks' where id = ?`, [clock.now(), fresh]);
+    await sql(`update redemptions set anchor = ?::timestamptz - interval '6 months' where id = ?`, [clock.now(), forever]);
 
     // an invoice for sub_6 is in flight: its subscription row is locked
     const conn = t.running.ctx.orm.em.fork();

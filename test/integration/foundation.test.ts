@@ -127,19 +127,23 @@ describe('errors and operations', () => {
     }
   });
 
-  test('Bull Board: 401 without credentials, 200 with them, showing the four queues', async () => {
+  test('Bull Board: 401 without credentials, 200 with them, showing the five queues', async () => {
     expect((await t.http.get('/admin/queues')).status).toBe(401);
     expect((await t.http.get('/admin/queues').auth('admin', 'wrong')).status).toBe(401);
     expect((await t.http.get('/admin/queues').auth('admin', 'admin')).status).toBe(200);
     const api = await t.http.get('/admin/queues/api/queues').auth('admin', 'admin');
     expect(api.status).toBe(200);
-    expect(api.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['code-batches', 'expiry', 'invoice-discounts', 'redemptions']);
+    expect(api.body.queues.map((q: { name: string }) => q.name).sort()).toEqual(['code-batches', 'expiry', 'invoice-discounts', 'redemptions', 'webhooks']);
   });
 
   test('/openapi.json lists every route and /docs serves a page', async () => {
     const doc = await t.http.get('/openapi.json');
     expect(doc.status).toBe(200);
     expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/accounts', '/v1/plans/{id}', '/v1/customers/{id}', '/v1/account']));
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining([
+      '/v1/webhook-endpoints', '/v1/webhook-endpoints/{id}', '/v1/webhook-endpoints/{id}/rotate-secret', '/v1/webhook-endpoints/{id}/test',
+      '/v1/webhook-endpoints/{id}/deliveries', '/v1/webhook-deliveries/{id}', '/v1/webhook-deliveries/{id}/redeliver',
+    ]));
     expect(doc.body.paths['/v1/plans/{id}'].put.responses['400']).toBeDefined();
     const docs = await t.http.get('/docs');
     expect(docs.status).toBe(200);

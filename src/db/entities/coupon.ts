@@ -1,12 +1,31 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { Account } from './account';
 
 /** A coupon's definition. `state` is the stored lifecycle state; the shown status is derived at read time. */
 export const Coupon = defineEntity({
   name: 'Coupon',
   tableName: 'coupons',
+  indexes: [
+    { name: 'coupons_account_idx', properties: ['accountId', 'createdAt', 'id'] },
+    { name: 'coupons_expires_idx', properties: ['expiresAt'], where: "expired_event_at is null and state <> 'archived'" },
+    {
+      name: 'coupons_limit_due_idx',
+      properties: ['id'],
+      where: "max_redemptions is not null and state <> 'archived' and (exhausted_event_at is null or nearly_exhausted_event_at is null)",
+    },
+  ],
+  uniques: [
+    {
+      // names are unique per account regardless of case among live coupons: an expression index,
+      // which the schema comparison matches by name only
+      name: 'coupons_live_name_unique',
+      expression: (columns, table, indexName) =>
+        `create unique index "${indexName}" on ${table} (${columns.accountId}, lower(${columns.name})) where ${columns.state} <> 'archived'`,
+    },
+  ],
   properties: {
     id: p.uuid().primary().defaultRaw('gen_random_uuid()'),
-    accountId: p.uuid(),
+    accountId: p.manyToOne(Account).mapToPk().fieldName('account_id').foreignKeyName('coupons_account_id_fkey').deleteRule('cascade'),
     name: p.text(),
     description: p.text().nullable(),
     state: p.text(),
@@ -42,7 +61,7 @@ export const CouponVersion = defineEntity({
   name: 'CouponVersion',
   tableName: 'coupon_versions',
   properties: {
-    couponId: p.uuid().primary(),
+    couponId: p.manyToOne(Coupon).mapToPk().fieldName('coupon_id').primary().foreignKeyName('coupon_versions_coupon_id_fkey').deleteRule('cascade'),
     version: p.integer().primary(),
     snapshot: p.json<Record<string, unknown>>(),
     createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),

@@ -1,10 +1,11 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { Account } from './account';
 
 export const Customer = defineEntity({
   name: 'Customer',
   tableName: 'customers',
   properties: {
-    accountId: p.uuid().primary(),
+    accountId: p.manyToOne(Account).mapToPk().fieldName('account_id').primary().foreignKeyName('customers_account_id_fkey').deleteRule('cascade'),
     id: p.text().primary(),
     email: p.text().nullable(),
     country: p.text().nullable(),

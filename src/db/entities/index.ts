@@ -9,10 +9,16 @@ import { Invoice, InvoiceDiscount } from './invoice';
 import { Plan } from './plan';
 import { Redemption, RedemptionRequest } from './redemption';
 import { Subscription } from './subscription';
+import { WebhookAttempt } from './webhook-attempt';
+import { WebhookDelivery } from './webhook-delivery';
+import { WebhookEndpoint } from './webhook-endpoint';
+import { WebhookRelay } from './webhook-relay';
 
 export { Account, ApiKey, Batch, Code, Coupon, CouponVersion, Customer, Event, Invoice, InvoiceDiscount, Plan, Redemption, RedemptionRequest, Subscription };
+export { WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookRelay };
 
 export const entities = [
   Account, ApiKey, Plan, Customer, Coupon, CouponVersion, Batch, Code, Subscription,
   Redemption, RedemptionRequest, Invoice, InvoiceDiscount, Event,
+  WebhookEndpoint, WebhookDelivery, WebhookAttempt, WebhookRelay,
 ] as const;

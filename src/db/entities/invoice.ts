@@ -1,11 +1,14 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { Account } from './account';
+import { Redemption } from './redemption';
 
 /** An invoice the engine has discounted, with its stored result (idempotency on its id). */
 export const Invoice = defineEntity({
   name: 'Invoice',
   tableName: 'invoices',
+  indexes: [{ name: 'invoices_subscription_idx', properties: ['accountId', 'subscriptionId'] }],
   properties: {
-    accountId: p.uuid().primary(),
+    accountId: p.manyToOne(Account).mapToPk().fieldName('account_id').primary().foreignKeyName('invoices_account_id_fkey').deleteRule('cascade'),
     id: p.text().primary(),
     subscriptionId: p.text(),
     customerId: p.text().nullable(),
@@ -30,11 +33,27 @@ export const Invoice = defineEntity({
 export const InvoiceDiscount = defineEntity({
   name: 'InvoiceDiscount',
   tableName: 'invoice_discounts',
+  // covering indexes for the reports: ledger rows that discounted something, in invoice order
+  indexes: [
+    {
+      name: 'invoice_discounts_coupon_report_idx',
+      properties: ['couponId', 'invoiceId'],
+      include: ['redemptionId', 'currency', 'amount', 'invoiceTotal'],
+      where: 'amount > 0',
+    },
+    {
+      name: 'invoice_discounts_code_report_idx',
+      properties: ['codeId', 'invoiceId'],
+      include: ['redemptionId', 'currency', 'amount', 'invoiceTotal'],
+      where: 'amount > 0',
+    },
+  ],
+  uniques: [{ name: 'invoice_discounts_redemption_invoice_unique', properties: ['redemptionId', 'invoiceId'] }],
   properties: {
-    id: p.bigint('number').primary().autoincrement(),
-    accountId: p.uuid(),
+    id: p.bigint('number').primary().autoincrement().columnType('bigint').generated('by default as identity'),
+    accountId: p.manyToOne(Account).mapToPk().fieldName('account_id').foreignKeyName('invoice_discounts_account_id_fkey').deleteRule('cascade'),
     invoiceId: p.text(),
-    redemptionId: p.uuid(),
+    redemptionId: p.manyToOne(Redemption).mapToPk().fieldName('redemption_id').foreignKeyName('invoice_discounts_redemption_id_fkey'),
     couponId: p.uuid(),
     codeId: p.bigint('number').nullable(),
     cycle: p.integer().nullable(),

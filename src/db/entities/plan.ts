@@ -1,10 +1,11 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { Account } from './account';
 
 export const Plan = defineEntity({
   name: 'Plan',
   tableName: 'plans',
   properties: {
-    accountId: p.uuid().primary(),
+    accountId: p.manyToOne(Account).mapToPk().fieldName('account_id').primary().foreignKeyName('plans_account_id_fkey').deleteRule('cascade'),
     id: p.text().primary(),
     name: p.text(),
     kind: p.text(),

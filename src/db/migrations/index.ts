@@ -4,6 +4,7 @@ import { Migration20261122010800_expiry_indexes } from './Migration2026112201080
 import { Migration20261122010900_report_indexes } from './Migration20261122010900_report_indexes';
 import { Migration20261122011000_drop_overlapping_indexes } from './Migration20261122011000_drop_overlapping_indexes';
 import { Migration20261122011100_subscription_lookup_index } from './Migration20261122011100_subscription_lookup_index';
+import { Migration20261125000400_webhooks } from './Migration20261125000400_webhooks';
 import { Migration20261125000500_growth } from './Migration20261125000500_growth';
 
 /** Every migration, in order. New migrations are appended here. */
@@ -14,5 +15,6 @@ export const migrationsList = [
   { name: 'Migration20261122010900_report_indexes', class: Migration20261122010900_report_indexes },
   { name: 'Migration20261122011000_drop_overlapping_indexes', class: Migration20261122011000_drop_overlapping_indexes },
   { name: 'Migration20261122011100_subscription_lookup_index', class: Migration20261122011100_subscription_lookup_index },
+  { name: 'Migration20261125000400_webhooks', class: Migration20261125000400_webhooks },
   { name: 'Migration20261125000500_growth', class: Migration20261125000500_growth },
 ];

@@ -81,7 +81,7 @@ export const batchRoutes = [
       const batch = isUuid(params.id) ? await findBatch(em, account.id, params.id) : null;
       const coupon = batch ? await findCouponForBatch(em, account.id, batch.couponId) : null;
       if (!batch || !coupon) throw notFound('batch');
-      const now = new Date().toISOString();
+      const now = ctx.clock.now();
       const status = couponStatus({ ...coupon, storedStatus: coupon.state as CouponStoredStatus }, now);
       return streamCsv(ctx, res, {
         filename: `batch-${batch.id}-codes.csv`,

@@ -26,7 +26,7 @@ export const codeImportRoutes: RouteDef[] = [
       if (!coupon) throw notFound('coupon');
       if (coupon.state === 'archived') throw conflict('the coupon is archived and read-only');
       const parsed = await parseCodeCsv(req);
-      const { imported, expiring } = await importCodes(em, account.id, coupon.id, parsed, new Date().toISOString());
+      const { imported, expiring } = await importCodes(em, account.id, coupon.id, parsed, ctx.clock.now());
       await scheduleExpiries(ctx, expiring.map((c) => ({ kind: 'code' as const, accountId: account.id, id: c.id, expiresAt: c.expiresAt })));
       return { status: 201, body: { imported } };
     },

@@ -9,7 +9,6 @@ import { withCodeExpiry } from '../../queues/expiry-producer';
 
 type CouponParams = z.infer<typeof CouponIdParams>;
 type Params = z.infer<typeof CodeParams>;
-const nowIso = () => new Date().toISOString();
 const tags = ['codes'];
 
 export const codeRoutes: RouteDef[] = [
@@ -27,7 +26,7 @@ export const codeRoutes: RouteDef[] = [
       const em = ctx.orm.em.fork();
       const coupon = await getCouponRow(em, account.id, params.id);
       if (!coupon) throw notFound('coupon');
-      return { status: 200, body: await listCodes(em, coupon, query, nowIso()) };
+      return { status: 200, body: await listCodes(em, coupon, query, ctx.clock.now()) };
     },
   }),
   defineRoute<z.infer<typeof CodeCreate>, undefined, CouponParams>({
@@ -42,7 +41,7 @@ export const codeRoutes: RouteDef[] = [
     errors: [404, 409],
     handler: async ({ ctx, account, params, body }) => ({
       status: 201,
-      body: await withCodeExpiry(ctx, account.id, await addCode(ctx.orm.em.fork(), account.id, params.id, body, nowIso())),
+      body: await withCodeExpiry(ctx, account.id, await addCode(ctx.orm.em.fork(), account.id, params.id, body, ctx.clock.now())),
     }),
   }),
   defineRoute<undefined, undefined, Params>({
@@ -57,7 +56,7 @@ export const codeRoutes: RouteDef[] = [
     handler: async ({ ctx, account, params }) => {
       const found = await findCodeWithCoupon(ctx.orm.em.fork(), account.id, params.code);
       if (!found) throw notFound('code');
-      return { status: 200, body: codeView(found.code, found.coupon, nowIso()) };
+      return { status: 200, body: codeView(found.code, found.coupon, ctx.clock.now()) };
     },
   }),
   defineRoute<z.infer<typeof CodePatch>, undefined, Params>({
@@ -72,7 +71,7 @@ export const codeRoutes: RouteDef[] = [
     errors: [404, 409],
     handler: async ({ ctx, account, params, body }) => ({
       status: 200,
-      body: await withCodeExpiry(ctx, account.id, await patchCode(ctx.orm.em.fork(), account.id, params.code, body, nowIso())),
+      body: await withCodeExpiry(ctx, account.id, await patchCode(ctx.orm.em.fork(), account.id, params.code, body, ctx.clock.now())),
     }),
   }),
   ...(['disable', 'enable'] as const).map((action) =>
@@ -87,7 +86,7 @@ export const codeRoutes: RouteDef[] = [
       errors: [404, 409],
       handler: async ({ ctx, account, params }) => ({
         status: 200,
-        body: await setCodeState(ctx.orm.em.fork(), account.id, params.code, action, nowIso()),
+        body: await setCodeState(ctx.orm.em.fork(), account.id, params.code, action, ctx.clock.now()),
       }),
     }),
   ),
@@ -101,7 +100,7 @@ export const codeRoutes: RouteDef[] = [
     responses: { 204: { description: 'deleted' } },
     errors: [404, 409],
     handler: async ({ ctx, account, params }) => {
-      await deleteCode(ctx.orm.em.fork(), account.id, params.code, nowIso());
+      await deleteCode(ctx.orm.em.fork(), account.id, params.code, ctx.clock.now());
       return { status: 204 };
     },
   }),

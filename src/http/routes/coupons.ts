@@ -18,7 +18,6 @@ import type { LifecycleAction } from '../../domain';
 import { withCouponExpiry } from '../../queues/expiry-producer';
 
 type Params = z.infer<typeof CouponIdParams>;
-const nowIso = () => new Date().toISOString();
 const tags = ['coupons'];
 
 const LIFECYCLE: { action: LifecycleAction; summary: string }[] = [
@@ -38,7 +37,7 @@ export const couponRoutes: RouteDef[] = [
     body: CouponCreate,
     responses: { 201: { description: 'the coupon', schema: Coupon } },
     errors: [409],
-    handler: async ({ ctx, account, body }) => ({ status: 201, body: await withCouponExpiry(ctx, account.id, await createCoupon(ctx.orm.em.fork(), account.id, body, nowIso())) }),
+    handler: async ({ ctx, account, body }) => ({ status: 201, body: await withCouponExpiry(ctx, account.id, await createCoupon(ctx.orm.em.fork(), account.id, body, ctx.clock.now())) }),
   }),
   defineRoute<undefined, z.infer<typeof CouponListQuery>>({
     method: 'get',
@@ -48,7 +47,7 @@ export const couponRoutes: RouteDef[] = [
     tags,
     query: CouponListQuery,
     responses: { 200: { description: 'a page of coupons', schema: CouponPage } },
-    handler: async ({ ctx, account, query }) => ({ status: 200, body: await listCoupons(ctx.orm.em.fork(), account.id, query, nowIso()) }),
+    handler: async ({ ctx, account, query }) => ({ status: 200, body: await listCoupons(ctx.orm.em.fork(), account.id, query, ctx.clock.now()) }),
   }),
   defineRoute<undefined, undefined, Params>({
     method: 'get',
@@ -62,7 +61,7 @@ export const couponRoutes: RouteDef[] = [
     handler: async ({ ctx, account, params }) => {
       const row = await getCouponRow(ctx.orm.em.fork(), account.id, params.id);
       if (!row) throw notFound('coupon');
-      return { status: 200, body: couponView(row, nowIso()) };
+      return { status: 200, body: couponView(row, ctx.clock.now()) };
     },
   }),
   defineRoute<z.infer<typeof CouponPatch>, undefined, Params>({
@@ -77,7 +76,7 @@ export const couponRoutes: RouteDef[] = [
     errors: [404, 409],
     handler: async ({ ctx, account, params, body }) => ({
       status: 200,
-      body: await withCouponExpiry(ctx, account.id, await patchCoupon(ctx.orm.em.fork(), account.id, params.id, body, nowIso())),
+      body: await withCouponExpiry(ctx, account.id, await patchCoupon(ctx.orm.em.fork(), account.id, params.id, body, ctx.clock.now())),
     }),
   }),
   ...LIFECYCLE.map(({ action, summary }) =>
@@ -92,7 +91,7 @@ export const couponRoutes: RouteDef[] = [
       errors: [404, 409],
       handler: async ({ ctx, account, params }) => ({
         status: 200,
-        body: await transitionCoupon(ctx.orm.em.fork(), account.id, params.id, action, nowIso()),
+        body: await transitionCoupon(ctx.orm.em.fork(), account.id, params.id, action, ctx.clock.now()),
       }),
     }),
   ),
@@ -108,7 +107,7 @@ export const couponRoutes: RouteDef[] = [
     responses: { 201: { description: 'the new coupon', schema: Coupon } },
     errors: [404, 409],
     handler: async ({ ctx, account, params, body }) => {
-      return { status: 201, body: await withCouponExpiry(ctx, account.id, await cloneCoupon(ctx.orm.em.fork(), account.id, params.id, body.name, nowIso())) };
+      return { status: 201, body: await withCouponExpiry(ctx, account.id, await cloneCoupon(ctx.orm.em.fork(), account.id, params.id, body.name, ctx.clock.now())) };
     },
   }),
   defineRoute<undefined, undefined, Params>({

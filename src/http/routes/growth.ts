@@ -20,7 +20,6 @@ import { streamCsv } from '../csv-stream';
 import type { AccountRow } from '../auth';
 import type { AppContext } from '../../context';
 
-const nowIso = () => new Date().toISOString();
 
 /** Domain errors of report ranges are 400 naming their field. */
 function domain400<T>(fn: () => T): T {
@@ -85,7 +84,7 @@ export const growthRoutes: RouteDef[] = [
     responses: { 200: { description: 'cancelled (again: the same answer)', schema: SubscriptionCancelled } },
     errors: [404],
     handler: async ({ ctx, account, params, body }) => {
-      const s = await cancelSubscription(ctx.orm.em.fork(), account.id, params.id, body.at, nowIso());
+      const s = await cancelSubscription(ctx.orm.em.fork(), account.id, params.id, body.at, ctx.clock.now());
       return { status: 200, body: { id: s.id, status: 'cancelled', cancelledAt: s.cancelledAt } };
     },
   }),
@@ -110,7 +109,7 @@ export const growthRoutes: RouteDef[] = [
         if (r.allowed) return { status: 200, body: { allowed: true, requiresCode: r.requiresCode } };
         return { status: 200, body: { allowed: false, requiresCode: true, error: { code: r.refusal, message: REFUSAL_MESSAGES[r.refusal] } } };
       }
-      const now = nowIso();
+      const now = ctx.clock.now();
       const decided = await loadAndDecide(em, account.id, { code: body.code, customer: body.customer, planId: body.planId, action: 'new_subscription' }, now);
       if (decided.kind === 'unknown_plan') throw badRequest(`${decided.field}: no plan "${decided.planId}" is registered`, decided.field);
       const { decision, loaded } = decided;

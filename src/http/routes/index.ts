@@ -11,6 +11,7 @@ import { validateRoutes } from './validate';
 import { batchRoutes } from './batches';
 import { reportRoutes } from './reports';
 import { growthRoutes } from './growth';
+import { webhookRoutes } from './webhooks';
 
 /** Every /v1 route; each feature adds its list here. */
-export const routes: RouteDef[] = [...accountRoutes, ...jobRoutes, ...couponRoutes, ...codeRoutes, ...codeImportRoutes, ...eventRoutes, ...redemptionRoutes, ...invoiceRoutes, ...validateRoutes, ...batchRoutes, ...reportRoutes, ...growthRoutes];
+export const routes: RouteDef[] = [...accountRoutes, ...jobRoutes, ...couponRoutes, ...codeRoutes, ...codeImportRoutes, ...eventRoutes, ...redemptionRoutes, ...invoiceRoutes, ...validateRoutes, ...batchRoutes, ...reportRoutes, ...growthRoutes, ...webhookRoutes];

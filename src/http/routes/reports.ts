@@ -62,7 +62,7 @@ export const reportRoutes: RouteDef[] = [
     responses: { 200: { description: 'the account’s figures', schema: AccountStats } },
     handler: async ({ ctx, account, query }) => ({
       status: 200,
-      body: await accountStats(ctx.orm.em.fork(), account.id, range(query, account.timeZone), new Date().toISOString()),
+      body: await accountStats(ctx.orm.em.fork(), account.id, range(query, account.timeZone), ctx.clock.now()),
     }),
   }),
 ];

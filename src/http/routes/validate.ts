@@ -20,7 +20,7 @@ export const validateRoutes = [
     handler: async ({ ctx, account, apiKeyId, body }) => {
       const customerThrottle = await ctx.limiter.customerThrottle(account.id, body.customer.id);
       if (customerThrottle.limited) throw rateLimited(customerThrottle.retryAfterSeconds);
-      const now = new Date().toISOString();
+      const now = ctx.clock.now();
       // No transaction: the customer upsert commits on its own and the rest only reads.
       const decided = await loadAndDecide(ctx.orm.em.fork(), account.id, { ...body, action: body.action as Action | undefined }, now);
       if (decided.kind === 'unknown_plan') throw badRequest(`${decided.field}: no plan "${decided.planId}" is registered`, decided.field);

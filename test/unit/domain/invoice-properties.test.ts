@@ -153,3 +153,135 @@ describe('invoice discount properties', () => {
     expect(half.discountTotal).toBe(42); // 41.625 → 42
   });
 });
+
+/** One step of a stack: a percentage or a USD fixed amount, with its coupon's overflow. */
+interface Step {
+  discount: { type: 'percentage'; basisPoints: number } | { type: 'fixed_amount'; amounts: { USD: number } };
+  overflow: Overflow;
+}
+const pct = (basisPoints: number, overflow: Overflow = 'cap'): Step => ({ discount: { type: 'percentage', basisPoints }, overflow });
+const fixed = (amount: number, overflow: Overflow = 'cap'): Step => ({ discount: { type: 'fixed_amount', amounts: { USD: amount } }, overflow });
+
+/** Stackable redemptions of the subscription, oldest first, each in its next counted cycle. */
+const stack = (steps: Step[]) =>
+  steps.map((st, i) =>
+    redemption({ id: `red_${i}`, couponId: `cpn_${i}`, code: `CODE${i}`, terms: terms({ discount: st.discount, overflow: st.overflow, stackable: true }) }),
+  );
+
+interface StackFigures {
+  subtotal: bigint;
+  discountTotal: bigint;
+  total: bigint;
+  credit: bigint;
+  applied: bigint[];
+}
+
+/**
+ * Independent reference in BigInt for a stack whose coupons all cover every line but shipping:
+ * each step discounts what the steps before it left of the in-scope lines — a percentage is
+ * round half up of that amount × bp / 10,000, a fixed amount takes at most that amount (under
+ * `credit` the rest of it becomes credit); when the stack took a positive subtotal to zero and one
+ * of its coupons says `minimum_charge`, the last step that took anything gives back one unit.
+ */
+function stackReference(lines: InvoiceLine[], steps: Step[]): StackFigures {
+  const subtotal = lines.reduce((s, l) => s + BigInt(l.amount), 0n);
+  const inScope = lines.filter((l) => l.kind !== 'shipping');
+  let left = inScope.reduce((s, l) => s + BigInt(l.amount), 0n);
+  let credit = 0n;
+  const applied: bigint[] = [];
+  for (const st of steps) {
+    let took: bigint;
+    if (st.discount.type === 'percentage') {
+      took = (left * BigInt(st.discount.basisPoints) * 2n + 10_000n) / 20_000n;
+    } else {
+      const amount = BigInt(st.discount.amounts.USD);
+      took = inScope.length === 0 ? 0n : amount < left ? amount : left;
+      if (st.overflow === 'credit' && inScope.length > 0) credit += amount - took;
+    }
+    applied.push(took);
+    left -= took;
+  }
+  let total = subtotal - applied.reduce((s, a) => s + a, 0n);
+  if (subtotal > 0n && total === 0n && steps.some((st) => st.overflow === 'minimum_charge')) {
+    const last = applied.findLastIndex((a) => a > 0n);
+    applied[last] = (applied[last] as bigint) - 1n;
+    total = 1n;
+  }
+  return { subtotal, discountTotal: subtotal - total, total, credit, applied };
+}
+
+function engineFigures(lines: InvoiceLine[], steps: Step[]): StackFigures {
+  const r = computeInvoiceDiscounts({ invoice: invoice(lines), plans: PLANS, redemptions: stack(steps) });
+  // shipping is never discounted by these coupons, and no line goes below zero
+  lines.forEach((l, i) => {
+    if (l.kind === 'shipping') expect(r.lines[i]?.discount).toBe(0);
+    expect(r.lines[i]?.total).toBeGreaterThanOrEqual(0);
+  });
+  return {
+    subtotal: BigInt(r.subtotal),
+    discountTotal: BigInt(r.discountTotal),
+    total: BigInt(r.total),
+    credit: BigInt(r.credit),
+    applied: r.applied.map((a) => BigInt(a.amount)),
+  };
+}
+
+const overflowArb = fc.constantFrom<Overflow>('cap', 'minimum_charge', 'credit');
+const pctArb = fc.tuple(fc.integer({ min: 1, max: 10000 }), overflowArb).map(([bp, o]) => pct(bp, o));
+const fixedArb = fc.tuple(fc.oneof(fc.integer({ min: 1, max: 3_000_000 }), fc.integer({ min: 1, max: 50 })), overflowArb).map(([a, o]) => fixed(a, o));
+const stepArb = fc.oneof(pctArb, fixedArb);
+
+describe('stacked discounts against a BigInt reference', () => {
+  it('a percentage then a fixed amount: the fixed amount applies to what the percentage left', () => {
+    fc.assert(
+      fc.property(linesArb, pctArb, fixedArb, (lines, p, f) => {
+        expect(engineFigures(lines, [p, f])).toEqual(stackReference(lines, [p, f]));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('two percentages: the second is a percentage of what the first left, each rounded half up', () => {
+    fc.assert(
+      fc.property(linesArb, pctArb, pctArb, (lines, a, b) => {
+        expect(engineFigures(lines, [a, b])).toEqual(stackReference(lines, [a, b]));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('any stack of two or three, in any order, under cap, minimum_charge and credit', () => {
+    fc.assert(
+      fc.property(linesArb, fc.array(stepArb, { minLength: 2, maxLength: 3 }), (lines, steps) => {
+        expect(engineFigures(lines, steps)).toEqual(stackReference(lines, steps));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  // Worked by hand on one 10,000 recurring line and a 500 shipping line.
+  const lines: InvoiceLine[] = [
+    { id: 'r', kind: 'recurring', planId: 'pro-monthly', amount: 10_000 },
+    { id: 's', kind: 'shipping', planId: null, amount: 500 },
+  ];
+  const only = (amount: number): InvoiceLine[] => [{ id: 'r', kind: 'recurring', planId: 'pro-monthly', amount }];
+  it.each<[string, InvoiceLine[], Step[], StackFigures]>([
+    // 20 % of 10,000 = 2,000; then 9,000 on the 8,000 left: 8,000 taken, 1,000 credit
+    ['20 % then 9,000 (credit)', lines, [pct(2000), fixed(9000, 'credit')], { subtotal: 10_500n, discountTotal: 10_000n, total: 500n, credit: 1000n, applied: [2000n, 8000n] }],
+    // 1,500 off, then 20 % of 8,500 = 1,700
+    ['1,500 then 20 %', lines, [fixed(1500), pct(2000)], { subtotal: 10_500n, discountTotal: 3200n, total: 7300n, credit: 0n, applied: [1500n, 1700n] }],
+    // 20 % = 2,000, then 10 % of 8,000 = 800
+    ['20 % then 10 %', lines, [pct(2000), pct(1000)], { subtotal: 10_500n, discountTotal: 2800n, total: 7700n, credit: 0n, applied: [2000n, 800n] }],
+    // 50 % of 1,000 = 500, then 700 capped at the 500 left: total 0 → minimum charge of 1 from the last
+    ['50 % then 700 (minimum_charge)', only(1000), [pct(5000), fixed(700, 'minimum_charge')], { subtotal: 1000n, discountTotal: 999n, total: 1n, credit: 0n, applied: [500n, 499n] }],
+    // the same under cap: nothing is given back, the 200 over is lost
+    ['50 % then 700 (cap)', only(1000), [pct(5000), fixed(700)], { subtotal: 1000n, discountTotal: 1000n, total: 0n, credit: 0n, applied: [500n, 500n] }],
+    // 700 off, then 100 % of the 300 left; a third (credit) finds nothing left: all 400 become credit
+    // 333 × 0.125 = 41.625 → 42; then (333 − 42) × 0.125 = 36.375 → 36
+    ['12.5 % then 12.5 % of 333', only(333), [pct(1250), pct(1250)], { subtotal: 333n, discountTotal: 78n, total: 255n, credit: 0n, applied: [42n, 36n] }],
+    ['700, 100 %, 400 (credit)', only(1000), [fixed(700), pct(10_000), fixed(400, 'credit')], { subtotal: 1000n, discountTotal: 1000n, total: 0n, credit: 400n, applied: [700n, 300n, 0n] }],
+  ])('hand-worked: %s', (_name, ls, steps, want) => {
+    expect(stackReference(ls, steps)).toEqual(want);
+    expect(engineFigures(ls, steps)).toEqual(want);
+  });
+});

@@ -1,0 +1,239 @@
+import { sql } from 'kysely';
+import type { Em } from '../db/orm';
+import { iso, isoOrNull } from '../db/values';
+import type { WebhookMessage } from '../domain';
+
+/** Webhook deliveries and their attempt log. */
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface DeliveryView {
+  id: string;
+  endpointId: string;
+  eventId: string;
+  eventType: string;
+  webhookId: string;
+  status: DeliveryStatus;
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+}
+
+export interface DeliveryRow extends DeliveryView {
+  accountId: string;
+  attemptsAllowed: number;
+  round: number;
+  cursorAt: string;
+}
+
+export interface AttemptView {
+  at: string;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+  responseBody: string | null;
+}
+
+const COLUMNS = [
+  'id', 'account_id', 'endpoint_id', 'event_id', 'message_id', 'event_type', 'status', 'attempts', 'attempts_allowed', 'round',
+  'last_status_code', 'last_error', 'next_attempt_at', 'created_at', 'delivered_at',
+] as const;
+type Raw = Record<(typeof COLUMNS)[number] | 'cursor_at', unknown>;
+
+const cursorAt = sql<string>`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('cursor_at');
+
+function toRow(r: Raw): DeliveryRow {
+  const messageId = r.message_id as string;
+  return {
+    id: r.id as string,
+    accountId: r.account_id as string,
+    endpointId: r.endpoint_id as string,
+    // the event's id as GET /v1/events shows it; a test delivery's event is its own message
+    eventId: r.event_id === null ? messageId : String(r.event_id),
+    eventType: r.event_type as string,
+    webhookId: messageId,
+    status: r.status as DeliveryStatus,
+    attempts: Number(r.attempts),
+    attemptsAllowed: Number(r.attempts_allowed),
+    round: Number(r.round),
+    lastStatusCode: r.last_status_code === null ? null : Number(r.last_status_code),
+    lastError: (r.last_error as string | null) ?? null,
+    nextAttemptAt: isoOrNull(r.next_attempt_at),
+    createdAt: iso(r.created_at),
+    deliveredAt: isoOrNull(r.delivered_at),
+    cursorAt: r.cursor_at as string,
+  };
+}
+
+export function deliveryView(d: DeliveryView): DeliveryView {
+  const { id, endpointId, eventId, eventType, webhookId, status, attempts, lastStatusCode, lastError, nextAttemptAt, createdAt, deliveredAt } = d;
+  return { id, endpointId, eventId, eventType, webhookId, status, attempts, lastStatusCode, lastError, nextAttemptAt, createdAt, deliveredAt };
+}
+
+/** A `webhook.test` delivery: no event row; the message is stored with it. */
+export async function insertTestDelivery(em: Em, d: { accountId: string; endpointId: string; message: WebhookMessage; attemptsAllowed: number }): Promise<DeliveryRow> {
+  const row = await em
+    .getKysely()
+    .insertInto('webhook_deliveries')
+    .values({
+      account_id: d.accountId, endpoint_id: d.endpointId, message_id: d.message.id, event_type: d.message.type,
+      payload: d.message as unknown as Record<string, unknown>, attempts_allowed: d.attemptsAllowed, next_attempt_at: sql`now()`,
+    })
+    .returning([...COLUMNS, cursorAt])
+    .executeTakeFirstOrThrow();
+  return toRow(row as Raw);
+}
+
+export async function findDelivery(em: Em, accountId: string, id: string): Promise<DeliveryRow | null> {
+  const row = await em.getKysely().selectFrom('webhook_deliveries').select([...COLUMNS, cursorAt]).where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst();
+  return row ? toRow(row as Raw) : null;
+}
+
+export async function listAttempts(em: Em, deliveryId: string): Promise<AttemptView[]> {
+  const rows = await em
+    .getKysely()
+    .selectFrom('webhook_attempts')
+    .select(['at', 'status_code', 'error', 'duration_ms', 'response_body'])
+    .where('delivery_id', '=', deliveryId)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({
+    at: iso(r.at),
+    statusCode: r.status_code === null ? null : Number(r.status_code),
+    error: r.error ?? null,
+    durationMs: Number(r.duration_ms),
+    responseBody: r.response_body ?? null,
+  }));
+}
+
+/** Newest first; `after` is the last row's [created_at with microseconds, id]. */
+export async function listDeliveries(
+  em: Em,
+  accountId: string,
+  endpointId: string,
+  status: DeliveryStatus | undefined,
+  after: [string, string] | null,
+  limit: number,
+): Promise<{ rows: DeliveryRow[]; next: [string, string] | null }> {
+  let q = em.getKysely().selectFrom('webhook_deliveries').select([...COLUMNS, cursorAt]).where('endpoint_id', '=', endpointId).where('account_id', '=', accountId);
+  if (status) q = q.where('status', '=', status);
+  if (after) q = q.where(sql<boolean>`(created_at, id) < (${after[0]}::timestamptz, ${after[1]}::uuid)`);
+  const rows = (await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute()).map((r) => toRow(r as Raw));
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { rows: page, next: rows.length > limit && last ? [last.cursorAt, last.id] : null };
+}
+
+/** A manual redelivery: one more attempt in a new round (a job of an earlier round then does nothing). */
+export async function startRedelivery(em: Em, accountId: string, id: string): Promise<DeliveryRow | null> {
+  const row = await em
+    .getKysely()
+    .updateTable('webhook_deliveries')
+    .set({
+      status: 'pending', round: sql`round + 1`, attempts_allowed: sql`attempts + 1`, next_attempt_at: sql`now()`,
+      delivered_at: null, updated_at: sql`now()`,
+    })
+    .where('id', '=', id)
+    .where('account_id', '=', accountId)
+    .returning([...COLUMNS, cursorAt])
+    .executeTakeFirst();
+  return row ? toRow(row as Raw) : null;
+}
+
+/** Everything one attempt needs: the delivery, its endpoint's address and secrets, and the message. */
+export interface AttemptTarget {
+  deliveryId: string;
+  accountId: string;
+  endpointId: string;
+  status: DeliveryStatus;
+  round: number;
+  attempts: number;
+  attemptsAllowed: number;
+  messageId: string;
+  eventType: string;
+  payload: WebhookMessage | null;
+  event: { id: string; createdAt: string; data: Record<string, unknown> } | null;
+  url: string;
+  endpointStatus: 'enabled' | 'disabled';
+  secret: string;
+  previousSecret: string | null;
+  previousSecretExpiresAt: string | null;
+}
+
+export async function loadAttemptTarget(em: Em, deliveryId: string): Promise<AttemptTarget | null> {
+  const { rows } = await sql<Record<string, unknown>>`
+    select d.id, d.account_id, d.endpoint_id, d.status, d.round, d.attempts, d.attempts_allowed, d.message_id, d.event_type, d.payload,
+           e.id as event_id, e.created_at as event_created_at, e.data as event_data,
+           w.url, w.status as endpoint_status, w.secret, w.previous_secret, w.previous_secret_expires_at
+      from webhook_deliveries d
+      join webhook_endpoints w on w.id = d.endpoint_id
+      left join events e on e.id = d.event_id
+     where d.id = ${deliveryId}`.execute(em.getKysely());
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    deliveryId: r.id as string,
+    accountId: r.account_id as string,
+    endpointId: r.endpoint_id as string,
+    status: r.status as DeliveryStatus,
+    round: Number(r.round),
+    attempts: Number(r.attempts),
+    attemptsAllowed: Number(r.attempts_allowed),
+    messageId: r.message_id as string,
+    eventType: r.event_type as string,
+    payload: (r.payload as WebhookMessage | null) ?? null,
+    event: r.event_id === null ? null : { id: String(r.event_id), createdAt: iso(r.event_created_at), data: r.event_data as Record<string, unknown> },
+    url: r.url as string,
+    endpointStatus: r.endpoint_status as 'enabled' | 'disabled',
+    secret: r.secret as string,
+    previousSecret: (r.previous_secret as string | null) ?? null,
+    previousSecretExpiresAt: isoOrNull(r.previous_secret_expires_at),
+  };
+}
+
+export interface AttemptRecord {
+  at: string;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+  responseBody: string | null;
+  /** The delivery's state after this attempt. */
+  status: DeliveryStatus;
+  nextAttemptAt: string | null;
+}
+
+/**
+ * Logs one attempt and moves the delivery on, in one statement, only while the delivery is still
+ * pending in this round (a redelivery or a concurrent copy of the job leaves nothing to record).
+ * Answers the attempt's number, or null when nothing was recorded.
+ */
+export async function recordAttempt(em: Em, deliveryId: string, round: number, a: AttemptRecord): Promise<number | null> {
+  const { rows } = await sql<{ attempts: number }>`
+    with moved as (
+      update webhook_deliveries
+         set attempts = attempts + 1, status = ${a.status}, last_status_code = ${a.statusCode}, last_error = ${a.error},
+             next_attempt_at = ${a.nextAttemptAt}::timestamptz,
+             delivered_at = case when ${a.status} = 'succeeded' then ${a.at}::timestamptz end, updated_at = now()
+       where id = ${deliveryId} and round = ${round} and status = 'pending'
+      returning id, attempts),
+    logged as (
+      insert into webhook_attempts (delivery_id, at, status_code, error, duration_ms, response_body)
+      select id, ${a.at}::timestamptz, ${a.statusCode}::int, ${a.error}, ${a.durationMs}::int, ${a.responseBody} from moved)
+    select attempts from moved`.execute(em.getKysely());
+  return rows.length ? Number(rows[0].attempts) : null;
+}
+
+/** Ends a pending delivery without an attempt (its endpoint was disabled meanwhile). */
+export async function failWithoutAttempt(em: Em, deliveryId: string, round: number, error: string): Promise<void> {
+  await em
+    .getKysely()
+    .updateTable('webhook_deliveries')
+    .set({ status: 'failed', last_error: error, next_attempt_at: null, updated_at: sql`now()` })
+    .where('id', '=', deliveryId)
+    .where('round', '=', round)
+    .where('status', '=', 'pending')
+    .execute();
+}

@@ -1,0 +1,154 @@
+import { sql } from 'kysely';
+import type { Em } from '../db/orm';
+import { iso, isoOrNull } from '../db/values';
+import { appendEvent } from './events';
+
+/** Webhook endpoints of an account. Secrets leave this module only for signing and at creation/rotation. */
+
+export type EndpointStatus = 'enabled' | 'disabled';
+
+export interface EndpointView {
+  id: string;
+  url: string;
+  eventTypes: string[];
+  description: string | null;
+  status: EndpointStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface EndpointRow extends EndpointView {
+  accountId: string;
+  secret: string;
+  previousSecret: string | null;
+  previousSecretExpiresAt: string | null;
+  cursorAt: string;
+}
+
+/** The last id the events sequence handed out: events after an endpoint's creation have larger ids. */
+const lastEventId = sql<string>`(select case when is_called then last_value else last_value - 1 end from events_id_seq)`;
+
+const COLUMNS = [
+  'id', 'account_id', 'url', 'event_types', 'description', 'status', 'secret', 'previous_secret',
+  'previous_secret_expires_at', 'created_at', 'updated_at',
+] as const;
+
+type Raw = Record<(typeof COLUMNS)[number] | 'cursor_at', unknown>;
+
+function toRow(r: Raw): EndpointRow {
+  return {
+    id: r.id as string,
+    accountId: r.account_id as string,
+    url: r.url as string,
+    eventTypes: (r.event_types as string[]) ?? [],
+    description: (r.description as string | null) ?? null,
+    status: r.status as EndpointStatus,
+    secret: r.secret as string,
+    previousSecret: (r.previous_secret as string | null) ?? null,
+    previousSecretExpiresAt: isoOrNull(r.previous_secret_expires_at),
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at),
+    cursorAt: r.cursor_at as string,
+  };
+}
+
+export function endpointView(e: EndpointView): EndpointView {
+  const { id, url, eventTypes, description, status, createdAt, updatedAt } = e;
+  return { id, url, eventTypes, description, status, createdAt, updatedAt };
+}
+
+const cursorAt = sql<string>`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('cursor_at');
+
+export async function insertEndpoint(
+  em: Em,
+  e: { accountId: string; url: string; eventTypes: string[]; description: string | null; secret: string },
+): Promise<EndpointRow> {
+  const row = await em
+    .getKysely()
+    .insertInto('webhook_endpoints')
+    .values({ account_id: e.accountId, url: e.url, event_types: e.eventTypes, description: e.description, secret: e.secret, since_event_id: lastEventId })
+    .returning([...COLUMNS, cursorAt])
+    .executeTakeFirstOrThrow();
+  return toRow(row as Raw);
+}
+
+export async function findEndpoint(em: Em, accountId: string, id: string, lock = false): Promise<EndpointRow | null> {
+  let q = em.getKysely().selectFrom('webhook_endpoints').select([...COLUMNS, cursorAt]).where('id', '=', id).where('account_id', '=', accountId);
+  if (lock) q = q.forUpdate();
+  const row = await q.executeTakeFirst();
+  return row ? toRow(row as Raw) : null;
+}
+
+/** Oldest first; `after` is the last row's [created_at with microseconds, id]. */
+export async function listEndpoints(em: Em, accountId: string, after: [string, string] | null, limit: number): Promise<{ rows: EndpointRow[]; next: [string, string] | null }> {
+  let q = em.getKysely().selectFrom('webhook_endpoints').select([...COLUMNS, cursorAt]).where('account_id', '=', accountId);
+  if (after) q = q.where(sql<boolean>`(created_at, id) > (${after[0]}::timestamptz, ${after[1]}::uuid)`);
+  const rows = (await q.orderBy('created_at').orderBy('id').limit(limit + 1).execute()).map((r) => toRow(r as Raw));
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { rows: page, next: rows.length > limit && last ? [last.cursorAt, last.id] : null };
+}
+
+export interface EndpointPatch {
+  url?: string;
+  eventTypes?: string[];
+  description?: string | null;
+  status?: EndpointStatus;
+}
+
+/**
+ * Edits an endpoint. Enabling a disabled endpoint moves its start past every event so far, so
+ * events that occurred while it was disabled are never delivered to it.
+ */
+export async function updateEndpoint(em: Em, accountId: string, id: string, patch: EndpointPatch): Promise<EndpointRow | null> {
+  const set: Record<string, unknown> = { updated_at: sql`now()` };
+  if (patch.url !== undefined) set.url = patch.url;
+  if (patch.eventTypes !== undefined) set.event_types = patch.eventTypes;
+  if (patch.description !== undefined) set.description = patch.description;
+  if (patch.status !== undefined) {
+    set.status = patch.status;
+    if (patch.status === 'enabled') set.since_event_id = sql`case when status = 'disabled' then ${lastEventId} else since_event_id end`;
+  }
+  const row = await em
+    .getKysely()
+    .updateTable('webhook_endpoints')
+    .set(set)
+    .where('id', '=', id)
+    .where('account_id', '=', accountId)
+    .returning([...COLUMNS, cursorAt])
+    .executeTakeFirst();
+  return row ? toRow(row as Raw) : null;
+}
+
+export async function setEndpointSecrets(
+  tx: Em,
+  id: string,
+  s: { secret: string; previousSecret: string | null; previousSecretExpiresAt: string | null },
+): Promise<void> {
+  await tx
+    .getKysely()
+    .updateTable('webhook_endpoints')
+    .set({ secret: s.secret, previous_secret: s.previousSecret, previous_secret_expires_at: s.previousSecretExpiresAt === null ? null : new Date(s.previousSecretExpiresAt), updated_at: sql`now()` })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function deleteEndpoint(em: Em, accountId: string, id: string): Promise<boolean> {
+  const r = await em.getKysely().deleteFrom('webhook_endpoints').where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}
+
+/** A 410: disables the endpoint once, with its `webhook_endpoint.disabled` event in the same transaction. */
+export async function disableGoneEndpoint(tx: Em, endpointId: string, deliveryId: string): Promise<boolean> {
+  const row = await tx
+    .getKysely()
+    .updateTable('webhook_endpoints')
+    .set({ status: 'disabled', updated_at: sql`now()` })
+    .where('id', '=', endpointId)
+    .where('status', '=', 'enabled')
+    .returning(['account_id', 'url'])
+    .executeTakeFirst();
+  if (!row) return false;
+  await appendEvent(tx, row.account_id as string, 'webhook_endpoint.disabled', { endpointId, url: row.url, reason: 'gone', deliveryId });
+  return true;
+}

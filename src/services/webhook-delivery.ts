@@ -1,0 +1,129 @@
+import type { Queue } from 'bullmq';
+import type { AppContext } from '../context';
+import { eventMessage, judgeResponse, nextAttemptDelayMs, retryAfterMs, signingSecrets, type AttemptVerdict } from '../domain';
+import { JOB_NAMES } from '../queues/names';
+import type { WebhookJobData } from '../queues/payloads';
+import { disableGoneEndpoint } from '../repositories/webhook-endpoints';
+import { failWithoutAttempt, loadAttemptTarget, recordAttempt } from '../repositories/webhook-deliveries';
+import { createAgents, postWebhook, type Agents } from './webhook-http';
+import { EndpointPacer } from './webhook-pacing';
+import { signedHeaders } from './webhook-signing';
+
+/** Sending one attempt of one delivery, and putting deliveries on the `webhooks` queue. */
+
+interface Runtime {
+  agents: Agents;
+  pacer: EndpointPacer;
+}
+const runtimes = new WeakMap<AppContext, Runtime>();
+
+function runtime(ctx: AppContext): Runtime {
+  let r = runtimes.get(ctx);
+  if (!r) {
+    const w = ctx.config.webhooks;
+    r = { agents: createAgents(w.allowPrivate), pacer: new EndpointPacer(ctx.redis, ctx.config.queuePrefix, w.endpointConcurrency, w.timeoutMs + 5000) };
+    runtimes.set(ctx, r);
+  }
+  return r;
+}
+
+/** Closes the process's keep-alive connections to endpoints. */
+export function closeWebhookRuntime(ctx: AppContext): void {
+  runtimes.get(ctx)?.agents.close();
+  runtimes.delete(ctx);
+}
+
+/** A delivery's job id: derived from the delivery and its round, so adding it twice is a no-op. */
+export const deliveryJobId = (deliveryId: string, round: number): string => `whd-${deliveryId}-${round}`;
+
+export interface QueuedDelivery {
+  id: string;
+  accountId: string;
+  round: number;
+  /** Attempts still allowed (at least 1). */
+  attemptsLeft: number;
+}
+
+/** Adds delivery jobs (custom backoff `webhook`: the delay each failed attempt asked for). */
+export async function enqueueDeliveries(queue: Queue, deliveries: QueuedDelivery[]): Promise<void> {
+  if (deliveries.length === 0) return;
+  await queue.addBulk(
+    deliveries.map((d) => ({
+      name: JOB_NAMES.deliverWebhook,
+      data: { accountId: d.accountId, deliveryId: d.id, round: d.round } satisfies WebhookJobData,
+      opts: {
+        jobId: deliveryJobId(d.id, d.round),
+        attempts: Math.max(1, d.attemptsLeft),
+        backoff: { type: 'webhook' },
+        removeOnComplete: { count: 1000 },
+        removeOnFail: { count: 5000 },
+      },
+    })),
+  );
+}
+
+export type AttemptOutcome =
+  /** Nothing to do: the delivery is gone, finished, or belongs to another round. */
+  | { kind: 'skipped' }
+  /** The endpoint has its share of deliveries in flight: try again after `delayMs`, no attempt counted. */
+  | { kind: 'paced'; delayMs: number }
+  | { kind: 'succeeded'; attempt: number; statusCode: number }
+  /** Failed; another attempt is due after `delayMs`. */
+  | { kind: 'retry'; attempt: number; delayMs: number; error: string }
+  /** Failed for good (schedule used up, 410, or the endpoint disabled meanwhile). */
+  | { kind: 'failed'; attempt: number; error: string };
+
+/**
+ * One attempt: loads the delivery with its endpoint and message, takes a pacing slot, signs and
+ * POSTs, then logs the attempt and moves the delivery on in one transaction (a 410 disables the
+ * endpoint and writes its event in the same transaction).
+ */
+export async function attemptDelivery(ctx: AppContext, data: WebhookJobData, holder: string): Promise<AttemptOutcome> {
+  const em = ctx.orm.em.fork();
+  const cfg = ctx.config.webhooks;
+  const t = await loadAttemptTarget(em, data.deliveryId);
+  if (!t || t.round !== data.round || t.status !== 'pending') return { kind: 'skipped' };
+  if (t.endpointStatus === 'disabled') {
+    await failWithoutAttempt(em, t.deliveryId, t.round, 'the endpoint is disabled');
+    return { kind: 'failed', attempt: t.attempts, error: 'the endpoint is disabled' };
+  }
+  const rt = runtime(ctx);
+  if (!(await rt.pacer.acquire(t.endpointId, holder))) return { kind: 'paced', delayMs: 200 + Math.floor(Math.random() * 300) };
+  let result;
+  const at = new Date();
+  try {
+    const message = t.payload ?? eventMessage({ id: t.event!.id, type: t.eventType, createdAt: t.event!.createdAt, data: t.event!.data });
+    const body = JSON.stringify(message);
+    const headers = signedHeaders(signingSecrets(t, ctx.clock.now()), t.messageId, Math.floor(at.getTime() / 1000), body);
+    result = await postWebhook(rt.agents, t.url, headers, body, { timeoutMs: cfg.timeoutMs, allowPrivate: cfg.allowPrivate });
+  } finally {
+    await rt.pacer.release(t.endpointId, holder).catch(() => undefined);
+  }
+  const verdict: AttemptVerdict = result.statusCode === null ? { kind: 'failed', error: result.error ?? 'no answer' } : judgeResponse(result.statusCode, result.location);
+  const attempt = t.attempts + 1;
+  const ended = new Date(at.getTime() + result.durationMs).toISOString();
+  const delay = verdict.kind === 'failed' && attempt < t.attemptsAllowed ? nextAttemptDelayMs(cfg.retryScheduleMs, attempt, retryAfterMs(result.retryAfter, ended)) : null;
+  const status = verdict.kind === 'succeeded' ? 'succeeded' : delay === null ? 'failed' : 'pending';
+  const record = {
+    at: at.toISOString(),
+    statusCode: result.statusCode,
+    error: verdict.kind === 'succeeded' ? null : verdict.error,
+    durationMs: result.durationMs,
+    responseBody: result.body,
+    status,
+    nextAttemptAt: delay === null ? null : new Date(Date.parse(ended) + delay).toISOString(),
+  } as const;
+  // one statement; a 410 also disables the endpoint and writes its event, in one transaction
+  const recorded =
+    verdict.kind === 'gone'
+      ? await em.transactional(async (tx) => {
+          const n = await recordAttempt(tx, t.deliveryId, t.round, record);
+          if (n !== null) await disableGoneEndpoint(tx, t.endpointId, t.deliveryId);
+          return n;
+        })
+      : await recordAttempt(em, t.deliveryId, t.round, record);
+  if (recorded === null) return { kind: 'skipped' };
+  if (verdict.kind === 'succeeded') return { kind: 'succeeded', attempt: recorded, statusCode: result.statusCode as number };
+  if (delay !== null) return { kind: 'retry', attempt: recorded, delayMs: delay, error: verdict.error };
+  return { kind: 'failed', attempt: recorded, error: verdict.error };
+}

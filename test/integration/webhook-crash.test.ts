@@ -1,0 +1,58 @@
+import { startTestApp, type TestApp } from '../helpers/harness';
+import { createCoupon } from '../helpers/api';
+import { runService, type Proc } from '../helpers/processes';
+import { eventually, startReceiver, type Receiver } from '../helpers/webhook-receiver';
+
+let t: TestApp;
+let rx: Receiver;
+const procs: Proc[] = [];
+
+const WEBHOOK_ENV = {
+  WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_RETRY_SCHEDULE_MS: '100,100', WEBHOOK_RELAY_EVERY_MS: '50', WEBHOOK_TIMEOUT_MS: '3000',
+  JOB_LOCK_DURATION_MS: '2000', JOB_STALLED_INTERVAL_MS: '1000',
+};
+
+beforeAll(async () => {
+  rx = await startReceiver();
+  t = await startTestApp({ ROLE: 'api', ...WEBHOOK_ENV });
+});
+afterAll(async () => {
+  for (const p of procs) await p.stop();
+  await t?.close();
+  await rx?.close();
+});
+
+function worker(): Proc {
+  const p = runService({ ...t.env.env, ...WEBHOOK_ENV, ROLE: 'worker', LOG_LEVEL: 'info' });
+  procs.push(p);
+  return p;
+}
+
+describe('a worker killed mid-delivery', () => {
+  test('the delivery is made by another worker with the same webhook-id; no delivery row is lost', async () => {
+    const a = await t.createAccount();
+    rx.on('/crash', [{ status: 200, hold: new Promise<void>(() => undefined) }, { status: 200 }]);
+    const e = (await t.http.post('/v1/webhook-endpoints').set(a.auth).send({ url: rx.url + '/crash' }).expect(201)).body;
+    const first = worker();
+    await first.waitFor('worker running');
+    for (let i = 0; i < 6; i++) await createCoupon(t, a);
+    const [held] = await rx.waitFor('/crash', 1);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const second = worker();
+    await second.waitFor('worker running');
+    const events = (await t.http.get('/v1/events').set(a.auth)).body.data;
+    expect(events).toHaveLength(6);
+    const ds = await eventually(
+      async () => (await t.http.get(`/v1/webhook-endpoints/${e.id}/deliveries`).set(a.auth)).body.data as any[],
+      (x) => x.length === 6 && x.every((d) => d.status === 'succeeded'),
+      40_000,
+    );
+    expect(ds.map((d) => d.eventId).sort()).toEqual(events.map((ev: any) => ev.id).sort());
+    const again = rx.at('/crash').filter((r) => r.headers['webhook-id'] === held.headers['webhook-id']);
+    expect(again.length).toBeGreaterThanOrEqual(2);
+    expect(again.every((r) => r.body === held.body)).toBe(true);
+    const webhookIds = new Set(rx.at('/crash').map((r) => r.headers['webhook-id']));
+    expect([...webhookIds].sort()).toEqual(events.map((ev: any) => `evt_${ev.id}`).sort());
+  }, 90_000);
+});

@@ -1,0 +1,293 @@
+import { Webhook } from 'standardwebhooks';
+import { startTestApp, type TestAccount, type TestApp } from '../helpers/harness';
+import { createCoupon } from '../helpers/api';
+import { eventually, startReceiver, type Receiver } from '../helpers/webhook-receiver';
+
+let t: TestApp;
+let rx: Receiver;
+
+beforeAll(async () => {
+  rx = await startReceiver();
+  t = await startTestApp({
+    WEBHOOK_ALLOW_PRIVATE: 'true',
+    WEBHOOK_RETRY_SCHEDULE_MS: '50,50,50',
+    WEBHOOK_RELAY_EVERY_MS: '20',
+    WEBHOOK_TIMEOUT_MS: '3000',
+    WEBHOOK_CONCURRENCY: '4',
+    WEBHOOK_ENDPOINT_CONCURRENCY: '1',
+  });
+});
+afterAll(async () => {
+  await t?.close();
+  await rx?.close();
+});
+
+async function endpoint(a: TestAccount, path: string, extra: Record<string, unknown> = {}): Promise<Record<string, any>> {
+  const res = await t.http.post('/v1/webhook-endpoints').set(a.auth).send({ url: rx.url + path, ...extra });
+  expect(res.status).toBe(201);
+  return res.body;
+}
+
+async function deliveries(a: TestAccount, endpointId: string, query = ''): Promise<any[]> {
+  const res = await t.http.get(`/v1/webhook-endpoints/${endpointId}/deliveries${query}`).set(a.auth);
+  expect(res.status).toBe(200);
+  return res.body.data;
+}
+
+async function events(a: TestAccount): Promise<any[]> {
+  return (await t.http.get('/v1/events?limit=500').set(a.auth)).body.data;
+}
+
+const headersOf = (r: { headers: Record<string, unknown> }) => ({
+  'webhook-id': String(r.headers['webhook-id']),
+  'webhook-timestamp': String(r.headers['webhook-timestamp']),
+  'webhook-signature': String(r.headers['webhook-signature']),
+});
+
+describe('webhook endpoints', () => {
+  test('create shows the secret once; read, list, edit and delete never show it', async () => {
+    const a = await t.createAccount();
+    const created = await endpoint(a, '/crud', { eventTypes: ['coupon.created'], description: 'billing' });
+    expect(created).toEqual({
+      id: expect.any(String), url: rx.url + '/crud', eventTypes: ['coupon.created'], description: 'billing', status: 'enabled',
+      createdAt: expect.stringMatching(/Z$/), updatedAt: expect.stringMatching(/Z$/), secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{43}=$/),
+    });
+    expect(Buffer.from(created.secret.slice(6), 'base64')).toHaveLength(32);
+    const { secret, ...view } = created;
+    expect((await t.http.get(`/v1/webhook-endpoints/${created.id}`).set(a.auth)).body).toEqual(view);
+    expect((await t.http.get('/v1/webhook-endpoints').set(a.auth)).body).toEqual({ data: [view], nextCursor: null });
+    const patched = await t.http.patch(`/v1/webhook-endpoints/${created.id}`).set(a.auth).send({ eventTypes: [], description: null, status: 'disabled' });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ eventTypes: [], description: null, status: 'disabled' });
+    expect(patched.body.secret).toBeUndefined();
+    const other = await t.createAccount();
+    expect((await t.http.get(`/v1/webhook-endpoints/${created.id}`).set(other.auth)).status).toBe(404);
+    await t.http.delete(`/v1/webhook-endpoints/${created.id}`).set(a.auth).expect(204);
+    expect((await t.http.get(`/v1/webhook-endpoints/${created.id}`).set(a.auth)).status).toBe(404);
+    expect((await t.http.delete(`/v1/webhook-endpoints/${created.id}`).set(a.auth)).status).toBe(404);
+  });
+
+  test.each([
+    [{ url: 'ftp://example.com/x' }, 'url'],
+    [{ url: 'not a url' }, 'url'],
+    [{ url: 'https://u:p@example.com/x' }, 'url'],
+    [{ url: 'https://example.com/x', eventTypes: ['coupon.nope'] }, 'eventTypes[0]'],
+    [{ url: 'https://example.com/x', eventTypes: ['webhook.test'] }, 'eventTypes[0]'],
+    [{ url: 'https://example.com/x', extra: 1 }, 'extra'],
+  ])('bad endpoint %j is 400 on %s', async (body, field) => {
+    const a = await t.createAccount();
+    const res = await t.http.post('/v1/webhook-endpoints').set(a.auth).send(body);
+    expect([res.status, res.body.error.code, res.body.error.field]).toEqual([400, 'validation_failed', field]);
+  });
+
+  test('rotate-secret bounds: 0..604800', async () => {
+    const a = await t.createAccount();
+    const e = await endpoint(a, '/bounds');
+    for (const [v, status] of [[-1, 400], [604801, 400], [0, 200], [604800, 200]] as const) {
+      const res = await t.http.post(`/v1/webhook-endpoints/${e.id}/rotate-secret`).set(a.auth).send({ expiresInSeconds: v });
+      expect([v, res.status]).toEqual([v, status]);
+    }
+    const res = await t.http.post(`/v1/webhook-endpoints/${e.id}/rotate-secret`).set(a.auth);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{43}=$/) });
+  });
+});
+
+describe('deliveries', () => {
+  test('an event is POSTed as Standard Webhooks, verified by the standardwebhooks package', async () => {
+    const a = await t.createAccount();
+    const e = await endpoint(a, '/signed');
+    const coupon = await createCoupon(t, a);
+    const [got] = await rx.waitFor('/signed', 1);
+    const [ev] = (await events(a)).filter((x) => x.type === 'coupon.created');
+    expect(ev.data).toEqual({ couponId: coupon.id });
+    const verified = new Webhook(e.secret).verify(got.body, headersOf(got));
+    expect(verified).toEqual({ id: `evt_${ev.id}`, type: 'coupon.created', createdAt: ev.createdAt, sequence: Number(ev.id), data: { couponId: coupon.id } });
+    expect(got.headers['content-type']).toBe('application/json');
+    expect(got.headers['webhook-id']).toBe(`evt_${ev.id}`);
+    expect(() => new Webhook(`whsec_${Buffer.alloc(32, 7).toString('base64')}`).verify(got.body, headersOf(got))).toThrow();
+    const [d] = await eventually(() => deliveries(a, e.id), (ds) => ds[0]?.status === 'succeeded');
+    expect(d).toEqual({
+      id: expect.any(String), endpointId: e.id, eventId: ev.id, eventType: 'coupon.created', webhookId: `evt_${ev.id}`, status: 'succeeded',
+      attempts: 1, lastStatusCode: 200, lastError: null, nextAttemptAt: null, createdAt: expect.stringMatching(/Z$/), deliveredAt: expect.stringMatching(/Z$/),
+    });
+  });
+
+  test('500, 500, 200: one success after 3 attempts, one webhook-id, the attempt log in order', async () => {
+    const a = await t.createAccount();
+    rx.on('/flaky', [{ status: 500, body: 'boom' }, { status: 500 }, { status: 200, body: 'ok' }]);
+    const e = await endpoint(a, '/flaky');
+    await createCoupon(t, a);
+    const got = await rx.waitFor('/flaky', 3);
+    expect(new Set(got.map((r) => r.headers['webhook-id'])).size).toBe(1);
+    expect(new Set(got.map((r) => r.body)).size).toBe(1);
+    const [d] = await eventually(() => deliveries(a, e.id), (ds) => ds[0]?.status === 'succeeded');
+    expect(d).toMatchObject({ attempts: 3, lastStatusCode: 200, lastError: null, webhookId: got[0].headers['webhook-id'] });
+    const detail = (await t.http.get(`/v1/webhook-deliveries/${d.id}`).set(a.auth)).body;
+    expect(detail.attemptLog.map((x: any) => [x.statusCode, x.error, x.responseBody])).toEqual([[500, 'HTTP 500', 'boom'], [500, 'HTTP 500', ''], [200, null, 'ok']]);
+    expect(detail.attemptLog.every((x: any) => Number.isInteger(x.durationMs) && x.durationMs >= 0)).toBe(true);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(rx.at('/flaky')).toHaveLength(3);
+  });
+
+  test('always failing: N delays → N + 1 attempts, then failed', async () => {
+    const a = await t.createAccount();
+    rx.on('/down', [{ status: 503 }]);
+    const e = await endpoint(a, '/down');
+    await createCoupon(t, a);
+    const [d] = await eventually(() => deliveries(a, e.id), (ds) => ds[0]?.status === 'failed');
+    expect(d).toMatchObject({ attempts: 4, lastStatusCode: 503, lastError: 'HTTP 503', nextAttemptAt: null, deliveredAt: null });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(rx.at('/down')).toHaveLength(4);
+  });
+
+  test('410 disables the endpoint with a webhook_endpoint.disabled event; the delivery fails, not retried', async () => {
+    const a = await t.createAccount();
+    rx.on('/gone', [{ status: 410 }]);
+    const e = await endpoint(a, '/gone');
+    await createCoupon(t, a);
+    await eventually(async () => (await t.http.get(`/v1/webhook-endpoints/${e.id}`).set(a.auth)).body.status, (s) => s === 'disabled');
+    const [d] = await deliveries(a, e.id);
+    expect(d).toMatchObject({ status: 'failed', attempts: 1, lastStatusCode: 410 });
+    const disabled = (await events(a)).filter((x) => x.type === 'webhook_endpoint.disabled');
+    expect(disabled.map((x) => x.data)).toEqual([{ endpointId: e.id, url: rx.url + '/gone', reason: 'gone', deliveryId: d.id }]);
+    await createCoupon(t, a);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(rx.at('/gone')).toHaveLength(1);
+    expect(await deliveries(a, e.id)).toHaveLength(1);
+  });
+
+  test('redirects are failures and are not followed; Retry-After is honoured; long bodies are cut at 4 KB', async () => {
+    const a = await t.createAccount();
+    rx.on('/moved', [{ status: 302, headers: { location: rx.url + '/elsewhere' } }, { status: 503, headers: { 'retry-after': '1' }, body: 'x'.repeat(10_000) }, { status: 200 }]);
+    const e = await endpoint(a, '/moved');
+    await createCoupon(t, a);
+    const [d] = await eventually(() => deliveries(a, e.id), (ds) => ds[0]?.status === 'succeeded');
+    const log = (await t.http.get(`/v1/webhook-deliveries/${d.id}`).set(a.auth)).body.attemptLog;
+    expect(log.map((x: any) => [x.statusCode, x.error])).toEqual([[302, `HTTP 302: redirects are not followed (to ${rx.url}/elsewhere)`], [503, 'HTTP 503'], [200, null]]);
+    expect(log[1].responseBody).toBe('x'.repeat(4096));
+    expect(Date.parse(log[2].at) - Date.parse(log[1].at)).toBeGreaterThanOrEqual(1000);
+    expect(rx.at('/elsewhere')).toHaveLength(0);
+  });
+
+  test('rotation: both signatures during the overlap, never more than two', async () => {
+    const a = await t.createAccount();
+    const e = await endpoint(a, '/rotated');
+    const second = (await t.http.post(`/v1/webhook-endpoints/${e.id}/rotate-secret`).set(a.auth).send({ expiresInSeconds: 3600 })).body.secret;
+    await createCoupon(t, a);
+    const [one] = await rx.waitFor('/rotated', 1);
+    const sigs = String(one.headers['webhook-signature']).split(' ');
+    expect(sigs).toHaveLength(2);
+    expect(sigs.every((s) => s.startsWith('v1,'))).toBe(true);
+    // each secret alone verifies the message
+    expect(new Webhook(second).verify(one.body, headersOf(one))).toBeTruthy();
+    expect(new Webhook(e.secret).verify(one.body, headersOf(one))).toBeTruthy();
+    const third = (await t.http.post(`/v1/webhook-endpoints/${e.id}/rotate-secret`).set(a.auth).send({ expiresInSeconds: 3600 })).body.secret;
+    await createCoupon(t, a);
+    const [, two] = await rx.waitFor('/rotated', 2);
+    expect(String(two.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    expect(new Webhook(third).verify(two.body, headersOf(two))).toBeTruthy();
+    expect(new Webhook(second).verify(two.body, headersOf(two))).toBeTruthy();
+    expect(() => new Webhook(e.secret).verify(two.body, headersOf(two))).toThrow();
+    await t.http.post(`/v1/webhook-endpoints/${e.id}/rotate-secret`).set(a.auth).send({ expiresInSeconds: 0 }).expect(200);
+    await createCoupon(t, a);
+    const [, , three] = await rx.waitFor('/rotated', 3);
+    expect(String(three.headers['webhook-signature']).split(' ')).toHaveLength(1);
+  });
+
+  test('event types filter; only events after creation; nothing for events while disabled', async () => {
+    const a = await t.createAccount();
+    const before = await createCoupon(t, a);
+    const filtered = await endpoint(a, '/filtered', { eventTypes: ['coupon.archived'] });
+    const all = await endpoint(a, '/all');
+    await t.http.post(`/v1/coupons/${before.id}/archive`).set(a.auth).expect(200);
+    await rx.waitFor('/filtered', 1);
+    await rx.waitFor('/all', 1);
+    await t.http.patch(`/v1/webhook-endpoints/${all.id}`).set(a.auth).send({ status: 'disabled' }).expect(200);
+    const during = await createCoupon(t, a);
+    await t.http.patch(`/v1/webhook-endpoints/${all.id}`).set(a.auth).send({ status: 'enabled' }).expect(200);
+    const after = await createCoupon(t, a);
+    await eventually(async () => rx.at('/all').length, (n) => n >= 2);
+    await new Promise((r) => setTimeout(r, 300));
+    const typesData = (path: string) => rx.at(path).map((r) => { const b = JSON.parse(r.body); return [b.type, b.data.couponId]; });
+    expect(typesData('/filtered')).toEqual([['coupon.archived', before.id]]);
+    expect(typesData('/all')).toEqual([['coupon.archived', before.id], ['coupon.created', after.id]]);
+    expect(during.id).not.toBe(after.id);
+    expect((await events(a)).filter((x) => x.type.startsWith('webhook'))).toEqual([]);
+  });
+
+  test('test event: to that endpoint only, whatever its types, id evt_test_<uuid>, sequence null, not an account event', async () => {
+    const a = await t.createAccount();
+    const e = await endpoint(a, '/tested', { eventTypes: ['batch.failed'] });
+    await endpoint(a, '/bystander');
+    const res = await t.http.post(`/v1/webhook-endpoints/${e.id}/test`).set(a.auth);
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ endpointId: e.id, eventType: 'webhook.test', status: 'pending', webhookId: expect.stringMatching(/^evt_test_[0-9a-f-]{36}$/) });
+    const [got] = await rx.waitFor('/tested', 1);
+    const body = new Webhook(e.secret).verify(got.body, headersOf(got)) as any;
+    expect(body).toEqual({ id: res.body.webhookId, type: 'webhook.test', createdAt: expect.stringMatching(/Z$/), sequence: null, data: { endpointId: e.id } });
+    expect(got.headers['webhook-id']).toBe(res.body.webhookId);
+    expect(await events(a)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(rx.at('/bystander')).toHaveLength(0);
+    expect((await t.http.post('/v1/webhook-endpoints/00000000-0000-4000-8000-000000000000/test').set(a.auth)).status).toBe(404);
+  });
+
+  test('redeliver: one more attempt of the same event with the same webhook-id; status filter and cursor', async () => {
+    const a = await t.createAccount();
+    const e = await endpoint(a, '/again');
+    await createCoupon(t, a);
+    await createCoupon(t, a);
+    const ds = await eventually(() => deliveries(a, e.id, '?status=succeeded'), (x) => x.length === 2);
+    expect(ds[0].createdAt >= ds[1].createdAt).toBe(true);
+    const page1 = (await t.http.get(`/v1/webhook-endpoints/${e.id}/deliveries?limit=1`).set(a.auth)).body;
+    const page2 = (await t.http.get(`/v1/webhook-endpoints/${e.id}/deliveries?limit=1&cursor=${page1.nextCursor}`).set(a.auth)).body;
+    expect([...page1.data, ...page2.data].map((d: any) => d.id)).toEqual(ds.map((d) => d.id));
+    expect(page2.nextCursor).toBeNull();
+    expect(await deliveries(a, e.id, '?status=failed')).toEqual([]);
+    const target = ds[1];
+    const res = await t.http.post(`/v1/webhook-deliveries/${target.id}/redeliver`).set(a.auth);
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ id: target.id, status: 'pending' });
+    await eventually(async () => (await t.http.get(`/v1/webhook-deliveries/${target.id}`).set(a.auth)).body, (d: any) => d.status === 'succeeded' && d.attempts === 2);
+    const same = rx.at('/again').filter((r) => r.headers['webhook-id'] === target.webhookId);
+    expect(same).toHaveLength(2);
+    expect(same[0].body).toBe(same[1].body);
+    expect((await t.http.post('/v1/webhook-deliveries/nope/redeliver').set(a.auth)).status).toBe(404);
+    expect((await t.http.get(`/v1/webhook-deliveries/${target.id}`).set((await t.createAccount()).auth)).status).toBe(404);
+  });
+
+  test('a slow endpoint holds at most its share: the others are delivered meanwhile', async () => {
+    const a = await t.createAccount();
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    rx.on('/slow', [{ status: 200, hold: held }]);
+    const slow = await endpoint(a, '/slow');
+    const fast = await endpoint(a, '/fast');
+    for (let i = 0; i < 8; i++) await createCoupon(t, a);
+    // WEBHOOK_CONCURRENCY=4, one slot per endpoint: the fast endpoint gets all 8 while the slow one holds its first
+    await rx.waitFor('/fast', 8);
+    expect(rx.at('/slow')).toHaveLength(1);
+    release();
+    await rx.waitFor('/slow', 8);
+    const done = await eventually(() => deliveries(a, slow.id, '?status=succeeded'), (x) => x.length === 8);
+    expect(done).toHaveLength(8);
+    expect(await deliveries(a, fast.id, '?status=succeeded')).toHaveLength(8);
+  });
+
+  test('the webhooks queue is in Bull Board and its jobs carry ids derived from the delivery', async () => {
+    const res = await t.http.get('/admin/queues/api/queues').auth('admin', 'admin');
+    expect(res.status).toBe(200);
+    expect(res.body.queues.map((q: any) => q.name)).toContain('webhooks');
+    const jobs = await t.running.ctx.queues.webhooks.getJobs(['completed'], 0, 5);
+    expect(jobs.length).toBeGreaterThan(0);
+    for (const j of jobs) expect(j.id).toMatch(/^whd-[0-9a-f-]{36}-\d+$/);
+  });
+});
+
+describe('schema', () => {
+  test('the webhook entities and the events trigger describe exactly what the migration made', async () => {
+    const sql = await t.running.ctx.orm.schema.getUpdateSchemaSQL({ wrap: false });
+    expect(sql.split('\n').filter((l) => /webhook|events_id_bound/.test(l))).toEqual([]);
+  });
+});
