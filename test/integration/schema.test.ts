@@ -32,9 +32,10 @@ interface Catalog {
   columns: string[];
   indexes: string[];
   constraints: string[];
+  triggers: string[];
 }
 
-/** Tables, columns (type, nullability, default, identity), indexes and constraints, as Postgres reports them. */
+/** Tables, columns (type, nullability, default, identity), indexes, constraints and triggers with their functions, as Postgres reports them. */
 async function catalog(databaseUrl: string): Promise<Catalog> {
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
@@ -56,10 +57,17 @@ async function catalog(databaseUrl: string): Promise<Catalog> {
         from pg_constraint
        where connamespace = 'public'::regnamespace and conrelid::regclass::text <> 'mikro_orm_migrations'
        order by 1`);
+    const triggers = await client.query<{ line: string }>(`
+      select pg_get_triggerdef(t.oid) || E'\n' || pg_get_functiondef(t.tgfoid) as line
+        from pg_trigger t join pg_class c on c.oid = t.tgrelid
+       where c.relnamespace = 'public'::regnamespace and not t.tgisinternal
+       order by 1`);
     return {
       columns: columns.rows.map((r) => r.line),
       indexes: indexes.rows.map((r) => r.line),
       constraints: constraints.rows.map((r) => r.line),
+      // a function body created from the entity is whitespace-folded (same statements)
+      triggers: triggers.rows.map((r) => r.line.replace(/\s+/g, ' ').replace(/ ?\$function\$ ?/g, '$function$')),
     };
   } finally {
     await client.end();
@@ -74,7 +82,7 @@ test('after all migrations, the schema diff from the entities is empty', async (
   await expect(orm.migrator.checkSchema()).resolves.toBe(false);
 });
 
-test('the schema created from the entities alone is the migrated schema, column by column and index by index', async () => {
+test('the schema created from the entities alone is the migrated schema: columns, indexes, constraints and triggers', async () => {
   const [fromMigrations, created] = await Promise.all([catalog(migrated.databaseUrl), catalog(fromEntities.databaseUrl)]);
   // the migrated schema is the one under test: every table of the migrations is present
   expect(fromMigrations.indexes).toContain(
@@ -87,9 +95,13 @@ test('the schema created from the entities alone is the migrated schema, column 
   expect(fromMigrations.constraints).toContain(
     'redemptions redemptions_code_id_fkey FOREIGN KEY (code_id) REFERENCES codes(id)',
   );
+  expect(fromMigrations.triggers.some((line) => line.startsWith(
+    'CREATE TRIGGER events_id_bound BEFORE INSERT ON public.events FOR EACH STATEMENT EXECUTE FUNCTION events_id_bound_fn() ',
+  ))).toBe(true);
   expect(created.columns).toEqual(fromMigrations.columns);
   expect(created.indexes).toEqual(fromMigrations.indexes);
   expect(created.constraints).toEqual(fromMigrations.constraints);
+  expect(created.triggers).toEqual(fromMigrations.triggers);
 });
 
 test('queries typed from the entities use the snake_case columns, foreign keys included', async () => {
