@@ -301,7 +301,7 @@ test('/docs is Swagger UI on /openapi.json from the service\'s own files', async
   page.on('request', (r) => requests.push(r.url()));
   await page.goto(`${baseUrl()}/docs`);
   await expect(page.getByRole('heading', { name: /Couponflow/ })).toBeVisible();
-  await expect(page.getByRole('button', { name: /Authorize/ })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Authorize', exact: true })).toBeVisible();
   await expect(page.getByText('/v1/coupons/{id}/batches').first()).toBeVisible();
   expect(requests.filter((u) => !u.startsWith(baseUrl()))).toEqual([]);
 });
