@@ -5,6 +5,8 @@ module.exports = {
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 60000,
+  // A handle left open by a client library must not keep a finished run from exiting.
+  forceExit: true,
   collectCoverage: true,
   coverageReporters: ['text-summary'],
   collectCoverageFrom: ['src/domain/**/*.ts'],
