@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import {
-  contextStatement, countRedemptionStatement, lockCustomerStatement, lockSubscriptionStatement,
+  contextStatement, countRedemptionStatement, lockCountedRowsStatements, lockCustomerStatement, lockSubscriptionStatement,
 } from '../src/repositories/redemption-statements';
 
 const TERMS = { discount: { type: 'percentage', basisPoints: 1000 }, duration: { type: 'forever' }, appliesTo: { plans: 'all' }, eligibility: {}, overflow: 'cap', stackable: false, timeZone: 'UTC' };
@@ -43,10 +43,11 @@ export async function rawRedeemSameWork(c: PoolClient, k: RawCode, i: number, ta
       c.query(contextStatement(k.accountId, { code: code.code, planId: 'pro', customerId: cus, subscriptionId: sub })),
     ]);
     await Promise.all([
+      ...lockCountedRowsStatements(k.couponId, code.id).map((st) => c.query(st)),
       c.query(countRedemptionStatement({
         id: randomUUID(), createdAt: new Date().toISOString(), accountId: k.accountId, couponId: k.couponId, couponVersion: 1,
         codeId: code.id, code: code.code, customerId: cus, subscriptionId: sub, planId: 'pro', action: 'new_subscription',
-        terms: TERMS, stackable: false, attribution: { channel: null, partner: null, referrerCustomerId: null }, couponNearlyAt: null, couponExhaustedAt: null, codeExhaustedAt: null, idempotency: null,
+        terms: TERMS, stackable: false, attribution: { channel: null, partner: null, referrerCustomerId: null }, idempotency: null,
       })),
       c.query('commit'),
     ]);

@@ -5,5 +5,5 @@ import { redeem } from '../src/services/redemption-service';
 
 /** `redemptions` queue: decides and records one redemption in one transaction; refusals are results, not failures. */
 export function redemptionProcessor(ctx: AppContext) {
-  return (job: Job<RedemptionJobData>): Promise<HttpOutcome> => redeem(ctx, job.data);
+  return (job: Job<RedemptionJobData>): Promise<HttpOutcome> => redeem(ctx, job.data, job.id);
 }

@@ -22,6 +22,18 @@ local ttl = redis.call('TTL', KEYS[1])
 return {n, ttl}`;
 
 /**
+ * Counts an attempt once per job: KEYS[1] marks the job as counted (for a day), then
+ * INCR_SCRIPT's steps on each of KEYS[2..]. A retried job finds the mark and counts nothing.
+ */
+const INCR_ONCE_SCRIPT = `
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', 86400) == false then return 0 end
+for i = 2, #KEYS do
+  local n = redis.call('INCR', KEYS[i])
+  if n == 1 then redis.call('EXPIRE', KEYS[i], ARGV[1]) end
+end
+return 1`;
+
+/**
  * Guessing defence: attempts with codes that do not exist are counted in Redis per customer and
  * per API key in a fixed window, so every process shares the counts. Other refusals are never
  * counted.
@@ -61,6 +73,16 @@ export class GuessLimiter {
     const calls: Promise<unknown>[] = [this.redis.eval(INCR_SCRIPT, 1, this.customerKey(accountId, customerId), w)];
     if (apiKeyId) calls.push(this.redis.eval(INCR_SCRIPT, 1, this.apiKeyKey(apiKeyId), w));
     await Promise.all(calls);
+  }
+
+  /**
+   * recordUnknownCode for a queued attempt, once per job whatever the number of times it runs
+   * (a job retried after a fault counts its attempt once); without a job id, counts every call.
+   */
+  async recordUnknownCodeOnce(jobId: string | null, accountId: string, customerId: string, apiKeyId: string | null): Promise<void> {
+    if (jobId === null) return this.recordUnknownCode(accountId, customerId, apiKeyId);
+    const keys = [`${this.prefix}:guess:job:${jobId}`, this.customerKey(accountId, customerId), ...(apiKeyId ? [this.apiKeyKey(apiKeyId)] : [])];
+    await this.redis.eval(INCR_ONCE_SCRIPT, keys.length, ...keys, String(this.limits.windowSeconds));
   }
 }
 

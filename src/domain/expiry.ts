@@ -11,16 +11,6 @@ export function isNearlyExhausted(maxRedemptions: number | null | undefined, tim
   return maxRedemptions !== null && maxRedemptions !== undefined && timesRedeemed * 100 >= maxRedemptions * NEARLY_EXHAUSTED_PERCENT;
 }
 
-/**
- * The counts at which a limit's events are due, for a statement that compares the new count
- * with them (the count only grows one at a time under the row lock): `nearlyAt` is the
- * smallest count isNearlyExhausted holds for, `exhaustedAt` the limit itself. Null for no limit.
- */
-export function limitEventThresholds(maxRedemptions: number | null | undefined): { nearlyAt: number | null; exhaustedAt: number | null } {
-  if (maxRedemptions === null || maxRedemptions === undefined) return { nearlyAt: null, exhaustedAt: null };
-  return { nearlyAt: Math.floor((maxRedemptions * NEARLY_EXHAUSTED_PERCENT + 99) / 100), exhaustedAt: maxRedemptions };
-}
-
 /** Milliseconds from `now` until `expiresAt`, never negative (an instant already past is due now). */
 export function expiryDelayMs(expiresAt: Instant, now: Instant): number {
   return Math.max(0, toDateTime(expiresAt, 'expiresAt').toMillis() - toDateTime(now, 'now').toMillis());

@@ -4,9 +4,8 @@
  * sent through a pipelined client (src/db/pipeline.ts), which is why they are written with
  * `$n` parameters for node-postgres rather than through the EntityManager.
  *
- * Lock order, as everywhere: subscription → customer → coupon → code (the counting statement
- * updates the code first, but both counts happen in that one statement after the subscription
- * and customer rows are held).
+ * Lock order, as everywhere: subscription → customer → coupon → code (the counting flight locks
+ * the coupon, then the code, in two statements before the one that counts on both).
  */
 import type { Statement } from '../db/pipeline';
 import type { CustomerFields, StoredCustomer } from '../domain';
@@ -17,6 +16,7 @@ import { codeLookupSql, codeRowFrom } from './codes';
 import { couponRowFrom } from './coupons';
 import { customerFromRow } from './customers';
 import { planFromRow } from './plans';
+import { codeOwnStatusSql, couponStatusSql, nearlyExhaustedSql } from './status-sql';
 import type { RedemptionContext } from './redemptions';
 
 /** The code lookup of codes.ts over this statement's parameters ($1 account, $2 code). */
@@ -174,57 +174,77 @@ export interface CountedRedemption {
   stackable: boolean;
   /** The effective attribution to snapshot, as stored (every field, null when not set). */
   attribution: { channel: string | null; partner: string | null; referrerCustomerId: string | null };
-  /** The counts at which limit events are due (limitEventThresholds); null for no limit. */
-  couponNearlyAt: number | null;
-  couponExhaustedAt: number | null;
-  codeExhaustedAt: number | null;
   /** With an idempotency key: the request's hash and the answer to store with it. */
   idempotency: { key: string; requestHash: string; body: unknown } | null;
 }
 
 /** What the counting statement raises when the code's or the coupon's limit was reached meanwhile. */
 export const LIMIT_REACHED_MARK = 'limit_reached';
+/** What it raises when the coupon or the code stopped being redeemable meanwhile (archived, disabled, expired, deleted...). */
+export const STATE_CHANGED_MARK = 'state_changed';
 
-/** True for the error of a counting statement that found a limit reached (the transaction is then rolled back). */
-export function isLimitReached(err: unknown): boolean {
+function raisedMark(err: unknown, mark: string): boolean {
   const e = err as { code?: string; message?: string };
-  return e?.code === '22P02' && typeof e.message === 'string' && e.message.includes(LIMIT_REACHED_MARK);
+  return e?.code === '22P02' && typeof e.message === 'string' && e.message.includes(`"${mark}:`);
 }
 
+/** True for the error of a counting statement that found a limit reached (the transaction is then rolled back). */
+export const isLimitReached = (err: unknown): boolean => raisedMark(err, LIMIT_REACHED_MARK);
+/** True for the error of a counting statement that found the coupon or code no longer redeemable. */
+export const isStateChanged = (err: unknown): boolean => raisedMark(err, STATE_CHANGED_MARK);
+
 /**
- * Counts one redemption and writes everything it leaves, in one statement: the code's and the
- * coupon's counts (conditional updates that lock both rows, re-check the limits on the latest
- * committed counts and mark the limit events due, each once), the redemption, its events in
- * order (redemption.created, then coupon.nearly_exhausted, coupon.exhausted, code.exhausted)
- * and, with an idempotency key, the stored answer.
+ * Locks the coupon, then the code (a direct coupon has none): the lock order written at
+ * getCouponRow (subscription → customer → coupon → code), which archiving shares. Sent in the
+ * counting flight, just before countRedemptionStatement, so the rows it re-checks are held.
+ */
+export function lockCountedRowsStatements(couponId: string, codeId: number | null): Statement[] {
+  const coupon: Statement = { name: 'cf_lock_counted_coupon', text: 'select 1 from coupons where id = $1 for update', values: [couponId] };
+  if (codeId === null) return [coupon];
+  return [coupon, { name: 'cf_lock_counted_code', text: 'select 1 from codes where id = $1 for update', values: [codeId] }];
+}
+
+// The statuses of src/domain/status.ts over the locked rows, at the decision's `now` ($14).
+const NOW = sql.raw('$14::timestamptz');
+const COUPON_STATUS = (t: string) => sqlText(couponStatusSql(t, NOW));
+const CODE_STATUS = (t: string) => sqlText(codeOwnStatusSql(t, NOW));
+const NEARLY = (t: string) => sqlText(nearlyExhaustedSql(sql.ref(`${t}.max_redemptions`), sql`${sql.ref(`${t}.times_redeemed`)} + 1`));
+
+/**
+ * Counts one redemption and writes everything it leaves, in one statement, on the coupon and
+ * code rows lockCountedRowsStatements locked: the code's and the coupon's counts (conditional
+ * updates that re-check, on the latest committed rows, that both are still redeemable — the
+ * status rules of src/domain/status.ts, limits included — and mark the limit events due, each
+ * once, at the thresholds of the locked row's limit), the redemption, its events in order
+ * (redemption.created, then coupon.nearly_exhausted, coupon.exhausted, code.exhausted) and, with
+ * an idempotency key, the stored answer.
  *
- * When a limit was reached meanwhile nothing is counted and the statement RAISES (a cast of
- * 'limit_reached:0' to int, evaluated only then), so the COMMIT pipelined behind it answers
- * ROLLBACK. The old marker values come from a FOR UPDATE sub-select of the same row, which
- * answers the latest committed version: a marker is set and its event written only by the
- * redemption that finds it unset.
+ * When the re-check fails nothing is counted and the statement RAISES (a cast of
+ * 'limit_reached:<id>' or 'state_changed:<id>' to int, evaluated only then), so the COMMIT
+ * pipelined behind it answers ROLLBACK: limit_reached when a limit was used up meanwhile,
+ * state_changed for anything else (the caller decides again on fresh rows).
  */
 export function countRedemptionStatement(n: CountedRedemption): Statement {
   return {
     name: 'cf_count_redemption',
     text: `with c as (
          update codes x set times_redeemed = x.times_redeemed + 1, updated_at = now(),
-                exhausted_event_at = case when x.exhausted_event_at is null and x.times_redeemed + 1 >= $17 then now() else x.exhausted_event_at end
-           from (select id, exhausted_event_at from codes where id = $1 for update) o
-          where x.id = o.id and (x.max_redemptions is null or x.times_redeemed < x.max_redemptions)
+                exhausted_event_at = case when x.exhausted_event_at is null and x.times_redeemed + 1 >= x.max_redemptions then now() else x.exhausted_event_at end
+           from (select id, exhausted_event_at from codes where id = $1) o
+          where x.id = o.id and x.deleted_at is null and ${CODE_STATUS('x')} = 'active'
           returning x.batch_id, (o.exhausted_event_at is null and x.exhausted_event_at is not null) as exhausted_now),
        k as (
          update coupons x set times_redeemed = x.times_redeemed + 1, updated_at = now(),
-                nearly_exhausted_event_at = case when x.nearly_exhausted_event_at is null and x.times_redeemed + 1 >= $15 then now() else x.nearly_exhausted_event_at end,
-                exhausted_event_at = case when x.exhausted_event_at is null and x.times_redeemed + 1 >= $16 then now() else x.exhausted_event_at end
-           from (select id, nearly_exhausted_event_at, exhausted_event_at from coupons where id = $2 for update) o
-          where x.id = o.id and (x.max_redemptions is null or x.times_redeemed < x.max_redemptions) and ($1::bigint is null or exists (select 1 from c))
+                nearly_exhausted_event_at = case when x.nearly_exhausted_event_at is null and ${NEARLY('x')} then now() else x.nearly_exhausted_event_at end,
+                exhausted_event_at = case when x.exhausted_event_at is null and x.times_redeemed + 1 >= x.max_redemptions then now() else x.exhausted_event_at end
+           from (select id, nearly_exhausted_event_at, exhausted_event_at from coupons where id = $2) o
+          where x.id = o.id and ${COUPON_STATUS('x')} = 'active' and ($1::bigint is null or exists (select 1 from c))
           returning (o.nearly_exhausted_event_at is null and x.nearly_exhausted_event_at is not null) as nearly_now,
                     (o.exhausted_event_at is null and x.exhausted_event_at is not null) as exhausted_now),
        r as (
          insert into redemptions (id, account_id, coupon_id, coupon_version, code_id, code, customer_id, subscription_id, plan_id, action, terms, stackable, idempotency_key,
                                   created_at, updated_at, channel, partner, referrer_customer_id)
-         select $13, $3, $2, $4, $1, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $14, $14, $20, $21, $22 where exists (select 1 from k)
+         select $13, $3, $2, $4, $1, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $14, $14, $17, $18, $19 where exists (select 1 from k)
          returning id),
        e as (
          insert into events (account_id, type, data)
@@ -239,12 +259,14 @@ export function countRedemptionStatement(n: CountedRedemption): Statement {
            ) t order by t.ord),
        q as (
          insert into redemption_requests (account_id, idempotency_key, request_hash, status_code, body)
-         select $3, $12, $18, 201, $19::jsonb from r where $12::text is not null)
-     select (select ('${LIMIT_REACHED_MARK}:' || count(*))::int from r having count(*) = 0) as limit_check`,
+         select $3, $12, $15, 201, $16::jsonb from r where $12::text is not null)
+     select (select ((case when ${COUPON_STATUS('k0')} = 'exhausted' or ${CODE_STATUS('c0')} = 'exhausted' then '${LIMIT_REACHED_MARK}' else '${STATE_CHANGED_MARK}' end)
+                     || ':' || coalesce(k0.id::text, $2::text))::int
+               from (select 1) as one left join coupons k0 on k0.id = $2 left join codes c0 on c0.id = $1
+              where not exists (select 1 from r)) as limit_check`,
     values: [
       n.codeId, n.couponId, n.accountId, n.couponVersion, n.code, n.customerId, n.subscriptionId, n.planId, n.action,
       JSON.stringify(n.terms), n.stackable, n.idempotency?.key ?? null, n.id, n.createdAt,
-      n.couponNearlyAt, n.couponExhaustedAt, n.codeExhaustedAt,
       n.idempotency?.requestHash ?? null, n.idempotency ? JSON.stringify(n.idempotency.body) : null,
       n.attribution.channel, n.attribution.partner, n.attribution.referrerCustomerId,
     ],

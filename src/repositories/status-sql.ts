@@ -1,6 +1,6 @@
 import { sql, type Expression, type RawBuilder } from 'kysely';
 import {
-  CODE_STATUS_CHECKS, COUPON_STATUS_CHECKS, LIVE_STATE, STATUS_PRECEDENCE, type DerivedCheck, type EffectiveStatus,
+  CODE_STATUS_CHECKS, COUPON_STATUS_CHECKS, LIVE_STATE, NEARLY_EXHAUSTED_PERCENT, STATUS_PRECEDENCE, type DerivedCheck, type EffectiveStatus,
 } from '../domain';
 
 /**
@@ -56,4 +56,9 @@ export function moreRestrictiveSql(a: Expression<unknown>, b: Expression<unknown
 /** codeStatus(code, coupon, now) in SQL, for the codes row aliased `code` and its coupon aliased `coupon`. */
 export function codeStatusSql(code: string, coupon: string, now: Now): RawBuilder<EffectiveStatus> {
   return moreRestrictiveSql(codeOwnStatusSql(code, now), couponStatusSql(coupon, now));
+}
+
+/** isNearlyExhausted(max, count) in SQL: `count` used of the limit `max` is at least NEARLY_EXHAUSTED_PERCENT (null max: never). */
+export function nearlyExhaustedSql(max: Expression<unknown>, count: Expression<unknown>): RawBuilder<boolean> {
+  return sql<boolean>`(${max} is not null and (${count}) * 100 >= (${max}) * ${sql.lit(NEARLY_EXHAUSTED_PERCENT)})`;
 }

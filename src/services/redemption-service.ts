@@ -4,7 +4,7 @@ import type { AppContext } from '../context';
 import type { Em } from '../db/orm';
 import { withPipeline, type Pipeline } from '../db/pipeline';
 import {
-  attributionColumns, decideDirectRedemption, decideRedemption, decisionCustomer, effectiveAttribution, limitEventThresholds, mergeCustomer,
+  attributionColumns, decideDirectRedemption, decideRedemption, decisionCustomer, effectiveAttribution, mergeCustomer,
   normalizeCode, REFUSAL_MESSAGES, type Action, type Attribution, type Customer, type Plan, type RedemptionDecision, type StoredCustomer,
 } from '../domain';
 import type { CustomerInput, HttpOutcome, RedemptionJobData } from '../queues/payloads';
@@ -13,7 +13,7 @@ import { decisionCode } from '../repositories/codes';
 import { couponTerms, decisionCoupon, isUuid } from '../repositories/coupons';
 import { upsertCustomer } from '../repositories/customers';
 import {
-  contextFromRow, contextStatement, countRedemptionStatement, isLimitReached, lockCustomerStatement, lockIdempotencyKeyStatement,
+  contextFromRow, contextStatement, countRedemptionStatement, isLimitReached, isStateChanged, lockCountedRowsStatements, lockCustomerStatement, lockIdempotencyKeyStatement,
   lockSubscriptionStatement, storedOutcomeStatement, storeOutcomeStatement, type ContextQuery, type LoadedContext,
 } from '../repositories/redemption-statements';
 import type { CodeWithCoupon, RedemptionView } from '../repositories/redemptions';
@@ -101,93 +101,114 @@ const idempotencyConflict = (): HttpOutcome => ({
   status: 409, body: { error: { code: 'idempotency_conflict', message: 'idempotencyKey was used with a different request body', field: 'idempotencyKey' } },
 });
 
+/** What one attempt of a redemption answers, and what to do once its transaction is over. */
+type Attempt =
+  | { kind: 'done'; outcome: HttpOutcome; unknownCode: boolean }
+  /** The coupon or code changed state between the read and the counting write: decide again. */
+  | { kind: 'changed' };
+
+/** Decisions after a state change before the job fails (and BullMQ retries it). */
+const MAX_ATTEMPTS = 3;
+
 /**
  * One redemption, in one transaction sent in two flights on a pipelined connection:
  *
  * 1. BEGIN, (idempotency key lock and stored answer), the subscription and customer row locks,
  *    the context read — sent at once; the rules engine decides on the answers.
- * 2. The counting write (or the refusal's stored answer) and COMMIT — sent at once. A write that
- *    finds the limit reached meanwhile raises, so the COMMIT behind it answers ROLLBACK and the
- *    request is refused with code_exhausted.
+ * 2. The coupon then code row locks, the counting write (or the refusal's stored answer) and
+ *    COMMIT — sent at once. A write that finds a limit reached meanwhile raises, so the COMMIT
+ *    behind it answers ROLLBACK and the request is refused with code_exhausted; one that finds
+ *    the coupon or code no longer redeemable (archived, disabled, edited meanwhile) raises too,
+ *    and the request is decided again on the rows as they are now.
  *
- * The coupon and code rows are locked only by the counting write, so a hot coupon is held for
- * one statement and the commit, without a round trip to this process in between.
+ * The coupon and code rows are locked only in the second flight, so a hot coupon is held for
+ * the counting statement and the commit, without a round trip to this process in between.
+ * An attempt with an unknown code counts against the guessing defence once per job (`jobId`),
+ * after the transaction is over, so a retried job does not count it twice.
  */
-export async function redeem(app: AppContext, data: RedemptionJobData): Promise<HttpOutcome> {
+export async function redeem(app: AppContext, data: RedemptionJobData, jobId?: string): Promise<HttpOutcome> {
+  for (let attempt = 1; ; attempt++) {
+    const result = await withPipeline(app.orm, (p) => attemptRedemption(app, p, data));
+    if (result.kind === 'done') {
+      if (result.unknownCode) await app.limiter.recordUnknownCodeOnce(jobId ?? null, data.accountId, data.request.customer.id, data.apiKeyId);
+      return result.outcome;
+    }
+    if (attempt >= MAX_ATTEMPTS) throw new Error(`redemption: the coupon or code kept changing state (${attempt} decisions)`);
+  }
+}
+
+async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJobData): Promise<Attempt> {
   const { accountId, request } = data;
   const key = request.idempotencyKey ?? null;
   const { id: customerId, ...fields } = request.customer;
   const now = app.clock.now();
   const input: DecisionInput = { ...request, action: request.action as Action | undefined };
   const q = contextQuery(input);
-  const outcome = await withPipeline(app.orm, async (p) => {
-    const first = await p.flight([
-      'begin',
-      ...(key ? [lockIdempotencyKeyStatement(accountId, key), storedOutcomeStatement(accountId, key)] : []),
-      lockSubscriptionStatement(accountId, request.subscriptionId, customerId),
-      lockCustomerStatement(accountId, customerId, fields),
-      contextStatement(accountId, q),
-    ]);
-    if (key) {
-      const stored = first[2].rows[0];
-      if (stored) {
-        await p.flight(['rollback']);
-        return stored.request_hash !== data.requestHash ? idempotencyConflict() : { status: Number(stored.status_code), body: stored.body };
+  const done = (outcome: HttpOutcome, unknownCode = false): Attempt => ({ kind: 'done', outcome, unknownCode });
+  const first = await p.flight([
+    'begin',
+    ...(key ? [lockIdempotencyKeyStatement(accountId, key), storedOutcomeStatement(accountId, key)] : []),
+    lockSubscriptionStatement(accountId, request.subscriptionId, customerId),
+    lockCustomerStatement(accountId, customerId, fields),
+    contextStatement(accountId, q),
+  ]);
+  if (key) {
+    const stored = first[2].rows[0];
+    if (stored) {
+      await p.flight(['rollback']);
+      return done(stored.request_hash !== data.requestHash ? idempotencyConflict() : { status: Number(stored.status_code), body: stored.body });
+    }
+  }
+  const ctx = contextFromRow(first[first.length - 1].rows[0], q);
+  // the customer upsert ran before the read in this transaction, so the read saw its result
+  const stored = ctx.storedCustomer ?? mergeCustomer(null, customerId, fields, { stickyPaid: true }).customer;
+  const decided = decide(ctx, q, input, stored, now);
+  if (decided.kind === 'unknown_plan') {
+    await p.flight(['commit']);
+    return done({ status: 400, body: { error: { code: 'validation_failed', message: `${decided.field}: no plan "${decided.planId}" is registered`, field: decided.field } } });
+  }
+  const { decision, loaded } = decided;
+  if (!decision.ok) {
+    const unknownCode = decision.code === 'code_not_found';
+    if (unknownCode) {
+      const keyThrottle = await app.limiter.apiKeyThrottle(data.apiKeyId);
+      if (keyThrottle.limited) {
+        await p.flight(['commit']);
+        return done(rateLimitedBody(keyThrottle.retryAfterSeconds), true);
       }
     }
-    const ctx = contextFromRow(first[first.length - 1].rows[0], q);
-    // the customer upsert ran before the read in this transaction, so the read saw its result
-    const stored = ctx.storedCustomer ?? mergeCustomer(null, customerId, fields, { stickyPaid: true }).customer;
-    const decided = decide(ctx, q, input, stored, now);
-    if (decided.kind === 'unknown_plan') {
-      await p.flight(['commit']);
-      return { status: 400, body: { error: { code: 'validation_failed', message: `${decided.field}: no plan "${decided.planId}" is registered`, field: decided.field } } };
-    }
-    const { decision, loaded } = decided;
-    if (!decision.ok) {
-      if (decision.code === 'code_not_found') {
-        const keyThrottle = await app.limiter.apiKeyThrottle(data.apiKeyId);
-        await app.limiter.recordUnknownCode(accountId, customerId, data.apiKeyId);
-        if (keyThrottle.limited) {
-          await p.flight(['commit']);
-          return rateLimitedBody(keyThrottle.retryAfterSeconds);
-        }
-      }
-      const out = refusal(decision.code, decision.message);
-      await p.flight([...(key ? [storeOutcomeStatement(accountId, key, data.requestHash, out.status, out.body)] : []), 'commit']);
-      return out;
-    }
-    const { code, coupon } = loaded!;
-    const terms = couponTerms(coupon);
-    const attribution = redemptionAttribution(loaded!);
-    const redemption: RedemptionView = {
-      id: randomUUID(), couponId: coupon.id, couponVersion: coupon.version, code: code?.code ?? null, customerId,
-      subscriptionId: request.subscriptionId, planId: request.planId, action: decision.action, status: 'active', terms,
-      cyclesApplied: 0, createdAt: now, endedAt: null, voidedAt: null, attribution,
-    };
-    const body: Record<string, unknown> = { redemption };
-    if (decision.trialDays !== undefined) body.trialDays = decision.trialDays;
-    const couponLimits = limitEventThresholds(coupon.maxRedemptions);
-    const [write, commit] = await p.settle([
-      countRedemptionStatement({
-        id: redemption.id, createdAt: now, accountId, couponId: coupon.id, couponVersion: coupon.version, codeId: code?.id ?? null, code: code?.code ?? null,
-        customerId, subscriptionId: request.subscriptionId, planId: request.planId, action: decision.action, terms, stackable: terms.stackable,
-        attribution: attributionColumns(attribution),
-        couponNearlyAt: couponLimits.nearlyAt, couponExhaustedAt: couponLimits.exhaustedAt,
-        codeExhaustedAt: limitEventThresholds(code?.maxRedemptions ?? null).exhaustedAt,
-        idempotency: key ? { key, requestHash: data.requestHash, body } : null,
-      }),
-      'commit',
-    ]);
-    if (write.status === 'rejected') {
-      // the COMMIT behind it answered ROLLBACK: nothing of this request was written
-      if (!isLimitReached(write.reason)) throw write.reason;
-      return limitReached(p, accountId, key, data.requestHash);
-    }
-    if (commit.status === 'rejected') throw commit.reason;
-    return { status: 201, body } satisfies HttpOutcome;
-  });
-  return outcome;
+    const out = refusal(decision.code, decision.message);
+    await p.flight([...(key ? [storeOutcomeStatement(accountId, key, data.requestHash, out.status, out.body)] : []), 'commit']);
+    return done(out, unknownCode);
+  }
+  const { code, coupon } = loaded!;
+  const terms = couponTerms(coupon);
+  const attribution = redemptionAttribution(loaded!);
+  const redemption: RedemptionView = {
+    id: randomUUID(), couponId: coupon.id, couponVersion: coupon.version, code: code?.code ?? null, customerId,
+    subscriptionId: request.subscriptionId, planId: request.planId, action: decision.action, status: 'active', terms,
+    cyclesApplied: 0, createdAt: now, endedAt: null, voidedAt: null, attribution,
+  };
+  const body: Record<string, unknown> = { redemption };
+  if (decision.trialDays !== undefined) body.trialDays = decision.trialDays;
+  const settled = await p.settle([
+    ...lockCountedRowsStatements(coupon.id, code?.id ?? null),
+    countRedemptionStatement({
+      id: redemption.id, createdAt: now, accountId, couponId: coupon.id, couponVersion: coupon.version, codeId: code?.id ?? null, code: code?.code ?? null,
+      customerId, subscriptionId: request.subscriptionId, planId: request.planId, action: decision.action, terms, stackable: terms.stackable,
+      attribution: attributionColumns(attribution),
+      idempotency: key ? { key, requestHash: data.requestHash, body } : null,
+    }),
+    'commit',
+  ]);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    // the COMMIT behind it answered ROLLBACK: nothing of this request was written
+    if (isStateChanged(failed.reason)) return { kind: 'changed' };
+    if (!isLimitReached(failed.reason)) throw failed.reason;
+    return done(await limitReached(p, accountId, key, data.requestHash));
+  }
+  return done({ status: 201, body });
 }
 
 /** A concurrent redemption took the last slot after the read: refused, and the refusal stored under the key. */

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { CODE_LOOKUP_SQL, codeLookupSql } from '../../src/repositories/codes';
 import { pgPool } from '../../src/db/pg-client';
 import {
-  contextStatement, countRedemptionStatement, lockCustomerStatement, lockSubscriptionStatement, storedOutcomeStatement,
+  contextStatement, countRedemptionStatement, lockCountedRowsStatements, lockCustomerStatement, lockSubscriptionStatement, storedOutcomeStatement,
 } from '../../src/repositories/redemption-statements';
 
 let t: TestApp;
@@ -71,10 +71,12 @@ test('the redemption hot path statements keep index plans as generic (prepared) 
     subscription: lockSubscriptionStatement(acct.id, 'sub', 'cus'),
     customer: lockCustomerStatement(acct.id, 'cus', { email: 'a@x.io' }),
     stored: storedOutcomeStatement(acct.id, 'key'),
+    lockCoupon: lockCountedRowsStatements(uuid, 1)[0]!,
+    lockCode: lockCountedRowsStatements(uuid, 1)[1]!,
     count: countRedemptionStatement({
       id: uuid, createdAt: '2026-01-01T00:00:00.000Z', accountId: acct.id, couponId: uuid, couponVersion: 1, codeId: 1, code: 'SUMMER',
       customerId: 'cus', subscriptionId: 'sub', planId: 'pro', action: 'new_subscription', terms: {}, stackable: false,
-      attribution: { channel: 'email', partner: null, referrerCustomerId: null }, couponNearlyAt: 9, couponExhaustedAt: 10, codeExhaustedAt: null, idempotency: { key: 'k', requestHash: 'h', body: {} },
+      attribution: { channel: 'email', partner: null, referrerCustomerId: null }, idempotency: { key: 'k', requestHash: 'h', body: {} },
     }),
   };
   for (const [name, st] of Object.entries(statements)) {

@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import {
-  codeStatus, couponStatus, type CodeStoredStatus, type CouponStoredStatus, type EffectiveStatus,
+  codeStatus, couponStatus, isNearlyExhausted, type CodeStoredStatus, type CouponStoredStatus, type EffectiveStatus,
 } from '../../src/domain';
 import { openDatabase, type Orm } from '../../src/db/orm';
 import { sqlText } from '../../src/db/sql-text';
-import { codeStatusSql, couponStatusSql } from '../../src/repositories/status-sql';
+import { codeStatusSql, couponStatusSql, nearlyExhaustedSql } from '../../src/repositories/status-sql';
 import { dropDatabase, testEnv } from '../helpers/harness';
 
 /**
@@ -114,4 +114,19 @@ test('code status: SQL and codeStatus agree on every code and coupon combination
 
 test('an inlined fragment refuses to carry a bound value', () => {
   expect(() => sqlText(couponStatusSql('c', NOW))).toThrow('binds parameters');
+});
+
+test('nearly exhausted: SQL and isNearlyExhausted agree for every limit up to 300 and every count around it', async () => {
+  const db = orm.em.fork().getKysely();
+  const { rows } = await sql<{ max: number | null; count: number; nearly: boolean }>`
+    select m.max, n.count, ${nearlyExhaustedSql(sql.ref('m.max'), sql.ref('n.count'))} as nearly
+      from (select generate_series(1, 300) as max union all select null) m
+     cross join lateral generate_series(0, coalesce(m.max, 5) + 1) as n(count)`.execute(db);
+  // max m: counts 0..m+1 (m + 2 rows); no limit: counts 0..6
+  expect(rows).toHaveLength(45_757);
+  for (const r of rows) {
+    expect({ ...r, nearly: r.nearly }).toEqual({ ...r, nearly: isNearlyExhausted(r.max, r.count) });
+  }
+  const at = (max: number | null, count: number) => rows.find((r) => r.max === max && r.count === count)?.nearly;
+  expect([at(10, 8), at(10, 9), at(11, 9), at(11, 10), at(1, 0), at(1, 1), at(null, 6)]).toEqual([false, true, false, true, false, true, false]);
 });

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import {
-  DomainError, epochMillis, expiryDelayMs, expiryStillScheduled, isNearlyExhausted, limitEventThresholds, NEARLY_EXHAUSTED_PERCENT,
+  DomainError, epochMillis, expiryDelayMs, expiryStillScheduled, isNearlyExhausted, NEARLY_EXHAUSTED_PERCENT,
 } from '../../../src/domain';
 
 describe('isNearlyExhausted', () => {
@@ -23,24 +23,6 @@ describe('isNearlyExhausted', () => {
     [1000, 899, false],
   ])('max %p, used %p → %p', (max, used, want) => {
     expect(isNearlyExhausted(max, used)).toBe(want);
-  });
-});
-
-describe('limitEventThresholds', () => {
-  it('no limit: no thresholds', () => {
-    expect(limitEventThresholds(null)).toEqual({ nearlyAt: null, exhaustedAt: null });
-    expect(limitEventThresholds(undefined)).toEqual({ nearlyAt: null, exhaustedAt: null });
-  });
-  it.each<[number, number]>([[1, 1], [3, 3], [7, 7], [10, 9], [11, 10], [100, 90], [101, 91], [1000, 900], [1001, 901]])(
-    'max %p: nearly at %p, exhausted at the max',
-    (max, nearlyAt) => expect(limitEventThresholds(max)).toEqual({ nearlyAt, exhaustedAt: max }),
-  );
-  it('nearlyAt is the first count isNearlyExhausted holds for', () => {
-    for (let max = 1; max <= 300; max++) {
-      const { nearlyAt } = limitEventThresholds(max);
-      expect(isNearlyExhausted(max, nearlyAt!)).toBe(true);
-      expect(isNearlyExhausted(max, nearlyAt! - 1)).toBe(false);
-    }
   });
 });
 
