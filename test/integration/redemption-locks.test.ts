@@ -61,76 +61,72 @@ async function counts(couponId: string, code: string | null) {
 
 const post = (body: Record<string, unknown>) => t.http.post('/v1/redemptions').set(acct.auth).send(body).then((r) => r);
 
+
+/** Redeems while another transaction holds the coupon's row, changes it (`changes`) and commits; answers the redemption's response. */
+async function redeemWhileChanged(couponId: string, body: Record<string, unknown>, changes: [string, unknown[]][]) {
+  const lock = await holdLock('select 1 from coupons where id = $1 for update', [couponId]);
+  const pending = post(body);
+  await untilWaitingOnLock();
+  for (const [q, p] of changes) await lock.change(q, p);
+  await lock.commit();
+  return pending;
+}
+
+const refusedWith = (res: { status: number; body: Record<string, any> }) => ({ status: res.status, code: res.body.error?.code });
+
 test('a coupon archived while the redemption waits for its row: refused coupon_archived, nothing counted', async () => {
   const coupon = await createCoupon(t, acct);
   await addCode(t, acct, coupon.id, 'LOCKARCH');
-  const lock = await holdLock('select 1 from coupons where id = $1 for update', [coupon.id]);
-  const pending = post(redeemBody('LOCKARCH', { subscriptionId: 'la-sub', customer: { id: 'la-cus' } }));
-  await untilWaitingOnLock();
-  await lock.change(`update coupons set state = 'archived' where id = $1`, [coupon.id]);
-  await lock.change(`update codes set state = 'archived' where coupon_id = $1`, [coupon.id]);
-  await lock.commit();
-  const res = await pending;
-  expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 422, code: 'coupon_archived' });
+  const res = await redeemWhileChanged(coupon.id, redeemBody('LOCKARCH', { subscriptionId: 'la-sub', customer: { id: 'la-cus' } }), [
+    [`update coupons set state = 'archived' where id = $1`, [coupon.id]],
+    [`update codes set state = 'archived' where coupon_id = $1`, [coupon.id]],
+  ]);
+  expect(refusedWith(res)).toEqual({ status: 422, code: 'coupon_archived' });
   expect(await counts(coupon.id, 'LOCKARCH')).toEqual({ coupon: 0, redemptions: 0, code: 0 });
 });
 
 test('a code disabled while the redemption waits for the coupon: refused code_disabled', async () => {
   const coupon = await createCoupon(t, acct);
   await addCode(t, acct, coupon.id, 'LOCKDIS');
-  const lock = await holdLock('select 1 from coupons where id = $1 for update', [coupon.id]);
-  const pending = post(redeemBody('LOCKDIS', { subscriptionId: 'ld-sub', customer: { id: 'ld-cus' } }));
-  await untilWaitingOnLock();
-  await lock.change(`update codes set state = 'disabled' where code = $1`, ['LOCKDIS']);
-  await lock.commit();
-  const res = await pending;
-  expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 422, code: 'code_disabled' });
+  const res = await redeemWhileChanged(coupon.id, redeemBody('LOCKDIS', { subscriptionId: 'ld-sub', customer: { id: 'ld-cus' } }), [
+    [`update codes set state = 'disabled' where code = $1`, ['LOCKDIS']],
+  ]);
+  expect(refusedWith(res)).toEqual({ status: 422, code: 'code_disabled' });
   expect(await counts(coupon.id, 'LOCKDIS')).toEqual({ coupon: 0, redemptions: 0, code: 0 });
 });
 
 test('a coupon expired by an edit meanwhile: refused code_expired; a direct coupon disabled meanwhile: code_disabled', async () => {
   const coupon = await createCoupon(t, acct);
   await addCode(t, acct, coupon.id, 'LOCKEXP');
-  let lock = await holdLock('select 1 from coupons where id = $1 for update', [coupon.id]);
-  let pending = post(redeemBody('LOCKEXP', { subscriptionId: 'le-sub', customer: { id: 'le-cus' } }));
-  await untilWaitingOnLock();
-  await lock.change(`update coupons set expires_at = now() - interval '1 minute' where id = $1`, [coupon.id]);
-  await lock.commit();
-  let res = await pending;
-  expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 422, code: 'code_expired' });
+  const expired = await redeemWhileChanged(coupon.id, redeemBody('LOCKEXP', { subscriptionId: 'le-sub', customer: { id: 'le-cus' } }), [
+    [`update coupons set expires_at = now() - interval '1 minute' where id = $1`, [coupon.id]],
+  ]);
+  expect(refusedWith(expired)).toEqual({ status: 422, code: 'code_expired' });
 
   const direct = await createCoupon(t, acct);
-  lock = await holdLock('select 1 from coupons where id = $1 for update', [direct.id]);
-  pending = post({ couponId: direct.id, customer: { id: 'ldd-cus' }, subscriptionId: 'ldd-sub', planId: 'pro-monthly' });
-  await untilWaitingOnLock();
-  await lock.change(`update coupons set state = 'disabled' where id = $1`, [direct.id]);
-  await lock.commit();
-  res = await pending;
-  expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 422, code: 'code_disabled' });
+  const disabled = await redeemWhileChanged(direct.id, { couponId: direct.id, customer: { id: 'ldd-cus' }, subscriptionId: 'ldd-sub', planId: 'pro-monthly' }, [
+    [`update coupons set state = 'disabled' where id = $1`, [direct.id]],
+  ]);
+  expect(refusedWith(disabled)).toEqual({ status: 422, code: 'code_disabled' });
   expect(await counts(direct.id, null)).toEqual({ coupon: 0, redemptions: 0, code: null });
 });
 
-test('a limit used up meanwhile: refused code_exhausted; the limit events follow the locked row\'s limit', async () => {
+test("a limit used up meanwhile: refused code_exhausted; the limit events follow the locked row's limit", async () => {
   const coupon = await createCoupon(t, acct, { limits: { maxRedemptions: 100 } });
   await addCode(t, acct, coupon.id, 'LOCKLIM');
-  const lock = await holdLock('select 1 from coupons where id = $1 for update', [coupon.id]);
-  const pending = post(redeemBody('LOCKLIM', { subscriptionId: 'll-sub', customer: { id: 'll-cus' } }));
-  await untilWaitingOnLock();
-  await lock.change(`update coupons set times_redeemed = 100 where id = $1`, [coupon.id]);
-  await lock.commit();
-  const res = await pending;
-  expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 422, code: 'code_exhausted' });
+  const res = await redeemWhileChanged(coupon.id, redeemBody('LOCKLIM', { subscriptionId: 'll-sub', customer: { id: 'll-cus' } }), [
+    [`update coupons set times_redeemed = 100 where id = $1`, [coupon.id]],
+  ]);
+  expect(refusedWith(res)).toEqual({ status: 422, code: 'code_exhausted' });
   expect(await counts(coupon.id, 'LOCKLIM')).toEqual({ coupon: 100, redemptions: 0, code: 0 });
 
-  // decided against a limit of 100 at 8 used; the locked row says 10: the 9th reaches 90 % of it
+  // decided against a limit of 100 at 0 used; the locked row says 8 of 10: this 9th reaches 90 % of it
   const edited = await createCoupon(t, acct, { limits: { maxRedemptions: 100 } });
   await addCode(t, acct, edited.id, 'LOCKEDIT');
-  const lock2 = await holdLock('select 1 from coupons where id = $1 for update', [edited.id]);
-  const pending2 = post(redeemBody('LOCKEDIT', { subscriptionId: 'le2-sub', customer: { id: 'le2-cus' } }));
-  await untilWaitingOnLock();
-  await lock2.change(`update coupons set max_redemptions = 10, times_redeemed = 8 where id = $1`, [edited.id]);
-  await lock2.commit();
-  expect((await pending2).status).toBe(201);
+  const counted = await redeemWhileChanged(edited.id, redeemBody('LOCKEDIT', { subscriptionId: 'le2-sub', customer: { id: 'le2-cus' } }), [
+    [`update coupons set max_redemptions = 10, times_redeemed = 8 where id = $1`, [edited.id]],
+  ]);
+  expect(counted.status).toBe(201);
   const events = await one<{ types: string[] }>(
     `select coalesce(array_agg(type order by id), '{}') as types from events where data->>'couponId' = $1`, [edited.id],
   );
