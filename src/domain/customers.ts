@@ -53,3 +53,13 @@ export function decisionCustomer(c: StoredCustomer): Customer {
     hasPaidSubscription: c.hasPaidSubscription,
   };
 }
+
+/**
+ * Whether an invoice makes its customer one with a paid subscription (`hasPaidSubscription`,
+ * which `eligibility.customers` new/existing reads): a paid invoice that is not a trial invoice.
+ * A paid trial invoice leaves the customer new. Both the invoice worker (an invoice recorded or
+ * re-sent with `paid: true`) and `POST /v1/invoices/{id}/paid` answer with this rule.
+ */
+export function paysCustomer(invoice: { paid: boolean; trial: boolean }): boolean {
+  return invoice.paid && !invoice.trial;
+}

@@ -39,14 +39,16 @@ export async function authenticateAccount(ctx: AppContext, req: Request): Promis
   const now = Date.now();
   const hit = cache.get(hash);
   if (hit && hit.expires > now) return hit;
-  const rows = await ctx.orm.em.fork().execute(
-    `select k.id as key_id, a.id, a.name, a.time_zone, a.currency, a.overflow
-       from api_keys k join accounts a on a.id = k.account_id
-      where k.key_hash = ? and k.revoked_at is null`,
-    [hash],
-  );
-  if (rows.length === 0) throw unauthorized('invalid API key');
-  const r = rows[0] as Record<string, string>;
+  const r = await ctx.orm.em
+    .fork()
+    .getKysely()
+    .selectFrom('api_keys as k')
+    .innerJoin('accounts as a', 'a.id', 'k.account_id')
+    .select(['k.id as key_id', 'a.id', 'a.name', 'a.time_zone', 'a.currency', 'a.overflow'])
+    .where('k.key_hash', '=', hash)
+    .where('k.revoked_at', 'is', null)
+    .executeTakeFirst();
+  if (!r) throw unauthorized('invalid API key');
   const entry: CachedKey = {
     account: { id: r.id, name: r.name, timeZone: r.time_zone, currency: r.currency, overflow: r.overflow },
     apiKeyId: r.key_id,

@@ -100,7 +100,7 @@ export function codeLookupSql(accountId: Expression<string>, code: Expression<st
   ) as found limit 1`;
 }
 
-/** codeLookupSql with `?` placeholders (binds: accountId, code, accountId, code), for statements still run through em.execute. */
+/** codeLookupSql as SQL text with `?` placeholders (binds: accountId, code, accountId, code), for checking its plan. */
 export const CODE_LOOKUP_SQL = sqlText(codeLookupSql(sql.raw('?'), sql.raw('?')));
 
 /**

@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import type { Em } from '../db/orm';
-import { sqlText } from '../db/sql-text';
 import {
   compactAttribution,
   couponStatus,
@@ -183,12 +182,6 @@ export async function getCouponRow(em: Em, accountId: string, id: string, opts: 
   const row = await q.executeTakeFirst();
   return row ? couponRowFrom(row) : null;
 }
-
-/**
- * couponStatus in SQL with `?` placeholders for `now` (bound twice), for statements still run
- * through em.execute. Generated from status-sql.ts; new code uses couponStatusSql there.
- */
-export const COUPON_STATUS_SQL = sqlText(couponStatusSql('c', sql.raw('?::timestamptz')));
 
 /** Coupons in creation order, cursor over (created_at, id), optionally filtered on the derived status and on a name fragment. */
 export async function listCoupons(

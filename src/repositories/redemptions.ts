@@ -88,17 +88,20 @@ export interface StoredOutcome {
 }
 
 export async function findStoredOutcome(em: Em, accountId: string, key: string): Promise<StoredOutcome | null> {
-  const rows = await em.execute(
-    `select request_hash, status_code, body from redemption_requests where account_id = ? and idempotency_key = ?`,
-    [accountId, key],
-  );
-  if (!rows.length) return null;
-  return { requestHash: rows[0].request_hash as string, status: Number(rows[0].status_code), body: rows[0].body as Record<string, unknown> };
+  const row = await em
+    .getKysely()
+    .selectFrom('redemption_requests')
+    .select(['request_hash', 'status_code', 'body'])
+    .where('account_id', '=', accountId)
+    .where('idempotency_key', '=', key)
+    .executeTakeFirst();
+  if (!row) return null;
+  return { requestHash: row.request_hash, status: Number(row.status_code), body: row.body as Record<string, unknown> };
 }
 
 export async function getRedemption(em: Em, accountId: string, id: string): Promise<RedemptionView | null> {
-  const rows = await em.execute(`select * from redemptions where account_id = ? and id = ?`, [accountId, id]);
-  return rows.length ? redemptionFromRow(rows[0]) : null;
+  const row = await em.getKysely().selectFrom('redemptions').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  return row ? redemptionFromRow(row) : null;
 }
 
 export async function listRedemptions(
@@ -108,22 +111,11 @@ export async function listRedemptions(
   limit: number,
   cursor: { createdAt: string; id: string } | null,
 ): Promise<RedemptionView[]> {
-  const where = ['account_id = ?'];
-  const params: unknown[] = [accountId];
-  if (filter.subscriptionId) {
-    where.push('subscription_id = ?');
-    params.push(filter.subscriptionId);
-  }
-  if (filter.customerId) {
-    where.push('customer_id = ?');
-    params.push(filter.customerId);
-  }
-  if (cursor) {
-    where.push("(date_trunc('milliseconds', created_at), id) > (?::timestamptz, ?::uuid)");
-    params.push(cursor.createdAt, cursor.id);
-  }
-  params.push(limit);
-  const rows = await em.execute(`select * from redemptions where ${where.join(' and ')} order by date_trunc('milliseconds', created_at), id limit ?`, params);
+  let query = em.getKysely().selectFrom('redemptions').selectAll().where('account_id', '=', accountId);
+  if (filter.subscriptionId) query = query.where('subscription_id', '=', filter.subscriptionId);
+  if (filter.customerId) query = query.where('customer_id', '=', filter.customerId);
+  if (cursor) query = query.where(sql<boolean>`(date_trunc('milliseconds', created_at), id) > (${cursor.createdAt}::timestamptz, ${cursor.id}::uuid)`);
+  const rows = await query.orderBy(sql`date_trunc('milliseconds', created_at)`).orderBy('id').limit(limit).execute();
   return rows.map(redemptionFromRow);
 }
 
@@ -132,11 +124,15 @@ export async function voidRedemption(em: Em, accountId: string, id: string, reas
   const current = await getRedemption(em, accountId, id);
   if (!current) return null;
   await lockSubscription(em, accountId, current.subscriptionId, current.customerId);
-  const rows = await em.execute(
-    `update redemptions set status = 'voided', voided_at = now(), void_reason = ?, updated_at = now()
-      where account_id = ? and id = ? and status <> 'voided' returning *`,
-    [reason, accountId, id],
-  );
-  if (rows.length === 0) return { view: (await getRedemption(em, accountId, id))!, changed: false };
-  return { view: redemptionFromRow(rows[0]), changed: true };
+  const row = await em
+    .getKysely()
+    .updateTable('redemptions')
+    .set({ status: 'voided', voided_at: sql<Date>`now()`, void_reason: reason, updated_at: sql<Date>`now()` })
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .where('status', '<>', 'voided')
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) return { view: (await getRedemption(em, accountId, id))!, changed: false };
+  return { view: redemptionFromRow(row), changed: true };
 }

@@ -1,6 +1,7 @@
+import { sql, type RawBuilder } from 'kysely';
 import type { Em } from '../db/orm';
 import { conversionRate, type ReportRange } from '../domain';
-import { COUPON_STATUS_SQL } from './coupons';
+import { couponStatusSql } from './status-sql';
 
 /** SPEC §3.9 figures for one coupon or one code. Money in minor units per currency. */
 export interface UsageStats {
@@ -43,33 +44,34 @@ function money(v: unknown): Record<string, number> {
  * so an invoice discounted by two redemptions of the subject counts once. Voided redemptions
  * keep their ledger rows: those discounts were given.
  */
-function statsSql(col: 'coupon_id' | 'code_id'): string {
-  return `
+function statsSql(subject: StatsSubject, accountId: string): RawBuilder<Record<string, unknown>> {
+  const [col, id] = 'couponId' in subject ? [sql.ref('coupon_id'), sql`${subject.couponId}::uuid`] : [sql.ref('code_id'), sql`${subject.codeId}::bigint`];
+  return sql<Record<string, unknown>>`
 with st as (
   select count(*) as total,
          count(*) filter (where status = 'active') as active,
          count(*) filter (where status = 'ended') as ended,
          count(*) filter (where status = 'voided') as voided
-    from redemptions where ${col} = ?
+    from redemptions where ${col} = ${id}
 ),
 cust as (
-  select count(*) as n from (select customer_id from redemptions where ${col} = ? and status <> 'voided' group by customer_id) x
+  select count(*) as n from (select customer_id from redemptions where ${col} = ${id} and status <> 'voided' group by customer_id) x
 ),
 ledger as (
   select currency, amount, invoice_total,
          invoice_id is distinct from lag(invoice_id) over (order by invoice_id) as first_of_invoice
-    from invoice_discounts where ${col} = ? and amount > 0
+    from invoice_discounts where ${col} = ${id} and amount > 0
 ),
 cur as (
   select currency, count(*) filter (where first_of_invoice) as invoices, sum(amount) as discount
     from ledger group by currency
 ),
 live as (
-  select id, subscription_id, created_at from redemptions where ${col} = ? and status <> 'voided'
+  select id, subscription_id, created_at from redemptions where ${col} = ${id} and status <> 'voided'
 ),
 paid as (
   select live.id, i.currency, i.total
-    from live join invoices i on i.account_id = ? and i.subscription_id = live.subscription_id
+    from live join invoices i on i.account_id = ${accountId}::uuid and i.subscription_id = live.subscription_id
    where i.paid and i.created_at >= live.created_at
 ),
 rev as (select currency, sum(total) as revenue from paid group by currency),
@@ -95,8 +97,7 @@ select st.total, st.active, st.ended, st.voided, cust.n as customers, conv.n as 
  *   least one such invoice ÷ non-voided redemptions, null when there are none.
  */
 export async function usageStats(em: Em, accountId: string, subject: StatsSubject): Promise<UsageStats> {
-  const [col, id] = 'couponId' in subject ? (['coupon_id', subject.couponId] as const) : (['code_id', subject.codeId] as const);
-  const rows = await em.execute(statsSql(col), [id, id, id, id, accountId]);
+  const { rows } = await statsSql(subject, accountId).execute(em.getKysely());
   const r = rows[0];
   const total = int(r.total);
   const live = total - int(r.voided);
@@ -117,49 +118,41 @@ export async function usageStats(em: Em, accountId: string, subject: StatsSubjec
  * not expired or exhausted), checked at `now`.
  */
 export async function accountStats(em: Em, accountId: string, range: ReportRange, now: string): Promise<AccountStats> {
-  const within = (alias: string): { sql: string; params: string[] } => {
-    const parts: string[] = [];
-    const params: string[] = [];
-    if (range.from) {
-      parts.push(`${alias}.created_at >= ?::timestamptz`);
-      params.push(range.from);
-    }
-    if (range.until) {
-      parts.push(`${alias}.created_at < ?::timestamptz`);
-      params.push(range.until);
-    }
-    return { sql: parts.length ? parts.join(' and ') : 'true', params };
+  const within = (alias: string): RawBuilder<boolean> => {
+    const createdAt = sql.ref(`${alias}.created_at`);
+    const parts: RawBuilder<boolean>[] = [];
+    if (range.from) parts.push(sql<boolean>`${createdAt} >= ${range.from}::timestamptz`);
+    if (range.until) parts.push(sql<boolean>`${createdAt} < ${range.until}::timestamptz`);
+    return parts.length ? sql<boolean>`${sql.join(parts, sql` and `)}` : sql<boolean>`true`;
   };
   const k = within('k');
   const r = within('r');
   // One pass over the account's codes counts both the created ones (in range) and the active ones (now).
-  const rows = await em.execute(
-    `with live_coupons as (
-       select c.id from coupons c where c.account_id = ? and (${COUPON_STATUS_SQL}) = 'active'
+  const { rows } = await sql<Record<string, unknown>>`
+    with live_coupons as (
+       select c.id from coupons c where c.account_id = ${accountId}::uuid and (${couponStatusSql('c', now)}) = 'active'
      ),
      code_counts as (
-       select count(*) filter (where ${k.sql}) as created,
+       select count(*) filter (where ${k}) as created,
               count(*) filter (where lc.id is not null and k.deleted_at is null and k.state = 'active'
-                                 and (k.expires_at is null or k.expires_at > ?::timestamptz)
+                                 and (k.expires_at is null or k.expires_at > ${now}::timestamptz)
                                  and (k.max_redemptions is null or k.times_redeemed < k.max_redemptions)) as active
          from codes k left join live_coupons lc on lc.id = k.coupon_id
-        where k.account_id = ?
+        where k.account_id = ${accountId}::uuid
      ),
      redeemed as (
-       select count(*) as n from redemptions r where r.account_id = ? and ${r.sql}
+       select count(*) as n from redemptions r where r.account_id = ${accountId}::uuid and ${r}
      ),
      top as (
        select r.code, count(*) as n from redemptions r
-        where r.account_id = ? and r.status <> 'voided' and r.code_id is not null and ${r.sql}
+        where r.account_id = ${accountId}::uuid and r.status <> 'voided' and r.code_id is not null and ${r}
         group by r.code_id, r.code
         order by n desc, r.code, r.code_id
         limit 1
      )
      select code_counts.created as codes, code_counts.active as active_codes, redeemed.n as redemptions,
             top.code as top_code, top.n as top_n
-       from code_counts cross join redeemed left join top on true`,
-    [accountId, now, now, ...k.params, now, accountId, accountId, ...r.params, accountId, ...r.params],
-  );
+       from code_counts cross join redeemed left join top on true`.execute(em.getKysely());
   const row = rows[0];
   return {
     codes: int(row.codes),

@@ -171,6 +171,39 @@ describe('invoice results', () => {
     expect(missing.status).toBe(404);
   });
 
+  test('a paid trial invoice leaves its customer new, marked paid later or recorded paid; a paid counted invoice does not', async () => {
+    const newOnly = `INVNEW${++seq}X${Date.now() % 100000}`;
+    await createCoupon(t, acct, { code: newOnly, eligibility: { customers: 'new' } });
+    const paidFlag = (customer: string) => sql(`select has_paid_subscription from customers where account_id = ? and id = ?`, [acct.id, customer]);
+    const redeemNewOnly = (customer: string) =>
+      t.http.post('/v1/redemptions').set(acct.auth).send(redeemBody(newOnly, { subscriptionId: `sub-newonly-${customer}`, customer: { id: customer } }));
+
+    const sub = `sub-trial-paid-${++seq}`;
+    const later = `cus_trial_later_${seq}`;
+    const trialBody = await post({ ...invoice(sub, 'trial', '2026-05-01T00:00:00Z', { trial: true }), customerId: later });
+    expect(trialBody.paid).toBe(false);
+    const paid = await t.http.post(`/v1/invoices/${sub}-trial/paid`).set(acct.auth);
+    expect(paid.status).toBe(200);
+    expect(paid.body).toEqual({ ...trialBody, paid: true });
+    expect(await paidFlag(later)).toEqual([]);
+    const stillNew = await redeemNewOnly(later);
+    expect(stillNew.status).toBe(201);
+    expect(await paidFlag(later)).toEqual([{ has_paid_subscription: false }]);
+
+    const recordedPaid = `cus_trial_recorded_${seq}`;
+    expect((await post({ ...invoice(`${sub}-r`, 'trial', '2026-05-01T00:00:00Z', { trial: true, paid: true }), customerId: recordedPaid })).paid).toBe(true);
+    expect(await paidFlag(recordedPaid)).toEqual([]);
+    expect((await redeemNewOnly(recordedPaid)).status).toBe(201);
+
+    const counted = `cus_counted_${seq}`;
+    await post({ ...invoice(`${sub}-c`, 'c1', '2026-05-01T00:00:00Z'), customerId: counted });
+    expect((await t.http.post(`/v1/invoices/${sub}-c-c1/paid`).set(acct.auth)).status).toBe(200);
+    expect(await paidFlag(counted)).toEqual([{ has_paid_subscription: true }]);
+    const refused = await redeemNewOnly(counted);
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.code).toBe('new_customers_only');
+  });
+
   test('an invoice line naming an unknown plan is 400 naming the line', async () => {
     const res = await t.http.post('/v1/invoices').set(acct.auth).send({ ...invoice('sub-unknown', 'a', '2026-05-01T00:00:00Z'), lines: [{ id: 'l1', kind: 'recurring', planId: 'ghost', amount: 100 }] });
     expect(res.status).toBe(400);

@@ -1,14 +1,11 @@
 import { defineRoute } from '../route';
-import { conflict, notFound } from '../../errors';
 import type { z } from '../openapi';
 import { JobRef } from '../../contracts/common';
 import { InvoiceIdParams, InvoiceRequest, InvoiceResult } from '../../contracts/invoices';
 import { enqueueAndReply } from '../job-reply';
-import { invoiceHash } from '../../hash';
 import { invoiceJob } from '../../producer';
 import type { InvoiceInput } from '../../queues/payloads';
-import { markCustomerPaid } from '../../repositories/customers';
-import { findInvoice, markInvoicePaid } from '../../repositories/invoices';
+import { getInvoice, markPaid, storedInvoiceAnswer } from '../../services/invoice-service';
 
 type InvoiceBody = z.infer<typeof InvoiceRequest>;
 
@@ -27,11 +24,8 @@ export const invoiceRoutes = [
     errors: [409, 503],
     handler: async ({ ctx, req, account, body }) => {
       const inv = body as InvoiceInput;
-      const stored = await findInvoice(ctx.orm.em.fork(), account.id, inv.invoiceId);
-      if (stored) {
-        if (stored.requestHash !== invoiceHash(inv)) throw conflict('invoiceId: this invoice was already recorded with different content', 'invoiceId');
-        if (!(inv.paid && !stored.paid)) return { status: 200, body: { ...stored.result, paid: stored.paid } };
-      }
+      const stored = await storedInvoiceAnswer(ctx, account.id, inv);
+      if (stored) return { status: 200, body: stored };
       const job = invoiceJob(account.id, inv);
       return enqueueAndReply(ctx, req, 'invoices', job.name, job.data, { ...job.opts, jobId: job.opts.jobId! });
     },
@@ -45,29 +39,17 @@ export const invoiceRoutes = [
     params: InvoiceIdParams,
     responses: { 200: { description: 'the invoice', schema: InvoiceResult } },
     errors: [404],
-    handler: async ({ ctx, account, params }) => {
-      const stored = await findInvoice(ctx.orm.em.fork(), account.id, params.invoiceId);
-      if (!stored) throw notFound('invoice');
-      return { status: 200, body: { ...stored.result, paid: stored.paid } };
-    },
+    handler: async ({ ctx, account, params }) => ({ status: 200, body: await getInvoice(ctx, account.id, params.invoiceId) }),
   }),
   defineRoute<undefined, undefined, z.infer<typeof InvoiceIdParams>>({
     method: 'post',
     path: '/v1/invoices/:invoiceId/paid',
     auth: 'account',
-    summary: 'Mark an invoice paid; its customer now has a paid subscription (existing-customer eligibility)',
+    summary: 'Mark an invoice paid; its customer now has a paid subscription (existing-customer eligibility) unless it is a trial invoice',
     tags: ['invoices'],
     params: InvoiceIdParams,
     responses: { 200: { description: 'the invoice', schema: InvoiceResult } },
     errors: [404],
-    handler: async ({ ctx, account, params }) => {
-      const marked = await ctx.orm.em.fork().transactional(async (em) => {
-        const inv = await markInvoicePaid(em, account.id, params.invoiceId);
-        if (inv?.customerId) await markCustomerPaid(em, account.id, inv.customerId);
-        return inv;
-      });
-      if (!marked) throw notFound('invoice');
-      return { status: 200, body: { ...marked.result, paid: true } };
-    },
+    handler: async ({ ctx, account, params }) => ({ status: 200, body: await markPaid(ctx, account.id, params.invoiceId) }),
   }),
 ];

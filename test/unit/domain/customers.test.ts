@@ -1,4 +1,4 @@
-import { decisionCustomer, mergeCustomer, type StoredCustomer } from '../../../src/domain';
+import { decisionCustomer, mergeCustomer, paysCustomer, type StoredCustomer } from '../../../src/domain';
 
 const stored: StoredCustomer = { id: 'c1', email: 'a@x.io', country: 'DE', region: null, postalCode: '10115', hasPaidSubscription: true };
 
@@ -39,5 +39,17 @@ describe('mergeCustomer', () => {
 describe('decisionCustomer', () => {
   it('leaves unknown fields out', () => {
     expect(decisionCustomer(stored)).toEqual({ id: 'c1', email: 'a@x.io', country: 'DE', region: undefined, postalCode: '10115', hasPaidSubscription: true });
+  });
+});
+
+describe('paysCustomer', () => {
+  it.each<[boolean, boolean, boolean]>([
+    // paid, trial, marks the customer as having paid
+    [true, false, true],
+    [true, true, false],
+    [false, false, false],
+    [false, true, false],
+  ])('paid %p, trial %p → %p', (paid, trial, expected) => {
+    expect(paysCustomer({ paid, trial })).toBe(expected);
   });
 });

@@ -1,0 +1,125 @@
+import type { AppContext } from '../context';
+import type { Em } from '../db/orm';
+import { computeInvoiceDiscounts, DomainError, paysCustomer, type Plan } from '../domain';
+import { type AppError, badRequest, conflict, notFound } from '../errors';
+import { invoiceHash } from '../hash';
+import type { HttpOutcome, InvoiceInput } from '../queues/payloads';
+import { markCustomerPaid } from '../repositories/customers';
+import { findInvoice, loadInvoiceContext, markInvoicePaid, recordInvoice } from '../repositories/invoices';
+import { lockSubscription } from '../repositories/redemptions';
+
+/** 409: the invoice id was already recorded with other content (the HTTP route and the worker answer the same). */
+export const invoiceConflict = (): AppError => conflict('invoiceId: this invoice was already recorded with different content', 'invoiceId');
+
+const outcome = (status: number, err: AppError): HttpOutcome => ({ status, body: err.toBody() });
+
+export function conflictOutcome(): HttpOutcome {
+  return outcome(409, invoiceConflict());
+}
+
+/** The events an invoice writes: invoice.discounted when anything applied, redemption.ended per redemption it ended. */
+function invoiceEvents(
+  inv: InvoiceInput,
+  plan: ReturnType<typeof computeInvoiceDiscounts>,
+  redemptions: { id: string; couponId: string; code: string | null; status: string }[],
+): { type: string; data: Record<string, unknown> }[] {
+  const events: { type: string; data: Record<string, unknown> }[] = [];
+  if (plan.applied.length) {
+    events.push({ type: 'invoice.discounted', data: { invoiceId: inv.invoiceId, subscriptionId: inv.subscriptionId, redemptionIds: plan.applied.map((a) => a.redemptionId), discountTotal: plan.discountTotal } });
+  }
+  const byId = new Map(redemptions.map((s) => [s.id, s]));
+  for (const u of plan.updates) {
+    const s = byId.get(u.redemptionId)!;
+    if (u.status === 'ended' && s.status !== 'ended') {
+      events.push({ type: 'redemption.ended', data: { redemptionId: s.id, couponId: s.couponId, code: s.code, subscriptionId: inv.subscriptionId, invoiceId: inv.invoiceId, reason: u.endedReason } });
+    }
+  }
+  return events;
+}
+
+/** Discounts and records one invoice in the caller's transaction, under the subscription's row lock. */
+async function discount(em: Em, accountId: string, inv: InvoiceInput): Promise<HttpOutcome> {
+  const hash = invoiceHash(inv);
+  const paid = inv.paid ?? false;
+  const trial = inv.trial ?? false;
+  await lockSubscription(em, accountId, inv.subscriptionId, inv.customerId ?? null);
+  const linePlanIds = inv.lines.flatMap((l) => (l.planId ? [l.planId] : []));
+  const { existing, redemptions, plans } = await loadInvoiceContext(em, accountId, inv.invoiceId, inv.subscriptionId, linePlanIds);
+  if (existing) {
+    if (existing.requestHash !== hash) return conflictOutcome();
+    if (paid && !existing.paid) {
+      await markInvoicePaid(em, accountId, inv.invoiceId);
+      if (inv.customerId && paysCustomer({ paid, trial })) await markCustomerPaid(em, accountId, inv.customerId);
+    }
+    return { status: 200, body: { ...existing.result, paid: existing.paid || paid } };
+  }
+  const unknown = inv.lines.findIndex((l) => l.planId !== undefined && !plans.has(l.planId));
+  if (unknown >= 0) return outcome(400, badRequest(`lines[${unknown}].planId: no plan "${inv.lines[unknown].planId}" is registered`, `lines[${unknown}].planId`));
+
+  const plan = computeInvoiceDiscounts({
+    invoice: { id: inv.invoiceId, currency: inv.currency, periodStart: inv.periodStart, trial, midPeriod: inv.midPeriod ?? false, lines: inv.lines },
+    plans: Object.fromEntries(plans) as Record<string, Plan>,
+    redemptions,
+  });
+  const result = {
+    invoiceId: plan.invoiceId, currency: plan.currency, subtotal: plan.subtotal, discountTotal: plan.discountTotal,
+    total: plan.total, credit: plan.credit, lines: plan.lines,
+    applied: plan.applied.map((a) => ({ redemptionId: a.redemptionId, couponId: a.couponId, code: a.code, cycle: a.cycle, amount: a.amount })),
+  };
+  await recordInvoice(em, {
+    accountId, id: inv.invoiceId, subscriptionId: inv.subscriptionId, customerId: inv.customerId ?? null, currency: inv.currency,
+    periodStart: inv.periodStart, periodEnd: inv.periodEnd ?? null, trial, midPeriod: inv.midPeriod ?? false,
+    paid, requestHash: hash,
+  }, plan, result, new Map(redemptions.map((s) => [s.id, s.codeId])), invoiceEvents(inv, plan, redemptions));
+  if (inv.customerId && paysCustomer({ paid, trial })) await markCustomerPaid(em, accountId, inv.customerId);
+  return { status: 200, body: { ...result, paid } };
+}
+
+/**
+ * One invoice (the `invoice-discounts` worker's use case): one transaction, under the
+ * subscription's row lock. Idempotent on invoiceId; a re-sent invoice now reported paid marks
+ * it paid. Refusals (an unknown plan, a domain error, a conflict) are outcomes, not failures.
+ */
+export async function discountInvoice(app: AppContext, accountId: string, inv: InvoiceInput): Promise<HttpOutcome> {
+  try {
+    return await app.orm.em.fork().transactional((em) => discount(em, accountId, inv));
+  } catch (err) {
+    if (err instanceof DomainError) return outcome(400, badRequest(err.message, err.field));
+    throw err;
+  }
+}
+
+/**
+ * The answer POST /v1/invoices gives from a stored invoice without the worker, or null when the
+ * worker must run (a new invoice, or a stored one now reported paid). Throws 409 when the
+ * invoice was recorded with other content.
+ */
+export async function storedInvoiceAnswer(app: AppContext, accountId: string, inv: InvoiceInput): Promise<Record<string, unknown> | null> {
+  const stored = await findInvoice(app.orm.em.fork(), accountId, inv.invoiceId);
+  if (!stored) return null;
+  if (stored.requestHash !== invoiceHash(inv)) throw invoiceConflict();
+  if (inv.paid && !stored.paid) return null;
+  return { ...stored.result, paid: stored.paid };
+}
+
+/** A discounted invoice as POST /v1/invoices answered it; 404 when there is none. */
+export async function getInvoice(app: AppContext, accountId: string, invoiceId: string): Promise<Record<string, unknown>> {
+  const stored = await findInvoice(app.orm.em.fork(), accountId, invoiceId);
+  if (!stored) throw notFound('invoice');
+  return { ...stored.result, paid: stored.paid };
+}
+
+/**
+ * Marks an invoice paid (POST /v1/invoices/{id}/paid); its customer then has a paid
+ * subscription unless it is a trial invoice (paysCustomer, the worker's rule). 404 when there is
+ * no such invoice.
+ */
+export async function markPaid(app: AppContext, accountId: string, invoiceId: string): Promise<Record<string, unknown>> {
+  const marked = await app.orm.em.fork().transactional(async (em) => {
+    const inv = await markInvoicePaid(em, accountId, invoiceId);
+    if (inv?.customerId && paysCustomer({ paid: true, trial: inv.trial })) await markCustomerPaid(em, accountId, inv.customerId);
+    return inv;
+  });
+  if (!marked) throw notFound('invoice');
+  return { ...marked.result, paid: true };
+}

@@ -1,0 +1,152 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+
+/**
+ * The import direction of the layers (README "Layering"): domain <- repositories/services/queues
+ * <- jobs and src/http. Each rule answers one message per violation, `file:line: what`.
+ */
+const ROOT = resolve(__dirname, '../..');
+
+/** The start-up module wires the HTTP app to everything else; it is the one file outside src/http that may import it. */
+const COMPOSITION_ROOT = new Set(['src/server.ts']);
+
+const INFRASTRUCTURE = /^(bullmq|ioredis|express|pg|kysely|@mikro-orm\/[^/]+)(\/|$)/;
+const NODE_IO = /^(node:)?(fs|net|http|https|http2|dgram|dns|tls|child_process|cluster|worker_threads|readline|os|process|inspector|v8|vm|stream|perf_hooks)(\/|$)/;
+const SQL_IN_JOBS: [RegExp, string][] = [
+  [/\bem\s*\.\s*execute\b|\.execute\s*\(\s*['"`]/, 'sends SQL (execute)'],
+  [/\bgetKysely\b/, 'queries (getKysely)'],
+  [/\bsql\s*(<[^`;]*>)?\s*`/, 'writes SQL (sql`…`)'],
+];
+
+const posix = (p: string): string => p.split(sep).join('/');
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? tsFiles(path) : path.endsWith('.ts') ? [posix(relative(ROOT, path))] : [];
+  });
+}
+
+/** The source without comments, every line kept where it was (so offsets still give line numbers). */
+function code(source: string): string {
+  return source
+    .replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, ' '))
+    .replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+}
+
+const lineAt = (text: string, index: number): number => text.slice(0, index).split('\n').length;
+
+/** Every module specifier a file imports or re-exports (static, dynamic, require), with its line. */
+function imports(text: string): { spec: string; line: number }[] {
+  const re = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\bimport\s+)(['"])([^'"]+)\1/g;
+  return [...text.matchAll(re)].map((m) => ({ spec: m[2], line: lineAt(text, m.index) }));
+}
+
+const isHttp = (path: string): boolean => path === 'src/http' || path.startsWith('src/http/');
+
+/** A relative specifier as a path from the repository root; a package name stays as it is. */
+function target(file: string, spec: string): string {
+  return spec.startsWith('.') ? posix(relative(ROOT, resolve(ROOT, dirname(file), spec))) : spec;
+}
+
+/** Rules of one file (path from the repository root): imports of src/http, the domain's purity, SQL in jobs. */
+export function layeringViolations(file: string, source: string): string[] {
+  const text = code(source);
+  const out: string[] = [];
+  const inDomain = file.startsWith('src/domain/');
+  for (const { spec, line } of imports(text)) {
+    const to = target(file, spec);
+    if (!isHttp(file) && !COMPOSITION_ROOT.has(file) && isHttp(to)) out.push(`${file}:${line}: imports src/http (${spec})`);
+    if (inDomain && (INFRASTRUCTURE.test(spec) || NODE_IO.test(spec))) out.push(`${file}:${line}: src/domain imports ${spec}`);
+  }
+  if (inDomain) {
+    for (const m of text.matchAll(/\bprocess\s*(\.\s*env\b|\[)/g)) out.push(`${file}:${lineAt(text, m.index)}: src/domain reads process.env`);
+  }
+  if (file.startsWith('jobs/')) {
+    for (const [re, what] of SQL_IN_JOBS) {
+      for (const m of text.matchAll(new RegExp(re.source, 'g'))) out.push(`${file}:${lineAt(text, m.index)}: jobs/ ${what}`);
+    }
+    for (const { spec, line } of imports(text)) {
+      if (/^(pg|kysely|@mikro-orm\/[^/]+)(\/|$)/.test(spec)) out.push(`${file}:${line}: jobs/ imports ${spec}`);
+    }
+  }
+  return out;
+}
+
+describe('layering', () => {
+  const files = [...tsFiles(join(ROOT, 'src')), ...tsFiles(join(ROOT, 'jobs')), ...tsFiles(join(ROOT, 'config'))].filter((f) => !isHttp(f));
+  const all = files.flatMap((f) => layeringViolations(f, readFileSync(join(ROOT, f), 'utf8')));
+
+  it('scans every layer outside src/http', () => {
+    expect(files).toEqual(expect.arrayContaining([
+      'src/domain/index.ts', 'src/repositories/invoices.ts', 'src/services/invoice-service.ts', 'src/queues/producers.ts',
+      'jobs/invoice-discounts.ts', 'src/context.ts', 'config/index.ts',
+    ]));
+    expect(files.some((f) => isHttp(f))).toBe(false);
+  });
+
+  it('nothing outside src/http imports src/http (but the start-up module)', () => {
+    expect(all.filter((v) => v.includes('imports src/http'))).toEqual([]);
+  });
+
+  it('src/domain imports no infrastructure and no node I/O, and reads no process.env', () => {
+    expect(all.filter((v) => v.includes('src/domain '))).toEqual([]);
+  });
+
+  it('jobs/ hold no SQL', () => {
+    expect(all.filter((v) => v.includes('jobs/ '))).toEqual([]);
+  });
+
+  it('finds no other violation', () => {
+    expect(all).toEqual([]);
+  });
+});
+
+describe('the layering scanner', () => {
+  it('reports an import of src/http at its file and the line of its specifier, multi-line and relative imports included', () => {
+    expect(layeringViolations('src/services/x.ts', "import a from 'luxon';\nimport {\n  b,\n} from '../http/errors';")).toEqual([
+      'src/services/x.ts:4: imports src/http (../http/errors)',
+    ]);
+    expect(layeringViolations('jobs/x.ts', "const m = await import('../src/http/app');")).toEqual(['jobs/x.ts:1: imports src/http (../src/http/app)']);
+    expect(layeringViolations('src/queues/x.ts', "export { y } from '../http';")).toEqual(['src/queues/x.ts:1: imports src/http (../http)']);
+    expect(layeringViolations('src/x.ts', "import type { R } from './http/route';")).toEqual(['src/x.ts:1: imports src/http (./http/route)']);
+  });
+
+  it('lets src/http and the start-up module import src/http, and other folders named http pass', () => {
+    expect(layeringViolations('src/http/routes/x.ts', "import { y } from '../route';")).toEqual([]);
+    expect(layeringViolations('src/server.ts', "import { createApp } from './http/app';")).toEqual([]);
+    expect(layeringViolations('src/services/x.ts', "import { y } from './webhook-http';")).toEqual([]);
+  });
+
+  it.each([
+    ['bullmq', "import { Queue } from 'bullmq';"],
+    ['ioredis', "import Redis from 'ioredis';"],
+    ['@mikro-orm/core', "import { p } from '@mikro-orm/core';"],
+    ['express', "const e = require('express');"],
+    ['pg', "import { Pool } from 'pg';"],
+    ['kysely', "import { sql } from 'kysely';"],
+    ['node:fs', "import { readFileSync } from 'node:fs';"],
+    ['child_process', "import { spawn } from 'child_process';"],
+    ['node:http', "import { request } from 'node:http';"],
+  ])('reports src/domain importing %s', (spec, source) => {
+    expect(layeringViolations('src/domain/x.ts', `// a comment\n${source}`)).toEqual([`src/domain/x.ts:2: src/domain imports ${spec}`]);
+  });
+
+  it('reports src/domain reading process.env, not a mention in a comment, and allows luxon and node:crypto', () => {
+    expect(layeringViolations('src/domain/x.ts', "const a = 1;\n\nconst k = process.env.KEY;")).toEqual(['src/domain/x.ts:3: src/domain reads process.env']);
+    expect(layeringViolations('src/domain/x.ts', "/* process.env\n */ const b = 2; // process.env")).toEqual([]);
+    expect(layeringViolations('src/domain/x.ts', "import { DateTime } from 'luxon';\nimport { randomBytes } from 'node:crypto';")).toEqual([]);
+    expect(layeringViolations('src/repositories/x.ts', "import { sql } from 'kysely';\nconst u = process.env.X;")).toEqual([]);
+  });
+
+  it('reports SQL in jobs/ at its line', () => {
+    expect(layeringViolations('jobs/x.ts', "const a = 1;\nawait em.execute('select 1');")).toEqual(['jobs/x.ts:2: jobs/ sends SQL (execute)']);
+    expect(layeringViolations('jobs/x.ts', 'await ctx.orm.em.fork().getKysely().selectFrom(\'codes\');')).toEqual(['jobs/x.ts:1: jobs/ queries (getKysely)']);
+    expect(layeringViolations('jobs/x.ts', 'const q = sql`select 1`;\nconst r = sql<{ n: number }>`select 2`;')).toEqual([
+      'jobs/x.ts:1: jobs/ writes SQL (sql`…`)', 'jobs/x.ts:2: jobs/ writes SQL (sql`…`)',
+    ]);
+    expect(layeringViolations('jobs/x.ts', "import { sql } from 'kysely';")).toEqual(['jobs/x.ts:1: jobs/ imports kysely']);
+    expect(layeringViolations('jobs/x.ts', "const r = await discountInvoice(ctx, id, inv); // no em.execute here")).toEqual([]);
+    expect(layeringViolations('src/repositories/x.ts', 'await sql`select 1`.execute(em.getKysely());')).toEqual([]);
+  });
+});
