@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Em } from '../db/orm';
 import type { CouponTerms } from '../domain';
 import { iso, isoOrNull } from '../db/values';
+import { nearlyExhaustedSql } from './status-sql';
 
 /**
  * SQL of the expiry queue. Candidate queries are coarse supersets in SQL (the domain makes the
@@ -50,12 +51,12 @@ export interface DueLimit {
   exhaustedMarked: boolean;
 }
 
-/** Coupons (not archived) at 90 % or more of their limit that still miss nearly_exhausted or exhausted. */
+/** Coupons (not archived) nearly exhausted (isNearlyExhausted: 90 % or more of their limit) that still miss nearly_exhausted or exhausted. */
 export async function dueCouponLimits(tx: Em, afterId: string, limit: number): Promise<DueLimit[]> {
   const { rows } = await sql<Record<string, unknown> & { id: string; account_id: string }>`
     select id, account_id, max_redemptions, times_redeemed, nearly_exhausted_event_at, exhausted_event_at from coupons
      where max_redemptions is not null and state <> 'archived' and (exhausted_event_at is null or nearly_exhausted_event_at is null)
-       and times_redeemed * 10 >= max_redemptions * 9 and id > ${afterId}::uuid
+       and ${nearlyExhaustedSql(sql.ref('max_redemptions'), sql.ref('times_redeemed'))} and id > ${afterId}::uuid
      order by id limit ${limit} for update skip locked`.execute(tx.getKysely());
   return rows.map((r) => ({
     id: r.id, accountId: r.account_id, couponId: r.id, code: null,
