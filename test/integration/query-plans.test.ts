@@ -1,6 +1,7 @@
 import { startTestApp, type TestApp } from '../helpers/harness';
 import { sql } from 'kysely';
-import { CODE_LOOKUP_SQL, codeLookupSql } from '../../src/repositories/codes';
+import { codeLookupSql } from '../../src/repositories/codes';
+import { sqlText } from '../../src/db/sql-text';
 import { pgPool } from '../../src/db/pg-client';
 import {
   contextStatement, countRedemptionStatement, lockCountedRowsStatements, lockCustomerStatement, lockSubscriptionStatement, storedOutcomeStatement,
@@ -22,6 +23,9 @@ async function plan(sql: string, params: unknown[]): Promise<string> {
     return rows.map((r) => r['QUERY PLAN']).join('\n');
   });
 }
+
+/** The code lookup with `?` placeholders (MikroORM's em.execute inlines them as literals: the plan for known values). */
+const CODE_LOOKUP_SQL = sqlText(codeLookupSql(sql.raw('?'), sql.raw('?')));
 
 test('the code lookup of every redemption, validation and GET is served by the partial indexes, never a table scan', async () => {
   const acct = await t.createAccount();
