@@ -1,6 +1,5 @@
 import { sql, type Expression, type RawBuilder } from 'kysely';
 import type { Em } from '../db/orm';
-import { sqlText } from '../db/sql-text';
 import {
   attributionColumns,
   codeStatus,
@@ -99,9 +98,6 @@ export function codeLookupSql(accountId: Expression<string>, code: Expression<st
       order by c.id desc limit 1)
   ) as found limit 1`;
 }
-
-/** codeLookupSql as SQL text with `?` placeholders (binds: accountId, code, accountId, code), for checking its plan. */
-export const CODE_LOOKUP_SQL = sqlText(codeLookupSql(sql.raw('?'), sql.raw('?')));
 
 /**
  * The code with that text in the account (normalized, so case-insensitive): the live one first,
