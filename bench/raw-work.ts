@@ -15,6 +15,9 @@ import type { PoolClient } from 'pg';
 import {
   contextStatement, countRedemptionStatement, lockCountedRowsStatements, lockCustomerStatement, lockSubscriptionStatement,
 } from '../src/repositories/redemption-statements';
+import { invoiceContextFromRow, invoiceContextStatement, recordInvoiceStatement } from '../src/repositories/invoices';
+import type { InvoiceDiscountPlan } from '../src/domain';
+import { Pipeline } from '../src/db/pipeline';
 
 const TERMS = { discount: { type: 'percentage', basisPoints: 1000 }, duration: { type: 'forever' }, appliesTo: { plans: 'all' }, eligibility: {}, overflow: 'cap', stackable: false, timeZone: 'UTC' };
 
@@ -36,20 +39,21 @@ export async function rawRedeemSameWork(c: PoolClient, k: RawCode, i: number, ta
   const mode = c as unknown as { pipeline: boolean };
   mode.pipeline = true;
   try {
-    await Promise.all([
-      c.query('begin'),
-      c.query(lockSubscriptionStatement(k.accountId, sub, cus)),
-      c.query(lockCustomerStatement(k.accountId, cus, {})),
-      c.query(contextStatement(k.accountId, { code: code.code, planId: 'pro', customerId: cus, subscriptionId: sub })),
+    const p = new Pipeline(c);
+    await p.flight([
+      'begin',
+      lockSubscriptionStatement(k.accountId, sub, cus),
+      lockCustomerStatement(k.accountId, cus, {}),
+      contextStatement(k.accountId, { code: code.code, planId: 'pro', customerId: cus, subscriptionId: sub }),
     ]);
-    await Promise.all([
-      ...lockCountedRowsStatements(k.couponId, code.id).map((st) => c.query(st)),
-      c.query(countRedemptionStatement({
+    await p.flight([
+      ...lockCountedRowsStatements(k.couponId, code.id),
+      countRedemptionStatement({
         id: randomUUID(), createdAt: new Date().toISOString(), accountId: k.accountId, couponId: k.couponId, couponVersion: 1,
         codeId: code.id, code: code.code, customerId: cus, subscriptionId: sub, planId: 'pro', action: 'new_subscription',
         terms: TERMS, stackable: false, attribution: { channel: null, partner: null, referrerCustomerId: null }, idempotency: null,
-      })),
-      c.query('commit'),
+      }),
+      'commit',
     ]);
   } finally {
     mode.pipeline = false;
@@ -90,50 +94,40 @@ export async function rawValidateFloor(c: PoolClient, k: RawCode, i: number): Pr
   await c.query(`select c.*, k.* from codes c join coupons k on k.id = c.coupon_id where c.account_id = $1 and c.code = $2 and c.deleted_at is null`, [k.accountId, code.code]);
 }
 
-const INVOICE_CONTEXT = `with reds as (
-    select id, coupon_id, code, code_id, plan_id, terms, status, cycles_applied, anchor, last_counted_discounted, created_at
-      from redemptions
-     where account_id = $1 and subscription_id = $2 and (status = 'active' or (status = 'ended' and last_counted_discounted)))
-  select
-    (select jsonb_build_object('requestHash', request_hash, 'paid', paid, 'result', result)
-       from invoices where account_id = $1 and id = $3) as existing,
-    coalesce((select jsonb_agg(to_jsonb(r) order by r.created_at, r.id) from reds r), '[]'::jsonb) as redemptions,
-    coalesce((select jsonb_agg(to_jsonb(p)) from plans p
-               where p.account_id = $1 and (p.id = any($4::text[]) or p.id in (select plan_id from reds))), '[]'::jsonb) as plans`;
-
-const RECORD_INVOICE = `with inv as (
-    insert into invoices (account_id, id, subscription_id, customer_id, currency, period_start, period_end, trial, mid_period, paid,
-                          request_hash, subtotal, discount_total, total, credit, result, paid_at)
-    values ($1, $2, $3, $4, 'USD', $5, null, false, false, false, 'h', 2000, 200, 1800, 0, $6::jsonb, null)),
-  ledger as (
-    insert into invoice_discounts (account_id, invoice_id, redemption_id, coupon_id, code_id, cycle, currency, amount, invoice_total, lines)
-    select $1, $2, r, c, k, y, 'USD', m, 1800, l
-      from unnest($7::uuid[], $8::uuid[], $9::bigint[], $10::int[], $11::bigint[], $12::jsonb[]) as t(r, c, k, y, m, l)),
-  upd as (
-    update redemptions r set cycles_applied = u.cycles, anchor = u.anchor, last_counted_discounted = u.lcd, status = u.status,
-           ended_at = case when u.status = 'ended' and r.status <> 'ended' then now() else r.ended_at end,
-           ended_reason = coalesce(u.reason, r.ended_reason), updated_at = now()
-      from unnest($7::uuid[], $10::int[], $13::timestamptz[], $14::boolean[], $15::text[], $16::text[]) as u(id, cycles, anchor, lcd, status, reason)
-     where r.id = u.id),
-  ev as (
-    insert into events (account_id, type, data) select $1, t, d from unnest($17::text[], $18::jsonb[]) as e(t, d))
-  select 1`;
-
-/** One invoice, same work: subscription upsert, invoice context read, the one-statement write, commit. */
+/**
+ * One invoice, same work, sent as the product sends it: the product's named statements in two
+ * pipelined flights (BEGIN, subscription lock, context read; then the one-statement write and
+ * COMMIT). The discount is written by hand (10 % of 2,000, the next cycle): no rules engine.
+ */
 export async function rawInvoiceSameWork(c: PoolClient, accountId: string, sub: string, inv: string, periodStart: string): Promise<void> {
-  await c.query('begin');
-  await c.query(lockSubscriptionStatement(accountId, sub, null));
-  const ctx = await c.query(INVOICE_CONTEXT, [accountId, sub, inv, ['pro']]);
-  const red = (ctx.rows[0].redemptions as Record<string, unknown>[])[0];
-  const cycle = Number(red.cycles_applied) + 1;
-  const lines = JSON.stringify([{ id: 'l1', amount: 200 }]);
-  await c.query(RECORD_INVOICE, [
-    accountId, inv, sub, null, periodStart, JSON.stringify({ invoiceId: inv, total: 1800 }),
-    [red.id], [red.coupon_id], [red.code_id], [cycle], [200], [lines],
-    [periodStart], [true], ['active'], [null],
-    ['invoice.discounted'], [JSON.stringify({ invoiceId: inv, subscriptionId: sub, redemptionIds: [red.id], discountTotal: 200 })],
-  ]);
-  await c.query('commit');
+  const mode = c as unknown as { pipeline: boolean };
+  mode.pipeline = true;
+  try {
+    const p = new Pipeline(c);
+    const [, , read] = await p.flight([
+      'begin',
+      lockSubscriptionStatement(accountId, sub, null),
+      invoiceContextStatement(accountId, inv, sub, ['pro']),
+    ]);
+    const red = invoiceContextFromRow(read.rows[0]).redemptions[0];
+    const cycle = red.cyclesApplied + 1;
+    const lines = [{ lineId: 'l1', amount: 200 }];
+    const plan = {
+      invoiceId: inv, currency: 'USD', subtotal: 2000, discountTotal: 200, total: 1800, credit: 0, lines: [],
+      applied: [{ redemptionId: red.id, couponId: red.couponId, code: red.code, cycle, amount: 200, lines }],
+      updates: [{ redemptionId: red.id, cyclesApplied: cycle, anchor: periodStart, lastCountedDiscounted: true, status: 'active' as const }],
+    } as unknown as InvoiceDiscountPlan;
+    const events = [{ type: 'invoice.discounted', data: { invoiceId: inv, subscriptionId: sub, redemptionIds: [red.id], discountTotal: 200 } }];
+    await p.flight([
+      recordInvoiceStatement({
+        accountId, id: inv, subscriptionId: sub, customerId: null, currency: 'USD', periodStart, periodEnd: null,
+        trial: false, midPeriod: false, paid: false, requestHash: 'h',
+      }, plan, { invoiceId: inv, total: 1800 }, new Map([[red.id, red.codeId]]), events),
+      'commit',
+    ]);
+  } finally {
+    mode.pipeline = false;
+  }
 }
 
 /** One invoice, floor: lock the subscription, read its redemption, three plain writes, commit. */

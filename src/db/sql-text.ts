@@ -20,3 +20,13 @@ export function sqlText(fragment: RawBuilder<unknown>): string {
   if (compiled.parameters.length > 0) throw new Error('sqlText: the fragment binds parameters; inline them as literals first');
   return compiled.sql;
 }
+
+/**
+ * A named (prepared) statement for a pipelined client (src/db/pipeline.ts) from a kysely `sql`
+ * fragment: its values become bound parameters ($1, $2, ...), arrays included, and the text is
+ * the same on every call, so each connection parses and plans it once.
+ */
+export function namedStatement(name: string, fragment: RawBuilder<unknown>): { name: string; text: string; values: unknown[] } {
+  const compiled = fragment.compile(compiler);
+  return { name, text: compiled.sql, values: [...compiled.parameters] };
+}

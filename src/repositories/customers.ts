@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
 import type { Em } from '../db/orm';
+import type { Statement } from '../db/pipeline';
+import { namedStatement } from '../db/sql-text';
 import type { CustomerFields, StoredCustomer } from '../domain';
 
 /** A customer as stored (the domain's shape). */
@@ -57,11 +59,16 @@ export async function getCustomer(em: Em, accountId: string, id: string): Promis
   return row ? customerFromRow(row) : null;
 }
 
+/** The customer now has a paid subscription (created if unknown). */
+const markCustomerPaidSql = (accountId: string, id: string) => sql`
+  insert into customers (account_id, id, has_paid_subscription) values (${accountId}::uuid, ${id}, true)
+  on conflict (account_id, id) do update set has_paid_subscription = true, updated_at = now()`;
+
 export async function markCustomerPaid(em: Em, accountId: string, id: string): Promise<void> {
-  await em
-    .getKysely()
-    .insertInto('customers')
-    .values({ account_id: accountId, id, has_paid_subscription: true })
-    .onConflict((oc) => oc.columns(['account_id', 'id']).doUpdateSet({ has_paid_subscription: true, updated_at: sql<Date>`now()` }))
-    .execute();
+  await markCustomerPaidSql(accountId, id).execute(em.getKysely());
+}
+
+/** markCustomerPaid as a named statement, for a pipelined transaction. */
+export function markCustomerPaidStatement(accountId: string, id: string): Statement {
+  return namedStatement('cf_mark_customer_paid', markCustomerPaidSql(accountId, id));
 }

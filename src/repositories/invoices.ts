@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
 import type { Em } from '../db/orm';
+import type { Statement } from '../db/pipeline';
+import { namedStatement } from '../db/sql-text';
 import { isoOrNull } from '../db/values';
 import { SUBSCRIPTION_CANCELLED, type InvoiceDiscountPlan, type RedemptionState } from '../domain';
 import { planFromRow, type PlanView } from './plans';
@@ -32,12 +34,16 @@ export interface InvoiceContext {
   plans: Map<string, PlanView>;
 }
 
+type ContextRow = { existing: StoredInvoice | null; redemptions: Record<string, unknown>[]; plans: Record<string, unknown>[] };
+
 /**
- * Everything an invoice needs, in one round trip. A cancelled subscription's invoices are
- * discounted by nothing: no redemption is loaded for them.
+ * Everything an invoice needs, in one statement (named, for the pipelined transaction of
+ * src/services/invoice-service.ts): the invoice if already recorded, the redemptions that can
+ * discount it, the plans. A cancelled subscription's invoices are discounted by nothing: no
+ * redemption is loaded for them.
  */
-export async function loadInvoiceContext(em: Em, accountId: string, invoiceId: string, subscriptionId: string, linePlanIds: string[]): Promise<InvoiceContext> {
-  const { rows } = await sql<{ existing: StoredInvoice | null; redemptions: Record<string, unknown>[]; plans: Record<string, unknown>[] }>`
+export function invoiceContextStatement(accountId: string, invoiceId: string, subscriptionId: string, linePlanIds: string[]): Statement {
+  return namedStatement('cf_invoice_context', sql<ContextRow>`
     with reds as (
        select id, coupon_id, code, code_id, plan_id, terms, status, cycles_applied, anchor, last_counted_discounted, created_at
          from redemptions
@@ -50,9 +56,12 @@ export async function loadInvoiceContext(em: Em, accountId: string, invoiceId: s
           from invoices where account_id = ${accountId}::uuid and id = ${invoiceId}) as existing,
        coalesce((select jsonb_agg(to_jsonb(r) order by r.created_at, r.id) from reds r), '[]'::jsonb) as redemptions,
        coalesce((select jsonb_agg(to_jsonb(p)) from plans p
-                  where p.account_id = ${accountId}::uuid and (p.id = any(${[...new Set(linePlanIds)]}::text[]) or p.id in (select plan_id from reds))), '[]'::jsonb) as plans`
-    .execute(em.getKysely());
-  const r = rows[0];
+                  where p.account_id = ${accountId}::uuid and (p.id = any(${[...new Set(linePlanIds)]}::text[]) or p.id in (select plan_id from reds))), '[]'::jsonb) as plans`);
+}
+
+/** The answer of invoiceContextStatement. */
+export function invoiceContextFromRow(row: Record<string, unknown>): InvoiceContext {
+  const r = row as ContextRow;
   return {
     existing: r.existing ?? null,
     redemptions: r.redemptions.map((x) => ({
@@ -87,20 +96,19 @@ export interface InvoiceRow {
 
 /**
  * Writes the invoice, its ledger rows, the redemptions' new state and the events in ONE
- * statement (writable CTEs), whatever the number of lines and redemptions.
+ * statement (writable CTEs, named), whatever the number of lines and redemptions.
  */
-export async function recordInvoice(
-  em: Em,
+export function recordInvoiceStatement(
   inv: InvoiceRow,
   plan: InvoiceDiscountPlan,
   result: Record<string, unknown>,
   codeIds: Map<string, number | null>,
   events: { type: string; data: Record<string, unknown> }[],
-): Promise<void> {
+): Statement {
   const a = plan.applied;
   const u = plan.updates;
   const codeIdOf = (x: { redemptionId: string }): number | null => codeIds.get(x.redemptionId) ?? null;
-  await sql`
+  return namedStatement('cf_record_invoice', sql`
     with inv as (
        insert into invoices (account_id, id, subscription_id, customer_id, currency, period_start, period_end, trial, mid_period, paid,
                              request_hash, subtotal, discount_total, total, credit, result, paid_at)
@@ -125,7 +133,12 @@ export async function recordInvoice(
      ev as (
        insert into events (account_id, type, data)
        select ${inv.accountId}::uuid, t, d from unnest(${events.map((e) => e.type)}::text[], ${events.map((e) => JSON.stringify(e.data))}::jsonb[]) as e(t, d))
-     select 1`.execute(em.getKysely());
+     select 1`);
+}
+
+/** Marks an invoice paid (paid_at set once), as a named statement, in the pipelined transaction of an invoice re-sent as paid. */
+export function markInvoicePaidStatement(accountId: string, invoiceId: string): Statement {
+  return namedStatement('cf_mark_invoice_paid', sql`update invoices set paid = true, paid_at = coalesce(paid_at, now()) where account_id = ${accountId}::uuid and id = ${invoiceId}`);
 }
 
 /** Marks an invoice paid (paid_at set once); answers its customer, whether it is a trial invoice, and its stored result. */

@@ -1,12 +1,14 @@
 import type { AppContext } from '../context';
-import type { Em } from '../db/orm';
+import { withPipeline } from '../db/pipeline';
 import { computeInvoiceDiscounts, DomainError, paysCustomer, type Plan } from '../domain';
 import { type AppError, badRequest, conflict, notFound } from '../errors';
 import { invoiceHash } from '../hash';
 import type { HttpOutcome, InvoiceInput } from '../queues/payloads';
-import { markCustomerPaid } from '../repositories/customers';
-import { findInvoice, loadInvoiceContext, markInvoicePaid, recordInvoice } from '../repositories/invoices';
-import { lockSubscription } from '../repositories/redemptions';
+import { markCustomerPaid, markCustomerPaidStatement } from '../repositories/customers';
+import {
+  findInvoice, invoiceContextFromRow, invoiceContextStatement, markInvoicePaid, markInvoicePaidStatement, recordInvoiceStatement,
+} from '../repositories/invoices';
+import { lockSubscriptionStatement } from '../repositories/redemption-statements';
 
 /** 409: the invoice id was already recorded with other content (the HTTP route and the worker answer the same). */
 export const invoiceConflict = (): AppError => conflict('invoiceId: this invoice was already recorded with different content', 'invoiceId');
@@ -37,56 +39,73 @@ function invoiceEvents(
   return events;
 }
 
-/** Discounts and records one invoice in the caller's transaction, under the subscription's row lock. */
-async function discount(em: Em, accountId: string, inv: InvoiceInput): Promise<HttpOutcome> {
+/**
+ * One invoice (the `invoice-discounts` worker's use case): one transaction under the
+ * subscription's row lock, sent in two pipelined flights of named statements:
+ *
+ * 1. BEGIN, the subscription's row lock (created if new), the context read (the invoice if
+ *    already recorded, the redemptions that can discount it, the plans) — sent at once; the
+ *    rules engine computes the discounts on the answer.
+ * 2. The one-statement write (invoice, ledger, redemption state, events), the customer marked
+ *    paid when the invoice pays (paysCustomer), COMMIT — sent at once.
+ *
+ * Idempotent on invoiceId; a re-sent invoice now reported paid marks it paid. Refusals (an
+ * unknown plan, a domain error, a conflict) are outcomes, not failures.
+ */
+export async function discountInvoice(app: AppContext, accountId: string, inv: InvoiceInput): Promise<HttpOutcome> {
   const hash = invoiceHash(inv);
   const paid = inv.paid ?? false;
   const trial = inv.trial ?? false;
-  await lockSubscription(em, accountId, inv.subscriptionId, inv.customerId ?? null);
+  const payer = inv.customerId && paysCustomer({ paid, trial }) ? [markCustomerPaidStatement(accountId, inv.customerId)] : [];
   const linePlanIds = inv.lines.flatMap((l) => (l.planId ? [l.planId] : []));
-  const { existing, redemptions, plans } = await loadInvoiceContext(em, accountId, inv.invoiceId, inv.subscriptionId, linePlanIds);
-  if (existing) {
-    if (existing.requestHash !== hash) return conflictOutcome();
-    if (paid && !existing.paid) {
-      await markInvoicePaid(em, accountId, inv.invoiceId);
-      if (inv.customerId && paysCustomer({ paid, trial })) await markCustomerPaid(em, accountId, inv.customerId);
+  return withPipeline(app.orm, async (p) => {
+    const [, , read] = await p.flight([
+      'begin',
+      lockSubscriptionStatement(accountId, inv.subscriptionId, inv.customerId ?? null),
+      invoiceContextStatement(accountId, inv.invoiceId, inv.subscriptionId, linePlanIds),
+    ]);
+    const { existing, redemptions, plans } = invoiceContextFromRow(read.rows[0]);
+    if (existing) {
+      if (existing.requestHash !== hash) {
+        await p.flight(['rollback']);
+        return conflictOutcome();
+      }
+      await p.flight([...(paid && !existing.paid ? [markInvoicePaidStatement(accountId, inv.invoiceId), ...payer] : []), 'commit']);
+      return { status: 200, body: { ...existing.result, paid: existing.paid || paid } };
     }
-    return { status: 200, body: { ...existing.result, paid: existing.paid || paid } };
-  }
-  const unknown = inv.lines.findIndex((l) => l.planId !== undefined && !plans.has(l.planId));
-  if (unknown >= 0) return outcome(400, badRequest(`lines[${unknown}].planId: no plan "${inv.lines[unknown].planId}" is registered`, `lines[${unknown}].planId`));
-
-  const plan = computeInvoiceDiscounts({
-    invoice: { id: inv.invoiceId, currency: inv.currency, periodStart: inv.periodStart, trial, midPeriod: inv.midPeriod ?? false, lines: inv.lines },
-    plans: Object.fromEntries(plans) as Record<string, Plan>,
-    redemptions,
+    const unknown = inv.lines.findIndex((l) => l.planId !== undefined && !plans.has(l.planId));
+    if (unknown >= 0) {
+      await p.flight(['commit']);
+      return outcome(400, badRequest(`lines[${unknown}].planId: no plan "${inv.lines[unknown].planId}" is registered`, `lines[${unknown}].planId`));
+    }
+    let plan: ReturnType<typeof computeInvoiceDiscounts>;
+    try {
+      plan = computeInvoiceDiscounts({
+        invoice: { id: inv.invoiceId, currency: inv.currency, periodStart: inv.periodStart, trial, midPeriod: inv.midPeriod ?? false, lines: inv.lines },
+        plans: Object.fromEntries(plans) as Record<string, Plan>,
+        redemptions,
+      });
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      await p.flight(['rollback']);
+      return outcome(400, badRequest(err.message, err.field));
+    }
+    const result = {
+      invoiceId: plan.invoiceId, currency: plan.currency, subtotal: plan.subtotal, discountTotal: plan.discountTotal,
+      total: plan.total, credit: plan.credit, lines: plan.lines,
+      applied: plan.applied.map((a) => ({ redemptionId: a.redemptionId, couponId: a.couponId, code: a.code, cycle: a.cycle, amount: a.amount })),
+    };
+    await p.flight([
+      recordInvoiceStatement({
+        accountId, id: inv.invoiceId, subscriptionId: inv.subscriptionId, customerId: inv.customerId ?? null, currency: inv.currency,
+        periodStart: inv.periodStart, periodEnd: inv.periodEnd ?? null, trial, midPeriod: inv.midPeriod ?? false,
+        paid, requestHash: hash,
+      }, plan, result, new Map(redemptions.map((s) => [s.id, s.codeId])), invoiceEvents(inv, plan, redemptions)),
+      ...payer,
+      'commit',
+    ]);
+    return { status: 200, body: { ...result, paid } };
   });
-  const result = {
-    invoiceId: plan.invoiceId, currency: plan.currency, subtotal: plan.subtotal, discountTotal: plan.discountTotal,
-    total: plan.total, credit: plan.credit, lines: plan.lines,
-    applied: plan.applied.map((a) => ({ redemptionId: a.redemptionId, couponId: a.couponId, code: a.code, cycle: a.cycle, amount: a.amount })),
-  };
-  await recordInvoice(em, {
-    accountId, id: inv.invoiceId, subscriptionId: inv.subscriptionId, customerId: inv.customerId ?? null, currency: inv.currency,
-    periodStart: inv.periodStart, periodEnd: inv.periodEnd ?? null, trial, midPeriod: inv.midPeriod ?? false,
-    paid, requestHash: hash,
-  }, plan, result, new Map(redemptions.map((s) => [s.id, s.codeId])), invoiceEvents(inv, plan, redemptions));
-  if (inv.customerId && paysCustomer({ paid, trial })) await markCustomerPaid(em, accountId, inv.customerId);
-  return { status: 200, body: { ...result, paid } };
-}
-
-/**
- * One invoice (the `invoice-discounts` worker's use case): one transaction, under the
- * subscription's row lock. Idempotent on invoiceId; a re-sent invoice now reported paid marks
- * it paid. Refusals (an unknown plan, a domain error, a conflict) are outcomes, not failures.
- */
-export async function discountInvoice(app: AppContext, accountId: string, inv: InvoiceInput): Promise<HttpOutcome> {
-  try {
-    return await app.orm.em.fork().transactional((em) => discount(em, accountId, inv));
-  } catch (err) {
-    if (err instanceof DomainError) return outcome(400, badRequest(err.message, err.field));
-    throw err;
-  }
 }
 
 /**
