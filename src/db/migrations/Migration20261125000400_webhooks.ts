@@ -2,7 +2,8 @@ import { Migration } from '@mikro-orm/migrations';
 
 /**
  * Webhooks: endpoints, one delivery per (event, endpoint), the attempt log, the relay's cursor;
- * and the events feed's horizon (see EVENTS_ID_BOUND_TRIGGER in src/db/entities/event.ts).
+ * and the events feed's horizon (the same trigger is declared on the Event entity,
+ * src/db/entities/event.ts; test/integration/schema.test.ts compares the two definitions).
  *
  * A transaction that inserts events first takes a shared transaction-level advisory lock whose
  * key holds a lower bound of the ids it is about to draw (the sequence's last value, read before
