@@ -21,8 +21,20 @@ export async function closedLoop(env: BenchEnv, key: string, path: string, templ
   return { ...r, rate: r.rps };
 }
 
-/** Open loop (bench/openloop.ts): `rate` requests a second on a fixed schedule. */
-export function openLoop(env: BenchEnv, key: string, path: string, template: unknown, rate: number, seconds: number, extra: Partial<OpenLoopOptions> = {}): Promise<OpenLoopResult> {
+/**
+ * Brings the database to steady state before a latency row: VACUUM ANALYZE and a CHECKPOINT, so
+ * the maintenance the previous row's load still owes (autovacuum of the rows a saturating
+ * throughput run or a million-code batch just wrote, the checkpoint of their WAL) does not run
+ * during the measurement and get counted as this row's latency.
+ */
+export async function settleDatabase(env: BenchEnv): Promise<void> {
+  await env.pool.query('vacuum analyze');
+  await env.pool.query('checkpoint').catch(() => undefined); // needs pg_checkpoint or a superuser
+}
+
+/** Open loop (bench/openloop.ts): `rate` requests a second on a fixed schedule, from a settled database. */
+export async function openLoop(env: BenchEnv, key: string, path: string, template: unknown, rate: number, seconds: number, extra: Partial<OpenLoopOptions> = {}): Promise<OpenLoopResult> {
+  await settleDatabase(env);
   return child<OpenLoopResult>('openloop.js', { url: env.url, path, key, rate, seconds, template, ...extra } satisfies OpenLoopOptions);
 }
 
