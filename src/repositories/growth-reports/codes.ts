@@ -1,0 +1,169 @@
+import type { Em } from '../../db/orm';
+import { compactAttribution, type Attribution, type GroupFigures, type ReportSort } from '../../domain';
+import { figures, groupCtes, redemptionsCte, sortValue, type RawRow } from './figures';
+import { bound, fromSettings, REPORT_SETTINGS, runReport, settingsOf, type SqlParams } from './run';
+
+/**
+ * The codes report (GET /v1/reports/codes and codes.csv): one row per code and per coupon's
+ * direct redemptions, in sort order. A page sorts on a light per-sort value (`SORT_VALUE_SQL`)
+ * and computes the whole figures of its own rows only, continuing after a CodeReportKey; the
+ * CSV export computes every row's figures in one statement read from session settings.
+ */
+
+export interface CodeReportFilter {
+  couponId: string | null;
+  channel: string | null;
+  partner: string | null;
+  sort: ReportSort;
+  currency: string;
+}
+
+/** A row's position in the report order: (−value, code is null, code, coupon id, code id). */
+export type CodeReportKey = [string, boolean, string, string, string];
+
+/**
+ * The rows of GET /v1/reports/codes: every code of the account's coupons that is not deleted or
+ * was ever redeemed (timesRedeemed never decreases), plus one `code: null` row per coupon with
+ * direct redemptions (carrying the coupon's attribution). Filters apply to the effective
+ * attribution (the code's over its coupon's). Order: the sort value descending, then code
+ * (byte order, nulls last), coupon id and code id; `{after*}` continue after a key.
+ * Parameters: acct, coupon, channel, partner, currency, afterValue, afterNull, afterCode,
+ * afterCoupon, afterCodeId, lim.
+ */
+export function codeReportSql(sort: ReportSort, csv: boolean): string {
+  const rowsCte = `
+rows as (
+  select c.id as code_id, c.id as code_key, c.coupon_id, c.code, c.deleted_at is not null as deleted,
+         coalesce(c.channel, k.channel) as channel, coalesce(c.partner, k.partner) as partner,
+         coalesce(c.referrer_customer_id, k.referrer_customer_id) as referrer_customer_id
+    from coupons k join codes c on c.coupon_id = k.id
+   where k.account_id = {acct}::uuid and ({coupon}::uuid is null or k.id = {coupon}::uuid)
+     and (c.deleted_at is null or c.times_redeemed > 0)
+  union all
+  select null, 0, k.id, null, false, k.channel, k.partner, k.referrer_customer_id
+    from coupons k
+   where k.account_id = {acct}::uuid and ({coupon}::uuid is null or k.id = {coupon}::uuid)
+     and exists (select 1 from redemptions d where d.coupon_id = k.id and d.code_id is null)
+)`;
+  const keys = `-(sv) as k_value, (x.code is null) as k_null, coalesce(x.code, '') collate "C" as k_code,
+         x.coupon_id::text as k_coupon, x.code_key as k_code_id`;
+  const filters = `({channel}::text is null or x.channel = {channel}::text) and ({partner}::text is null or x.partner = {partner}::text)`;
+  const order = `order by k_value, k_null, k_code, k_coupon, k_code_id`;
+  if (csv) {
+    return `with ${redemptionsCte()},${groupCtes('r.coupon_id, r.code_key')},${rowsCte},
+ranked as (
+  select x.*, g.redemptions, g.customers, g.converted, g.churned, gm.cur_discount, gm.cur_revenue,
+         ${keys.replace('-(sv)', `-(${sortValue(sort)})`)}
+    from rows x
+    left join g on g.coupon_id = x.coupon_id and g.code_key = x.code_key
+    left join gm on gm.coupon_id = x.coupon_id and gm.code_key = x.code_key
+   where ${filters}
+)
+select code, coupon_id, channel, partner, referrer_customer_id,
+       coalesce(redemptions, 0) as redemptions, coalesce(customers, 0) as customers, coalesce(converted, 0) as converted,
+       case when coalesce(redemptions, 0) > 0 then converted::float8 / redemptions end as conversion_rate,
+       coalesce(redemptions, 0) - coalesce(churned, 0) as active, coalesce(churned, 0) as churned,
+       {currency}::text as currency, coalesce(cur_discount, 0) as discount, coalesce(cur_revenue, 0) as revenue,
+       case when coalesce(customers, 0) > 0 then floor((2 * coalesce(cur_revenue, 0) + customers) / (2 * customers)) end as average_lifetime_value
+  from ranked ${order}`;
+  }
+  // A page needs the sort value of every row but the figures of its own rows only: the value
+  // first (one pass over what the sort reads), then the whole figures for the page's codes.
+  return `with
+base as (
+  select r.id, r.coupon_id, coalesce(r.code_id, 0) as code_key, r.subscription_id, r.created_at
+    from coupons k join redemptions r on r.coupon_id = k.id
+   where k.account_id = {acct}::uuid and r.account_id = {acct}::uuid and r.status <> 'voided'
+     and ({coupon}::uuid is null or k.id = {coupon}::uuid)
+),
+sv as (${SORT_VALUE_SQL[sort]}),
+${rowsCte.trim()},
+page as (
+  select x.*, ${keys.replace('-(sv)', `-(coalesce(sv.v, ${sort === '-conversionRate' ? -1 : 0}))`)}
+    from rows x left join sv on sv.coupon_id = x.coupon_id and sv.code_key = x.code_key
+   where ${filters}
+     and ({afterValue}::numeric is null
+          or (-(coalesce(sv.v, ${sort === '-conversionRate' ? -1 : 0})), x.code is null, coalesce(x.code, '') collate "C", x.coupon_id::text, x.code_key)
+             > ({afterValue}::numeric, {afterNull}::boolean, {afterCode}::text collate "C", {afterCoupon}::text, {afterCodeId}::bigint))
+   ${order}
+   limit {lim}::int
+),
+${redemptionsCte(`
+     and (r.code_id = any (array(select code_id from page where code_id is not null))
+          or (r.code_id is null and r.coupon_id = any (array(select coupon_id from page where code_id is null))))`)},${groupCtes('r.coupon_id, r.code_key')}
+select p.code, p.coupon_id, p.deleted, p.channel, p.partner, p.referrer_customer_id, g.redemptions, g.customers, g.converted, g.churned,
+       gm.discount, gm.revenue, p.k_value::text as cursor_value, p.k_null, p.k_code, p.k_coupon, p.k_code_id::text as cursor_code_id
+  from page p
+  left join g on g.coupon_id = p.coupon_id and g.code_key = p.code_key
+  left join gm on gm.coupon_id = p.coupon_id and gm.code_key = p.code_key
+ order by p.k_value, p.k_null, p.k_code, p.k_coupon, p.k_code_id`;
+}
+
+/** What each sort orders by, per (coupon, code) over `base` (the non-voided redemptions): `v`. */
+const PAID_AFTER = `i.account_id = {acct}::uuid and i.subscription_id = b.subscription_id and i.paid and i.created_at >= b.created_at`;
+const SORT_VALUE_SQL: Record<ReportSort, string> = {
+  '-redemptions': `select coupon_id, code_key, count(*)::numeric as v from base group by coupon_id, code_key`,
+  '-converted': `select b.coupon_id, b.code_key, count(*)::numeric as v from base b
+    where exists (select 1 from invoices i where ${PAID_AFTER}) group by b.coupon_id, b.code_key`,
+  '-conversionRate': `select b.coupon_id, b.code_key,
+    (count(*) filter (where exists (select 1 from invoices i where ${PAID_AFTER})))::numeric / count(*) as v
+    from base b group by b.coupon_id, b.code_key`,
+  '-revenue': `select b.coupon_id, b.code_key, sum(i.total)::numeric as v from base b join invoices i on ${PAID_AFTER}
+    where i.currency = {currency}::text group by b.coupon_id, b.code_key`,
+  '-discount': `select b.coupon_id, b.code_key, sum(d.amount)::numeric as v from base b join invoice_discounts d on d.redemption_id = b.id
+    where d.amount > 0 and d.currency = {currency}::text group by b.coupon_id, b.code_key`,
+};
+
+function codeParams(accountId: string, f: CodeReportFilter): SqlParams {
+  return { acct: accountId, coupon: f.couponId, code: null, since: null, until: null, channel: f.channel, partner: f.partner, currency: f.currency };
+}
+
+export interface CodeReportRow extends GroupFigures {
+  code: string | null;
+  couponId: string;
+  attribution: Attribution;
+  deleted: boolean;
+}
+
+/** One page of GET /v1/reports/codes; `after` is the last key of the previous page. */
+export function codePageParams(accountId: string, f: CodeReportFilter, limit: number, after: CodeReportKey | null): SqlParams {
+  return {
+    ...codeParams(accountId, f),
+    afterValue: after?.[0] ?? null,
+    afterNull: after ? String(after[1]) : null,
+    afterCode: after?.[2] ?? null,
+    afterCoupon: after?.[3] ?? null,
+    afterCodeId: after?.[4] ?? null,
+    lim: String(limit),
+  };
+}
+
+export async function codeReportPage(
+  em: Em,
+  accountId: string,
+  f: CodeReportFilter,
+  limit: number,
+  after: CodeReportKey | null,
+): Promise<{ rows: CodeReportRow[]; keys: CodeReportKey[] }> {
+  const params = codePageParams(accountId, f, limit, after);
+  type Row = RawRow & {
+    code: string | null; coupon_id: string; deleted: boolean; channel: string | null; partner: string | null; referrer_customer_id: string | null;
+    cursor_value: string; k_null: boolean; k_code: string; k_coupon: string; cursor_code_id: string;
+  };
+  const rows = await runReport(em, bound<Row>(codeReportSql(f.sort, false), params));
+  return {
+    rows: rows.map((r) => ({
+      code: r.code,
+      couponId: r.coupon_id,
+      attribution: compactAttribution({ channel: r.channel, partner: r.partner, referrerCustomerId: r.referrer_customer_id }),
+      deleted: r.deleted,
+      ...figures(r),
+    })),
+    keys: rows.map((r) => [r.cursor_value, r.k_null, r.k_code, r.k_coupon, r.cursor_code_id]),
+  };
+}
+
+/** GET /v1/reports/codes.csv: the statement (reading session settings) and the settings to set. */
+export function codeReportCsv(accountId: string, f: CodeReportFilter): { query: string; settings: Record<string, string> } {
+  return { query: fromSettings(codeReportSql(f.sort, true)), settings: { ...REPORT_SETTINGS, ...settingsOf(codeParams(accountId, f)) } };
+}
