@@ -1,5 +1,7 @@
 /** The console's only way to the service: the public /v1 API with the signed-in account key. */
 
+import type { Account } from '../../src/contracts/types';
+
 const KEY = 'couponflow.apiKey';
 
 export const session = {
@@ -101,168 +103,47 @@ export async function getText(path: string): Promise<string> {
   return (await send('GET', path)).text();
 }
 
-export interface Page<T> {
-  data: T[];
-  nextCursor: string | null;
-}
+/**
+ * The API's shapes come from the service's contracts, as types only: nothing of zod or of the
+ * server reaches the bundle (the layering test holds every console import of them to `import type`).
+ */
+export type {
+  Account,
+  AccountStats,
+  AttributionReport,
+  Batch,
+  BatchCreateBody,
+  BatchCreated,
+  Code,
+  CodeCreateBody,
+  CodePage,
+  CodePatchBody,
+  CodeReportPage,
+  Coupon,
+  CouponCreateBody,
+  CouponPage,
+  CouponPatchBody,
+  CouponStatus,
+  CouponVersionPage,
+  Discount,
+  Duration,
+  EventPage,
+  EventType,
+  ImportResult,
+  ReportSort,
+  RotateSecretBody,
+  RotatedSecret,
+  Timeseries,
+  UsageStats,
+  WebhookDelivery,
+  WebhookDeliveryDetail,
+  WebhookDeliveryPage,
+  WebhookEndpoint,
+  WebhookEndpointCreateBody,
+  WebhookEndpointCreated,
+  WebhookEndpointPage,
+  WebhookEndpointPatchBody,
+} from '../../src/contracts/types';
 
-export interface Account {
-  id: string;
-  name: string;
-  timeZone: string;
-  currency: string;
-  overflow?: string;
-}
-
-export type Discount =
-  | { type: 'percentage'; basisPoints: number }
-  | { type: 'fixed_amount'; amounts: Record<string, number> }
-  | { type: 'free_trial'; days: number }
-  | { type: 'free_shipping' }
-  | { type: 'none' };
-
-export type Duration =
-  | { type: 'once' }
-  | { type: 'repeating'; cycles: number }
-  | { type: 'forever' }
-  | { type: 'months'; months: number }
-  | { type: 'until'; date: string };
-
-export interface Attribution {
-  channel?: string;
-  partner?: string;
-  referrerCustomerId?: string;
-}
-
-export interface Coupon {
-  id: string;
-  name: string;
-  description: string | null;
-  discount: Discount;
-  duration: Duration;
-  appliesTo: {
-    plans: 'all' | { include?: { planIds?: string[] }; exclude?: { planIds?: string[] } };
-    planKinds?: string[];
-    lineKinds?: string[];
-    actions?: string[];
-    switches?: string;
-  };
-  eligibility: { customers?: string; emailDomains?: string[]; regions?: { country: string; regions?: string[]; postalPrefixes?: string[] }[] };
-  limits: { maxRedemptions: number | null; perCustomer: number | null };
-  validFrom: string | null;
-  expiresAt: string | null;
-  expiresOn: string | null;
-  expiresAfterDays: number | null;
-  overflow: string;
-  stackable: boolean;
-  status: string;
-  code: string | null;
-  timeZone: string;
-  timesRedeemed: number;
-  attribution?: Attribution | null;
-  grantsAccess?: boolean;
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-}
-
-export interface Code {
-  code: string;
-  couponId: string;
-  status: string;
-  timesRedeemed: number;
-  maxRedemptions: number | null;
-  expiresAt: string | null;
-  customerId: string | null;
-  metadata: Record<string, unknown> | null;
-  attribution?: Attribution | null;
-}
-
-export interface Batch {
-  id: string;
-  couponId: string;
-  status: 'queued' | 'running' | 'completed' | 'failed';
-  count: number;
-  generated: number;
-  error?: string | null;
-}
-
+/** Minor units per currency. */
 export type Money = Record<string, number>;
-
-export interface Figures {
-  redemptions: number;
-  customers: number;
-  converted: number;
-  conversionRate: number | null;
-  active: number;
-  churned: number;
-  discount: Money;
-  revenue: Money;
-  averageLifetimeValue: Money;
-}
-
-export interface CodeReportRow extends Figures {
-  code: string | null;
-  couponId: string;
-  attribution?: Attribution | null;
-  deleted?: boolean;
-}
-
-export interface AttributionRow extends Figures {
-  key: string | null;
-}
-
-export interface TimeseriesBucket {
-  start: string;
-  redemptions: number;
-  discount: Money;
-  revenue: Money;
-}
-
-export interface UsageStats {
-  redemptions: { total: number; active: number; ended: number; voided: number };
-  customers: number;
-  invoices: number;
-  discountTotal: Money;
-  revenue: Money;
-  conversionRate: number | null;
-}
-
-export interface AccountStats {
-  codes: number;
-  activeCodes: number;
-  redemptions: number;
-  topCode: { code: string; redemptions: number } | null;
-}
-
-export interface EventRow {
-  id: string;
-  type: string;
-  createdAt: string;
-  data: Record<string, unknown>;
-}
-
-export interface WebhookEndpoint {
-  id: string;
-  url: string;
-  eventTypes: string[];
-  description: string | null;
-  status: 'enabled' | 'disabled';
-  createdAt: string;
-  secret?: string;
-}
-
-export interface Delivery {
-  id: string;
-  endpointId: string;
-  eventId: string;
-  eventType: string;
-  status: 'pending' | 'succeeded' | 'failed';
-  attempts: number;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  nextAttemptAt: string | null;
-  createdAt: string;
-  deliveredAt: string | null;
-  attemptLog?: { at: string; statusCode: number | null; error: string | null; durationMs: number | null }[];
-}

@@ -73,6 +73,29 @@ export function layeringViolations(file: string, source: string): string[] {
   return out;
 }
 
+/** console/src: the admin console's sources (.ts and .tsx), paths from the repository root. */
+function consoleFiles(dir = join(ROOT, 'console/src')): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? consoleFiles(path) : /\.tsx?$/.test(path) ? [posix(relative(ROOT, path))] : [];
+  });
+}
+
+/**
+ * The console's imports of server code (anything outside console/) or of zod that are not
+ * type-only: such an import would put the server's modules and zod in the browser bundle.
+ */
+export function consoleValueImports(file: string, source: string): string[] {
+  const text = code(source);
+  const out: string[] = [];
+  for (const m of text.matchAll(/\b(import|export)(\s+type\b)?[^'"`;]*?(['"])([^'"]+)\3/g)) {
+    const spec = m[4];
+    const server = spec.startsWith('.') ? !target(file, spec).startsWith('console/') : /^(zod|@asteasolutions\/zod-to-openapi)(\/|$)/.test(spec);
+    if (server && !m[2]) out.push(`${file}:${lineAt(text, m.index)}: ${m[1]}s server code or zod as a value (${spec})`);
+  }
+  return out;
+}
+
 describe('layering', () => {
   const files = [...tsFiles(join(ROOT, 'src')), ...tsFiles(join(ROOT, 'jobs')), ...tsFiles(join(ROOT, 'config'))].filter((f) => !isHttp(f));
   const all = files.flatMap((f) => layeringViolations(f, readFileSync(join(ROOT, f), 'utf8')));
@@ -148,5 +171,35 @@ describe('the layering scanner', () => {
     expect(layeringViolations('jobs/x.ts', "import { sql } from 'kysely';")).toEqual(['jobs/x.ts:1: jobs/ imports kysely']);
     expect(layeringViolations('jobs/x.ts', "const r = await discountInvoice(ctx, id, inv); // no em.execute here")).toEqual([]);
     expect(layeringViolations('src/repositories/x.ts', 'await sql`select 1`.execute(em.getKysely());')).toEqual([]);
+  });
+});
+
+describe('the console', () => {
+  const files = consoleFiles();
+
+  it('takes the API shapes from the contracts, and only as types (nothing of zod or the server is bundled)', () => {
+    expect(files).toEqual(expect.arrayContaining(['console/src/api.ts', 'console/src/pages/coupon-form.tsx']));
+    expect(readFileSync(join(ROOT, 'console/src/api.ts'), 'utf8')).toContain("from '../../src/contracts/types'");
+    expect(files.flatMap((f) => consoleValueImports(f, readFileSync(join(ROOT, f), 'utf8')))).toEqual([]);
+  });
+
+  it('the scanner reports value imports and re-exports of server code and zod, at their line, and lets type-only ones pass', () => {
+    expect(consoleValueImports('console/src/pages/x.tsx', "import { useState } from 'react';\nimport { Coupon } from '../../../src/contracts/coupons';")).toEqual([
+      'console/src/pages/x.tsx:2: imports server code or zod as a value (../../../src/contracts/coupons)',
+    ]);
+    expect(consoleValueImports('console/src/x.ts', "import {\n  z,\n} from 'zod';\nexport { Coupon } from '../../src/contracts/types';")).toEqual([
+      'console/src/x.ts:1: imports server code or zod as a value (zod)',
+      'console/src/x.ts:4: exports server code or zod as a value (../../src/contracts/types)',
+    ]);
+    expect(consoleValueImports('console/src/x.ts', "const m = await import('../../src/domain');")).toEqual([
+      'console/src/x.ts:1: imports server code or zod as a value (../../src/domain)',
+    ]);
+    expect(consoleValueImports('console/src/x.ts', [
+      "import type { Coupon } from '../../src/contracts/types';",
+      "export type { Code } from '../../src/contracts/types';",
+      "import { get, type Page } from './api';",
+      "import { useQuery } from '@tanstack/react-query';",
+      "// import { z } from 'zod';",
+    ].join('\n'))).toEqual([]);
   });
 });

@@ -1,6 +1,23 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { ApiError, api, download, get, type Batch, type BadLine, type Code, type Coupon, type Page, type UsageStats } from '../api';
+import {
+  ApiError,
+  api,
+  download,
+  get,
+  type BadLine,
+  type Batch,
+  type BatchCreateBody,
+  type BatchCreated,
+  type Code,
+  type CodeCreateBody,
+  type CodePage,
+  type CodePatchBody,
+  type Coupon,
+  type CouponVersionPage,
+  type ImportResult,
+  type UsageStats,
+} from '../api';
 import { ConfirmDialog, Field, Notice, Pager, Stat, Status, TableState, cursorNav, errorText } from '../components';
 import { dateOnly, dateTime, discountText, durationText, int, isoToZoned, moneyMap, percent, zonedToIso } from '../format';
 import { Link, navigate, setSearch, useLocation } from '../router';
@@ -12,7 +29,6 @@ type Dialog =
   | null;
 
 function attributionText(a: Code['attribution']): string {
-  if (!a) return '';
   return [a.channel && `channel ${a.channel}`, a.partner && `partner ${a.partner}`, a.referrerCustomerId && `referred by ${a.referrerCustomerId}`].filter(Boolean).join(', ');
 }
 
@@ -206,7 +222,7 @@ function Terms({ coupon: c }: { coupon: Coupon }) {
         <dt>Valid</dt><dd>from {c.validFrom ? dateTime(c.validFrom, c.timeZone) : 'creation'} until {c.expiresAt ? dateTime(c.expiresAt, c.timeZone) : 'no end'} ({c.timeZone})</dd>
         <dt>Overflow</dt><dd>{c.overflow}</dd>
         <dt>Stackable</dt><dd>{c.stackable ? 'Yes' : 'No'}</dd>
-        {c.attribution && <><dt>Attribution</dt><dd>{attributionText(c.attribution) || '—'}</dd></>}
+        <dt>Attribution</dt><dd>{attributionText(c.attribution) || '—'}</dd>
         {c.description && <><dt>Description</dt><dd>{c.description}</dd></>}
       </dl>
     </section>
@@ -244,7 +260,7 @@ function CodesTable({ coupon, onDialog }: { coupon: Coupon; onDialog: (d: Dialog
   const cursor = nav.cursor;
   const codes = useQuery({
     queryKey: ['codes', coupon.id, cursor],
-    queryFn: () => get<Page<Code>>(`/v1/coupons/${coupon.id}/codes`, { cursor, limit: 25 }),
+    queryFn: () => get<CodePage>(`/v1/coupons/${coupon.id}/codes`, { cursor, limit: 25 }),
   });
   const go = (p: Record<string, string | undefined>) => setSearch(path, { codes: p.codes, codesBack: p.codesBack }, true);
   const rows = codes.data?.data ?? [];
@@ -323,11 +339,12 @@ function EditCode({ code, zone, onClose, onSaved }: { code: Code; zone: string; 
       onConfirm={async () => {
         setErrors({});
         try {
-          await api('PATCH', `/v1/codes/${encodeURIComponent(code.code)}`, {
+          const body: CodePatchBody = {
             maxRedemptions: max.trim() === '' ? null : Number(max),
             expiresAt: expires ? zonedToIso(expires, zone) : null,
             customerId: customer.trim() === '' ? null : customer.trim(),
-          });
+          };
+          await api<Code>('PATCH', `/v1/codes/${encodeURIComponent(code.code)}`, body);
           await onSaved();
         } catch (err) {
           if (err instanceof ApiError && err.field) {
@@ -365,7 +382,7 @@ function AddCode({ coupon, onAdded }: { coupon: Coupon; onAdded: () => Promise<v
     setDone(null);
     setBusy(true);
     try {
-      const body: Record<string, unknown> = { code: code.trim() };
+      const body: CodeCreateBody = { code: code.trim() };
       if (max.trim()) body.maxRedemptions = Number(max);
       if (expires) body.expiresAt = zonedToIso(expires, coupon.timeZone);
       if (customer.trim()) body.customerId = customer.trim();
@@ -418,7 +435,7 @@ function ImportCodes({ coupon, onImported }: { coupon: Coupon; onImported: () =>
     setBusy(true);
     setResult({});
     try {
-      const r = await api<{ imported: number }>('POST', `/v1/coupons/${coupon.id}/codes/import`, await file.text(), 'text/csv');
+      const r = await api<ImportResult>('POST', `/v1/coupons/${coupon.id}/codes/import`, await file.text(), 'text/csv');
       setResult({ ok: `Imported ${int(r.imported)} codes.` });
       await onImported();
     } catch (err) {
@@ -478,12 +495,12 @@ function GenerateBatch({ coupon, onDone }: { coupon: Coupon; onDone: () => Promi
   async function submit(e: FormEvent) {
     e.preventDefault();
     setErrors({});
-    const body: Record<string, unknown> = { count: Number(count) };
+    const body: BatchCreateBody = { count: Number(count) };
     if (prefix.trim()) body.prefix = prefix.trim();
     if (length.trim()) body.length = Number(length);
     if (perCode.trim()) body.maxRedemptionsPerCode = Number(perCode);
     try {
-      const r = await api<{ batch: Batch }>('POST', `/v1/coupons/${coupon.id}/batches`, body);
+      const r = await api<BatchCreated>('POST', `/v1/coupons/${coupon.id}/batches`, body);
       setBatchId(r.batch.id);
     } catch (err) {
       setErrors({ [err instanceof ApiError && err.field ? err.field : 'count']: errorText(err) });
@@ -527,14 +544,8 @@ function GenerateBatch({ coupon, onDone }: { coupon: Coupon; onDone: () => Promi
 
 const STATUS: Record<Batch['status'], string> = { queued: 'Queued', running: 'Running', completed: 'Completed', failed: 'Failed' };
 
-interface Version {
-  version: number;
-  createdAt: string;
-  snapshot: Record<string, unknown>;
-}
-
 function Versions({ id, zone }: { id: string; zone: string }) {
-  const versions = useQuery({ queryKey: ['versions', id], queryFn: () => get<Page<Version>>(`/v1/coupons/${id}/versions`, { limit: 100 }) });
+  const versions = useQuery({ queryKey: ['versions', id], queryFn: () => get<CouponVersionPage>(`/v1/coupons/${id}/versions`, { limit: 100 }) });
   const rows = versions.data?.data ?? [];
   return (
     <section aria-labelledby="versions-h">

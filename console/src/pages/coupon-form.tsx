@@ -1,13 +1,18 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { ApiError, api, get, type Coupon, type Discount, type Duration } from '../api';
+import { ApiError, api, get, type Coupon, type CouponCreateBody, type CouponPatchBody, type Discount, type Duration } from '../api';
 import { useAccount } from '../app';
 import { Field, Notice, errorText } from '../components';
 import { isoToZoned, toMajor, toMinor, zonedToIso } from '../format';
 import { Link, navigate } from '../router';
 
-const LINE_KINDS = ['recurring', 'setup_fee', 'component', 'one_time', 'shipping'];
-const ACTIONS = ['new_subscription', 'renewal', 'upgrade', 'downgrade', 'one_time_purchase'];
+type AppliesToBody = NonNullable<CouponCreateBody['appliesTo']>;
+type EligibilityBody = NonNullable<CouponCreateBody['eligibility']>;
+type LineKind = NonNullable<AppliesToBody['lineKinds']>[number];
+type Action = NonNullable<AppliesToBody['actions']>[number];
+
+const LINE_KINDS: readonly LineKind[] = ['recurring', 'setup_fee', 'component', 'one_time', 'shipping'];
+const ACTIONS: readonly Action[] = ['new_subscription', 'renewal', 'upgrade', 'downgrade', 'one_time_purchase'];
 const label = (s: string) => (s[0].toUpperCase() + s.slice(1)).replace(/_/g, ' ');
 
 interface FormState {
@@ -25,10 +30,10 @@ interface FormState {
   months: string;
   untilDate: string;
   plans: string;
-  lineKinds: string[];
-  actions: string[];
-  switches: string;
-  customers: string;
+  lineKinds: LineKind[];
+  actions: Action[];
+  switches: NonNullable<AppliesToBody['switches']>;
+  customers: NonNullable<EligibilityBody['customers']>;
   emailDomains: string;
   regions: string;
   maxRedemptions: string;
@@ -37,7 +42,7 @@ interface FormState {
   expiryType: 'never' | 'on' | 'after';
   expiresOn: string;
   expiresAfterDays: string;
-  overflow: string;
+  overflow: Coupon['overflow'] | '';
   stackable: boolean;
   channel: string;
   partner: string;
@@ -101,7 +106,8 @@ function regions(s: string) {
   return [...byCountry].map(([country, subs]) => (subs.length ? { country, regions: subs } : { country }));
 }
 
-function toBody(f: FormState, zone: string, original: Coupon | undefined): Record<string, unknown> {
+/** The body of POST /v1/coupons; for an edit (no status, no code) that of PATCH /v1/coupons/{id}. */
+function toBody(f: FormState, zone: string, original: Coupon | undefined): CouponCreateBody {
   const discount: Discount =
     f.discountType === 'percentage'
       ? { type: 'percentage', basisPoints: Math.round(num(f.percent) * 100) }
@@ -118,14 +124,14 @@ function toBody(f: FormState, zone: string, original: Coupon | undefined): Recor
         : f.durationType === 'until'
           ? { type: 'until', date: f.untilDate }
           : { type: f.durationType };
-  const appliesTo: Record<string, unknown> = { plans: list(f.plans).length ? { include: { planIds: list(f.plans) } } : 'all' };
+  const appliesTo: AppliesToBody = { plans: list(f.plans).length ? { include: { planIds: list(f.plans) } } : 'all' };
   if (f.lineKinds.length) appliesTo.lineKinds = f.lineKinds;
   if (f.actions.length) appliesTo.actions = f.actions;
   if (f.switches !== 'any' || original?.appliesTo.switches) appliesTo.switches = f.switches;
-  const eligibility: Record<string, unknown> = { customers: f.customers };
+  const eligibility: EligibilityBody = { customers: f.customers };
   if (list(f.emailDomains).length) eligibility.emailDomains = list(f.emailDomains);
   if (list(f.regions).length) eligibility.regions = regions(f.regions);
-  const body: Record<string, unknown> = {
+  const body: CouponCreateBody = {
     name: f.name,
     description: f.description.trim() === '' ? null : f.description,
     discount,
@@ -144,12 +150,12 @@ function toBody(f: FormState, zone: string, original: Coupon | undefined): Recor
     body.expiresAt = null;
   }
   if (f.overflow) body.overflow = f.overflow;
-  const attribution: Record<string, string> = {};
+  const attribution: NonNullable<CouponCreateBody['attribution']> = {};
   if (f.channel.trim()) attribution.channel = f.channel.trim();
   if (f.partner.trim()) attribution.partner = f.partner.trim();
   if (f.referrer.trim()) attribution.referrerCustomerId = f.referrer.trim();
   if (Object.keys(attribution).length) body.attribution = attribution;
-  else if (original?.attribution) body.attribution = null;
+  else if (original && Object.keys(original.attribution).length) body.attribution = null;
   if (f.grantsAccess || original?.grantsAccess) body.grantsAccess = f.grantsAccess;
   if (!original) {
     body.status = f.status;
@@ -213,7 +219,7 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
   );
 }
 
-function Checks({ legend, options, value, onChange, error }: { legend: string; options: string[]; value: string[]; onChange: (v: string[]) => void; error?: string }) {
+function Checks<T extends string>({ legend, options, value, onChange, error }: { legend: string; options: readonly T[]; value: T[]; onChange: (v: T[]) => void; error?: string }) {
   return (
     <fieldset className="checks">
       <legend>{legend}</legend>
@@ -261,7 +267,7 @@ function CouponFormBody({ original, zone, currency }: { original?: Coupon; zone:
     try {
       const body = toBody(f, zone, original);
       const saved = original
-        ? await api<Coupon>('PATCH', `/v1/coupons/${original.id}`, body)
+        ? await api<Coupon>('PATCH', `/v1/coupons/${original.id}`, body satisfies CouponPatchBody)
         : await api<Coupon>('POST', '/v1/coupons', body);
       await client.invalidateQueries({ queryKey: ['coupons'] });
       client.setQueryData(['coupon', saved.id], saved);

@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { get, type Coupon, type Page } from '../api';
+import { get, type CouponPage, type CouponStatus } from '../api';
 import { useAccount } from '../app';
 import { Pager, Status, TableState, cursorNav } from '../components';
 import { dateOnly, discountText, durationText, int } from '../format';
 import { Link, setSearch, useLocation } from '../router';
 
-const STATUSES = ['active', 'draft', 'scheduled', 'disabled', 'expired', 'exhausted', 'archived'];
+const STATUSES: readonly CouponStatus[] = ['active', 'draft', 'scheduled', 'disabled', 'expired', 'exhausted', 'archived'];
 
 export function CouponList() {
   const account = useAccount();
@@ -20,7 +20,7 @@ export function CouponList() {
 
   const list = useQuery({
     queryKey: ['coupons', q, status, cursor],
-    queryFn: () => get<Page<Coupon>>('/v1/coupons', { q, status, cursor, limit: 25 }),
+    queryFn: () => get<CouponPage>('/v1/coupons', { q, status, cursor, limit: 25 }),
   });
   const go = (p: Record<string, string | undefined>) => setSearch('/coupons', { q, status, ...p });
   const filtered = q !== '' || status !== '';

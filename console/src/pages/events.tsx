@@ -1,15 +1,17 @@
 import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { get, type EventRow, type Page } from '../api';
+import { get, type EventPage, type EventType } from '../api';
 import { useAccount } from '../app';
 import { Pager, TableState, cursorNav } from '../components';
 import { dateTime } from '../format';
 import { setSearch, useLocation } from '../router';
 
-const TYPES = [
+/** Suggestions for the type filter: every account event type (`webhook.test` is never one). */
+const TYPES: readonly Exclude<EventType, 'webhook.test'>[] = [
   'coupon.created', 'coupon.updated', 'coupon.activated', 'coupon.disabled', 'coupon.enabled', 'coupon.archived', 'coupon.deleted',
-  'coupon.exhausted', 'coupon.nearly_exhausted', 'code.created', 'code.updated', 'code.disabled', 'code.enabled', 'code.deleted',
-  'code.exhausted', 'redemption.created', 'redemption.voided', 'redemption.ended', 'batch.completed', 'batch.failed', 'webhook_endpoint.disabled',
+  'coupon.expired', 'coupon.exhausted', 'coupon.nearly_exhausted', 'code.created', 'code.updated', 'code.disabled', 'code.enabled',
+  'code.deleted', 'code.expired', 'code.exhausted', 'redemption.created', 'redemption.voided', 'redemption.ended', 'batch.completed',
+  'batch.failed', 'invoice.discounted', 'subscription.cancelled', 'webhook_endpoint.disabled',
 ];
 
 export function Events() {
@@ -21,7 +23,7 @@ export function Events() {
   const [typed, setTyped] = useState(type);
   const events = useQuery({
     queryKey: ['events', type, before],
-    queryFn: () => get<Page<EventRow>>('/v1/events', { order: 'desc', type, before, limit: 50 }),
+    queryFn: () => get<EventPage>('/v1/events', { order: 'desc', type, before, limit: 50 }),
   });
   const go = (p: Record<string, string | undefined>) => setSearch('/events', { type, ...p });
   const rows = events.data?.data ?? [];

@@ -1,17 +1,11 @@
 import { useMemo, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { get, type AccountStats, type AttributionRow, type TimeseriesBucket } from '../api';
+import { get, type AccountStats, type AttributionReport, type Timeseries } from '../api';
 import { useAccount } from '../app';
 import { DayChart } from '../chart';
 import { Stat, TableState, errorText } from '../components';
 import { addDays, int, money, percent, todayIn } from '../format';
 import { Link } from '../router';
-
-interface Timeseries {
-  interval: string;
-  timeZone: string;
-  data: TimeseriesBucket[];
-}
 
 export function Overview() {
   const account = useAccount();
@@ -19,7 +13,7 @@ export function Overview() {
   const stats = useQuery({ queryKey: ['stats'], queryFn: () => get<AccountStats>('/v1/stats') });
   const conversion = useQuery({
     queryKey: ['attribution', 'channel', 'all'],
-    queryFn: () => get<{ data: AttributionRow[] }>('/v1/reports/attribution', { groupBy: 'channel' }),
+    queryFn: () => get<AttributionReport>('/v1/reports/attribution', { groupBy: 'channel' }),
   });
   const to = todayIn(account.timeZone);
   const from = addDays(to, -(days - 1));

@@ -1,11 +1,11 @@
 import { useQuery } from '@tanstack/react-query';
-import { download, get, type AttributionRow, type CodeReportRow, type Page } from '../api';
+import { download, get, type AttributionReport, type CodeReportPage, type ReportSort } from '../api';
 import { useAccount } from '../app';
 import { Pager, TableState, cursorNav } from '../components';
 import { int, money, percent } from '../format';
 import { Link, setSearch, useLocation } from '../router';
 
-const SORTS: { key: string; label: string }[] = [
+const SORTS: { key: ReportSort; label: string }[] = [
   { key: '-redemptions', label: 'Redemptions' },
   { key: '-converted', label: 'Converted' },
   { key: '-conversionRate', label: 'Conversion' },
@@ -39,13 +39,13 @@ export function Performance() {
 
   const codes = useQuery({
     queryKey: ['report-codes', sort, channel, partner, cursor],
-    queryFn: () => get<Page<CodeReportRow>>('/v1/reports/codes', { sort, channel, partner, cursor, limit: 25 }),
+    queryFn: () => get<CodeReportPage>('/v1/reports/codes', { sort, channel, partner, cursor, limit: 25 }),
   });
-  const byChannel = useQuery({ queryKey: ['attribution', 'channel'], queryFn: () => get<{ data: AttributionRow[] }>('/v1/reports/attribution', { groupBy: 'channel' }) });
-  const byPartner = useQuery({ queryKey: ['attribution', 'partner'], queryFn: () => get<{ data: AttributionRow[] }>('/v1/reports/attribution', { groupBy: 'partner' }) });
+  const byChannel = useQuery({ queryKey: ['attribution', 'channel'], queryFn: () => get<AttributionReport>('/v1/reports/attribution', { groupBy: 'channel' }) });
+  const byPartner = useQuery({ queryKey: ['attribution', 'partner'], queryFn: () => get<AttributionReport>('/v1/reports/attribution', { groupBy: 'partner' }) });
   const referrers = useQuery({
     queryKey: ['attribution', 'referrer'],
-    queryFn: () => get<{ data: AttributionRow[] }>('/v1/reports/attribution', { groupBy: 'referrer', sort: '-converted' }),
+    queryFn: () => get<AttributionReport>('/v1/reports/attribution', { groupBy: 'referrer', sort: '-converted' }),
   });
   const c = account.currency;
   const rows = codes.data?.data ?? [];
@@ -129,7 +129,7 @@ export function Performance() {
   );
 }
 
-function GroupTable({ title, keyLabel, query, currency, caption }: { title: string; keyLabel: string; query: ReturnType<typeof useQuery<{ data: AttributionRow[] }>>; currency: string; caption?: string }) {
+function GroupTable({ title, keyLabel, query, currency, caption }: { title: string; keyLabel: string; query: ReturnType<typeof useQuery<AttributionReport>>; currency: string; caption?: string }) {
   const id = `g-${keyLabel.replace(/\W+/g, '-').toLowerCase()}`;
   const rows = query.data?.data ?? [];
   return (

@@ -1,6 +1,20 @@
 import { useState, type FormEvent } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { ApiError, api, get, type Delivery, type Page, type WebhookEndpoint } from '../api';
+import {
+  ApiError,
+  api,
+  get,
+  type RotateSecretBody,
+  type RotatedSecret,
+  type WebhookDelivery,
+  type WebhookDeliveryDetail,
+  type WebhookDeliveryPage,
+  type WebhookEndpoint,
+  type WebhookEndpointCreateBody,
+  type WebhookEndpointCreated,
+  type WebhookEndpointPage,
+  type WebhookEndpointPatchBody,
+} from '../api';
 import { useAccount } from '../app';
 import { ConfirmDialog, Field, Notice, Pager, Status, TableState, cursorNav, errorText } from '../components';
 import { dateTime } from '../format';
@@ -36,12 +50,12 @@ function SecretOnce({ secret, what }: { secret: string; what: string }) {
 export function Webhooks() {
   const account = useAccount();
   const client = useQueryClient();
-  const endpoints = useQuery({ queryKey: ['webhooks'], queryFn: () => get<Page<WebhookEndpoint>>('/v1/webhook-endpoints', { limit: 100 }) });
+  const endpoints = useQuery({ queryKey: ['webhooks'], queryFn: () => get<WebhookEndpointPage>('/v1/webhook-endpoints', { limit: 100 }) });
   const [url, setUrl] = useState('');
   const [types, setTypes] = useState('');
   const [description, setDescription] = useState('');
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [created, setCreated] = useState<WebhookEndpoint | null>(null);
+  const [created, setCreated] = useState<WebhookEndpointCreated | null>(null);
   const [busy, setBusy] = useState(false);
   const rows = endpoints.data?.data ?? [];
 
@@ -51,11 +65,11 @@ export function Webhooks() {
     setCreated(null);
     setBusy(true);
     try {
-      const body: Record<string, unknown> = { url: url.trim() };
+      const body: WebhookEndpointCreateBody = { url: url.trim() };
       const list = types.split(/[,\s]+/).filter(Boolean);
       if (list.length) body.eventTypes = list;
       if (description.trim()) body.description = description.trim();
-      const ep = await api<WebhookEndpoint>('POST', '/v1/webhook-endpoints', body);
+      const ep = await api<WebhookEndpointCreated>('POST', '/v1/webhook-endpoints', body);
       setCreated(ep);
       setUrl('');
       setTypes('');
@@ -73,7 +87,7 @@ export function Webhooks() {
     <>
       <h1>Webhooks</h1>
       <p>Events are sent to these endpoints, signed as Standard Webhooks.</p>
-      {created?.secret && <SecretOnce secret={created.secret} what={`Endpoint ${created.url} created`} />}
+      {created && <SecretOnce secret={created.secret} what={`Endpoint ${created.url} created`} />}
       <TableState query={endpoints} rows={rows.length} noun="webhook endpoints" empty={<p>No endpoints yet. Add one below to receive events.</p>} />
       {rows.length > 0 && (
         <table>
@@ -121,7 +135,7 @@ export function WebhookDetail({ id }: { id: string }) {
   const endpoint = useQuery({ queryKey: ['webhook', id], queryFn: () => get<WebhookEndpoint>(`/v1/webhook-endpoints/${id}`) });
   const deliveries = useQuery({
     queryKey: ['deliveries', id, status, cursor],
-    queryFn: () => get<Page<Delivery>>(`/v1/webhook-endpoints/${id}/deliveries`, { status, cursor, limit: 25 }),
+    queryFn: () => get<WebhookDeliveryPage>(`/v1/webhook-endpoints/${id}/deliveries`, { status, cursor, limit: 25 }),
     refetchInterval: 2000,
   });
   const [open, setOpen] = useState<string | null>(null);
@@ -169,7 +183,7 @@ export function WebhookDetail({ id }: { id: string }) {
           {ep.status === 'enabled' ? (
             <button type="button" onClick={() => setDialog('disable')}>Disable endpoint</button>
           ) : (
-            <button type="button" onClick={() => void run(() => api('PATCH', `/v1/webhook-endpoints/${id}`, { status: 'enabled' }), 'Endpoint enabled.')}>Enable endpoint</button>
+            <button type="button" onClick={() => void run(() => api<WebhookEndpoint>('PATCH', `/v1/webhook-endpoints/${id}`, { status: 'enabled' } satisfies WebhookEndpointPatchBody), 'Endpoint enabled.')}>Enable endpoint</button>
           )}
           <button type="button" onClick={() => setDialog('rotate')}>Rotate secret</button>
           <button type="button" className="danger" onClick={() => setDialog('delete')}>Delete endpoint</button>
@@ -207,7 +221,7 @@ export function WebhookDetail({ id }: { id: string }) {
         <Pager label="Delivery pages" nav={nav} nextCursor={deliveries.data?.nextCursor} go={go} />
       </section>
       {dialog === 'disable' && (
-        <ConfirmDialog title={`Disable endpoint ${ep.url}`} confirmLabel="Disable endpoint" onClose={() => setDialog(null)} onConfirm={() => run(() => api('PATCH', `/v1/webhook-endpoints/${id}`, { status: 'disabled' }), 'Endpoint disabled.')}>
+        <ConfirmDialog title={`Disable endpoint ${ep.url}`} confirmLabel="Disable endpoint" onClose={() => setDialog(null)} onConfirm={() => run(() => api<WebhookEndpoint>('PATCH', `/v1/webhook-endpoints/${id}`, { status: 'disabled' } satisfies WebhookEndpointPatchBody), 'Endpoint disabled.')}>
           <p>Events that happen while it is disabled are not delivered to it, even after you enable it again.</p>
         </ConfirmDialog>
       )}
@@ -217,7 +231,7 @@ export function WebhookDetail({ id }: { id: string }) {
           confirmLabel="Rotate secret"
           onClose={() => setDialog(null)}
           onConfirm={async () => {
-            const r = await api<{ secret: string }>('POST', `/v1/webhook-endpoints/${id}/rotate-secret`, {});
+            const r = await api<RotatedSecret>('POST', `/v1/webhook-endpoints/${id}/rotate-secret`, {} satisfies RotateSecretBody);
             setSecret(r.secret);
           }}
         >
@@ -243,8 +257,8 @@ export function WebhookDetail({ id }: { id: string }) {
   );
 }
 
-function DeliveryRow({ d, zone, open, onToggle, onRedeliver }: { d: Delivery; zone: string; open: boolean; onToggle: () => void; onRedeliver: () => void }) {
-  const detail = useQuery({ queryKey: ['delivery', d.id, d.attempts], queryFn: () => get<Delivery>(`/v1/webhook-deliveries/${d.id}`), enabled: open });
+function DeliveryRow({ d, zone, open, onToggle, onRedeliver }: { d: WebhookDelivery; zone: string; open: boolean; onToggle: () => void; onRedeliver: () => void }) {
+  const detail = useQuery({ queryKey: ['delivery', d.id, d.attempts], queryFn: () => get<WebhookDeliveryDetail>(`/v1/webhook-deliveries/${d.id}`), enabled: open });
   return (
     <>
       <tr>
@@ -265,13 +279,13 @@ function DeliveryRow({ d, zone, open, onToggle, onRedeliver }: { d: Delivery; zo
             {detail.isPending && <p role="status">Loading attempts…</p>}
             {detail.isError && <p role="alert">Could not load attempts: {errorText(detail.error)} <button type="button" onClick={() => void detail.refetch()}>Retry</button></p>}
             {detail.data && (
-              detail.data.attemptLog?.length ? (
+              detail.data.attemptLog.length ? (
                 <table>
                   <caption>Attempt log of {d.eventType}</caption>
                   <thead><tr><th scope="col">At ({zone})</th><th scope="col">Status code</th><th scope="col">Error</th><th scope="col">Duration</th></tr></thead>
                   <tbody>
                     {detail.data.attemptLog.map((a, i) => (
-                      <tr key={i}><td>{dateTime(a.at, zone)}</td><td>{a.statusCode ?? '—'}</td><td>{a.error ?? '—'}</td><td>{a.durationMs === null ? '—' : `${a.durationMs} ms`}</td></tr>
+                      <tr key={i}><td>{dateTime(a.at, zone)}</td><td>{a.statusCode ?? '—'}</td><td>{a.error ?? '—'}</td><td>{a.durationMs} ms</td></tr>
                     ))}
                   </tbody>
                 </table>
