@@ -145,5 +145,4 @@ export type {
   WebhookEndpointPatchBody,
 } from '../../src/contracts/types';
 
-/** Minor units per currency. */
-export type Money = Record<string, number>;
+export type { Money } from './format';

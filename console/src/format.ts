@@ -1,4 +1,7 @@
-import type { Discount, Duration, Money } from './api';
+import type { Discount, Duration } from '../../src/contracts/types';
+
+/** Amounts in minor units by currency, as the API writes them. */
+export type Money = Record<string, number>;
 
 const fractionDigits = (currency: string): number => {
   try {

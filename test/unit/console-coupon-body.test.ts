@@ -1,0 +1,48 @@
+import { fromCoupon, planScope, toBody } from '../../console/src/coupon-body';
+import type { Coupon } from '../../src/contracts/types';
+
+/** A stored coupon as GET /v1/coupons/{id} answers it, with a plan scope the form does not show in full. */
+function coupon(appliesTo: Record<string, unknown>): Coupon {
+  return {
+    id: '6f1c0c56-7c1e-4d1c-9a57-0e2c7f3f2b10', name: 'Annual push', description: null, status: 'active', version: 1,
+    discount: { type: 'percentage', basisPoints: 1500 }, duration: { type: 'once' }, appliesTo,
+    eligibility: { customers: 'any' }, limits: { maxRedemptions: null, perCustomer: null },
+    validFrom: null, expiresAt: null, expiresOn: null, expiresAfterDays: null, timeZone: 'UTC', overflow: 'cap', stackable: false,
+    attribution: {}, grantsAccess: false, metadata: {}, timesRedeemed: 0, createdAt: '2026-11-01T00:00:00.000Z', updatedAt: '2026-11-01T00:00:00.000Z',
+  } as unknown as Coupon;
+}
+
+const RULES = {
+  include: { families: ['pro'], planIds: ['pro-annual'] },
+  exclude: { intervals: [{ unit: 'month', count: 1 }] },
+};
+
+describe('planScope: the form edits the included plan ids only', () => {
+  it('a new coupon: the ids listed, or every plan', () => {
+    expect(planScope('pro-annual, team-annual', undefined)).toEqual({ include: { planIds: ['pro-annual', 'team-annual'] } });
+    expect(planScope('  ', undefined)).toBe('all');
+  });
+  it('an edit keeps the families, intervals and exclusions the form does not show', () => {
+    const c = coupon({ plans: RULES });
+    expect(planScope('pro-annual', c)).toEqual(RULES);
+    expect(planScope('team-annual', c)).toEqual({ include: { families: ['pro'], planIds: ['team-annual'] }, exclude: RULES.exclude });
+    expect(planScope('', c)).toEqual({ include: { families: ['pro'] }, exclude: RULES.exclude });
+  });
+  it('an edit that clears the only rule (plan ids) applies to every plan', () => {
+    expect(planScope('', coupon({ plans: { include: { planIds: ['pro-annual'] } } }))).toBe('all');
+  });
+});
+
+describe('toBody on an edit', () => {
+  it('sends the stored scope back unchanged when only the name changed', () => {
+    const c = coupon({ plans: RULES, planKinds: ['recurring'], lineKinds: ['recurring', 'setup_fee'], actions: ['renewal'] });
+    const body = toBody({ ...fromCoupon(c, 'USD'), name: 'Annual push 2' }, 'UTC', c);
+    expect(body.name).toBe('Annual push 2');
+    expect(body.appliesTo).toEqual({ plans: RULES, planKinds: ['recurring'], lineKinds: ['recurring', 'setup_fee'], actions: ['renewal'] });
+  });
+  it('drops the line kinds and actions the form cleared, keeps the plan kinds it does not show', () => {
+    const c = coupon({ plans: RULES, planKinds: ['one_time'], lineKinds: ['recurring'], actions: ['renewal'] });
+    const body = toBody({ ...fromCoupon(c, 'USD'), lineKinds: [], actions: [] }, 'UTC', c);
+    expect(body.appliesTo).toEqual({ plans: RULES, planKinds: ['one_time'] });
+  });
+});
