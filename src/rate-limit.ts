@@ -22,11 +22,13 @@ local ttl = redis.call('TTL', KEYS[1])
 return {n, ttl}`;
 
 /**
- * Counts an attempt once per job: KEYS[1] marks the job as counted (for a day), then
- * INCR_SCRIPT's steps on each of KEYS[2..]. A retried job finds the mark and counts nothing.
+ * Counts an attempt once per job: KEYS[1] marks the job as counted, then INCR_SCRIPT's steps on
+ * each of KEYS[2..]. A retried job finds the mark and counts nothing. The mark lives as long as
+ * a window (ARGV[1] seconds): a retry later than that would count in a window of its own anyway,
+ * and a guessing attack leaves no more keys behind than the window's.
  */
 const INCR_ONCE_SCRIPT = `
-if redis.call('SET', KEYS[1], '1', 'NX', 'EX', 86400) == false then return 0 end
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) == false then return 0 end
 for i = 2, #KEYS do
   local n = redis.call('INCR', KEYS[i])
   if n == 1 then redis.call('EXPIRE', KEYS[i], ARGV[1]) end
