@@ -159,7 +159,9 @@ export function toBody(f: FormState, zone: string, original: Coupon | undefined)
   };
   if (f.expiryType === 'on') body.expiresOn = f.expiresOn || null;
   else if (f.expiryType === 'after') body.expiresAfterDays = optNum(f.expiresAfterDays);
-  else if (original) {
+  else if (original && (original.expiresOn || original.expiresAfterDays)) {
+    // "never" chosen over an expiry the form showed; an expiry set as an instant through the API
+    // (expiresAt alone) is not shown, so it is kept
     body.expiresOn = null;
     body.expiresAfterDays = null;
     body.expiresAt = null;

@@ -46,3 +46,17 @@ describe('toBody on an edit', () => {
     expect(body.appliesTo).toEqual({ plans: RULES, planKinds: ['one_time'] });
   });
 });
+
+describe('toBody and the expiry on an edit', () => {
+  const withExpiry = (e: Record<string, unknown>) => ({ ...coupon({ plans: 'all' }), ...e }) as unknown as Coupon;
+  it('keeps an expiry set as an instant through the API, which the form does not show', () => {
+    const c = withExpiry({ expiresAt: '2027-01-01T00:00:00.000Z' });
+    const body = toBody(fromCoupon(c, 'USD'), 'UTC', c);
+    expect([body.expiresAt, body.expiresOn, body.expiresAfterDays]).toEqual([undefined, undefined, undefined]);
+  });
+  it('clears an expiry date the form showed when "never" is chosen', () => {
+    const c = withExpiry({ expiresAt: '2027-01-01T23:59:59.999Z', expiresOn: '2027-01-01' });
+    const body = toBody({ ...fromCoupon(c, 'USD'), expiryType: 'never' }, 'UTC', c);
+    expect([body.expiresAt, body.expiresOn, body.expiresAfterDays]).toEqual([null, null, null]);
+  });
+});
