@@ -123,7 +123,8 @@ export function toBody(f: FormState, zone: string, original: Coupon | undefined)
     f.discountType === 'percentage'
       ? { type: 'percentage', basisPoints: Math.round(num(f.percent) * 100) }
       : f.discountType === 'fixed_amount'
-        ? { type: 'fixed_amount', amounts: { [f.currency]: toMinor(f.amount, f.currency) } }
+        ? // the form edits one currency's amount; an edit keeps the coupon's other currencies
+          { type: 'fixed_amount', amounts: { ...(original?.discount.type === 'fixed_amount' ? original.discount.amounts : {}), [f.currency]: toMinor(f.amount, f.currency) } }
         : f.discountType === 'free_trial'
           ? { type: 'free_trial', days: num(f.trialDays) }
           : { type: f.discountType };
@@ -177,6 +178,39 @@ export function toBody(f: FormState, zone: string, original: Coupon | undefined)
   if (!original) {
     body.status = f.status;
     if (f.code.trim()) body.code = f.code.trim();
+    return body;
   }
-  return body;
+  return changedOnly(body, f, fromCoupon(original, f.currency));
+}
+
+/** The body fields each group of form inputs writes. */
+const GROUPS: [(keyof CouponCreateBody)[], (keyof FormState)[]][] = [
+  [['name'], ['name']],
+  [['description'], ['description']],
+  [['discount'], ['discountType', 'percent', 'amount', 'currency', 'trialDays']],
+  [['duration'], ['durationType', 'cycles', 'months', 'untilDate']],
+  [['appliesTo'], ['plans', 'lineKinds', 'actions', 'switches']],
+  [['eligibility'], ['customers', 'emailDomains', 'regions']],
+  [['limits'], ['maxRedemptions', 'perCustomer']],
+  [['validFrom'], ['validFrom']],
+  [['expiresOn', 'expiresAfterDays', 'expiresAt'], ['expiryType', 'expiresOn', 'expiresAfterDays']],
+  [['overflow'], ['overflow']],
+  [['stackable'], ['stackable']],
+  [['attribution'], ['channel', 'partner', 'referrer']],
+  [['grantsAccess'], ['grantsAccess']],
+];
+
+/**
+ * An edit's PATCH carries only the groups whose inputs changed: a field left alone is not sent,
+ * so it is neither rewritten in the form's narrower shape nor counted as an edit of terms that
+ * redemptions have locked.
+ */
+function changedOnly(body: CouponCreateBody, f: FormState, before: FormState): CouponCreateBody {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const out: Record<string, unknown> = {};
+  for (const [fields, inputs] of GROUPS) {
+    if (inputs.every((k) => same(f[k], before[k]))) continue;
+    for (const field of fields) if (field in body) out[field] = body[field];
+  }
+  return out as CouponCreateBody;
 }

@@ -34,11 +34,25 @@ describe('planScope: the form edits the included plan ids only', () => {
 });
 
 describe('toBody on an edit', () => {
-  it('sends the stored scope back unchanged when only the name changed', () => {
+  it('sends only what changed: a new name alone is the whole PATCH', () => {
     const c = coupon({ plans: RULES, planKinds: ['recurring'], lineKinds: ['recurring', 'setup_fee'], actions: ['renewal'] });
-    const body = toBody({ ...fromCoupon(c, 'USD'), name: 'Annual push 2' }, 'UTC', c);
-    expect(body.name).toBe('Annual push 2');
-    expect(body.appliesTo).toEqual({ plans: RULES, planKinds: ['recurring'], lineKinds: ['recurring', 'setup_fee'], actions: ['renewal'] });
+    expect(toBody({ ...fromCoupon(c, 'USD'), name: 'Annual push 2' }, 'UTC', c)).toEqual({ name: 'Annual push 2' });
+    expect(toBody(fromCoupon(c, 'USD'), 'UTC', c)).toEqual({});
+  });
+  it('changed plan ids send the whole scope, with the rules the form does not show', () => {
+    const c = coupon({ plans: RULES, planKinds: ['recurring'], lineKinds: ['recurring', 'setup_fee'], actions: ['renewal'] });
+    expect(toBody({ ...fromCoupon(c, 'USD'), plans: 'team-annual' }, 'UTC', c)).toEqual({
+      appliesTo: {
+        plans: { include: { families: ['pro'], planIds: ['team-annual'] }, exclude: RULES.exclude },
+        planKinds: ['recurring'], lineKinds: ['recurring', 'setup_fee'], actions: ['renewal'],
+      },
+    });
+  });
+  it('a fixed amount edited in one currency keeps the others', () => {
+    const c = { ...coupon({ plans: 'all' }), discount: { type: 'fixed_amount', amounts: { EUR: 450, USD: 500 } } } as unknown as Coupon;
+    const f = fromCoupon(c, 'USD');
+    expect([f.currency, f.amount]).toEqual(['EUR', '4.50']);
+    expect(toBody({ ...f, amount: '4.00' }, 'UTC', c)).toEqual({ discount: { type: 'fixed_amount', amounts: { EUR: 400, USD: 500 } } });
   });
   it('drops the line kinds and actions the form cleared, keeps the plan kinds it does not show', () => {
     const c = coupon({ plans: RULES, planKinds: ['one_time'], lineKinds: ['recurring'], actions: ['renewal'] });

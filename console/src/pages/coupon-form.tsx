@@ -110,6 +110,11 @@ function CouponFormBody({ original, zone, currency }: { original?: Coupon; zone:
     setGeneral(null);
     try {
       const body = toBody(f, zone, original);
+      if (original && Object.keys(body).length === 0) {
+        // nothing changed: no PATCH, no version, no coupon.updated event
+        navigate(`/coupons/${original.id}`);
+        return;
+      }
       const saved = original
         ? await api<Coupon>('PATCH', `/v1/coupons/${original.id}`, body satisfies CouponPatchBody)
         : await api<Coupon>('POST', '/v1/coupons', body);
