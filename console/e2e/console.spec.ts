@@ -305,3 +305,20 @@ test('/docs is Swagger UI on /openapi.json from the service\'s own files', async
   await expect(page.getByText('/v1/coupons/{id}/batches').first()).toBeVisible();
   expect(requests.filter((u) => !u.startsWith(baseUrl()))).toEqual([]);
 });
+
+test('editing a coupon\'s name keeps every term the form cannot show', async ({ page, account }) => {
+  await account.api('PUT', '/v1/plans/pro-annual', { name: 'Pro annual', kind: 'recurring', interval: { unit: 'year', count: 1 }, currency: 'USD', price: 20000, family: 'pro' });
+  const terms = {
+    discount: { type: 'fixed_amount', amounts: { EUR: 450, USD: 500 } },
+    appliesTo: { plans: { include: { families: ['pro'] }, exclude: { intervals: [{ unit: 'month', count: 1 }] } }, planKinds: ['recurring'] },
+    expiresAt: '2031-01-01T12:00:00.000Z',
+  };
+  const c = await account.api<{ id: string; version: number }>('POST', '/v1/coupons', coupon({ name: 'Annual push', ...terms }));
+  await signIn(page, account, `/admin/coupons/${c.id}/edit`);
+  await page.getByLabel('Name').fill('Annual push 2027');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.getByRole('heading', { name: /Annual push 2027/ })).toBeVisible();
+  const saved = await account.api<Record<string, unknown>>('GET', `/v1/coupons/${c.id}`);
+  expect({ name: saved.name, discount: saved.discount, appliesTo: saved.appliesTo, expiresAt: saved.expiresAt, version: saved.version })
+    .toEqual({ name: 'Annual push 2027', ...terms, version: c.version });
+});
