@@ -1,15 +1,8 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { AppContext } from '../src/context';
-import { DomainError } from '../src/domain';
 import { errorFields } from '../src/logger';
 import type { BatchJobData } from '../src/queues/payloads';
-import { CouponArchivedError } from '../src/repositories/batch-codes';
-import { failBatch, generateBatch } from '../src/services/batch-generator';
-
-/** Errors no retry can fix: the coupon went away or the random space ran out. */
-function unrecoverable(err: unknown): boolean {
-  return err instanceof UnrecoverableError || err instanceof CouponArchivedError || err instanceof DomainError;
-}
+import { failBatch, generateBatch, isUnrecoverableBatchError } from '../src/services/batch-generator';
 
 /**
  * `generate-batch` on `code-batches`: generates a batch's codes (see services/batch-generator).
@@ -21,7 +14,7 @@ export const batchProcessor = (ctx: AppContext) => async (job: Job) => {
   try {
     return await generateBatch(ctx, accountId, batchId, (p) => job.updateProgress({ generated: p.generated, count: p.count }));
   } catch (err) {
-    const fatal = unrecoverable(err);
+    const fatal = isUnrecoverableBatchError(err);
     const message = err instanceof Error ? err.message : String(err);
     if (fatal || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
       // The job's own error is what BullMQ records; a failure to mark the row is only logged.

@@ -1,11 +1,11 @@
 import { UnrecoverableError } from 'bullmq';
 import type { Pool, PoolClient } from 'pg';
 import type { AppContext } from '../context';
-import { generateCodeChunks } from '../domain';
+import { DomainError, generateCodeChunks } from '../domain';
 import { pgPool } from '../db/pg-client';
 import { appendEvent } from '../repositories/events';
 import { countBatchCodes, lockBatchForRun, markCompleted, markFailed, markRunning, type BatchRow } from '../repositories/batches';
-import { lockBatchGeneration, packCodes, prepareStage, writeChunk, type ChunkTarget, type PackedCodes, type WriteMode } from '../repositories/batch-codes';
+import { CouponArchivedError, lockBatchGeneration, packCodes, prepareStage, writeChunk, type ChunkTarget, type PackedCodes, type WriteMode } from '../repositories/batch-codes';
 
 /** Codes per transaction. */
 export const CHUNK_SIZE = 50_000;
@@ -25,6 +25,11 @@ export type BatchOutcome =
 
 /** A failure that retrying cannot fix: the job fails at once. */
 export class BatchAbort extends UnrecoverableError {}
+
+/** Errors no retry of a batch can fix: the coupon was archived, or the random space ran out (a domain error). */
+export function isUnrecoverableBatchError(err: unknown): boolean {
+  return err instanceof UnrecoverableError || err instanceof CouponArchivedError || err instanceof DomainError;
+}
 
 /** Loads the batch and marks it running with `generated` = its codes in the table (the truth). */
 async function begin(ctx: AppContext, accountId: string, batchId: string): Promise<BatchRow | null> {

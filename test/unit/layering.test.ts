@@ -68,6 +68,8 @@ export function layeringViolations(file: string, source: string): string[] {
     }
     for (const { spec, line } of imports(text)) {
       if (/^(pg|kysely|@mikro-orm\/[^/]+)(\/|$)/.test(spec)) out.push(`${file}:${line}: jobs/ imports ${spec}`);
+      // a processor calls a service; repositories are the services' business
+      if (/(^|\/)src\/repositories(\/|$)/.test(spec)) out.push(`${file}:${line}: jobs/ imports a repository (${spec})`);
     }
   }
   return out;
@@ -169,6 +171,9 @@ describe('the layering scanner', () => {
       'jobs/x.ts:1: jobs/ writes SQL (sql`…`)', 'jobs/x.ts:2: jobs/ writes SQL (sql`…`)',
     ]);
     expect(layeringViolations('jobs/x.ts', "import { sql } from 'kysely';")).toEqual(['jobs/x.ts:1: jobs/ imports kysely']);
+    expect(layeringViolations('jobs/x.ts', "import { CouponArchivedError } from '../src/repositories/batch-codes';")).toEqual([
+      'jobs/x.ts:1: jobs/ imports a repository (../src/repositories/batch-codes)',
+    ]);
     expect(layeringViolations('jobs/x.ts', "const r = await discountInvoice(ctx, id, inv); // no em.execute here")).toEqual([]);
     expect(layeringViolations('src/repositories/x.ts', 'await sql`select 1`.execute(em.getKysely());')).toEqual([]);
   });
