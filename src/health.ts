@@ -18,6 +18,14 @@ export function redactUrl(url: string): string {
   }
 }
 
+/**
+ * While PostgreSQL counts as down, a request may start a probe of its own (one at a time, at
+ * most one per this many milliseconds) and wait for it up to RECHECK_WAIT_MS: the first
+ * request after the server is back finds it back, instead of waiting for the next timed probe.
+ */
+export const RECHECK_EVERY_MS = 100;
+export const RECHECK_WAIT_MS = 250;
+
 /** Probes in a row without an answer in time before PostgreSQL counts as down. */
 export const SLOW_PROBES_FOR_OUTAGE = 3;
 
@@ -83,6 +91,25 @@ export class ServiceHealth implements HealthView {
   }
 
   private probing: Promise<boolean> | null = null;
+  private lastProbeEnd = 0;
+
+  /**
+   * Whether PostgreSQL is up, looking again when it counts as down: joins the probe under way or
+   * starts one (at most one per RECHECK_EVERY_MS), and waits for it up to RECHECK_WAIT_MS.
+   */
+  async recheckDatabase(): Promise<boolean> {
+    if (this.dbUp || this.stopped) return this.dbUp;
+    if (!this.probing && Date.now() - this.lastProbeEnd < RECHECK_EVERY_MS) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(this.dbUp), RECHECK_WAIT_MS);
+    });
+    try {
+      return await Promise.race([this.probeDatabase(), waited]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
   /** Probes in a row that got no answer in time (a busy machine, not yet an outage). */
   private slowProbes = 0;
 
@@ -90,6 +117,7 @@ export class ServiceHealth implements HealthView {
   probeDatabase(): Promise<boolean> {
     this.probing ??= this.probeOnce().finally(() => {
       this.probing = null;
+      this.lastProbeEnd = Date.now();
     });
     return this.probing;
   }

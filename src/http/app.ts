@@ -86,10 +86,12 @@ export function createApp(ctx: AppContext, routes: RouteDef[], mount?: (app: exp
   app.set('query parser', 'extended');
   app.use(express.json({ limit: '1mb' }));
 
-  // While PostgreSQL is known to be down every /v1 route answers 503 at once (and job routes
-  // enqueue nothing), rather than each request waiting for its own connection attempt.
+  // While PostgreSQL is known to be down every /v1 route answers 503 (and job routes enqueue
+  // nothing) after at most one shared, short look (recheckDatabase), rather than each request
+  // waiting for a connection attempt of its own; the first request after it is back goes through.
   app.use('/v1', (_req: Request, _res: Response, next: NextFunction) => {
-    next(ctx.health.databaseUp ? undefined : databaseUnavailable());
+    if (ctx.health.databaseUp) return next();
+    void ctx.health.recheckDatabase().then((up) => next(up ? undefined : databaseUnavailable()));
   });
 
   const registry = new OpenAPIRegistry();

@@ -132,7 +132,11 @@ describe('PostgreSQL unreachable', () => {
     expect(during).toEqual(before);
 
     await pg.start();
-    figures.postgresRecovery = await until('GET /v1/coupons after PostgreSQL is back', async () => (await http.get('/v1/coupons').set(auth)).status === 200, 30_000);
+    // the first request after the server is back goes through: it looks again itself rather
+    // than waiting for the next timed probe
+    const back = await timed(http.get('/v1/coupons').set(auth));
+    figures.postgresRecovery = back.ms;
+    expect(back.res.status).toBe(200);
     expect((await redeem('r_db_after')).status).toBe(201);
     expect((await http.get('/readyz')).status).toBe(200);
     expect(logged('PostgreSQL unreachable')).toBe(1);
@@ -153,9 +157,8 @@ describe('PostgreSQL unreachable', () => {
     expect(job!.attemptsMade).toBe(0);
     await pg.start();
     figures.jobAcrossOutage = await until('job completed', async () => (await job!.getState()) === 'completed', 30_000);
-    // the API's pooled connections that died with the server answer 503 once each, then the read works
-    let after: { status: number; body: Record<string, any> } = { status: 0, body: {} };
-    await until('coupon readable', async () => (after = await http.get(`/v1/coupons/${couponId}`).set(auth)).status === 200, 10_000);
+    const after = await http.get(`/v1/coupons/${couponId}`).set(auth);
+    expect(after.status).toBe(200);
     expect(after.body.timesRedeemed).toBe(timesBefore + 1);
     const list = await http.get('/v1/redemptions?subscriptionId=r_across').set(auth);
     expect(list.body.data).toHaveLength(1);

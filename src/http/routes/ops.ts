@@ -37,7 +37,7 @@ export function mountOps(ctx: AppContext, app: Express): void {
     // Both checks at once, each within 1.5 s, so the answer comes within 3 s whatever is down.
     const [postgres, redis] = await Promise.all([
       (async () => {
-        if (!ctx.health.databaseUp) return 'unreachable';
+        if (!(await ctx.health.recheckDatabase())) return 'unreachable';
         try {
           await withTimeout(ctx.orm.em.fork().execute('select 1'), 1500);
           return 'ok';
