@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Em } from '../db/orm';
 import type { CouponTerms } from '../domain';
 import { iso, isoOrNull } from '../db/values';
-import { nearlyExhaustedSql } from './status-sql';
+import { exhaustedSql, nearlyExhaustedSql } from './status-sql';
 
 /**
  * SQL of the expiry queue. Candidate queries are coarse supersets in SQL (the domain makes the
@@ -70,7 +70,7 @@ export async function dueCodeLimits(tx: Em, afterId: string, limit: number): Pro
   const { rows } = await sql<Record<string, unknown> & { account_id: string; coupon_id: string; code: string }>`
     select id, account_id, coupon_id, code, max_redemptions, times_redeemed from codes
      where max_redemptions is not null and exhausted_event_at is null and batch_id is null and deleted_at is null and state <> 'archived'
-       and times_redeemed >= max_redemptions and id > ${afterId}::bigint
+       and ${exhaustedSql(sql.ref('max_redemptions'), sql.ref('times_redeemed'))} and id > ${afterId}::bigint
      order by id limit ${limit} for update skip locked`.execute(tx.getKysely());
   return rows.map((r) => ({
     id: String(r.id), accountId: r.account_id, couponId: r.coupon_id, code: r.code,

@@ -136,25 +136,23 @@ export function recordInvoiceStatement(
      select 1`);
 }
 
-/** Marks an invoice paid (paid_at set once), as a named statement, in the pipelined transaction of an invoice re-sent as paid. */
+/** Marks an invoice paid (paid_at set once); answers its customer, whether it is a trial invoice, and its stored result. */
+const markInvoicePaidSql = (accountId: string, invoiceId: string) => sql<{ customer_id: string | null; trial: boolean; result: Record<string, unknown> }>`
+  update invoices set paid = true, paid_at = coalesce(paid_at, now()) where account_id = ${accountId}::uuid and id = ${invoiceId}
+  returning customer_id, trial, result`;
+
+/** markInvoicePaid as a named statement, in the pipelined transaction of an invoice re-sent as paid. */
 export function markInvoicePaidStatement(accountId: string, invoiceId: string): Statement {
-  return namedStatement('cf_mark_invoice_paid', sql`update invoices set paid = true, paid_at = coalesce(paid_at, now()) where account_id = ${accountId}::uuid and id = ${invoiceId}`);
+  return namedStatement('cf_mark_invoice_paid', markInvoicePaidSql(accountId, invoiceId));
 }
 
-/** Marks an invoice paid (paid_at set once); answers its customer, whether it is a trial invoice, and its stored result. */
 export async function markInvoicePaid(
   em: Em,
   accountId: string,
   invoiceId: string,
 ): Promise<{ customerId: string | null; trial: boolean; result: Record<string, unknown> } | null> {
-  const row = await em
-    .getKysely()
-    .updateTable('invoices')
-    .set({ paid: true, paid_at: sql<Date>`coalesce(paid_at, now())` })
-    .where('account_id', '=', accountId)
-    .where('id', '=', invoiceId)
-    .returning(['customer_id', 'trial', 'result'])
-    .executeTakeFirst();
+  const { rows } = await markInvoicePaidSql(accountId, invoiceId).execute(em.getKysely());
+  const row = rows[0];
   if (!row) return null;
-  return { customerId: row.customer_id ?? null, trial: Boolean(row.trial), result: row.result as Record<string, unknown> };
+  return { customerId: row.customer_id ?? null, trial: Boolean(row.trial), result: row.result };
 }

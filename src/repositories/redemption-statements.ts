@@ -10,13 +10,14 @@
 import type { Statement } from '../db/pipeline';
 import type { CustomerFields, StoredCustomer } from '../domain';
 import { sql } from 'kysely';
-import { sqlText } from '../db/sql-text';
+import { namedStatement, sqlText } from '../db/sql-text';
+import type { Em } from '../db/orm';
 import { isoOrNull } from '../db/values';
 import { codeLookupSql, codeRowFrom } from './codes';
 import { couponRowFrom } from './coupons';
 import { customerFromRow } from './customers';
 import { planFromRow } from './plans';
-import { codeOwnStatusSql, couponStatusSql, nearlyExhaustedSql } from './status-sql';
+import { codeOwnStatusSql, couponStatusSql, exhaustedSql, nearlyExhaustedSql } from './status-sql';
 import type { RedemptionContext } from './redemptions';
 
 /** The code lookup of codes.ts over this statement's parameters ($1 account, $2 code). */
@@ -92,16 +93,18 @@ export function contextFromRow(r: Record<string, unknown>, q: { planId?: string;
  * Creates the subscription's row if needed and locks it. ON CONFLICT DO UPDATE locks the row
  * even when its WHERE is false, so an existing row is written only to fill in its customer.
  */
-const LOCK_SUBSCRIPTION_SQL = `insert into subscriptions (account_id, id, customer_id) values ($1, $2, $3)
+const lockSubscriptionSql = (accountId: string, subscriptionId: string, customerId: string | null) => sql`
+  insert into subscriptions (account_id, id, customer_id) values (${accountId}::uuid, ${subscriptionId}, ${customerId})
   on conflict (account_id, id) do update set customer_id = excluded.customer_id
   where subscriptions.customer_id is null and excluded.customer_id is not null`;
 
 export function lockSubscriptionStatement(accountId: string, subscriptionId: string, customerId: string | null): Statement {
-  return {
-    name: 'cf_lock_subscription',
-    text: LOCK_SUBSCRIPTION_SQL,
-    values: [accountId, subscriptionId, customerId],
-  };
+  return namedStatement('cf_lock_subscription', lockSubscriptionSql(accountId, subscriptionId, customerId));
+}
+
+/** lockSubscriptionStatement in the EntityManager's transaction (voiding a redemption). */
+export async function lockSubscription(em: Em, accountId: string, subscriptionId: string, customerId: string | null): Promise<void> {
+  await lockSubscriptionSql(accountId, subscriptionId, customerId).execute(em.getKysely());
 }
 
 // The stored value each column takes from the request: a field left out ($8..$12 = 0) keeps it;
@@ -208,7 +211,10 @@ export function lockCountedRowsStatements(couponId: string, codeId: number | nul
 const NOW = sql.raw('$14::timestamptz');
 const COUPON_STATUS = (t: string) => sqlText(couponStatusSql(t, NOW));
 const CODE_STATUS = (t: string) => sqlText(codeOwnStatusSql(t, NOW));
-const NEARLY = (t: string) => sqlText(nearlyExhaustedSql(sql.ref(`${t}.max_redemptions`), sql`${sql.ref(`${t}.times_redeemed`)} + 1`));
+// the limit rules of the domain on the count this redemption makes (times_redeemed + 1)
+const AFTER_COUNT = (t: string) => [sql.ref(`${t}.max_redemptions`), sql`${sql.ref(`${t}.times_redeemed`)} + 1`] as const;
+const NEARLY = (t: string) => sqlText(nearlyExhaustedSql(...AFTER_COUNT(t)));
+const EXHAUSTED = (t: string) => sqlText(exhaustedSql(...AFTER_COUNT(t)));
 
 /**
  * Counts one redemption and writes everything it leaves, in one statement, on the coupon and
@@ -229,14 +235,14 @@ export function countRedemptionStatement(n: CountedRedemption): Statement {
     name: 'cf_count_redemption',
     text: `with c as (
          update codes x set times_redeemed = x.times_redeemed + 1, updated_at = now(),
-                exhausted_event_at = case when x.exhausted_event_at is null and x.times_redeemed + 1 >= x.max_redemptions then now() else x.exhausted_event_at end
+                exhausted_event_at = case when x.exhausted_event_at is null and ${EXHAUSTED('x')} then now() else x.exhausted_event_at end
            from (select id, exhausted_event_at from codes where id = $1) o
           where x.id = o.id and x.deleted_at is null and ${CODE_STATUS('x')} = 'active'
           returning x.batch_id, (o.exhausted_event_at is null and x.exhausted_event_at is not null) as exhausted_now),
        k as (
          update coupons x set times_redeemed = x.times_redeemed + 1, updated_at = now(),
                 nearly_exhausted_event_at = case when x.nearly_exhausted_event_at is null and ${NEARLY('x')} then now() else x.nearly_exhausted_event_at end,
-                exhausted_event_at = case when x.exhausted_event_at is null and x.times_redeemed + 1 >= x.max_redemptions then now() else x.exhausted_event_at end
+                exhausted_event_at = case when x.exhausted_event_at is null and ${EXHAUSTED('x')} then now() else x.exhausted_event_at end
            from (select id, nearly_exhausted_event_at, exhausted_event_at from coupons where id = $2) o
           where x.id = o.id and ${COUPON_STATUS('x')} = 'active' and ($1::bigint is null or exists (select 1 from c))
           returning (o.nearly_exhausted_event_at is null and x.nearly_exhausted_event_at is not null) as nearly_now,

@@ -5,6 +5,7 @@ import { compactAttribution, type Attribution, type CouponTerms } from '../domai
 import type { CodeRow } from './codes';
 import type { CouponRow } from './coupons';
 import type { PlanView } from './plans';
+import { lockSubscription } from './redemption-statements';
 
 
 /** A code joined with its coupon, as the redemption decision needs them (code null: a direct coupon). */
@@ -24,21 +25,6 @@ export interface RedemptionContext {
   customerCount: number;
   /** The subscription's active redemptions, oldest first. */
   subscriptionActive: { stackable: boolean }[];
-}
-
-/**
- * Creates the subscription's row if needed and locks it, in one statement (ON CONFLICT DO
- * UPDATE locks the row even when it writes nothing): redemptions and invoices of one
- * subscription serialize here.
- */
-export async function lockSubscription(em: Em, accountId: string, subscriptionId: string, customerId: string | null): Promise<void> {
-  await em.getKysely()
-    .insertInto('subscriptions')
-    .values({ account_id: accountId, id: subscriptionId, customer_id: customerId })
-    .onConflict((oc) => oc.columns(['account_id', 'id'])
-      .doUpdateSet({ customer_id: sql`excluded.customer_id` })
-      .where(sql<boolean>`subscriptions.customer_id is null and excluded.customer_id is not null`))
-    .execute();
 }
 
 export interface RedemptionView {

@@ -24,7 +24,7 @@ function checkSql(check: DerivedCheck, t: string, now: Expression<unknown>): Raw
     case 'expired':
       return sql<boolean>`${col('expires_at')} is not null and ${col('expires_at')} <= ${now}`;
     case 'exhausted':
-      return sql<boolean>`${col('max_redemptions')} is not null and ${col('times_redeemed')} >= ${col('max_redemptions')}`;
+      return exhaustedSql(col('max_redemptions'), col('times_redeemed'));
     case 'scheduled':
       return sql<boolean>`${col('valid_from')} is not null and ${now} < ${col('valid_from')}`;
   }
@@ -56,6 +56,11 @@ export function moreRestrictiveSql(a: Expression<unknown>, b: Expression<unknown
 /** codeStatus(code, coupon, now) in SQL, for the codes row aliased `code` and its coupon aliased `coupon`. */
 export function codeStatusSql(code: string, coupon: string, now: Now): RawBuilder<EffectiveStatus> {
   return moreRestrictiveSql(codeOwnStatusSql(code, now), couponStatusSql(coupon, now));
+}
+
+/** isExhausted(max, count) in SQL: every slot of the limit `max` is used (null max: never). */
+export function exhaustedSql(max: Expression<unknown>, count: Expression<unknown>): RawBuilder<boolean> {
+  return sql<boolean>`(${max} is not null and (${count}) >= (${max}))`;
 }
 
 /** isNearlyExhausted(max, count) in SQL: `count` used of the limit `max` is at least NEARLY_EXHAUSTED_PERCENT (null max: never). */
