@@ -92,6 +92,15 @@ export const SUBSCRIPTION_CANCELLED = 'cancelled';
 /** `redemption.ended`'s reason (and the stored ended_reason) when its subscription is cancelled. */
 export const SUBSCRIPTION_CANCELLED_REASON = 'subscription_cancelled';
 
+/**
+ * When a cancellation takes effect: `at` when given (as an ISO instant), else `now`; null when
+ * `at` is later than `now` (a cancellation is recorded, not scheduled).
+ */
+export function cancellationInstant(at: string | undefined, now: string): string | null {
+  const when = at === undefined ? now : new Date(at).toISOString();
+  return Date.parse(when) > Date.parse(now) ? null : when;
+}
+
 /** The value a report sorts on (descending): counts, the rate (null last) or one currency's money. */
 export function sortValueOf(sort: ReportSort, f: GroupFigures, currency: string): number {
   switch (sort) {
