@@ -14,22 +14,19 @@ export interface Throttle {
 
 const OPEN: Throttle = { limited: false, retryAfterSeconds: 0 };
 
-/** INCR, starting the window's expiry on the first hit; answers the count and the seconds left. */
-const INCR_SCRIPT = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-local ttl = redis.call('TTL', KEYS[1])
-return {n, ttl}`;
-
 /**
- * Counts an attempt once per job: KEYS[1] marks the job as counted, then INCR_SCRIPT's steps on
- * each of KEYS[2..]. A retried job finds the mark and counts nothing. The mark lives as long as
- * a window (ARGV[1] seconds): a retry later than that would count in a window of its own anyway,
- * and a guessing attack leaves no more keys behind than the window's.
+ * Counts one attempt on each counter key, starting a key's window (ARGV[1] seconds) on its first
+ * hit. With ARGV[2] = 'once', KEYS[1] is instead a mark that the attempt (a job) was counted:
+ * set for one window, and when it is already set nothing is counted, so a retried job counts
+ * its attempt once (and a guessing attack leaves no more marks than the window's).
  */
-const INCR_ONCE_SCRIPT = `
-if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) == false then return 0 end
-for i = 2, #KEYS do
+const COUNT_SCRIPT = `
+local first = 1
+if ARGV[2] == 'once' then
+  if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) == false then return 0 end
+  first = 2
+end
+for i = first, #KEYS do
   local n = redis.call('INCR', KEYS[i])
   if n == 1 then redis.call('EXPIRE', KEYS[i], ARGV[1]) end
 end
@@ -69,12 +66,10 @@ export class GuessLimiter {
     return { limited: true, retryAfterSeconds: Math.max(1, await this.redis.ttl(key)) };
   }
 
-  /** Counts one unknown-code attempt for the customer and the key. */
+  /** Counts one unknown-code attempt for the customer and the key (one script, one round trip). */
   async recordUnknownCode(accountId: string, customerId: string, apiKeyId: string | null): Promise<void> {
-    const w = String(this.limits.windowSeconds);
-    const calls: Promise<unknown>[] = [this.redis.eval(INCR_SCRIPT, 1, this.customerKey(accountId, customerId), w)];
-    if (apiKeyId) calls.push(this.redis.eval(INCR_SCRIPT, 1, this.apiKeyKey(apiKeyId), w));
-    await Promise.all(calls);
+    const keys = [this.customerKey(accountId, customerId), ...(apiKeyId ? [this.apiKeyKey(apiKeyId)] : [])];
+    await this.redis.eval(COUNT_SCRIPT, keys.length, ...keys, String(this.limits.windowSeconds), 'every');
   }
 
   /**
@@ -84,7 +79,7 @@ export class GuessLimiter {
   async recordUnknownCodeOnce(jobId: string | null, accountId: string, customerId: string, apiKeyId: string | null): Promise<void> {
     if (jobId === null) return this.recordUnknownCode(accountId, customerId, apiKeyId);
     const keys = [`${this.prefix}:guess:job:${jobId}`, this.customerKey(accountId, customerId), ...(apiKeyId ? [this.apiKeyKey(apiKeyId)] : [])];
-    await this.redis.eval(INCR_ONCE_SCRIPT, keys.length, ...keys, String(this.limits.windowSeconds));
+    await this.redis.eval(COUNT_SCRIPT, keys.length, ...keys, String(this.limits.windowSeconds), 'once');
   }
 }
 
