@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import {
-  contextStatement, countRedemptionStatement, lockCountedRowsStatements, lockCustomerStatement, lockSubscriptionStatement,
+  contextStatement, countRedemptionStatement, lockCountedRowsStatements, lockCustomerStatement, lockSubscriptionStatement, redemptionByIdStatement,
 } from '../src/repositories/redemption-statements';
 import { invoiceContextFromRow, invoiceContextStatement, recordInvoiceStatement } from '../src/repositories/invoices';
 import type { InvoiceDiscountPlan } from '../src/domain';
@@ -36,6 +36,7 @@ export async function rawRedeemSameWork(c: PoolClient, k: RawCode, i: number, ta
   const code = k.codes[i % k.codes.length];
   const sub = `rs${tag}_${i}`;
   const cus = `rc${tag}_${i}`;
+  const id = randomUUID();
   const mode = c as unknown as { pipeline: boolean };
   mode.pipeline = true;
   try {
@@ -44,14 +45,15 @@ export async function rawRedeemSameWork(c: PoolClient, k: RawCode, i: number, ta
       'begin',
       lockSubscriptionStatement(k.accountId, sub, cus),
       lockCustomerStatement(k.accountId, cus, {}),
+      redemptionByIdStatement(k.accountId, id),
       contextStatement(k.accountId, { code: code.code, planId: 'pro', customerId: cus, subscriptionId: sub }),
     ]);
     await p.flight([
       ...lockCountedRowsStatements(k.couponId, code.id),
       countRedemptionStatement({
-        id: randomUUID(), createdAt: new Date().toISOString(), accountId: k.accountId, couponId: k.couponId, couponVersion: 1,
+        id, createdAt: new Date().toISOString(), accountId: k.accountId, couponId: k.couponId, couponVersion: 1,
         codeId: code.id, code: code.code, customerId: cus, subscriptionId: sub, planId: 'pro', action: 'new_subscription',
-        terms: TERMS, stackable: false, attribution: { channel: null, partner: null, referrerCustomerId: null }, idempotency: null,
+        terms: TERMS, stackable: false, attribution: { channel: null, partner: null, referrerCustomerId: null }, idempotency: null, codeCustomerId: null,
       }),
       'commit',
     ]);

@@ -8,7 +8,7 @@
  *   await enqueueInvoice(queue, accountId, invoice);
  */
 import { Queue, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
-import { sha256 } from './hash';
+import { invoiceHash, sha256 } from './hash';
 import { JOB_NAMES, QUEUES } from './queues/names';
 import type { InvoiceInput, InvoiceJobData } from './queues/payloads';
 
@@ -25,9 +25,15 @@ export const INVOICE_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 86_400 },
 };
 
-/** Job id of an invoice: one job per (account, invoice id), so a re-enqueue is a no-op. */
-export function invoiceJobId(accountId: string, invoiceId: string): string {
-  return `inv-${accountId}-${sha256(invoiceId).slice(0, 40)}`;
+/**
+ * Job id of an invoice: one job per (account, invoice id, content, paid flag). The same invoice
+ * enqueued again is a no-op; the same invoice now reported paid, or other content under the same
+ * invoice id, is another job, which the worker answers from the stored invoice (marking it paid,
+ * or 409), so a completed job's old answer never stands for a send that differs from it.
+ */
+export function invoiceJobId(accountId: string, invoice: InvoiceInput): string {
+  const variant = `${invoice.invoiceId}\n${invoiceHash(invoice)}\n${invoice.paid === true ? 'paid' : 'open'}`;
+  return `inv-${accountId}-${sha256(variant).slice(0, 40)}`;
 }
 
 export function createInvoiceQueue(opts: { connection: ConnectionOptions; prefix?: string }): Queue<InvoiceJobData> {
@@ -35,7 +41,7 @@ export function createInvoiceQueue(opts: { connection: ConnectionOptions; prefix
 }
 
 export function invoiceJob(accountId: string, invoice: InvoiceInput): { name: string; data: InvoiceJobData; opts: JobsOptions } {
-  return { name: INVOICE_JOB_NAME, data: { accountId, invoice }, opts: { ...INVOICE_JOB_OPTIONS, jobId: invoiceJobId(accountId, invoice.invoiceId) } };
+  return { name: INVOICE_JOB_NAME, data: { accountId, invoice }, opts: { ...INVOICE_JOB_OPTIONS, jobId: invoiceJobId(accountId, invoice) } };
 }
 
 export async function enqueueInvoice(queue: Queue<InvoiceJobData>, accountId: string, invoice: InvoiceInput): Promise<Job<InvoiceJobData>> {

@@ -113,8 +113,13 @@ export function decideRedemption(req: RedemptionRequest, now: Instant): Redempti
     const refusal = check(req, req.code, action, now);
     if (refusal !== null) return refuse(refusal);
   }
-  const discount = req.coupon.terms.discount;
-  return discount.type === 'free_trial' ? { ok: true, action, trialDays: discount.days } : { ok: true, action };
+  const trialDays = trialDaysOf(req.coupon.terms);
+  return trialDays === undefined ? { ok: true, action } : { ok: true, action, trialDays };
+}
+
+/** The trial days a redemption on these terms grants (a free_trial coupon's), or undefined. */
+export function trialDaysOf(terms: Pick<CouponTerms, 'discount'>): number | undefined {
+  return terms.discount.type === 'free_trial' ? terms.discount.days : undefined;
 }
 
 /** What a direct coupon (no code) stands in for: a code with no restriction of its own. */

@@ -1,14 +1,26 @@
-import type { JobsOptions } from 'bullmq';
+import { Job, type JobsOptions, type Queue } from 'bullmq';
 import type { Request } from 'express';
 import type { AppContext } from '../context';
 import type { QueueKey, QueueName } from '../queues/names';
 import type { HttpOutcome } from '../queues/payloads';
 import { enqueue } from '../queues/producers';
+import { retryFailedJob } from '../queues/job-waiter';
 import { jobFailed, queueUnavailable } from '../errors';
 
 /** How long a first synchronous call waits for its queue's event subscription to start. */
 const WATCH_START_MS = 1000;
 import type { Reply } from './route';
+
+/** A job found failed for good under this id runs again (its id stands for this very request). */
+async function retryIfFailed(queue: Queue, jobId: string): Promise<void> {
+  try {
+    if ((await queue.getJobState(jobId)) !== 'failed') return;
+    const job = await Job.fromId(queue, jobId);
+    if (job) await retryFailedJob(job);
+  } catch {
+    throw queueUnavailable();
+  }
+}
 
 export function prefersAsync(req: Request): boolean {
   const prefer = req.headers.prefer;
@@ -42,6 +54,7 @@ export async function enqueueAndReply(
   const jobOpts = { removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 86_400 }, ...opts };
   if (prefersAsync(req)) {
     const job = await enqueue(ctx.redis, queue, name, data, jobOpts, { maxWaiting: ctx.config.queueMaxWaiting });
+    if (mayExist) await retryIfFailed(queue, opts.jobId);
     return jobRef(queue.name, job.id ?? opts.jobId, 'waiting');
   }
   // The queue's events are read from its first synchronous call on; while Redis is away that
@@ -50,7 +63,7 @@ export async function enqueueAndReply(
   const waiting = ctx.waiter.register(queue.name, opts.jobId, ctx.config.jobWaitTimeoutMs);
   try {
     await enqueue(ctx.redis, queue, name, data, jobOpts, { maxWaiting: ctx.config.queueMaxWaiting });
-    if (mayExist) await ctx.waiter.settleIfFinished(queue, opts.jobId);
+    if (mayExist) await ctx.waiter.settleIfFinished(queue, opts.jobId, { retryFailed: true });
   } catch (err) {
     waiting.cancel();
     throw err;

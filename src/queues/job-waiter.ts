@@ -12,6 +12,19 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+/**
+ * Moves a failed job back to waiting with its attempts reset. Another process may have retried
+ * it first (then it is no longer failed and BullMQ refuses): that is the same outcome.
+ */
+export async function retryFailedJob(job: Job): Promise<void> {
+  try {
+    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+  } catch (err) {
+    if ((await job.getState().catch(() => 'failed')) !== 'failed') return;
+    throw err;
+  }
+}
+
 function parse(v: unknown): unknown {
   if (typeof v !== 'string') return v;
   try {
@@ -90,13 +103,19 @@ export class JobWaiter {
     };
   }
 
-  /** Settles the waiters of a job that had already finished (an add that found an existing job). */
-  async settleIfFinished(queue: Queue, jobId: string): Promise<void> {
+  /**
+   * Settles the waiters of a job that had already finished (an add that found an existing job).
+   * With `retryFailed`, a job that had failed for good is run again instead (its id stands for
+   * the same request, which the worker answers idempotently): a failure is not an outcome, so a
+   * client sending the request again gets one rather than the old failure.
+   */
+  async settleIfFinished(queue: Queue, jobId: string, opts: { retryFailed?: boolean } = {}): Promise<void> {
     const state = await queue.getJobState(jobId);
     if (state !== 'completed' && state !== 'failed') return;
     const job = await Job.fromId(queue, jobId);
     if (!job) return;
     if (state === 'completed') this.settle(queue.name, jobId, { state: 'completed', result: job.returnvalue });
+    else if (opts.retryFailed) await retryFailedJob(job);
     else this.settle(queue.name, jobId, { state: 'failed', error: job.failedReason });
   }
 

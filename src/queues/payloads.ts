@@ -26,6 +26,12 @@ export interface RedemptionJobData {
   apiKeyId: string | null;
   requestHash: string;
   request: RedeemRequest;
+  /**
+   * Without an idempotency key: the request's own id, which becomes the redemption's id, so a
+   * job that runs again (a worker dying after COMMIT, a stalled job taken over) finds what its
+   * first run wrote instead of counting again. Absent in jobs queued before it existed.
+   */
+  requestId?: string;
 }
 
 /** What the worker answers: the HTTP status and body the synchronous call returns. */

@@ -29,6 +29,8 @@ export async function appendEvent(em: Em, accountId: string, type: string, data:
  * The feed's horizon: the highest event id at or below which every id is committed or rolled
  * back. The sequence's last drawn value is read first; then the smallest id bound still locked
  * by an inserting transaction (the `events_id_bound` trigger, Migration20261125000400) caps it.
+ * Those bounds are one-key advisory locks whose high half is 2^30 plus the id's high half; no
+ * other advisory lock of the service is taken in that form and range.
  * A reader must use it in a later statement than this one (a newer snapshot), never inside the
  * same statement: a transaction may end between the two reads.
  */
@@ -37,7 +39,7 @@ export async function eventsHorizon(em: Em): Promise<string> {
     select least(s.v, coalesce((
              select min(((l.classid::bigint - 1073741824) << 32) | l.objid::bigint)
                from pg_locks l
-              where l.locktype = 'advisory' and l.objsubid = 1 and l.classid >= 1073741824 and s.v is not null
+              where l.locktype = 'advisory' and l.objsubid = 1 and l.classid >= 1073741824 and l.classid < 2147483648 and s.v is not null
                 and l.database = (select oid from pg_database where datname = current_database())) - 1, s.v))::text as horizon
       from (select case when is_called then last_value else last_value - 1 end as v from events_id_seq) s`.execute(em.getKysely());
   return rows[0].horizon;

@@ -137,9 +137,21 @@ export function lockCustomerStatement(accountId: string, id: string, c: Customer
   };
 }
 
+/**
+ * The advisory lock class of idempotency keys. Two-key form (`objsubid` 2), so it never meets
+ * the events id bounds the feed's horizon reads (one-key form, events_id_bound); other keys of
+ * the same 32-bit hash just wait for each other.
+ */
+export const IDEMPOTENCY_LOCK_CLASS = 7212030;
+
 /** Serializes work on one idempotency key for the rest of the transaction. */
 export function lockIdempotencyKeyStatement(accountId: string, key: string): Statement {
-  return { name: 'cf_lock_idempotency_key', text: `select pg_advisory_xact_lock(hashtextextended($1, 0))`, values: [`${accountId}|${key}`] };
+  return { name: 'cf_lock_idempotency_key', text: `select pg_advisory_xact_lock(${IDEMPOTENCY_LOCK_CLASS}, hashtext($1))`, values: [`${accountId}|${key}`] };
+}
+
+/** The redemption a request without an idempotency key wrote, if an earlier run of its job committed one. */
+export function redemptionByIdStatement(accountId: string, id: string): Statement {
+  return { name: 'cf_redemption_by_id', text: `select to_jsonb(r) as row from redemptions r where r.id = $1 and r.account_id = $2`, values: [id, accountId] };
 }
 
 export function storedOutcomeStatement(accountId: string, key: string): Statement {
@@ -179,6 +191,8 @@ export interface CountedRedemption {
   attribution: { channel: string | null; partner: string | null; referrerCustomerId: string | null };
   /** With an idempotency key: the request's hash and the answer to store with it. */
   idempotency: { key: string; requestHash: string; body: unknown } | null;
+  /** The code's customerId the decision saw (null: none, or a direct coupon). */
+  codeCustomerId: string | null;
 }
 
 /** What the counting statement raises when the code's or the coupon's limit was reached meanwhile. */
@@ -225,6 +239,10 @@ const EXHAUSTED = (t: string) => sqlText(exhaustedSql(...AFTER_COUNT(t)));
  * (redemption.created, then coupon.nearly_exhausted, coupon.exhausted, code.exhausted) and, with
  * an idempotency key, the stored answer.
  *
+ * It also re-checks that the terms are those decided on: the coupon's version (every change of
+ * terms, limits, eligibility and scope bumps it) and the code's customerId. A redemption is so
+ * counted on the terms in force when it is counted, under the version it stores.
+ *
  * When the re-check fails nothing is counted and the statement RAISES (a cast of
  * 'limit_reached:<id>' or 'state_changed:<id>' to int, evaluated only then), so the COMMIT
  * pipelined behind it answers ROLLBACK: limit_reached when a limit was used up meanwhile,
@@ -237,14 +255,14 @@ export function countRedemptionStatement(n: CountedRedemption): Statement {
          update codes x set times_redeemed = x.times_redeemed + 1, updated_at = now(),
                 exhausted_event_at = case when x.exhausted_event_at is null and ${EXHAUSTED('x')} then now() else x.exhausted_event_at end
            from (select id, exhausted_event_at from codes where id = $1) o
-          where x.id = o.id and x.deleted_at is null and ${CODE_STATUS('x')} = 'active'
+          where x.id = o.id and x.deleted_at is null and ${CODE_STATUS('x')} = 'active' and x.customer_id is not distinct from $20::text
           returning x.batch_id, (o.exhausted_event_at is null and x.exhausted_event_at is not null) as exhausted_now),
        k as (
          update coupons x set times_redeemed = x.times_redeemed + 1, updated_at = now(),
                 nearly_exhausted_event_at = case when x.nearly_exhausted_event_at is null and ${NEARLY('x')} then now() else x.nearly_exhausted_event_at end,
                 exhausted_event_at = case when x.exhausted_event_at is null and ${EXHAUSTED('x')} then now() else x.exhausted_event_at end
            from (select id, nearly_exhausted_event_at, exhausted_event_at from coupons where id = $2) o
-          where x.id = o.id and ${COUPON_STATUS('x')} = 'active' and ($1::bigint is null or exists (select 1 from c))
+          where x.id = o.id and x.version = $4::int and ${COUPON_STATUS('x')} = 'active' and ($1::bigint is null or exists (select 1 from c))
           returning (o.nearly_exhausted_event_at is null and x.nearly_exhausted_event_at is not null) as nearly_now,
                     (o.exhausted_event_at is null and x.exhausted_event_at is not null) as exhausted_now),
        r as (
@@ -274,7 +292,7 @@ export function countRedemptionStatement(n: CountedRedemption): Statement {
       n.codeId, n.couponId, n.accountId, n.couponVersion, n.code, n.customerId, n.subscriptionId, n.planId, n.action,
       JSON.stringify(n.terms), n.stackable, n.idempotency?.key ?? null, n.id, n.createdAt,
       n.idempotency?.requestHash ?? null, n.idempotency ? JSON.stringify(n.idempotency.body) : null,
-      n.attribution.channel, n.attribution.partner, n.attribution.referrerCustomerId,
+      n.attribution.channel, n.attribution.partner, n.attribution.referrerCustomerId, n.codeCustomerId,
     ],
   };
 }

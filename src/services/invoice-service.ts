@@ -1,7 +1,7 @@
 import type { AppContext } from '../context';
 import { withPipeline } from '../db/pipeline';
 import { computeInvoiceDiscounts, DomainError, paysCustomer, type Plan } from '../domain';
-import { type AppError, badRequest, conflict, notFound } from '../errors';
+import { type AppError, badRequest, conflict, isUniqueViolation, notFound } from '../errors';
 import { invoiceHash } from '../hash';
 import type { HttpOutcome, InvoiceInput } from '../queues/payloads';
 import { markCustomerPaid, markCustomerPaidStatement } from '../repositories/customers';
@@ -50,9 +50,20 @@ function invoiceEvents(
  *    paid when the invoice pays (paysCustomer), COMMIT — sent at once.
  *
  * Idempotent on invoiceId; a re-sent invoice now reported paid marks it paid. Refusals (an
- * unknown plan, a domain error, a conflict) are outcomes, not failures.
+ * unknown plan, a domain error, a conflict) are outcomes, not failures. Two sends of one invoice
+ * id under different subscriptions lock different rows: the one that records second fails on the
+ * invoices' primary key, rolls back, and is answered again from the invoice the first recorded.
  */
 export async function discountInvoice(app: AppContext, accountId: string, inv: InvoiceInput): Promise<HttpOutcome> {
+  try {
+    return await discountInvoiceOnce(app, accountId, inv);
+  } catch (err) {
+    if (!isUniqueViolation(err, 'invoices_pkey')) throw err;
+    return discountInvoiceOnce(app, accountId, inv);
+  }
+}
+
+async function discountInvoiceOnce(app: AppContext, accountId: string, inv: InvoiceInput): Promise<HttpOutcome> {
   const hash = invoiceHash(inv);
   const paid = inv.paid ?? false;
   const trial = inv.trial ?? false;

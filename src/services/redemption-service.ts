@@ -5,7 +5,7 @@ import type { Em } from '../db/orm';
 import { withPipeline, type Pipeline } from '../db/pipeline';
 import {
   attributionColumns, decideDirectRedemption, decideRedemption, decisionCustomer, effectiveAttribution, mergeCustomer,
-  normalizeCode, REFUSAL_MESSAGES, type Action, type Attribution, type Customer, type Plan, type RedemptionDecision, type StoredCustomer,
+  normalizeCode, REFUSAL_MESSAGES, trialDaysOf, type Action, type Attribution, type Customer, type Plan, type RedemptionDecision, type StoredCustomer,
 } from '../domain';
 import type { CustomerInput, HttpOutcome, RedemptionJobData } from '../queues/payloads';
 import { rateLimitedBody } from '../rate-limit';
@@ -14,9 +14,9 @@ import { couponTerms, decisionCoupon, isUuid } from '../repositories/coupons';
 import { upsertCustomer } from '../repositories/customers';
 import {
   contextFromRow, contextStatement, countRedemptionStatement, isLimitReached, isStateChanged, lockCountedRowsStatements, lockCustomerStatement, lockIdempotencyKeyStatement,
-  lockSubscriptionStatement, storedOutcomeStatement, storeOutcomeStatement, type ContextQuery, type LoadedContext,
+  lockSubscriptionStatement, redemptionByIdStatement, storedOutcomeStatement, storeOutcomeStatement, type ContextQuery, type LoadedContext,
 } from '../repositories/redemption-statements';
-import type { CodeWithCoupon, RedemptionView } from '../repositories/redemptions';
+import { redemptionFromRow, type CodeWithCoupon, type RedemptionView } from '../repositories/redemptions';
 
 export interface DecisionInput {
   /** Exactly one of `code` and `couponId` (a direct coupon). */
@@ -145,11 +145,15 @@ async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJ
   const input: DecisionInput = { ...request, action: request.action as Action | undefined };
   const q = contextQuery(input);
   const done = (outcome: HttpOutcome, unknownCode = false): Attempt => ({ kind: 'done', outcome, unknownCode });
+  // Without a key, the request's id is the redemption's: read after the subscription's lock, so a
+  // second run of the job sees what a first run committed.
+  const requestId = key ? undefined : data.requestId;
   const first = await p.flight([
     'begin',
     ...(key ? [lockIdempotencyKeyStatement(accountId, key), storedOutcomeStatement(accountId, key)] : []),
     lockSubscriptionStatement(accountId, request.subscriptionId, customerId),
     lockCustomerStatement(accountId, customerId, fields),
+    ...(requestId ? [redemptionByIdStatement(accountId, requestId)] : []),
     contextStatement(accountId, q),
   ]);
   if (key) {
@@ -157,6 +161,13 @@ async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJ
     if (stored) {
       await p.flight(['rollback']);
       return done(stored.request_hash !== data.requestHash ? idempotencyConflict() : { status: Number(stored.status_code), body: stored.body });
+    }
+  }
+  if (requestId) {
+    const written = first[first.length - 2].rows[0];
+    if (written) {
+      await p.flight(['rollback']);
+      return done({ status: 201, body: createdBody(redemptionFromRow(written.row)) });
     }
   }
   const ctx = contextFromRow(first[first.length - 1].rows[0], q);
@@ -185,12 +196,11 @@ async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJ
   const terms = couponTerms(coupon);
   const attribution = redemptionAttribution(loaded!);
   const redemption: RedemptionView = {
-    id: randomUUID(), couponId: coupon.id, couponVersion: coupon.version, code: code?.code ?? null, customerId,
+    id: requestId ?? randomUUID(), couponId: coupon.id, couponVersion: coupon.version, code: code?.code ?? null, customerId,
     subscriptionId: request.subscriptionId, planId: request.planId, action: decision.action, status: 'active', terms,
     cyclesApplied: 0, createdAt: now, endedAt: null, voidedAt: null, attribution,
   };
-  const body: Record<string, unknown> = { redemption };
-  if (decision.trialDays !== undefined) body.trialDays = decision.trialDays;
+  const body = createdBody(redemption);
   const settled = await p.settle([
     ...lockCountedRowsStatements(coupon.id, code?.id ?? null),
     countRedemptionStatement({
@@ -198,6 +208,7 @@ async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJ
       customerId, subscriptionId: request.subscriptionId, planId: request.planId, action: decision.action, terms, stackable: terms.stackable,
       attribution: attributionColumns(attribution),
       idempotency: key ? { key, requestHash: data.requestHash, body } : null,
+      codeCustomerId: code?.customerId ?? null,
     }),
     'commit',
   ]);
@@ -209,6 +220,12 @@ async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJ
     return done(await limitReached(p, accountId, key, data.requestHash));
   }
   return done({ status: 201, body });
+}
+
+/** The 201 body of a redemption: the redemption, and the trial days its terms grant. */
+function createdBody(redemption: RedemptionView): Record<string, unknown> {
+  const trialDays = trialDaysOf(redemption.terms);
+  return trialDays === undefined ? { redemption } : { redemption, trialDays };
 }
 
 /** A concurrent redemption took the last slot after the read: refused, and the refusal stored under the key. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { requestHash as hashRequest, sha256 } from '../../hash';
+import { requestHash as hashRequest } from '../../hash';
+import { redemptionJobId } from '../../queues/job-ids';
 import { defineRoute } from '../route';
 import { AppError, notFound, rateLimited } from '../../errors';
 import { z } from '../openapi';
@@ -44,8 +45,10 @@ export const redemptionRoutes = [
           return { status: stored.status, body: stored.body };
         }
       }
-      const jobId = key ? `red-${account.id}-${sha256(key).slice(0, 40)}` : `red-${randomUUID()}`;
-      const data: RedemptionJobData = { accountId: account.id, apiKeyId, requestHash, request: body };
+      // Without a key, the request's id is also the redemption's (RedemptionJobData.requestId).
+      const requestId = randomUUID();
+      const jobId = redemptionJobId(account.id, key, requestHash, requestId);
+      const data: RedemptionJobData = { accountId: account.id, apiKeyId, requestHash, request: body, ...(key ? {} : { requestId }) };
       return enqueueAndReply(ctx, req, 'redemptions', JOB_NAMES.redeem, data, {
         jobId,
         attempts: 5,
