@@ -2,11 +2,13 @@ import { useMemo } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { get, getText, saveBlob, type Coupon, type UsageStats } from '../api';
 import { Notice, Stat, Status, TableState, errorText } from '../components';
-import { parseCsv, toCsv } from '../csv';
+import { csvCellValue, parseCsv, toCsv } from '../csv';
 import { dateTime, int, money, moneyMap, percent } from '../format';
 import { Link, setSearch, useLocation } from '../router';
 
 const SHOWN = 500;
+/** The number columns of redemptions.csv (written as numbers; every other cell is text). */
+const NUMBER_COLUMNS = ['invoices', 'discount', 'revenue'];
 
 
 /** Who used a coupon or one of its codes: from the coupon's redemptions.csv. */
@@ -21,7 +23,8 @@ export function Usage({ couponId }: { couponId: string }) {
   });
   const table = useMemo(() => {
     if (!csv.data) return null;
-    const [header = [], ...rows] = parseCsv(csv.data);
+    // the values themselves (the export's `'` before a formula character taken off); Export CSV puts it back
+    const [header = [], ...rows] = parseCsv(csv.data).map((r) => r.map(csvCellValue));
     const col = (name: string) => header.indexOf(name);
     const kept = code ? rows.filter((r) => r[col('code')]?.toUpperCase() === code.toUpperCase()) : rows;
     return { header, rows: kept, col };
@@ -40,7 +43,7 @@ export function Usage({ couponId }: { couponId: string }) {
           type="button"
           className="primary"
           disabled={!table}
-          onClick={() => table && saveBlob(new Blob([toCsv([table.header, ...table.rows])], { type: 'text/csv' }), code ? `code-${code}-redemptions.csv` : `coupon-${couponId}-redemptions.csv`)}
+          onClick={() => table && saveBlob(new Blob([toCsv([table.header, ...table.rows], NUMBER_COLUMNS)], { type: 'text/csv' }), code ? `code-${code}-redemptions.csv` : `coupon-${couponId}-redemptions.csv`)}
         >
           Export CSV
         </button>
