@@ -1,10 +1,10 @@
 import { useMemo } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { get, getText, saveBlob, type Coupon, type UsageStats } from '../api';
+import { apiPath, get, getText, saveBlob, type Coupon, type UsageStats } from '../api';
 import { Notice, Stat, Status, TableState, errorText } from '../components';
 import { csvCellValue, parseCsv, toCsv } from '../csv';
 import { dateTime, int, money, moneyMap, percent } from '../format';
-import { Link, setSearch, useLocation } from '../router';
+import { Link, pagePath, setSearch, useLocation } from '../router';
 
 const SHOWN = 500;
 /** The number columns of redemptions.csv (written as numbers; every other cell is text). */
@@ -15,11 +15,11 @@ const NUMBER_COLUMNS = ['invoices', 'discount', 'revenue'];
 export function Usage({ couponId }: { couponId: string }) {
   const { path, search } = useLocation();
   const code = search.get('code') ?? '';
-  const coupon = useQuery({ queryKey: ['coupon', couponId], queryFn: () => get<Coupon>(`/v1/coupons/${couponId}`) });
-  const csv = useQuery({ queryKey: ['usage-csv', couponId], queryFn: () => getText(`/v1/coupons/${couponId}/redemptions.csv`) });
+  const coupon = useQuery({ queryKey: ['coupon', couponId], queryFn: () => get<Coupon>(apiPath`/v1/coupons/${couponId}`) });
+  const csv = useQuery({ queryKey: ['usage-csv', couponId], queryFn: () => getText(apiPath`/v1/coupons/${couponId}/redemptions.csv`) });
   const stats = useQuery({
     queryKey: ['usage-stats', couponId, code],
-    queryFn: () => get<UsageStats>(code ? `/v1/codes/${encodeURIComponent(code)}/stats` : `/v1/coupons/${couponId}/stats`),
+    queryFn: () => get<UsageStats>(code ? apiPath`/v1/codes/${code}/stats` : apiPath`/v1/coupons/${couponId}/stats`),
   });
   const table = useMemo(() => {
     if (!csv.data) return null;
@@ -36,7 +36,7 @@ export function Usage({ couponId }: { couponId: string }) {
 
   return (
     <>
-      <p><Link to={`/coupons/${couponId}`}>← Back to {name}</Link></p>
+      <p><Link to={pagePath`/coupons/${couponId}`}>← Back to {name}</Link></p>
       <div className="page-head">
         <h1>Usage of {subject}</h1>
         <button
