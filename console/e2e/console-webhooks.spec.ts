@@ -66,3 +66,35 @@ test('creates an endpoint (secret shown once, copied), sends a test, reads the a
     await new Promise((r) => server.close(r));
   }
 });
+
+test('an id read from the URL stays one segment of the API path: ..%2F cannot reach another resource', async ({ page, account, consoleErrors }) => {
+  const ep = await account.api<{ id: string; url: string }>('POST', '/v1/webhook-endpoints', { url: 'https://hooks.example.invalid/keep' });
+  const coupon = await account.api<{ id: string }>('POST', '/v1/coupons', { name: 'Keep me', discount: { type: 'percentage', basisPoints: 1000 }, duration: { type: 'once' } });
+  const calls: string[] = [];
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.pathname.startsWith('/v1/') && u.pathname !== '/v1/account') calls.push(`${r.method()} ${u.pathname}`);
+  });
+
+  // a coupon page whose id names the endpoint: its Delete coupon would delete the endpoint
+  const toEndpoint = `..%2Fwebhook-endpoints%2F${ep.id}`;
+  await signIn(page, account, `/admin/coupons/${toEndpoint}`);
+  await expect(page.getByRole('alert')).toContainText('Could not load the coupon');
+  await expect(page.getByRole('button', { name: 'Delete coupon' })).toHaveCount(0);
+  expect([...new Set(calls)]).toEqual([`GET /v1/coupons/${toEndpoint}`]);
+
+  // an endpoint page whose id names the coupon: its Delete endpoint would delete the coupon
+  calls.length = 0;
+  const toCoupon = `..%2Fcoupons%2F${coupon.id}`;
+  await page.goto(`${new URL(page.url()).origin}/admin/webhooks/${toCoupon}`);
+  await expect(page.getByRole('alert').first()).toContainText('Could not load the endpoint');
+  await expect(page.getByRole('button', { name: 'Delete endpoint' })).toHaveCount(0);
+  expect([...new Set(calls)].sort()).toEqual([`GET /v1/webhook-endpoints/${toCoupon}`, `GET /v1/webhook-endpoints/${toCoupon}/deliveries`]);
+
+  expect((await account.api<{ id: string }>('GET', `/v1/webhook-endpoints/${ep.id}`)).id).toBe(ep.id);
+  expect((await account.api<{ id: string }>('GET', `/v1/coupons/${coupon.id}`)).id).toBe(coupon.id);
+  // the 404s of those reads are the expected answer (Chromium logs each one as a console error)
+  const expected = consoleErrors.filter((e) => /status of 404/.test(e) && (e.includes(toEndpoint) || e.includes(toCoupon)));
+  expect(expected.length).toBeGreaterThan(0);
+  consoleErrors.splice(0, consoleErrors.length, ...consoleErrors.filter((e) => !expected.includes(e)));
+});

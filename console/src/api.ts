@@ -1,6 +1,7 @@
 /** The console's only way to the service: the public /v1 API with the signed-in account key. */
 
 import type { Account } from '../../src/contracts/types';
+import { apiPath, type ApiPath } from './paths';
 
 const KEY = 'couponflow.apiKey';
 
@@ -29,17 +30,19 @@ export class ApiError extends Error {
   }
 }
 
+export { apiPath, pathSegment, type ApiPath } from './paths';
+
 type Query = Record<string, string | number | undefined | null>;
 
-export function withQuery(path: string, query?: Query): string {
+export function withQuery(path: ApiPath, query?: Query): ApiPath {
   if (!query) return path;
   const qs = new URLSearchParams();
   for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') qs.set(k, String(v));
   const s = qs.toString();
-  return s ? `${path}?${s}` : path;
+  return (s ? `${path}?${s}` : path) as ApiPath;
 }
 
-async function send(method: string, path: string, body?: unknown, contentType = 'application/json', key = session.key()): Promise<Response> {
+async function send(method: string, path: ApiPath, body?: unknown, contentType = 'application/json', key = session.key()): Promise<Response> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (key) headers.Authorization = `Bearer ${key}`;
   let payload: BodyInit | undefined;
@@ -66,23 +69,23 @@ async function send(method: string, path: string, body?: unknown, contentType = 
   return res;
 }
 
-export async function api<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
+export async function api<T>(method: string, path: ApiPath, body?: unknown, contentType?: string): Promise<T> {
   const res = await send(method, path, body, contentType);
   if (res.status === 204) return undefined as T;
   const text = await res.text();
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-export const get = <T,>(path: string, query?: Query) => api<T>('GET', withQuery(path, query));
+export const get = <T,>(path: ApiPath, query?: Query) => api<T>('GET', withQuery(path, query));
 
 /** Checks a key before keeping it. */
 export async function checkKey(key: string): Promise<Account> {
-  const res = await send('GET', '/v1/account', undefined, undefined, key);
+  const res = await send('GET', apiPath`/v1/account`, undefined, undefined, key);
   return (await res.json()) as Account;
 }
 
 /** Downloads an authenticated file (the Bearer header cannot ride on a plain link). */
-export async function download(path: string, filename: string): Promise<void> {
+export async function download(path: ApiPath, filename: string): Promise<void> {
   const res = await send('GET', path);
   saveBlob(await res.blob(), filename);
 }
@@ -99,7 +102,7 @@ export function saveBlob(blob: Blob, filename: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export async function getText(path: string): Promise<string> {
+export async function getText(path: ApiPath): Promise<string> {
   return (await send('GET', path)).text();
 }
 

@@ -1,6 +1,6 @@
 import { createContext, useContext, useEffect, useState, type FormEvent } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { ApiError, checkKey, get, session, type Account } from './api';
+import { ApiError, apiPath, checkKey, get, session, type Account } from './api';
 import { Field, errorText } from './components';
 import { Link, match, navigate, useLocation } from './router';
 import { Overview } from './pages/overview';
@@ -82,7 +82,7 @@ function Routes() {
 }
 
 function Shell({ onSignOut }: { onSignOut: () => void }) {
-  const account = useQuery({ queryKey: ['account'], queryFn: () => get<Account>('/v1/account') });
+  const account = useQuery({ queryKey: ['account'], queryFn: () => get<Account>(apiPath`/v1/account`) });
   const { path } = useLocation();
   if (account.isPending) return <p role="status" className="state">Loading account…</p>;
   if (account.isError) {

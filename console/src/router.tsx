@@ -1,4 +1,5 @@
 import { useEffect, useState, type AnchorHTMLAttributes, type MouseEvent } from 'react';
+import { encodedPath } from './paths';
 
 /** A small history router under /admin: the path and query string are the page's state. */
 export const BASE = '/admin';
@@ -52,7 +53,15 @@ export function Link({ to, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorEl
   );
 }
 
-/** Matches a path against a pattern such as /coupons/:id; null when it does not match. */
+/**
+ * A console path from its fixed text and its segments, each encoded as apiPath does:
+ * pagePath`/coupons/${id}/edit`. `match` decodes them back.
+ */
+export function pagePath(strings: TemplateStringsArray, ...values: (string | number)[]): string {
+  return encodedPath(strings, values);
+}
+
+/** Matches a path against a pattern such as /coupons/:id; null when it does not match. Segments are decoded (build paths with pagePath). */
 export function match(pattern: string, path: string): Record<string, string> | null {
   const a = pattern.split('/');
   const b = path.split('/');

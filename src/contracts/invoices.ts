@@ -27,6 +27,13 @@ export const InvoiceRequest = z
       if (seen.has(l.id)) ctx.addIssue({ code: 'custom', path: ['lines', i, 'id'], message: 'duplicate line id' });
       seen.add(l.id);
     });
+    // the subtotal, summed exactly (lines with a bad amount are answered on their own): above
+    // 2^53 − 1 minor units it has no exact JSON number
+    const amounts = v.lines.map((l) => l.amount);
+    const subtotal = amounts.every(Number.isSafeInteger) ? amounts.reduce((sum, a) => sum + BigInt(a), 0n) : 0n;
+    if (subtotal > BigInt(Number.MAX_SAFE_INTEGER)) {
+      ctx.addIssue({ code: 'custom', path: ['lines'], message: `the amounts total ${subtotal} minor units, more than 2^53 − 1 (${Number.MAX_SAFE_INTEGER})` });
+    }
   })
   .openapi('InvoiceRequest');
 

@@ -1,7 +1,11 @@
 /**
  * Destinations a webhook may not reach unless private ones are allowed: loopback, private,
  * link-local, unique-local, carrier-grade NAT, multicast, reserved and documentation ranges,
- * and IPv6 forms that embed such an IPv4 address (mapped, compatible, NAT64, 6to4).
+ * and IPv6 forms that embed such an IPv4 address. An IPv6 address that carries an IPv4 one
+ * counts by it (a public IPv4 inside is allowed): IPv4-mapped `::ffff:0:0/96`, IPv4-translated
+ * `::ffff:0:0:0/96`, NAT64 `64:ff9b::/96` and the local-use `64:ff9b:1::/48` (the IPv4 in the
+ * last 32 bits, as in the /96), 6to4 `2002::/16` (bits 16..47) and Teredo `2001::/32` (the
+ * client in the last 32 bits, inverted; the Teredo server in bits 32..63 must be public too).
  */
 
 type Range4 = [number, number]; // [network as uint32, prefix length]
@@ -63,10 +67,13 @@ function v6Blocked(w: number[]): boolean {
   const zeros = (from: number, to: number) => w.slice(from, to).every((x) => x === 0);
   if (zeros(0, 8)) return true; // ::
   if (zeros(0, 7) && w[7] === 1) return true; // ::1
-  if (zeros(0, 5) && w[5] === 0xffff) return embedded(w[6], w[7]); // ::ffff:a.b.c.d
+  if (zeros(0, 5) && w[5] === 0xffff) return embedded(w[6], w[7]); // ::ffff:a.b.c.d (IPv4-mapped)
+  if (zeros(0, 4) && w[4] === 0xffff && w[5] === 0) return embedded(w[6], w[7]); // ::ffff:0:a.b.c.d (IPv4-translated)
   if (zeros(0, 6)) return true; // ::a.b.c.d (deprecated IPv4-compatible) and other reserved ::/96
-  if (w[0] === 0x64 && w[1] === 0xff9b && zeros(2, 6)) return embedded(w[6], w[7]); // NAT64
+  if (w[0] === 0x64 && w[1] === 0xff9b && zeros(2, 6)) return embedded(w[6], w[7]); // NAT64 64:ff9b::/96
+  if (w[0] === 0x64 && w[1] === 0xff9b && w[2] === 1) return embedded(w[6], w[7]); // NAT64 local use 64:ff9b:1::/48
   if (w[0] === 0x2002) return embedded(w[1], w[2]); // 6to4
+  if (w[0] === 0x2001 && w[1] === 0) return embedded(w[2], w[3]) || embedded(w[6] ^ 0xffff, w[7] ^ 0xffff); // Teredo: server, client (inverted)
   if ((w[0] & 0xfe00) === 0xfc00) return true; // fc00::/7 unique local
   if ((w[0] & 0xffc0) === 0xfe80 || (w[0] & 0xffc0) === 0xfec0) return true; // link-local, site-local
   if ((w[0] & 0xff00) === 0xff00) return true; // multicast

@@ -118,3 +118,4 @@ export * from './access';
 export * from './switches';
 export * from './report-figures';
 export * from './timeseries';
+export * from './csv-cells';

@@ -157,11 +157,13 @@ export function computeInvoiceDiscounts(input: InvoiceDiscountInput): InvoiceDis
   const { invoice } = input;
   const periodStart = validateInvoice(invoice);
   const amounts = invoice.lines.map((l) => l.amount);
-  const subtotal = sumMinor(amounts);
+  // a subtotal above 2^53 − 1 is refused (every other sum of the lines is at most it)
+  const subtotal = sumMinor(amounts, 'invoice.lines');
   const remaining = [...amounts];
   const work: Work[] = [];
   const updates: RedemptionUpdate[] = [];
-  let credit = 0;
+  // each redemption's excess is at most its fixed amount, but stacked ones may add up past 2^53 − 1: summed exactly, refused past it
+  const excesses: number[] = [];
 
   if (!invoice.trial) {
     input.redemptions.forEach((state, index) => {
@@ -172,7 +174,7 @@ export function computeInvoiceDiscounts(input: InvoiceDiscountInput): InvoiceDis
       result.shares.forEach((s, i) => {
         remaining[i] = (remaining[i] as number) - s;
       });
-      if (state.terms.overflow === 'credit') credit += result.excess;
+      if (state.terms.overflow === 'credit') excesses.push(result.excess);
       work.push({ state, cycle: step.cycle, shares: result.shares });
     });
     applyMinimumCharge(subtotal, remaining, work);
@@ -183,6 +185,7 @@ export function computeInvoiceDiscounts(input: InvoiceDiscountInput): InvoiceDis
     return { id: line.id, amount: line.amount, discount: line.amount - total, total };
   });
   const total = sumMinor(remaining);
+  const credit = sumMinor(excesses, 'credit');
   const applied = work.map((w) => ({
     redemptionId: w.state.id,
     couponId: w.state.couponId,

@@ -64,7 +64,16 @@ export function allocate(total: number, weights: readonly number[]): number[] {
   return parts.map(Number);
 }
 
-/** Sum of minor-unit amounts. */
-export function sumMinor(values: readonly number[]): number {
-  return values.reduce((a, b) => a + b, 0);
+/**
+ * Exact sum of minor-unit amounts (integers), added as bigints: a float sum rounds once it
+ * passes 2^53 − 1 (3 × (2^53 − 1) would come out one unit off). A sum above
+ * Number.MAX_SAFE_INTEGER has no exact number, so it is refused: DomainError `amount_too_large`
+ * naming `field`.
+ */
+export function sumMinor(values: readonly number[], field = 'amount'): number {
+  const sum = values.reduce((a, b) => a + BigInt(b), 0n);
+  if (sum > BigInt(Number.MAX_SAFE_INTEGER) || sum < BigInt(Number.MIN_SAFE_INTEGER)) {
+    throw new DomainError('amount_too_large', `${field}: the amounts total ${sum}, more than ${Number.MAX_SAFE_INTEGER} (2^53 − 1) minor units`, field);
+  }
+  return Number(sum);
 }

@@ -1,11 +1,14 @@
 import { sql } from 'kysely';
 import type { EffectiveStatus } from '../domain';
 import { sqlText } from '../db/sql-text';
+import { csvTextSql } from './csv-sql';
 import { codeOwnStatusSql, moreRestrictiveSql } from './status-sql';
 
 /**
  * The SELECTs behind the CSV exports, for `COPY (...) TO STDOUT` (see http/csv-stream.ts).
  * COPY takes no bind parameters, so every value goes through `literal` (the driver's quoting).
+ * Text cells a client chose (codes, customer ids, emails, currencies) go through csvTextSql (a
+ * leading `'` before a formula character); numbers, formatted instants and statuses do not.
  */
 type Literal = (value: string) => string;
 
@@ -16,7 +19,7 @@ type Literal = (value: string) => string;
  */
 export function batchCodesQuery(lit: Literal, batchId: string, couponStatus: EffectiveStatus, now: string): string {
   const status = moreRestrictiveSql(codeOwnStatusSql('c', sql.raw(`${lit(now)}::timestamptz`)), sql.raw(`${lit(couponStatus)}::text`));
-  return `select code, max_redemptions,
+  return `select ${csvTextSql('c.code')} as code, max_redemptions,
       to_char(expires_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as expires_at,
       ${sqlText(status)} as status
     from codes c where batch_id = ${lit(batchId)}::uuid and deleted_at is null
@@ -30,11 +33,11 @@ export function batchCodesQuery(lit: Literal, batchId: string, couponStatus: Eff
  * formatted in the session time zone, which the caller sets to the account's.
  */
 export function couponRedemptionsQuery(lit: Literal, accountId: string, couponId: string): string {
-  return `select r.customer_id, cu.email, r.code,
+  return `select ${csvTextSql('r.customer_id')} as customer_id, ${csvTextSql('cu.email')} as email, ${csvTextSql('r.code')} as code,
       to_char(r.created_at, 'YYYY-MM-DD"T"HH24:MI:SS.MSTZH:TZM') as redeemed_at,
       r.status,
       coalesce(l.invoices, 0) as invoices, coalesce(l.discount, 0) as discount, coalesce(l.revenue, 0) as revenue,
-      l.currency
+      ${csvTextSql('l.currency')} as currency
     from redemptions r
     left join customers cu on cu.account_id = r.account_id and cu.id = r.customer_id
     left join lateral (

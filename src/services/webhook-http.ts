@@ -11,9 +11,14 @@ import { ipLiteralOfHost, isPrivateAddress, RESPONSE_LOG_LIMIT_BYTES } from '../
  * literal is checked before connecting. Redirects are never followed.
  */
 
+/**
+ * A refused destination. Its message is stored in the delivery's attempt log, which the account
+ * reads: it names the host only, never the address the host resolved to (that would tell an
+ * account what the service's internal names resolve to).
+ */
 export class PrivateDestinationError extends Error {
-  constructor(host: string, address: string) {
-    super(`${host} resolves to ${address}, a private, loopback or link-local address`);
+  constructor(host: string) {
+    super(`${host} resolves to a private, loopback or link-local address`);
     this.name = 'PrivateDestinationError';
   }
 }
@@ -23,8 +28,7 @@ function guardedLookup(allowPrivate: boolean): LookupFunction {
     dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '', 0);
       const list = addresses as LookupAddress[];
-      const bad = allowPrivate ? undefined : list.find((a) => isPrivateAddress(a.address));
-      if (bad) return callback(new PrivateDestinationError(hostname, bad.address) as NodeJS.ErrnoException, '', 0);
+      if (!allowPrivate && list.some((a) => isPrivateAddress(a.address))) return callback(new PrivateDestinationError(hostname) as NodeJS.ErrnoException, '', 0);
       if (list.length === 0) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', 0);
       if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
       callback(null, list[0].address, list[0].family);
@@ -73,7 +77,7 @@ export async function postWebhook(
   }
   const literal = ipLiteralOfHost(target.hostname);
   if (literal !== null && !opts.allowPrivate && isPrivateAddress(literal)) {
-    return done({ statusCode: null, body: null, error: new PrivateDestinationError(target.hostname, literal).message });
+    return done({ statusCode: null, body: null, error: new PrivateDestinationError(target.hostname).message });
   }
   const secure = target.protocol === 'https:';
   if (!secure && !(opts.allowPrivate && target.protocol === 'http:')) return done({ statusCode: null, body: null, error: 'only https is allowed' });

@@ -1,6 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { batchProcessor } from '../../jobs/code-batches';
-import { DEFAULT_CHARSET, generateCodes, planBatch } from '../../src/domain';
+import { DEFAULT_CHARSET, csvTextCell, generateCodes, planBatch } from '../../src/domain';
+import { csvTextSql } from '../../src/repositories/csv-sql';
 import { startTestApp, type TestAccount, type TestApp } from '../helpers/harness';
 import {
   batchCodes, insertCodes, insertCoupon, insertCustomer, insertLedgerRow, insertRedemption, sql, waitForBatch,
@@ -261,4 +262,49 @@ test('redemptions.csv: one row per redemption and ledger currency, times in the 
   const empty = await t.http.get(`/v1/coupons/${await insertCoupon(t, ny.id)}/redemptions.csv`).set(ny.auth);
   expect(empty.text).toBe('customer_id,email,code,redeemed_at,status,invoices,discount,revenue,currency\n');
   expect((await t.http.get('/v1/coupons/00000000-0000-4000-8000-000000000000/redemptions.csv').set(ny.auth)).status).toBe(404);
+});
+
+describe('CSV exports: a text cell starting with a formula character is written with a leading quote', () => {
+  test('redemptions.csv: customer id, email and code guarded, numbers (a negative amount) left as they are', async () => {
+    const a = await t.createAccount();
+    const couponId = await insertCoupon(t, a.id);
+    await insertCodes(t, a.id, couponId, ['-DASH', 'PLAIN']);
+    const evil = "=cmd|' /C calc'!A0";
+    await insertCustomer(t, a.id, evil, '+1@example.com');
+    const r1 = await insertRedemption(t, a.id, { couponId, code: '-DASH', customerId: evil, createdAt: '2026-03-08T06:30:00Z' });
+    await insertRedemption(t, a.id, { couponId, code: 'PLAIN', customerId: '@SUM(1,2)', createdAt: '2026-03-09T06:30:00Z' });
+    await insertRedemption(t, a.id, { couponId, code: 'PLAIN', customerId: '\r=1+1', createdAt: '2026-03-10T06:30:00Z' });
+    await insertLedgerRow(t, a.id, { redemptionId: r1, couponId, invoiceId: 'in1', currency: 'USD', amount: -500, invoiceTotal: 1500 });
+    const res = await t.http.get(`/v1/coupons/${couponId}/redemptions.csv`).set(a.auth);
+    expect(res.status).toBe(200);
+    expect(res.text).toBe(
+      'customer_id,email,code,redeemed_at,status,invoices,discount,revenue,currency\n' +
+        "'=cmd|' /C calc'!A0,'+1@example.com,'-DASH,2026-03-08T06:30:00.000+00:00,active,1,-500,1500,USD\n" +
+        `"'@SUM(1,2)",,PLAIN,2026-03-09T06:30:00.000+00:00,active,0,0,0,\n` +
+        `"'\r=1+1",,PLAIN,2026-03-10T06:30:00.000+00:00,active,0,0,0,\n`,
+    );
+  });
+
+  test("codes.csv of a batch: a code starting with '-' is guarded", async () => {
+    const couponId = await insertCoupon(t, acct.id);
+    const res = await t.http.post(`/v1/coupons/${couponId}/batches`).set(acct.auth).send({ count: 3, prefix: '-', length: 4 });
+    expect(res.status).toBe(202);
+    await waitForBatch(t, acct.auth, res.body.batch.id);
+    const codes = await batchCodes(t, res.body.batch.id);
+    expect(codes.map((c) => /^-[A-Z0-9]{4}$/.test(c))).toEqual([true, true, true]);
+    const csv = await t.http.get(`/v1/batches/${res.body.batch.id}/codes.csv`).set(acct.auth);
+    expect(csvLines(csv.text)).toEqual(['code,max_redemptions,expires_at,status', ...codes.map((c) => `'${c},1,,active`)]);
+  });
+
+  test('csvTextSql, run by PostgreSQL, agrees with the domain’s csvTextCell', async () => {
+    const cases: [string | null, string | null][] = [
+      ['=1+1', "'=1+1"], ['+1', "'+1"], ['-1', "'-1"], ['@a', "'@a"], ['\tx', "'\tx"], ['\rx', "'\rx"],
+      ['a=1', 'a=1'], [' =1', ' =1'], ["'=1", "'=1"], ['\n=1', '\n=1'], ['\\=1', '\\=1'], ['', ''], ['é=', 'é='], [null, null],
+    ];
+    for (const [input, expected] of cases) {
+      const rows = await sql(t, `select ${csvTextSql('?::text')} as v`, [input]);
+      expect([input, rows[0]!.v]).toEqual([input, expected]);
+      if (input !== null) expect([input, csvTextCell(input)]).toEqual([input, expected]);
+    }
+  });
 });

@@ -208,6 +208,18 @@ describe('GET /v1/reports/codes', () => {
   });
 });
 
+test('GET /v1/reports/codes.csv: an attribution or code starting with a formula character is written with a leading quote', async () => {
+  const a = await t.createAccount();
+  const coupon = await createCoupon(t, a, { attribution: { channel: '=HYPERLINK("http://x")', partner: '-2+3' } });
+  await addCode(t, a, coupon.id, '-TWO', { attribution: { referrerCustomerId: '@me' } });
+  const res = await get('/v1/reports/codes.csv', a);
+  expect(res.status).toBe(200);
+  expect(res.text).toBe(
+    'code,coupon_id,channel,partner,referrer_customer_id,redemptions,customers,converted,conversion_rate,active,churned,currency,discount,revenue,average_lifetime_value\n' +
+      `'-TWO,${coupon.id},"'=HYPERLINK(""http://x"")",'-2+3,'@me,0,0,0,,0,0,USD,0,0,\n`,
+  );
+});
+
 describe('GET /v1/reports/attribution', () => {
   test('by channel: the stored attribution, whatever was edited since', async () => {
     const res = await get('/v1/reports/attribution?groupBy=channel');

@@ -204,6 +204,31 @@ describe('invoice results', () => {
     expect(refused.body.error.code).toBe('new_customers_only');
   });
 
+  test('a subtotal above 2^53 − 1 is 400 validation_failed on lines, by HTTP and by the producer; 2^53 − 1 itself is exact', async () => {
+    const MAX = Number.MAX_SAFE_INTEGER;
+    const big = (n: number, amount = MAX) => Array.from({ length: n }, (_, i) => ({ id: `l${i}`, kind: 'setup_fee', amount }));
+    const over = { ...invoice('sub-big', 'a', '2026-05-01T00:00:00Z'), lines: big(3) };
+    const res = await t.http.post('/v1/invoices').set(acct.auth).send(over);
+    expect([res.status, res.body.error?.code, res.body.error?.field]).toEqual([400, 'validation_failed', 'lines']);
+    expect(res.body.error.message).toContain('27021597764222973');
+    expect(await sql(`select count(*)::int as n from invoices where account_id = ? and id = ?`, [acct.id, over.invoiceId])).toEqual([{ n: 0 }]);
+
+    const connection = new IORedis(REDIS_URL, { maxRetriesPerRequest: null });
+    const queue = createInvoiceQueue({ connection, prefix: t.config.queuePrefix });
+    try {
+      const job = await enqueueInvoice(queue, acct.id, { ...over, invoiceId: 'sub-big-b' } as never);
+      const outcome = await t.running.ctx.waiter.wait(queue, job.id!, 10_000);
+      const result = (outcome as { result: { status: number; body: { error: Record<string, unknown> } } }).result;
+      expect([outcome.state, result.status, result.body.error.code, result.body.error.field]).toEqual(['completed', 400, 'validation_failed', 'lines']);
+    } finally {
+      await queue.close();
+      connection.disconnect();
+    }
+
+    const edge = await post({ ...invoice('sub-big', 'c', '2026-05-01T00:00:00Z'), lines: [{ id: 'a', kind: 'setup_fee', amount: 2 ** 52 }, { id: 'b', kind: 'setup_fee', amount: 2 ** 52 - 1 }] });
+    expect([edge.subtotal, edge.discountTotal, edge.total]).toEqual([MAX, 0, MAX]);
+  });
+
   test('an invoice line naming an unknown plan is 400 naming the line', async () => {
     const res = await t.http.post('/v1/invoices').set(acct.auth).send({ ...invoice('sub-unknown', 'a', '2026-05-01T00:00:00Z'), lines: [{ id: 'l1', kind: 'recurring', planId: 'ghost', amount: 100 }] });
     expect(res.status).toBe(400);

@@ -3,6 +3,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   ApiError,
   api,
+  apiPath,
   download,
   get,
   type BadLine,
@@ -20,7 +21,7 @@ import {
 } from '../api';
 import { ConfirmDialog, Field, Notice, Pager, Stat, Status, TableState, cursorNav, errorText } from '../components';
 import { dateOnly, dateTime, discountText, durationText, int, isoToZoned, moneyMap, percent, zonedToIso } from '../format';
-import { Link, navigate, setSearch, useLocation } from '../router';
+import { Link, navigate, pagePath, setSearch, useLocation } from '../router';
 
 type Dialog =
   | { kind: 'coupon'; action: 'archive' | 'delete' | 'disable' }
@@ -34,7 +35,7 @@ function attributionText(a: Code['attribution']): string {
 
 export function CouponDetail({ id }: { id: string }) {
   const client = useQueryClient();
-  const coupon = useQuery({ queryKey: ['coupon', id], queryFn: () => get<Coupon>(`/v1/coupons/${id}`) });
+  const coupon = useQuery({ queryKey: ['coupon', id], queryFn: () => get<Coupon>(apiPath`/v1/coupons/${id}`) });
   const [dialog, setDialog] = useState<Dialog>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
@@ -62,7 +63,7 @@ export function CouponDetail({ id }: { id: string }) {
   const act = async (action: string, success: string) => {
     setActionError(null);
     try {
-      await api('POST', `/v1/coupons/${id}/${action}`);
+      await api('POST', apiPath`/v1/coupons/${id}/${action}`);
       setNotice(success);
       await refresh();
     } catch (err) {
@@ -75,7 +76,7 @@ export function CouponDetail({ id }: { id: string }) {
       <div className="page-head">
         <h1>{c.name} <Status value={c.status} /></h1>
         <div className="toolbar" role="group" aria-label="Coupon actions">
-          {c.status !== 'archived' && <Link className="button" to={`/coupons/${id}/edit`}>Edit coupon</Link>}
+          {c.status !== 'archived' && <Link className="button" to={pagePath`/coupons/${id}/edit`}>Edit coupon</Link>}
           {c.status === 'draft' && <button type="button" onClick={() => void act('activate', `Coupon ${c.name} is active.`)}>Activate coupon</button>}
           {c.status === 'disabled' && <button type="button" onClick={() => void act('enable', `Coupon ${c.name} is enabled.`)}>Enable coupon</button>}
           {!['disabled', 'archived', 'draft'].includes(c.status) && <button type="button" onClick={() => setDialog({ kind: 'coupon', action: 'disable' })}>Disable coupon</button>}
@@ -83,9 +84,9 @@ export function CouponDetail({ id }: { id: string }) {
             type="button"
             onClick={async () => {
               try {
-                const copy = await api<Coupon>('POST', `/v1/coupons/${id}/clone`);
+                const copy = await api<Coupon>('POST', apiPath`/v1/coupons/${id}/clone`);
                 await client.invalidateQueries({ queryKey: ['coupons'] });
-                navigate(`/coupons/${copy.id}`);
+                navigate(pagePath`/coupons/${copy.id}`);
               } catch (err) {
                 setActionError(errorText(err));
               }
@@ -93,7 +94,7 @@ export function CouponDetail({ id }: { id: string }) {
           >
             Clone coupon
           </button>
-          <Link className="button" to={`/coupons/${id}/usage`}>View usage</Link>
+          <Link className="button" to={pagePath`/coupons/${id}/usage`}>View usage</Link>
           {c.status !== 'archived' && <button type="button" onClick={() => setDialog({ kind: 'coupon', action: 'archive' })}>Archive coupon</button>}
           <button type="button" className="danger" onClick={() => setDialog({ kind: 'coupon', action: 'delete' })}>Delete coupon</button>
         </div>
@@ -120,7 +121,7 @@ export function CouponDetail({ id }: { id: string }) {
           typeToConfirm={c.name}
           onClose={() => setDialog(null)}
           onConfirm={async () => {
-            await api('DELETE', `/v1/coupons/${id}`);
+            await api('DELETE', apiPath`/v1/coupons/${id}`);
             await client.invalidateQueries({ queryKey: ['coupons'] });
             navigate('/coupons');
           }}
@@ -135,7 +136,7 @@ export function CouponDetail({ id }: { id: string }) {
           danger
           onClose={() => setDialog(null)}
           onConfirm={async () => {
-            await api('POST', `/v1/coupons/${id}/archive`);
+            await api('POST', apiPath`/v1/coupons/${id}/archive`);
             setNotice(`Coupon ${c.name} is archived.`);
             await refresh();
           }}
@@ -149,7 +150,7 @@ export function CouponDetail({ id }: { id: string }) {
           confirmLabel="Disable coupon"
           onClose={() => setDialog(null)}
           onConfirm={async () => {
-            await api('POST', `/v1/coupons/${id}/disable`);
+            await api('POST', apiPath`/v1/coupons/${id}/disable`);
             setNotice(`Coupon ${c.name} is disabled.`);
             await refresh();
           }}
@@ -163,7 +164,7 @@ export function CouponDetail({ id }: { id: string }) {
           confirmLabel="Disable code"
           onClose={() => setDialog(null)}
           onConfirm={async () => {
-            await api('POST', `/v1/codes/${encodeURIComponent(dialog.code)}/disable`);
+            await api('POST', apiPath`/v1/codes/${dialog.code}/disable`);
             setNotice(`Code ${dialog.code} is disabled.`);
             await refresh();
           }}
@@ -179,7 +180,7 @@ export function CouponDetail({ id }: { id: string }) {
           typeToConfirm={dialog.code}
           onClose={() => setDialog(null)}
           onConfirm={async () => {
-            await api('DELETE', `/v1/codes/${encodeURIComponent(dialog.code)}`);
+            await api('DELETE', apiPath`/v1/codes/${dialog.code}`);
             setNotice(`Code ${dialog.code} is deleted.`);
             await refresh();
           }}
@@ -230,7 +231,7 @@ function Terms({ coupon: c }: { coupon: Coupon }) {
 }
 
 function CouponStats({ id }: { id: string }) {
-  const stats = useQuery({ queryKey: ['coupon-stats', id], queryFn: () => get<UsageStats>(`/v1/coupons/${id}/stats`) });
+  const stats = useQuery({ queryKey: ['coupon-stats', id], queryFn: () => get<UsageStats>(apiPath`/v1/coupons/${id}/stats`) });
   return (
     <section aria-labelledby="cstats-h">
       <h2 id="cstats-h">Performance</h2>
@@ -260,7 +261,7 @@ function CodesTable({ coupon, onDialog }: { coupon: Coupon; onDialog: (d: Dialog
   const cursor = nav.cursor;
   const codes = useQuery({
     queryKey: ['codes', coupon.id, cursor],
-    queryFn: () => get<CodePage>(`/v1/coupons/${coupon.id}/codes`, { cursor, limit: 25 }),
+    queryFn: () => get<CodePage>(apiPath`/v1/coupons/${coupon.id}/codes`, { cursor, limit: 25 }),
   });
   const go = (p: Record<string, string | undefined>) => setSearch(path, { codes: p.codes, codesBack: p.codesBack }, true);
   const rows = codes.data?.data ?? [];
@@ -307,13 +308,13 @@ function CodesTable({ coupon, onDialog }: { coupon: Coupon; onDialog: (d: Dialog
                   <td className="row-actions">
                     {!readOnly && <button type="button" aria-label={`Edit code ${k.code}`} onClick={() => onDialog({ kind: 'edit-code', code: k })}>Edit</button>}
                     {!readOnly && k.status === 'disabled' && (
-                      <button type="button" aria-label={`Enable code ${k.code}`} onClick={async () => { await api('POST', `/v1/codes/${encodeURIComponent(k.code)}/enable`); await codes.refetch(); }}>Enable</button>
+                      <button type="button" aria-label={`Enable code ${k.code}`} onClick={async () => { await api('POST', apiPath`/v1/codes/${k.code}/enable`); await codes.refetch(); }}>Enable</button>
                     )}
                     {!readOnly && k.status !== 'disabled' && (
                       <button type="button" aria-label={`Disable code ${k.code}`} onClick={() => onDialog({ kind: 'code', action: 'disable', code: k.code })}>Disable</button>
                     )}
                     {!readOnly && <button type="button" className="danger" aria-label={`Delete code ${k.code}`} onClick={() => onDialog({ kind: 'code', action: 'delete', code: k.code })}>Delete</button>}
-                    <Link to={`/coupons/${coupon.id}/usage?code=${encodeURIComponent(k.code)}`} aria-label={`View usage of code ${k.code}`}>View usage</Link>
+                    <Link to={`${pagePath`/coupons/${coupon.id}/usage`}?code=${encodeURIComponent(k.code)}`} aria-label={`View usage of code ${k.code}`}>View usage</Link>
                   </td>
                 </tr>
               );
@@ -344,7 +345,7 @@ function EditCode({ code, zone, onClose, onSaved }: { code: Code; zone: string; 
             expiresAt: expires ? zonedToIso(expires, zone) : null,
             customerId: customer.trim() === '' ? null : customer.trim(),
           };
-          await api<Code>('PATCH', `/v1/codes/${encodeURIComponent(code.code)}`, body);
+          await api<Code>('PATCH', apiPath`/v1/codes/${code.code}`, body);
           await onSaved();
         } catch (err) {
           if (err instanceof ApiError && err.field) {
@@ -386,7 +387,7 @@ function AddCode({ coupon, onAdded }: { coupon: Coupon; onAdded: () => Promise<v
       if (max.trim()) body.maxRedemptions = Number(max);
       if (expires) body.expiresAt = zonedToIso(expires, coupon.timeZone);
       if (customer.trim()) body.customerId = customer.trim();
-      const created = await api<Code>('POST', `/v1/coupons/${coupon.id}/codes`, body);
+      const created = await api<Code>('POST', apiPath`/v1/coupons/${coupon.id}/codes`, body);
       setDone(`Code ${created.code} added.`);
       setCode('');
       setMax('');
@@ -435,7 +436,7 @@ function ImportCodes({ coupon, onImported }: { coupon: Coupon; onImported: () =>
     setBusy(true);
     setResult({});
     try {
-      const r = await api<ImportResult>('POST', `/v1/coupons/${coupon.id}/codes/import`, await file.text(), 'text/csv');
+      const r = await api<ImportResult>('POST', apiPath`/v1/coupons/${coupon.id}/codes/import`, await file.text(), 'text/csv');
       setResult({ ok: `Imported ${int(r.imported)} codes.` });
       await onImported();
     } catch (err) {
@@ -483,7 +484,7 @@ function GenerateBatch({ coupon, onDone }: { coupon: Coupon; onDone: () => Promi
   const [batchId, setBatchId] = useState<string | null>(null);
   const batch = useQuery({
     queryKey: ['batch', batchId],
-    queryFn: () => get<Batch>(`/v1/batches/${batchId}`),
+    queryFn: () => get<Batch>(apiPath`/v1/batches/${batchId ?? ''}`),
     enabled: batchId !== null,
     refetchInterval: (q) => (q.state.data && ['completed', 'failed'].includes(q.state.data.status) ? false : 500),
   });
@@ -500,7 +501,7 @@ function GenerateBatch({ coupon, onDone }: { coupon: Coupon; onDone: () => Promi
     if (length.trim()) body.length = Number(length);
     if (perCode.trim()) body.maxRedemptionsPerCode = Number(perCode);
     try {
-      const r = await api<BatchCreated>('POST', `/v1/coupons/${coupon.id}/batches`, body);
+      const r = await api<BatchCreated>('POST', apiPath`/v1/coupons/${coupon.id}/batches`, body);
       setBatchId(r.batch.id);
     } catch (err) {
       setErrors({ [err instanceof ApiError && err.field ? err.field : 'count']: errorText(err) });
@@ -534,7 +535,7 @@ function GenerateBatch({ coupon, onDone }: { coupon: Coupon; onDone: () => Promi
             {b?.status === 'failed' && b.error ? ` — ${b.error}` : ''}
           </p>
           {finished && (
-            <button type="button" className="primary" onClick={() => void download(`/v1/batches/${b.id}/codes.csv`, 'codes.csv')}>Download codes.csv</button>
+            <button type="button" className="primary" onClick={() => void download(apiPath`/v1/batches/${b.id}/codes.csv`, 'codes.csv')}>Download codes.csv</button>
           )}
         </div>
       )}
@@ -545,7 +546,7 @@ function GenerateBatch({ coupon, onDone }: { coupon: Coupon; onDone: () => Promi
 const STATUS: Record<Batch['status'], string> = { queued: 'Queued', running: 'Running', completed: 'Completed', failed: 'Failed' };
 
 function Versions({ id, zone }: { id: string; zone: string }) {
-  const versions = useQuery({ queryKey: ['versions', id], queryFn: () => get<CouponVersionPage>(`/v1/coupons/${id}/versions`, { limit: 100 }) });
+  const versions = useQuery({ queryKey: ['versions', id], queryFn: () => get<CouponVersionPage>(apiPath`/v1/coupons/${id}/versions`, { limit: 100 }) });
   const rows = versions.data?.data ?? [];
   return (
     <section aria-labelledby="versions-h">

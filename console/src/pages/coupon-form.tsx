@@ -1,10 +1,10 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { ApiError, api, get, type Coupon, type CouponPatchBody } from '../api';
+import { ApiError, api, apiPath, get, type Coupon, type CouponPatchBody } from '../api';
 import { ACTIONS, fromCoupon, LINE_KINDS, toBody, type Action, type FormState, type LineKind } from '../coupon-body';
 import { useAccount } from '../app';
 import { Field, Notice, errorText } from '../components';
-import { Link, navigate } from '../router';
+import { Link, navigate, pagePath } from '../router';
 
 const label = (s: string) => (s[0].toUpperCase() + s.slice(1)).replace(/_/g, ' ');
 
@@ -79,7 +79,7 @@ function Checks<T extends string>({ legend, options, value, onChange, error }: {
 
 export function CouponForm({ id }: { id?: string }) {
   const account = useAccount();
-  const existing = useQuery({ queryKey: ['coupon', id], queryFn: () => get<Coupon>(`/v1/coupons/${id}`), enabled: id !== undefined });
+  const existing = useQuery({ queryKey: ['coupon', id], queryFn: () => get<Coupon>(apiPath`/v1/coupons/${id ?? ''}`), enabled: id !== undefined });
   if (id && existing.isPending) return <p role="status">Loading coupon…</p>;
   if (id && existing.isError) {
     return (
@@ -112,15 +112,15 @@ function CouponFormBody({ original, zone, currency }: { original?: Coupon; zone:
       const body = toBody(f, zone, original);
       if (original && Object.keys(body).length === 0) {
         // nothing changed: no PATCH, no version, no coupon.updated event
-        navigate(`/coupons/${original.id}`);
+        navigate(pagePath`/coupons/${original.id}`);
         return;
       }
       const saved = original
-        ? await api<Coupon>('PATCH', `/v1/coupons/${original.id}`, body satisfies CouponPatchBody)
-        : await api<Coupon>('POST', '/v1/coupons', body);
+        ? await api<Coupon>('PATCH', apiPath`/v1/coupons/${original.id}`, body satisfies CouponPatchBody)
+        : await api<Coupon>('POST', apiPath`/v1/coupons`, body);
       await client.invalidateQueries({ queryKey: ['coupons'] });
       client.setQueryData(['coupon', saved.id], saved);
-      navigate(`/coupons/${saved.id}`);
+      navigate(pagePath`/coupons/${saved.id}`);
     } catch (err) {
       const input = err instanceof ApiError ? inputFor(err.field) : null;
       if (input) setErrors({ [input]: errorText(err) });

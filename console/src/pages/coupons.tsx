@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { get, type CouponPage, type CouponStatus } from '../api';
+import { apiPath, get, type CouponPage, type CouponStatus } from '../api';
 import { useAccount } from '../app';
 import { Pager, Status, TableState, cursorNav } from '../components';
 import { dateOnly, discountText, durationText, int } from '../format';
-import { Link, setSearch, useLocation } from '../router';
+import { Link, pagePath, setSearch, useLocation } from '../router';
 
 const STATUSES: readonly CouponStatus[] = ['active', 'draft', 'scheduled', 'disabled', 'expired', 'exhausted', 'archived'];
 
@@ -20,7 +20,7 @@ export function CouponList() {
 
   const list = useQuery({
     queryKey: ['coupons', q, status, cursor],
-    queryFn: () => get<CouponPage>('/v1/coupons', { q, status, cursor, limit: 25 }),
+    queryFn: () => get<CouponPage>(apiPath`/v1/coupons`, { q, status, cursor, limit: 25 }),
   });
   const go = (p: Record<string, string | undefined>) => setSearch('/coupons', { q, status, ...p });
   const filtered = q !== '' || status !== '';
@@ -84,7 +84,7 @@ export function CouponList() {
           <tbody>
             {list.data.data.map((c) => (
               <tr key={c.id}>
-                <td><Link to={`/coupons/${c.id}`}>{c.name}</Link></td>
+                <td><Link to={pagePath`/coupons/${c.id}`}>{c.name}</Link></td>
                 <td><code>{c.code ?? '—'}</code></td>
                 <td>{discountText(c.discount)}</td>
                 <td>{durationText(c.duration)}</td>

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { get, type EventPage, type EventType } from '../api';
+import { apiPath, get, type EventPage, type EventType } from '../api';
 import { useAccount } from '../app';
 import { Pager, TableState, cursorNav } from '../components';
 import { dateTime } from '../format';
@@ -23,7 +23,7 @@ export function Events() {
   const [typed, setTyped] = useState(type);
   const events = useQuery({
     queryKey: ['events', type, before],
-    queryFn: () => get<EventPage>('/v1/events', { order: 'desc', type, before, limit: 50 }),
+    queryFn: () => get<EventPage>(apiPath`/v1/events`, { order: 'desc', type, before, limit: 50 }),
   });
   const go = (p: Record<string, string | undefined>) => setSearch('/events', { type, ...p });
   const rows = events.data?.data ?? [];

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { get, type AccountStats, type AttributionReport, type Timeseries } from '../api';
+import { apiPath, get, type AccountStats, type AttributionReport, type Timeseries } from '../api';
 import { useAccount } from '../app';
 import { DayChart } from '../chart';
 import { Stat, TableState, errorText } from '../components';
@@ -10,16 +10,16 @@ import { Link } from '../router';
 export function Overview() {
   const account = useAccount();
   const [days, setDays] = useState<30 | 90>(30);
-  const stats = useQuery({ queryKey: ['stats'], queryFn: () => get<AccountStats>('/v1/stats') });
+  const stats = useQuery({ queryKey: ['stats'], queryFn: () => get<AccountStats>(apiPath`/v1/stats`) });
   const conversion = useQuery({
     queryKey: ['attribution', 'channel', 'all'],
-    queryFn: () => get<AttributionReport>('/v1/reports/attribution', { groupBy: 'channel' }),
+    queryFn: () => get<AttributionReport>(apiPath`/v1/reports/attribution`, { groupBy: 'channel' }),
   });
   const to = todayIn(account.timeZone);
   const from = addDays(to, -(days - 1));
   const series = useQuery({
     queryKey: ['timeseries', from, to],
-    queryFn: () => get<Timeseries>('/v1/reports/timeseries', { from, to, interval: 'day' }),
+    queryFn: () => get<Timeseries>(apiPath`/v1/reports/timeseries`, { from, to, interval: 'day' }),
   });
 
   const rate = useMemo(() => {

@@ -1,9 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
-import { download, get, type AttributionReport, type CodeReportPage, type ReportSort } from '../api';
+import { apiPath, download, get, withQuery, type AttributionReport, type CodeReportPage, type ReportSort } from '../api';
 import { useAccount } from '../app';
 import { Pager, TableState, cursorNav } from '../components';
 import { int, money, percent } from '../format';
-import { Link, setSearch, useLocation } from '../router';
+import { Link, pagePath, setSearch, useLocation } from '../router';
 
 const SORTS: { key: ReportSort; label: string }[] = [
   { key: '-redemptions', label: 'Redemptions' },
@@ -39,13 +39,13 @@ export function Performance() {
 
   const codes = useQuery({
     queryKey: ['report-codes', sort, channel, partner, cursor],
-    queryFn: () => get<CodeReportPage>('/v1/reports/codes', { sort, channel, partner, cursor, limit: 25 }),
+    queryFn: () => get<CodeReportPage>(apiPath`/v1/reports/codes`, { sort, channel, partner, cursor, limit: 25 }),
   });
-  const byChannel = useQuery({ queryKey: ['attribution', 'channel'], queryFn: () => get<AttributionReport>('/v1/reports/attribution', { groupBy: 'channel' }) });
-  const byPartner = useQuery({ queryKey: ['attribution', 'partner'], queryFn: () => get<AttributionReport>('/v1/reports/attribution', { groupBy: 'partner' }) });
+  const byChannel = useQuery({ queryKey: ['attribution', 'channel'], queryFn: () => get<AttributionReport>(apiPath`/v1/reports/attribution`, { groupBy: 'channel' }) });
+  const byPartner = useQuery({ queryKey: ['attribution', 'partner'], queryFn: () => get<AttributionReport>(apiPath`/v1/reports/attribution`, { groupBy: 'partner' }) });
   const referrers = useQuery({
     queryKey: ['attribution', 'referrer'],
-    queryFn: () => get<AttributionReport>('/v1/reports/attribution', { groupBy: 'referrer', sort: '-converted' }),
+    queryFn: () => get<AttributionReport>(apiPath`/v1/reports/attribution`, { groupBy: 'referrer', sort: '-converted' }),
   });
   const c = account.currency;
   const rows = codes.data?.data ?? [];
@@ -55,7 +55,7 @@ export function Performance() {
     <>
       <div className="page-head">
         <h1>Performance</h1>
-        <button type="button" onClick={() => void download(`/v1/reports/codes.csv?${new URLSearchParams({ sort, ...(channel && { channel }), ...(partner && { partner }) })}`, 'codes-report.csv')}>
+        <button type="button" onClick={() => void download(withQuery(apiPath`/v1/reports/codes.csv`, { sort, channel, partner }), 'codes-report.csv')}>
           Export codes report (CSV)
         </button>
       </div>
@@ -102,7 +102,7 @@ export function Performance() {
               {rows.map((r) => (
                 <tr key={`${r.couponId}-${r.code ?? 'direct'}`}>
                   <th scope="row">
-                    <Link to={`/coupons/${r.couponId}`}><code>{r.code ?? '(direct)'}</code></Link>
+                    <Link to={pagePath`/coupons/${r.couponId}`}><code>{r.code ?? '(direct)'}</code></Link>
                     {r.deleted ? ' (deleted)' : ''}
                   </th>
                   <td>{r.attribution?.channel ?? '—'}</td>

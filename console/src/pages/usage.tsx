@@ -1,27 +1,30 @@
 import { useMemo } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { get, getText, saveBlob, type Coupon, type UsageStats } from '../api';
+import { apiPath, get, getText, saveBlob, type Coupon, type UsageStats } from '../api';
 import { Notice, Stat, Status, TableState, errorText } from '../components';
-import { parseCsv, toCsv } from '../csv';
+import { csvCellValue, parseCsv, toCsv } from '../csv';
 import { dateTime, int, money, moneyMap, percent } from '../format';
-import { Link, setSearch, useLocation } from '../router';
+import { Link, pagePath, setSearch, useLocation } from '../router';
 
 const SHOWN = 500;
+/** The number columns of redemptions.csv (written as numbers; every other cell is text). */
+const NUMBER_COLUMNS = ['invoices', 'discount', 'revenue'];
 
 
 /** Who used a coupon or one of its codes: from the coupon's redemptions.csv. */
 export function Usage({ couponId }: { couponId: string }) {
   const { path, search } = useLocation();
   const code = search.get('code') ?? '';
-  const coupon = useQuery({ queryKey: ['coupon', couponId], queryFn: () => get<Coupon>(`/v1/coupons/${couponId}`) });
-  const csv = useQuery({ queryKey: ['usage-csv', couponId], queryFn: () => getText(`/v1/coupons/${couponId}/redemptions.csv`) });
+  const coupon = useQuery({ queryKey: ['coupon', couponId], queryFn: () => get<Coupon>(apiPath`/v1/coupons/${couponId}`) });
+  const csv = useQuery({ queryKey: ['usage-csv', couponId], queryFn: () => getText(apiPath`/v1/coupons/${couponId}/redemptions.csv`) });
   const stats = useQuery({
     queryKey: ['usage-stats', couponId, code],
-    queryFn: () => get<UsageStats>(code ? `/v1/codes/${encodeURIComponent(code)}/stats` : `/v1/coupons/${couponId}/stats`),
+    queryFn: () => get<UsageStats>(code ? apiPath`/v1/codes/${code}/stats` : apiPath`/v1/coupons/${couponId}/stats`),
   });
   const table = useMemo(() => {
     if (!csv.data) return null;
-    const [header = [], ...rows] = parseCsv(csv.data);
+    // the values themselves (the export's `'` before a formula character taken off); Export CSV puts it back
+    const [header = [], ...rows] = parseCsv(csv.data).map((r) => r.map(csvCellValue));
     const col = (name: string) => header.indexOf(name);
     const kept = code ? rows.filter((r) => r[col('code')]?.toUpperCase() === code.toUpperCase()) : rows;
     return { header, rows: kept, col };
@@ -33,14 +36,14 @@ export function Usage({ couponId }: { couponId: string }) {
 
   return (
     <>
-      <p><Link to={`/coupons/${couponId}`}>← Back to {name}</Link></p>
+      <p><Link to={pagePath`/coupons/${couponId}`}>← Back to {name}</Link></p>
       <div className="page-head">
         <h1>Usage of {subject}</h1>
         <button
           type="button"
           className="primary"
           disabled={!table}
-          onClick={() => table && saveBlob(new Blob([toCsv([table.header, ...table.rows])], { type: 'text/csv' }), code ? `code-${code}-redemptions.csv` : `coupon-${couponId}-redemptions.csv`)}
+          onClick={() => table && saveBlob(new Blob([toCsv([table.header, ...table.rows], NUMBER_COLUMNS)], { type: 'text/csv' }), code ? `code-${code}-redemptions.csv` : `coupon-${couponId}-redemptions.csv`)}
         >
           Export CSV
         </button>

@@ -3,6 +3,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   ApiError,
   api,
+  apiPath,
   get,
   type RotateSecretBody,
   type RotatedSecret,
@@ -18,7 +19,7 @@ import {
 import { useAccount } from '../app';
 import { ConfirmDialog, Field, Notice, Pager, Status, TableState, cursorNav, errorText } from '../components';
 import { dateTime } from '../format';
-import { Link, setSearch, useLocation } from '../router';
+import { Link, pagePath, setSearch, useLocation } from '../router';
 
 function SecretOnce({ secret, what }: { secret: string; what: string }) {
   const [copied, setCopied] = useState(false);
@@ -50,7 +51,7 @@ function SecretOnce({ secret, what }: { secret: string; what: string }) {
 export function Webhooks() {
   const account = useAccount();
   const client = useQueryClient();
-  const endpoints = useQuery({ queryKey: ['webhooks'], queryFn: () => get<WebhookEndpointPage>('/v1/webhook-endpoints', { limit: 100 }) });
+  const endpoints = useQuery({ queryKey: ['webhooks'], queryFn: () => get<WebhookEndpointPage>(apiPath`/v1/webhook-endpoints`, { limit: 100 }) });
   const [url, setUrl] = useState('');
   const [types, setTypes] = useState('');
   const [description, setDescription] = useState('');
@@ -69,7 +70,7 @@ export function Webhooks() {
       const list = types.split(/[,\s]+/).filter(Boolean);
       if (list.length) body.eventTypes = list;
       if (description.trim()) body.description = description.trim();
-      const ep = await api<WebhookEndpointCreated>('POST', '/v1/webhook-endpoints', body);
+      const ep = await api<WebhookEndpointCreated>('POST', apiPath`/v1/webhook-endpoints`, body);
       setCreated(ep);
       setUrl('');
       setTypes('');
@@ -96,7 +97,7 @@ export function Webhooks() {
           <tbody>
             {rows.map((ep) => (
               <tr key={ep.id}>
-                <th scope="row"><Link to={`/webhooks/${ep.id}`}>{ep.url}</Link></th>
+                <th scope="row"><Link to={pagePath`/webhooks/${ep.id}`}>{ep.url}</Link></th>
                 <td>{ep.eventTypes.length ? ep.eventTypes.join(', ') : 'Every event'}</td>
                 <td>{ep.description ?? '—'}</td>
                 <td><Status value={ep.status} /></td>
@@ -132,10 +133,10 @@ export function WebhookDetail({ id }: { id: string }) {
   const status = search.get('status') ?? '';
   const nav = cursorNav(search);
   const cursor = nav.cursor;
-  const endpoint = useQuery({ queryKey: ['webhook', id], queryFn: () => get<WebhookEndpoint>(`/v1/webhook-endpoints/${id}`) });
+  const endpoint = useQuery({ queryKey: ['webhook', id], queryFn: () => get<WebhookEndpoint>(apiPath`/v1/webhook-endpoints/${id}`) });
   const deliveries = useQuery({
     queryKey: ['deliveries', id, status, cursor],
-    queryFn: () => get<WebhookDeliveryPage>(`/v1/webhook-endpoints/${id}/deliveries`, { status, cursor, limit: 25 }),
+    queryFn: () => get<WebhookDeliveryPage>(apiPath`/v1/webhook-endpoints/${id}/deliveries`, { status, cursor, limit: 25 }),
     refetchInterval: 2000,
   });
   const [open, setOpen] = useState<string | null>(null);
@@ -179,11 +180,11 @@ export function WebhookDetail({ id }: { id: string }) {
       <div className="page-head">
         <h1>Endpoint {ep.url} <Status value={ep.status} /></h1>
         <div className="toolbar" role="group" aria-label="Endpoint actions">
-          <button type="button" onClick={() => void run(() => api('POST', `/v1/webhook-endpoints/${id}/test`), 'Test event sent; its delivery appears below.')}>Send test event</button>
+          <button type="button" onClick={() => void run(() => api('POST', apiPath`/v1/webhook-endpoints/${id}/test`), 'Test event sent; its delivery appears below.')}>Send test event</button>
           {ep.status === 'enabled' ? (
             <button type="button" onClick={() => setDialog('disable')}>Disable endpoint</button>
           ) : (
-            <button type="button" onClick={() => void run(() => api<WebhookEndpoint>('PATCH', `/v1/webhook-endpoints/${id}`, { status: 'enabled' } satisfies WebhookEndpointPatchBody), 'Endpoint enabled.')}>Enable endpoint</button>
+            <button type="button" onClick={() => void run(() => api<WebhookEndpoint>('PATCH', apiPath`/v1/webhook-endpoints/${id}`, { status: 'enabled' } satisfies WebhookEndpointPatchBody), 'Endpoint enabled.')}>Enable endpoint</button>
           )}
           <button type="button" onClick={() => setDialog('rotate')}>Rotate secret</button>
           <button type="button" className="danger" onClick={() => setDialog('delete')}>Delete endpoint</button>
@@ -213,7 +214,7 @@ export function WebhookDetail({ id }: { id: string }) {
             <thead><tr><th scope="col">Event</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Last answer</th><th scope="col">Next attempt</th><th scope="col">Created ({account.timeZone})</th><th scope="col">Actions</th></tr></thead>
             <tbody>
               {rows.map((d) => (
-                <DeliveryRow key={d.id} d={d} zone={account.timeZone} open={open === d.id} onToggle={() => setOpen(open === d.id ? null : d.id)} onRedeliver={() => run(() => api('POST', `/v1/webhook-deliveries/${d.id}/redeliver`), `Delivery of ${d.eventType} queued again.`)} />
+                <DeliveryRow key={d.id} d={d} zone={account.timeZone} open={open === d.id} onToggle={() => setOpen(open === d.id ? null : d.id)} onRedeliver={() => run(() => api('POST', apiPath`/v1/webhook-deliveries/${d.id}/redeliver`), `Delivery of ${d.eventType} queued again.`)} />
               ))}
             </tbody>
           </table>
@@ -221,7 +222,7 @@ export function WebhookDetail({ id }: { id: string }) {
         <Pager label="Delivery pages" nav={nav} nextCursor={deliveries.data?.nextCursor} go={go} />
       </section>
       {dialog === 'disable' && (
-        <ConfirmDialog title={`Disable endpoint ${ep.url}`} confirmLabel="Disable endpoint" onClose={() => setDialog(null)} onConfirm={() => run(() => api<WebhookEndpoint>('PATCH', `/v1/webhook-endpoints/${id}`, { status: 'disabled' } satisfies WebhookEndpointPatchBody), 'Endpoint disabled.')}>
+        <ConfirmDialog title={`Disable endpoint ${ep.url}`} confirmLabel="Disable endpoint" onClose={() => setDialog(null)} onConfirm={() => run(() => api<WebhookEndpoint>('PATCH', apiPath`/v1/webhook-endpoints/${id}`, { status: 'disabled' } satisfies WebhookEndpointPatchBody), 'Endpoint disabled.')}>
           <p>Events that happen while it is disabled are not delivered to it, even after you enable it again.</p>
         </ConfirmDialog>
       )}
@@ -231,7 +232,7 @@ export function WebhookDetail({ id }: { id: string }) {
           confirmLabel="Rotate secret"
           onClose={() => setDialog(null)}
           onConfirm={async () => {
-            const r = await api<RotatedSecret>('POST', `/v1/webhook-endpoints/${id}/rotate-secret`, {} satisfies RotateSecretBody);
+            const r = await api<RotatedSecret>('POST', apiPath`/v1/webhook-endpoints/${id}/rotate-secret`, {} satisfies RotateSecretBody);
             setSecret(r.secret);
           }}
         >
@@ -245,7 +246,7 @@ export function WebhookDetail({ id }: { id: string }) {
           danger
           onClose={() => setDialog(null)}
           onConfirm={async () => {
-            await api('DELETE', `/v1/webhook-endpoints/${id}`);
+            await api('DELETE', apiPath`/v1/webhook-endpoints/${id}`);
             await client.invalidateQueries({ queryKey: ['webhooks'] });
             setSearch('/webhooks', {});
           }}
@@ -258,7 +259,7 @@ export function WebhookDetail({ id }: { id: string }) {
 }
 
 function DeliveryRow({ d, zone, open, onToggle, onRedeliver }: { d: WebhookDelivery; zone: string; open: boolean; onToggle: () => void; onRedeliver: () => void }) {
-  const detail = useQuery({ queryKey: ['delivery', d.id, d.attempts], queryFn: () => get<WebhookDeliveryDetail>(`/v1/webhook-deliveries/${d.id}`), enabled: open });
+  const detail = useQuery({ queryKey: ['delivery', d.id, d.attempts], queryFn: () => get<WebhookDeliveryDetail>(apiPath`/v1/webhook-deliveries/${d.id}`), enabled: open });
   return (
     <>
       <tr>

@@ -1,13 +1,16 @@
 import type { Em } from '../../db/orm';
 import { compactAttribution, type Attribution, type GroupFigures, type ReportSort } from '../../domain';
 import { figures, groupCtes, redemptionsCte, sortValue, type RawRow } from './figures';
+import { csvTextSql } from '../csv-sql';
 import { bound, fromSettings, REPORT_SETTINGS, runReport, settingsOf, type SqlParams } from './run';
 
 /**
  * The codes report (GET /v1/reports/codes and codes.csv): one row per code and per coupon's
  * direct redemptions, in sort order. A page sorts on a light per-sort value (`SORT_VALUE_SQL`)
  * and computes the whole figures of its own rows only, continuing after a CodeReportKey; the
- * CSV export computes every row's figures in one statement read from session settings.
+ * CSV export computes every row's figures in one statement read from session settings; its text
+ * cells a client chose (code, attribution, currency) go through csvTextSql, the uuid and the
+ * figures (numbers) do not.
  */
 
 export interface CodeReportFilter {
@@ -59,11 +62,12 @@ ranked as (
     left join gm on gm.coupon_id = x.coupon_id and gm.code_key = x.code_key
    where ${filters}
 )
-select code, coupon_id, channel, partner, referrer_customer_id,
+select ${csvTextSql('code')} as code, coupon_id, ${csvTextSql('channel')} as channel, ${csvTextSql('partner')} as partner,
+       ${csvTextSql('referrer_customer_id')} as referrer_customer_id,
        coalesce(redemptions, 0) as redemptions, coalesce(customers, 0) as customers, coalesce(converted, 0) as converted,
        case when coalesce(redemptions, 0) > 0 then converted::float8 / redemptions end as conversion_rate,
        coalesce(redemptions, 0) - coalesce(churned, 0) as active, coalesce(churned, 0) as churned,
-       {currency}::text as currency, coalesce(cur_discount, 0) as discount, coalesce(cur_revenue, 0) as revenue,
+       ${csvTextSql('{currency}::text')} as currency, coalesce(cur_discount, 0) as discount, coalesce(cur_revenue, 0) as revenue,
        case when coalesce(customers, 0) > 0 then floor((2 * coalesce(cur_revenue, 0) + customers) / (2 * customers)) end as average_lifetime_value
   from ranked ${order}`;
   }

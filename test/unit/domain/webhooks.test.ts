@@ -91,6 +91,26 @@ describe('addresses', () => {
     ['2606:4700:4700::1111', false], ['[2606:4700:4700::1111]', false], ['not-an-ip', true],
   ])('isPrivateAddress(%s) = %s', (ip, want) => expect(isPrivateAddress(ip)).toBe(want));
 
+  // IPv6 addresses that carry an IPv4 one count by it: refused when it is private, allowed when public.
+  test.each([
+    // NAT64 local use 64:ff9b:1::/48, the IPv4 in the last 32 bits
+    ['64:ff9b:1::a9fe:a9fe', true], ['[64:ff9b:1::a9fe:a9fe]', true], ['64:ff9b:1::169.254.169.254', true], ['64:ff9b:1::7f00:1', true],
+    ['64:ff9b:1:ffff:1:2:a00:1', true], ['64:ff9b:1::808:808', false], ['64:ff9b:1:2::8.8.8.8', false],
+    // NAT64 64:ff9b::/96
+    ['64:ff9b::a9fe:a9fe', true], ['64:ff9b::127.0.0.1', true], ['64:ff9b::101:101', false],
+    // IPv4-translated ::ffff:0:0:0/96
+    ['::ffff:0:127.0.0.1', true], ['::ffff:0:7f00:1', true], ['::ffff:0:a9fe:a9fe', true], ['::ffff:0:10.1.2.3', true], ['::ffff:0:0:0', true],
+    ['::ffff:0:8.8.8.8', false], ['::ffff:0:5db8:d822', false],
+    // Teredo 2001::/32: server 65.54.227.120 (4136:e378), the client inverted in the last 32 bits
+    ['2001:0:4136:e378:8000:63bf:3f57:fefd', true], // client 192.168.1.2 (RFC 4380's example)
+    ['2001:0:4136:e378:8000:63bf:80ff:fffe', true], // client 127.0.0.1
+    ['2001:0:4136:e378:8000:63bf:5601:5601', true], // client 169.254.169.254
+    ['2001::4136:e378:8000:63bf:f5ff:fffe', true], // client 10.0.0.1
+    ['2001:0:4136:e378:8000:63bf:f7f7:f7f7', false], // client 8.8.8.8
+    ['2001:0:a00:1:8000:63bf:f7f7:f7f7', true], // a private Teredo server 10.0.0.1
+    ['2001:1::1', false], ['2001:4860:4860::8888', false],
+  ])('an embedded IPv4: isPrivateAddress(%s) = %s', (ip, want) => expect(isPrivateAddress(ip)).toBe(want));
+
   test.each([
     ['1.2.3', null], ['1.2.3.256', null], ['01.2.3.4', null], ['1.2.3.4', 0x01020304],
   ])('parseIPv4(%s)', (s, want) => expect(parseIPv4(s)).toBe(want));
