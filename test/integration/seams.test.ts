@@ -7,7 +7,7 @@ import { QUEUES } from '../../src/queues/names';
 import { invoiceJobId } from '../../src/producer';
 import { lockIdempotencyKeyStatement } from '../../src/repositories/redemption-statements';
 import { redeem } from '../../src/services/redemption-service';
-import type { RedemptionJobData } from '../../src/queues/payloads';
+import type { InvoiceInput, RedemptionJobData } from '../../src/queues/payloads';
 
 /**
  * The seams between the queue, retries and concurrent edits: one outcome per request, whatever
@@ -52,7 +52,7 @@ async function untilWaiting(queue: 'redemptions' | 'invoices', n: number): Promi
   throw new Error(`the ${queue} queue never held ${n} waiting jobs`);
 }
 
-function invoice(id: string, over: Record<string, unknown> = {}) {
+function invoice(id: string, over: Partial<InvoiceInput> = {}): InvoiceInput {
   return {
     invoiceId: id, subscriptionId: `sub-${id}`, customerId: `cus-${id}`, currency: 'USD', periodStart: '2026-03-01T00:00:00Z',
     lines: [{ id: 'l1', kind: 'recurring', planId: 'pro-monthly', amount: 2000 }], ...over,
