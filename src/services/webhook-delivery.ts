@@ -90,7 +90,8 @@ export async function attemptDelivery(ctx: AppContext, data: WebhookJobData, hol
   const rt = runtime(ctx);
   if (!(await rt.pacer.acquire(t.endpointId, holder))) return { kind: 'paced', delayMs: 200 + Math.floor(Math.random() * 300) };
   let result;
-  const at = new Date();
+  // the attempt's instant: stamped in its log, signed as webhook-timestamp, the base of its next attempt
+  const at = new Date(ctx.clock.now());
   try {
     const message = t.payload ?? eventMessage({ id: t.event!.id, type: t.eventType, createdAt: t.event!.createdAt, data: t.event!.data });
     const body = JSON.stringify(message);
