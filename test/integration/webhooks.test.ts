@@ -1,9 +1,11 @@
+import { Client } from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { startTestApp, type TestAccount, type TestApp } from '../helpers/harness';
 import { createCoupon } from '../helpers/api';
 import { TestClock } from '../helpers/clock';
 import { eventually, startReceiver, type Receiver } from '../helpers/webhook-receiver';
 import { deliveryJobId } from '../../src/services/webhook-delivery';
+import { RELAY_LOCK } from '../../src/repositories/webhook-relay';
 
 let t: TestApp;
 let rx: Receiver;
@@ -42,11 +44,28 @@ async function events(a: TestAccount): Promise<any[]> {
   return (await t.http.get('/v1/events?limit=500').set(a.auth)).body.data;
 }
 
+/** The relay's cursor: every event up to it has its deliveries. */
+const relayCursor = async (): Promise<bigint> =>
+  BigInt((await t.running.ctx.orm.em.fork().execute('select last_event_id from webhook_relay where id = 1'))[0].last_event_id);
+
 /** Waits until the relay has passed every event of the account so far: every delivery they make exists. */
-async function relayedAll(a: TestAccount, app: TestApp = t): Promise<void> {
+async function relayedAll(a: TestAccount): Promise<void> {
   const last = (await events(a)).reduce((m, e) => (BigInt(e.id) > m ? BigInt(e.id) : m), 0n);
-  const cursor = async () => BigInt((await app.running.ctx.orm.em.fork().execute('select last_event_id from webhook_relay where id = 1'))[0].last_event_id);
-  await eventually(cursor, (c) => c >= last);
+  await eventually(relayCursor, (c) => c >= last);
+}
+
+/** Holds the relay's lock, so no relay step runs until the answered function lets go. */
+async function holdRelay(): Promise<() => Promise<void>> {
+  const c = new Client({ connectionString: t.env.databaseUrl });
+  await c.connect();
+  await c.query('select pg_advisory_lock($1, $2)', [...RELAY_LOCK]);
+  return () => c.end();
+}
+
+/** The id of the account's `coupon.created` event for a coupon. */
+async function createdEventId(a: TestAccount, couponId: string): Promise<string> {
+  const [ev] = (await events(a)).filter((x) => x.type === 'coupon.created' && x.data.couponId === couponId);
+  return ev.id;
 }
 
 /** Waits until a delivery's job (of a round) has finished, and answers its state: no attempt of it follows. */
@@ -243,6 +262,64 @@ describe('deliveries', () => {
     expect(typesData('/all')).toEqual([['coupon.archived', before.id], ['coupon.created', after.id]]);
     expect(during.id).not.toBe(after.id);
     expect((await events(a)).filter((x) => x.type.startsWith('webhook'))).toEqual([]);
+  });
+
+  test('an event that occurred while the endpoint was enabled reaches it, though it was disabled before the relay got there', async () => {
+    const a = await t.createAccount();
+    const e = await endpoint(a, '/late');
+    const release = await holdRelay();
+    let coupon: Record<string, any>;
+    try {
+      coupon = await createCoupon(t, a);
+      await t.http.patch(`/v1/webhook-endpoints/${e.id}`).set(a.auth).send({ status: 'disabled' }).expect(200);
+      expect(await relayCursor()).toBeLessThan(BigInt(await createdEventId(a, coupon.id)));
+    } finally {
+      await release();
+    }
+    await relayedAll(a);
+    const eventId = await createdEventId(a, coupon.id);
+    expect((await deliveries(a, e.id)).map((d) => d.eventId)).toEqual([eventId]);
+    const [d] = await eventually(() => deliveries(a, e.id), (ds) => ds[0].status !== 'pending');
+    expect(d).toMatchObject({ eventId, status: 'succeeded', attempts: 1, lastStatusCode: 200 });
+    const [got] = rx.at('/late');
+    expect(new Webhook(e.secret).verify(got.body, headersOf(got))).toMatchObject({ id: `evt_${eventId}`, type: 'coupon.created', data: { couponId: coupon.id } });
+    expect((await t.http.get(`/v1/webhook-endpoints/${e.id}`).set(a.auth)).body.status).toBe('disabled');
+  });
+
+  test('disabled and enabled again before the relay runs: the events while enabled are delivered, the one while disabled never', async () => {
+    const a = await t.createAccount();
+    const e = await endpoint(a, '/toggled');
+    const release = await holdRelay();
+    const coupons: Record<string, any>[] = [];
+    try {
+      coupons.push(await createCoupon(t, a));
+      await t.http.patch(`/v1/webhook-endpoints/${e.id}`).set(a.auth).send({ status: 'disabled' }).expect(200);
+      coupons.push(await createCoupon(t, a));
+      await t.http.patch(`/v1/webhook-endpoints/${e.id}`).set(a.auth).send({ status: 'enabled' }).expect(200);
+      coupons.push(await createCoupon(t, a));
+      expect(await relayCursor()).toBeLessThan(BigInt(await createdEventId(a, coupons[0].id)));
+    } finally {
+      await release();
+    }
+    await relayedAll(a);
+    const [before, during, after] = await Promise.all(coupons.map((c) => createdEventId(a, c.id)));
+    expect((await deliveries(a, e.id)).map((d) => d.eventId).sort()).toEqual([before, after].sort());
+    await eventually(() => deliveries(a, e.id), (ds) => ds.every((d) => d.status === 'succeeded'));
+    const sent = rx.at('/toggled').map((r) => JSON.parse(r.body).id).sort();
+    expect(sent).toEqual([`evt_${before}`, `evt_${after}`].sort());
+    expect(sent).not.toContain(`evt_${during}`);
+  });
+
+  test('a test sent to a disabled endpoint fails without a request', async () => {
+    const a = await t.createAccount();
+    const e = await endpoint(a, '/off-test');
+    await t.http.patch(`/v1/webhook-endpoints/${e.id}`).set(a.auth).send({ status: 'disabled' }).expect(200);
+    const res = await t.http.post(`/v1/webhook-endpoints/${e.id}/test`).set(a.auth);
+    expect(res.status).toBe(202);
+    const d = await eventually(async () => (await t.http.get(`/v1/webhook-deliveries/${res.body.id}`).set(a.auth)).body, (x: any) => x.status !== 'pending');
+    expect(d).toMatchObject({ status: 'failed', attempts: 0, lastError: 'the endpoint is disabled', attemptLog: [] });
+    expect(await jobFinished(res.body.id)).toBe('completed');
+    expect(rx.at('/off-test')).toHaveLength(0);
   });
 
   test('test event: to that endpoint only, whatever its types, id evt_test_<uuid>, sequence null, not an account event', async () => {
