@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { DateTime } from 'luxon';
 import { baseUrl, coupon, expect, expectAccessible, signIn, test } from './fixtures';
 
 const DOCS = path.resolve(__dirname, '../../docs');
@@ -39,6 +40,9 @@ test('Bull Board stays at /admin/queues behind basic auth; the console itself as
 });
 
 test('creates a coupon through the form with every kind of field', async ({ page, account }) => {
+  // a window that starts 30 days from now (America/New_York midnight), so the coupon is scheduled whatever today is
+  const validFrom = DateTime.now().setZone('America/New_York').plus({ days: 30 }).startOf('day');
+  const lastDay = validFrom.plus({ days: 6 });
   await signIn(page, account);
   await expect(page.getByText('No coupons yet.')).toBeVisible();
   await page.getByRole('link', { name: 'Create your first coupon' }).click();
@@ -58,9 +62,9 @@ test('creates a coupon through the form with every kind of field', async ({ page
   await page.getByLabel('Email domains (empty: any)').fill('example.com, *.example.org');
   await page.getByLabel('Total redemptions (empty: unlimited)').fill('500');
   await page.getByLabel('Per customer (empty: unlimited)').fill('1');
-  await page.getByLabel('Valid from (America/New_York; empty: now)').fill('2026-12-01T00:00');
+  await page.getByLabel('Valid from (America/New_York; empty: now)').fill(validFrom.toFormat("yyyy-MM-dd'T'HH:mm"));
   await page.getByLabel('Expires').selectOption('on');
-  await page.getByLabel('Last valid day (ends at midnight America/New_York)').fill('2026-12-07');
+  await page.getByLabel('Last valid day (ends at midnight America/New_York)').fill(lastDay.toISODate()!);
   await page.getByLabel('When the discount exceeds the invoice').selectOption('cap');
   await page.getByRole('button', { name: 'Save coupon' }).click();
 
@@ -76,9 +80,9 @@ test('creates a coupon through the form with every kind of field', async ({ page
     appliesTo: { plans: 'all', lineKinds: ['recurring'] },
     eligibility: { customers: 'new', emailDomains: ['example.com', '*.example.org'] },
     limits: { maxRedemptions: 500, perCustomer: 1 },
-    validFrom: '2026-12-01T05:00:00.000Z',
-    expiresOn: '2026-12-07',
-    expiresAt: '2026-12-08T05:00:00.000Z',
+    validFrom: validFrom.toUTC().toISO(),
+    expiresOn: lastDay.toISODate(),
+    expiresAt: lastDay.plus({ days: 1 }).startOf('day').toUTC().toISO(),
     overflow: 'cap',
     code: 'PARTNER50',
     status: 'scheduled',
@@ -139,14 +143,15 @@ test('lists coupons with search, status filter and cursor pagination kept in the
 });
 
 test('coupon detail: add a code, import a CSV showing every bad line, disable a code through the dialog, delete one by typing it', async ({ page, account }) => {
+  const year = DateTime.now().setZone('America/New_York').year + 1;
   const c = await account.api<{ id: string }>('POST', '/v1/coupons', coupon({ limits: { maxRedemptions: 100 } }));
-  await account.api('POST', `/v1/coupons/${c.id}/codes`, { code: 'VIPACCESS2026', maxRedemptions: 50, expiresAt: '2026-12-31T23:59:00-05:00', metadata: { description: 'Beta testers' } });
+  await account.api('POST', `/v1/coupons/${c.id}/codes`, { code: 'VIPACCESS2026', maxRedemptions: 50, expiresAt: `${year}-12-31T23:59:00-05:00`, metadata: { description: 'Beta testers' } });
   await signIn(page, account, `/admin/coupons/${c.id}`);
   const codes = page.getByRole('table', { name: 'Codes of Launch week early bird' });
   await expect(codes.getByRole('row')).toHaveCount(2);
   const headers = await codes.getByRole('columnheader').allTextContents();
   expect(headers).toEqual(['Code', 'Description / attribution', 'Discount', 'Usage count', 'Usage limit', 'Expiration date', 'Status', 'Actions']);
-  await expect(codes.getByRole('row').nth(1)).toHaveText(/VIPACCESS2026\s*Beta testers\s*30 % off\s*0\s*50\s*Dec 31, 2026\s*Active/);
+  await expect(codes.getByRole('row').nth(1)).toHaveText(new RegExp(`VIPACCESS2026\\s*Beta testers\\s*30 % off\\s*0\\s*50\\s*Dec 31, ${year}\\s*Active`));
 
   await page.getByLabel('Code', { exact: true }).fill('friendrefer');
   await page.getByRole('button', { name: 'Add code' }).click();
@@ -222,7 +227,7 @@ test('shows a code\'s usage and downloads it as CSV', async ({ page, account }) 
   await redeem('REFER-BOB', 'cus_3', 'three@example.com');
   await account.api('POST', '/v1/invoices', {
     invoiceId: 'in_1', subscriptionId: 'sub_cus_1', customerId: 'cus_1', currency: 'USD', paid: true,
-    periodStart: '2026-12-01T00:00:00-05:00', periodEnd: '2027-01-01T00:00:00-05:00',
+    periodStart: new Date().toISOString(), periodEnd: new Date(Date.now() + 30 * 86_400_000).toISOString(),
     lines: [{ id: 'l1', kind: 'recurring', planId: 'box-monthly', amount: 5000 }],
   });
 
@@ -311,7 +316,7 @@ test('editing a coupon\'s name keeps every term the form cannot show', async ({ 
   const terms = {
     discount: { type: 'fixed_amount', amounts: { EUR: 450, USD: 500 } },
     appliesTo: { plans: { include: { families: ['pro'] }, exclude: { intervals: [{ unit: 'month', count: 1 }] } }, planKinds: ['recurring'] },
-    expiresAt: '2031-01-01T12:00:00.000Z',
+    expiresAt: `${new Date().getUTCFullYear() + 5}-01-01T12:00:00.000Z`,
   };
   const c = await account.api<{ id: string; version: number }>('POST', '/v1/coupons', coupon({ name: 'Annual push', ...terms }));
   await signIn(page, account, `/admin/coupons/${c.id}/edit`);

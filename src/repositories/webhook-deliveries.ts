@@ -226,7 +226,7 @@ export async function recordAttempt(em: Em, deliveryId: string, round: number, a
   return rows.length ? Number(rows[0].attempts) : null;
 }
 
-/** Ends a pending delivery without an attempt (its endpoint was disabled meanwhile). */
+/** Ends a pending delivery without an attempt (a test whose endpoint was disabled meanwhile). */
 export async function failWithoutAttempt(em: Em, deliveryId: string, round: number, error: string): Promise<void> {
   await em
     .getKysely()

@@ -25,8 +25,16 @@ export interface EndpointRow extends EndpointView {
   cursorAt: string;
 }
 
-/** The last id the events sequence handed out: events after an endpoint's creation have larger ids. */
+/** The last id the events sequence handed out: events that occur from now on have larger ids. */
 const lastEventId = sql<string>`(select case when is_called then last_value else last_value - 1 end from events_id_seq)`;
+
+/**
+ * `enabled_event_ids` holds the ids of the events that occur while the endpoint is enabled. An
+ * enable opens a span after every event so far; a disable closes the open span at the last event
+ * so far (events that drew their id before it occurred while it was enabled, whenever they commit).
+ */
+const openSpan = sql<string>`int8multirange(int8range(${lastEventId}, null, '(]'))`;
+const closedSpans = sql<string>`enabled_event_ids * int8multirange(int8range(null, ${lastEventId}, '(]'))`;
 
 const COLUMNS = [
   'id', 'account_id', 'url', 'event_types', 'description', 'status', 'secret', 'previous_secret',
@@ -66,7 +74,7 @@ export async function insertEndpoint(
   const row = await em
     .getKysely()
     .insertInto('webhook_endpoints')
-    .values({ account_id: e.accountId, url: e.url, event_types: e.eventTypes, description: e.description, secret: e.secret, since_event_id: lastEventId })
+    .values({ account_id: e.accountId, url: e.url, event_types: e.eventTypes, description: e.description, secret: e.secret, enabled_event_ids: openSpan })
     .returning([...COLUMNS, cursorAt])
     .executeTakeFirstOrThrow();
   return toRow(row as Raw);
@@ -97,8 +105,9 @@ export interface EndpointPatch {
 }
 
 /**
- * Edits an endpoint. Enabling a disabled endpoint moves its start past every event so far, so
- * events that occurred while it was disabled are never delivered to it.
+ * Edits an endpoint. Enabling a disabled endpoint opens a span after every event so far, so events
+ * that occurred while it was disabled are never delivered to it; disabling an enabled one closes
+ * its span, so every event that occurred before is still delivered, however late the relay is.
  */
 export async function updateEndpoint(em: Em, accountId: string, id: string, patch: EndpointPatch): Promise<EndpointRow | null> {
   const set: Record<string, unknown> = { updated_at: sql`now()` };
@@ -107,7 +116,10 @@ export async function updateEndpoint(em: Em, accountId: string, id: string, patc
   if (patch.description !== undefined) set.description = patch.description;
   if (patch.status !== undefined) {
     set.status = patch.status;
-    if (patch.status === 'enabled') set.since_event_id = sql`case when status = 'disabled' then ${lastEventId} else since_event_id end`;
+    set.enabled_event_ids =
+      patch.status === 'enabled'
+        ? sql`case when status = 'disabled' then enabled_event_ids + ${openSpan} else enabled_event_ids end`
+        : sql`case when status = 'enabled' then ${closedSpans} else enabled_event_ids end`;
   }
   const row = await em
     .getKysely()
@@ -143,7 +155,7 @@ export async function disableGoneEndpoint(tx: Em, endpointId: string, deliveryId
   const row = await tx
     .getKysely()
     .updateTable('webhook_endpoints')
-    .set({ status: 'disabled', updated_at: sql`now()` })
+    .set({ status: 'disabled', enabled_event_ids: closedSpans, updated_at: sql`now()` })
     .where('id', '=', endpointId)
     .where('status', '=', 'enabled')
     .returning(['account_id', 'url'])

@@ -5,7 +5,7 @@ import { eventsHorizon } from './events';
 /** The relay from the events table (the outbox) to delivery rows, and the sweeper's reads. */
 
 /** One relay at a time: a transaction-level advisory lock (two-key form, so it never meets the events id bounds). */
-const RELAY_LOCK = [7212040, 1] as const;
+export const RELAY_LOCK = [7212040, 1] as const;
 
 export interface NewDelivery {
   id: string;
@@ -24,7 +24,8 @@ export interface RelayStep {
 
 /**
  * One step of the relay, in one transaction: takes the relay lock (or gives up), reads the
- * cursor and the events horizon, creates one delivery per (event, endpoint) for up to
+ * cursor and the events horizon, creates one delivery per (event, endpoint enabled when the event
+ * occurred, whatever its status now) for up to
  * `batchSize` committed events after the cursor (the unique index makes a repeat a no-op), and
  * moves the cursor. A crash before commit leaves the cursor where it was; the step is redone.
  */
@@ -51,7 +52,7 @@ export async function relayStep(em: Em, batchSize: number, attemptsAllowed: numb
       select e.account_id, w.id, e.id, 'evt_' || e.id, e.type, ${attemptsAllowed}, now()
         from events e
         join webhook_endpoints w
-          on w.account_id = e.account_id and w.status = 'enabled' and e.id > w.since_event_id
+          on w.account_id = e.account_id and w.enabled_event_ids @> e.id
          and (cardinality(w.event_types) = 0 or e.type = any(w.event_types))
        where e.id > ${from}::bigint and e.id <= ${upto}::bigint
        order by e.id, w.id

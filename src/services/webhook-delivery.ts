@@ -70,27 +70,31 @@ export type AttemptOutcome =
   | { kind: 'succeeded'; attempt: number; statusCode: number }
   /** Failed; another attempt is due after `delayMs`. */
   | { kind: 'retry'; attempt: number; delayMs: number; error: string }
-  /** Failed for good (schedule used up, 410, or the endpoint disabled meanwhile). */
+  /** Failed for good (schedule used up, 410, or a test whose endpoint was disabled meanwhile). */
   | { kind: 'failed'; attempt: number; error: string };
 
 /**
- * One attempt: loads the delivery with its endpoint and message, takes a pacing slot, signs and
- * POSTs, then logs the attempt and moves the delivery on in one transaction (a 410 disables the
- * endpoint and writes its event in the same transaction).
+ * One attempt: loads the delivery with its endpoint and message (an event's delivery goes out
+ * whatever the endpoint's status now; a test to a disabled endpoint fails without a request),
+ * takes a pacing slot, signs and POSTs, then logs the attempt and moves the delivery on in one
+ * transaction (a 410 disables the endpoint and writes its event in the same transaction).
  */
 export async function attemptDelivery(ctx: AppContext, data: WebhookJobData, holder: string): Promise<AttemptOutcome> {
   const em = ctx.orm.em.fork();
   const cfg = ctx.config.webhooks;
   const t = await loadAttemptTarget(em, data.deliveryId);
   if (!t || t.round !== data.round || t.status !== 'pending') return { kind: 'skipped' };
-  if (t.endpointStatus === 'disabled') {
+  // an event's delivery exists only for an event that occurred while the endpoint was enabled, and
+  // the endpoint receives it even if it was disabled since; a test sent to a disabled endpoint is not
+  if (t.endpointStatus === 'disabled' && t.event === null) {
     await failWithoutAttempt(em, t.deliveryId, t.round, 'the endpoint is disabled');
     return { kind: 'failed', attempt: t.attempts, error: 'the endpoint is disabled' };
   }
   const rt = runtime(ctx);
   if (!(await rt.pacer.acquire(t.endpointId, holder))) return { kind: 'paced', delayMs: 200 + Math.floor(Math.random() * 300) };
   let result;
-  const at = new Date();
+  // the attempt's instant: stamped in its log, signed as webhook-timestamp, the base of its next attempt
+  const at = new Date(ctx.clock.now());
   try {
     const message = t.payload ?? eventMessage({ id: t.event!.id, type: t.eventType, createdAt: t.event!.createdAt, data: t.event!.data });
     const body = JSON.stringify(message);

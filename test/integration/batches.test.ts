@@ -9,6 +9,8 @@ import {
 
 let t: TestApp;
 let acct: TestAccount;
+// expiries years ahead of today, so the coupons and codes here stay unexpired whatever the date
+const Y = new Date().getUTCFullYear() + 3;
 
 beforeAll(async () => {
   t = await startTestApp();
@@ -81,16 +83,16 @@ describe('a 50,000-code batch', () => {
 });
 
 test('prefix, pattern, per-code limit and expiry reach every code and the CSV', async () => {
-  const couponId = await insertCoupon(t, acct.id, { maxRedemptions: 10, expiresAt: '2031-01-01T00:00:00Z' });
+  const couponId = await insertCoupon(t, acct.id, { maxRedemptions: 10, expiresAt: `${Y + 1}-01-01T00:00:00Z` });
   const res = await t.http.post(`/v1/coupons/${couponId}/batches`).set(acct.auth)
-    .send({ count: 100, prefix: 'vip-', pattern: '##_##', charset: 'abcdef', suffix: '-x', maxRedemptionsPerCode: 3, expiresAt: '2030-06-01T00:00:00-04:00' });
+    .send({ count: 100, prefix: 'vip-', pattern: '##_##', charset: 'abcdef', suffix: '-x', maxRedemptionsPerCode: 3, expiresAt: `${Y}-06-01T00:00:00-04:00` });
   expect(res.status).toBe(202);
   const done = await waitForBatch(t, acct.auth, res.body.batch.id);
-  expect(done).toMatchObject({ status: 'completed', generated: 100, maxRedemptionsPerCode: 3, expiresAt: '2030-06-01T04:00:00.000Z' });
+  expect(done).toMatchObject({ status: 'completed', generated: 100, maxRedemptionsPerCode: 3, expiresAt: `${Y}-06-01T04:00:00.000Z` });
   const csv = await t.http.get(`/v1/batches/${res.body.batch.id}/codes.csv`).set(acct.auth);
   const lines = csvLines(csv.text);
   expect(lines).toHaveLength(101);
-  expect(lines.slice(1).every((l) => /^VIP-[A-F]{2}_[A-F]{2}-X,3,2030-06-01T04:00:00\.000Z,active$/.test(l))).toBe(true);
+  expect(lines.slice(1).every((l) => new RegExp(`^VIP-[A-F]{2}_[A-F]{2}-X,3,${Y}-06-01T04:00:00\\.000Z,active$`).test(l))).toBe(true);
   expect(new Set(lines).size).toBe(101);
 });
 
@@ -138,7 +140,7 @@ test('a batch whose coupon was archived before its job ran fails with a batch.fa
 describe('refusals up front', () => {
   let couponId: string;
   beforeAll(async () => {
-    couponId = await insertCoupon(t, acct.id, { maxRedemptions: 5, expiresAt: '2030-01-01T00:00:00Z' });
+    couponId = await insertCoupon(t, acct.id, { maxRedemptions: 5, expiresAt: `${Y}-01-01T00:00:00Z` });
   });
   const post = (body: unknown, id = couponId, auth = acct.auth) => t.http.post(`/v1/coupons/${id}/batches`).set(auth).send(body as object);
 
@@ -155,7 +157,7 @@ describe('refusals up front', () => {
     [{ count: 10, prefix: 'no spaces' }, 'prefix'],
     [{ count: 10, length: 65 }, 'length'],
     [{ count: 10, colour: 'red' }, 'colour'],
-    [{ count: 10, expiresAt: '2031-01-01T00:00:00Z' }, 'expiresAt'],
+    [{ count: 10, expiresAt: `${Y + 1}-01-01T00:00:00Z` }, 'expiresAt'],
     [{ count: 10, maxRedemptionsPerCode: 6 }, 'maxRedemptionsPerCode'],
   ])('%j → 400 naming %s', async (body, field) => {
     const res = await post(body);

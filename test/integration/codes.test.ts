@@ -3,6 +3,8 @@ import { startTestApp, type TestAccount, type TestApp } from '../helpers/harness
 let t: TestApp;
 let acct: TestAccount;
 let n = 0;
+// expiries a year or more ahead of today, so every coupon and code here stays unexpired whatever the date
+const Y = new Date().getUTCFullYear() + 2;
 
 beforeAll(async () => {
   t = await startTestApp();
@@ -24,11 +26,11 @@ const addCode = (a: TestAccount, couponId: string, body: Record<string, unknown>
 
 describe('POST /v1/coupons/{id}/codes', () => {
   test('adds a normalized code and answers it; GET finds it case-insensitively', async () => {
-    const c = await coupon(acct, { limits: { maxRedemptions: 10 }, expiresAt: '2027-06-01T00:00:00Z' });
-    const body = { code: '  spring-sale_1 ', maxRedemptions: 10, expiresAt: '2027-05-31T20:00:00-04:00', customerId: 'cus_9', metadata: { campaign: 'spring' } };
+    const c = await coupon(acct, { limits: { maxRedemptions: 10 }, expiresAt: `${Y}-06-01T00:00:00Z` });
+    const body = { code: '  spring-sale_1 ', maxRedemptions: 10, expiresAt: `${Y}-05-31T20:00:00-04:00`, customerId: 'cus_9', metadata: { campaign: 'spring' } };
     const res = await addCode(acct, c.id, body);
     expect(res.status).toBe(201);
-    const view = { code: 'SPRING-SALE_1', couponId: c.id, status: 'active', timesRedeemed: 0, maxRedemptions: 10, expiresAt: '2027-06-01T00:00:00.000Z', customerId: 'cus_9', metadata: { campaign: 'spring' }, attribution: {} };
+    const view = { code: 'SPRING-SALE_1', couponId: c.id, status: 'active', timesRedeemed: 0, maxRedemptions: 10, expiresAt: `${Y}-06-01T00:00:00.000Z`, customerId: 'cus_9', metadata: { campaign: 'spring' }, attribution: {} };
     expect(res.body).toEqual(view);
     const got = await t.http.get('/v1/codes/Spring-Sale_1').set(acct.auth);
     expect([got.status, got.body]).toEqual([200, view]);
@@ -37,15 +39,15 @@ describe('POST /v1/coupons/{id}/codes', () => {
   });
 
   test('a limit or expiry looser than the coupon’s is 400 naming the field', async () => {
-    const c = await coupon(acct, { limits: { maxRedemptions: 5 }, expiresAt: '2027-01-01T00:00:00Z' });
+    const c = await coupon(acct, { limits: { maxRedemptions: 5 }, expiresAt: `${Y}-01-01T00:00:00Z` });
     const tooMany = await addCode(acct, c.id, { code: uniq('LOOSE'), maxRedemptions: 6 });
     expect([tooMany.status, tooMany.body.error.code, tooMany.body.error.field]).toEqual([400, 'validation_failed', 'maxRedemptions']);
-    const tooLate = await addCode(acct, c.id, { code: uniq('LOOSE'), expiresAt: '2027-01-01T00:00:01Z' });
+    const tooLate = await addCode(acct, c.id, { code: uniq('LOOSE'), expiresAt: `${Y}-01-01T00:00:01Z` });
     expect([tooLate.status, tooLate.body.error.field]).toEqual([400, 'expiresAt']);
-    const fine = await addCode(acct, c.id, { code: uniq('TIGHT'), maxRedemptions: 5, expiresAt: '2027-01-01T00:00:00Z' });
+    const fine = await addCode(acct, c.id, { code: uniq('TIGHT'), maxRedemptions: 5, expiresAt: `${Y}-01-01T00:00:00Z` });
     expect(fine.status).toBe(201);
     const noLimits = await coupon(acct);
-    expect((await addCode(acct, noLimits.id, { code: uniq('FREE'), maxRedemptions: 1000, expiresAt: '2030-01-01T00:00:00Z' })).status).toBe(201);
+    expect((await addCode(acct, noLimits.id, { code: uniq('FREE'), maxRedemptions: 1000, expiresAt: `${Y + 3}-01-01T00:00:00Z` })).status).toBe(201);
   });
 
   test('bad input is 400 naming the field', async () => {
@@ -96,17 +98,17 @@ describe('POST /v1/coupons/{id}/codes', () => {
 
 describe('PATCH, disable, enable, delete', () => {
   test('PATCH changes limit, expiry, customer and metadata; null clears; looser is 400; below use is 409', async () => {
-    const c = await coupon(acct, { limits: { maxRedemptions: 20 }, expiresAt: '2027-01-01T00:00:00Z' });
+    const c = await coupon(acct, { limits: { maxRedemptions: 20 }, expiresAt: `${Y}-01-01T00:00:00Z` });
     const code = uniq('PATCHME');
     await addCode(acct, c.id, { code, maxRedemptions: 5 });
-    const res = await t.http.patch(`/v1/codes/${code.toLowerCase()}`).set(acct.auth).send({ maxRedemptions: 8, expiresAt: '2026-12-31T00:00:00Z', customerId: 'cus_1', metadata: { a: 1 } });
+    const res = await t.http.patch(`/v1/codes/${code.toLowerCase()}`).set(acct.auth).send({ maxRedemptions: 8, expiresAt: `${Y - 1}-12-31T00:00:00Z`, customerId: 'cus_1', metadata: { a: 1 } });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ code, maxRedemptions: 8, expiresAt: '2026-12-31T00:00:00.000Z', customerId: 'cus_1', metadata: { a: 1 } });
+    expect(res.body).toMatchObject({ code, maxRedemptions: 8, expiresAt: `${Y - 1}-12-31T00:00:00.000Z`, customerId: 'cus_1', metadata: { a: 1 } });
     const cleared = await t.http.patch(`/v1/codes/${code}`).set(acct.auth).send({ customerId: null, metadata: null, maxRedemptions: null });
-    expect(cleared.body).toMatchObject({ maxRedemptions: null, customerId: null, metadata: null, expiresAt: '2026-12-31T00:00:00.000Z' });
+    expect(cleared.body).toMatchObject({ maxRedemptions: null, customerId: null, metadata: null, expiresAt: `${Y - 1}-12-31T00:00:00.000Z` });
     const loose = await t.http.patch(`/v1/codes/${code}`).set(acct.auth).send({ maxRedemptions: 21 });
     expect([loose.status, loose.body.error.field]).toEqual([400, 'maxRedemptions']);
-    const late = await t.http.patch(`/v1/codes/${code}`).set(acct.auth).send({ expiresAt: '2027-02-01T00:00:00Z' });
+    const late = await t.http.patch(`/v1/codes/${code}`).set(acct.auth).send({ expiresAt: `${Y}-02-01T00:00:00Z` });
     expect([late.status, late.body.error.field]).toEqual([400, 'expiresAt']);
     await sql(`update codes set times_redeemed = 3 where code = ?`, [code]);
     const below = await t.http.patch(`/v1/codes/${code}`).set(acct.auth).send({ maxRedemptions: 2 });

@@ -3,6 +3,8 @@ import { startTestApp, type TestAccount, type TestApp } from '../helpers/harness
 let t: TestApp;
 let acct: TestAccount;
 let n = 0;
+// expiries a year or more ahead of today, so the codes here stay unexpired and their jobs delayed whatever the date
+const Y = new Date().getUTCFullYear() + 2;
 
 beforeAll(async () => {
   t = await startTestApp();
@@ -25,13 +27,13 @@ const countCodes = async (couponId: string) => Number((await sql(`select count(*
 
 describe('POST /v1/coupons/{id}/codes/import', () => {
   test('imports every row: quotes, CRLF, a BOM, blank lines, optional columns in any order', async () => {
-    const c = await coupon({ limits: { maxRedemptions: 10 }, expiresAt: '2027-01-01T00:00:00Z' });
-    const csv = '\uFEFFexpires_at,CODE,max_redemptions\r\n' + '2026-12-31T19:00:00-05:00,imp-one,3\r\n' + '\r\n' + ',"IMP-TWO",\r\n' + '"",  imp-three  ,"10"\n';
+    const c = await coupon({ limits: { maxRedemptions: 10 }, expiresAt: `${Y}-01-01T00:00:00Z` });
+    const csv = '\uFEFFexpires_at,CODE,max_redemptions\r\n' + `${Y - 1}-12-31T19:00:00-05:00,imp-one,3\r\n` + '\r\n' + ',"IMP-TWO",\r\n' + '"",  imp-three  ,"10"\n';
     const res = await upload(c.id, csv);
     expect([res.status, res.body]).toEqual([201, { imported: 3 }]);
     const codes = (await t.http.get(`/v1/coupons/${c.id}/codes`).set(acct.auth)).body.data;
     expect(codes.map((k: any) => [k.code, k.maxRedemptions, k.expiresAt, k.status])).toEqual([
-      ['IMP-ONE', 3, '2027-01-01T00:00:00.000Z', 'active'],
+      ['IMP-ONE', 3, `${Y}-01-01T00:00:00.000Z`, 'active'],
       ['IMP-TWO', null, null, 'active'],
       ['IMP-THREE', 10, null, 'active'],
     ]);
@@ -129,17 +131,17 @@ describe('POST /v1/coupons/{id}/codes/import', () => {
 
 describe('expiry of imported codes', () => {
   test('each imported code with expires_at gets its delayed expire-at job, like a code created singly', async () => {
-    const c = await coupon({ expiresAt: '2031-01-01T00:00:00Z' });
-    const csv = 'code,expires_at\nEXP-IMP-1,2030-06-01T12:00:00+02:00\nEXP-IMP-2,\nEXP-IMP-3,2030-07-01T00:00:00Z\n';
+    const c = await coupon({ expiresAt: `${Y + 1}-01-01T00:00:00Z` });
+    const csv = `code,expires_at\nEXP-IMP-1,${Y}-06-01T12:00:00+02:00\nEXP-IMP-2,\nEXP-IMP-3,${Y}-07-01T00:00:00Z\n`;
     const res = await upload(c.id, csv);
     expect([res.status, res.body]).toEqual([201, { imported: 3 }]);
     const rows = await sql(`select id, code from codes where coupon_id = ? order by code`, [c.id]);
     const ids = Object.fromEntries(rows.map((r) => [r.code, String(r.id)]));
     const queue = t.running.ctx.queues.expiry;
-    const one = await queue.getJob(`exp-code-${ids['EXP-IMP-1']}-${Date.parse('2030-06-01T10:00:00Z')}`);
-    const three = await queue.getJob(`exp-code-${ids['EXP-IMP-3']}-${Date.parse('2030-07-01T00:00:00Z')}`);
-    expect(one?.data).toEqual({ kind: 'code', accountId: acct.id, codeId: Number(ids['EXP-IMP-1']), expiresAt: '2030-06-01T10:00:00.000Z' });
-    expect(three?.data).toEqual({ kind: 'code', accountId: acct.id, codeId: Number(ids['EXP-IMP-3']), expiresAt: '2030-07-01T00:00:00.000Z' });
+    const one = await queue.getJob(`exp-code-${ids['EXP-IMP-1']}-${Date.parse(`${Y}-06-01T10:00:00Z`)}`);
+    const three = await queue.getJob(`exp-code-${ids['EXP-IMP-3']}-${Date.parse(`${Y}-07-01T00:00:00Z`)}`);
+    expect(one?.data).toEqual({ kind: 'code', accountId: acct.id, codeId: Number(ids['EXP-IMP-1']), expiresAt: `${Y}-06-01T10:00:00.000Z` });
+    expect(three?.data).toEqual({ kind: 'code', accountId: acct.id, codeId: Number(ids['EXP-IMP-3']), expiresAt: `${Y}-07-01T00:00:00.000Z` });
     expect(await one!.getState()).toBe('delayed');
     const delayed = await queue.getJobs(['delayed']);
     expect(delayed.filter((j) => j.data.kind === 'code' && [ids['EXP-IMP-1'], ids['EXP-IMP-2'], ids['EXP-IMP-3']].includes(String(j.data.codeId))).length).toBe(2);

@@ -68,7 +68,7 @@ const REFUSALS: [string, Setup][] = [
   ['code_not_found', { before: async () => {}, body: { code: 'NO-SUCH-CODE-1' } }],
   ['coupon_archived', { before: async (_c, id) => { await t.http.post(`/v1/coupons/${id}/archive`).set(acct.auth); } }],
   ['code_disabled', { coupon: { status: 'draft' } }],
-  ['code_not_yet_valid', { coupon: { validFrom: '2099-01-01T00:00:00Z' } }],
+  ['code_not_yet_valid', { coupon: { validFrom: `${new Date().getUTCFullYear() + 10}-01-01T00:00:00Z` } }],
   ['code_expired', { before: async (_c, id) => { await sql(`update coupons set expires_at = now() - interval '1 hour' where id = ?`, [id]); } }],
   ['code_exhausted', { codeExtra: { maxRedemptions: 1 }, before: async (c) => { await t.http.post('/v1/redemptions').set(acct.auth).send(redeemBody(c, { subscriptionId: `other-${c}` })); } }],
   ['code_restricted_to_customer', { codeExtra: { customerId: 'cus_someone_else' } }],

@@ -62,7 +62,7 @@ beforeAll(async () => {
   coupons.E = (await createCoupon(t, acct, {})).id;
   await addCode(t, acct, coupons.E, 'EXHAUST-1', { maxRedemptions: 1 });
   await createCoupon(t, acct, { code: 'DRAFT-1', status: 'draft' });
-  await createCoupon(t, acct, { code: 'SOON-1', validFrom: '2099-01-01T00:00:00Z' });
+  await createCoupon(t, acct, { code: 'SOON-1', validFrom: `${new Date().getUTCFullYear() + 10}-01-01T00:00:00Z` });
 
   await redeem(acct, 'r1', 'PARTNER-A', 'cus_a', 'sub_a');
   expect(await invoice('a1', 'sub_a', 'cus_a', 'USD', 2000, true)).toEqual([200, 1800]);

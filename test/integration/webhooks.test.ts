@@ -1,21 +1,27 @@
+import { Client } from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { startTestApp, type TestAccount, type TestApp } from '../helpers/harness';
 import { createCoupon } from '../helpers/api';
+import { TestClock } from '../helpers/clock';
 import { eventually, startReceiver, type Receiver } from '../helpers/webhook-receiver';
+import { deliveryJobId } from '../../src/services/webhook-delivery';
+import { RELAY_LOCK } from '../../src/repositories/webhook-relay';
 
 let t: TestApp;
 let rx: Receiver;
 
+const ENV = {
+  WEBHOOK_ALLOW_PRIVATE: 'true',
+  WEBHOOK_RETRY_SCHEDULE_MS: '50,50,50',
+  WEBHOOK_RELAY_EVERY_MS: '20',
+  WEBHOOK_TIMEOUT_MS: '3000',
+  WEBHOOK_CONCURRENCY: '4',
+  WEBHOOK_ENDPOINT_CONCURRENCY: '1',
+};
+
 beforeAll(async () => {
   rx = await startReceiver();
-  t = await startTestApp({
-    WEBHOOK_ALLOW_PRIVATE: 'true',
-    WEBHOOK_RETRY_SCHEDULE_MS: '50,50,50',
-    WEBHOOK_RELAY_EVERY_MS: '20',
-    WEBHOOK_TIMEOUT_MS: '3000',
-    WEBHOOK_CONCURRENCY: '4',
-    WEBHOOK_ENDPOINT_CONCURRENCY: '1',
-  });
+  t = await startTestApp(ENV);
 });
 afterAll(async () => {
   await t?.close();
@@ -36,6 +42,36 @@ async function deliveries(a: TestAccount, endpointId: string, query = ''): Promi
 
 async function events(a: TestAccount): Promise<any[]> {
   return (await t.http.get('/v1/events?limit=500').set(a.auth)).body.data;
+}
+
+/** The relay's cursor: every event up to it has its deliveries. */
+const relayCursor = async (): Promise<bigint> =>
+  BigInt((await t.running.ctx.orm.em.fork().execute('select last_event_id from webhook_relay where id = 1'))[0].last_event_id);
+
+/** Waits until the relay has passed every event of the account so far: every delivery they make exists. */
+async function relayedAll(a: TestAccount): Promise<void> {
+  const last = (await events(a)).reduce((m, e) => (BigInt(e.id) > m ? BigInt(e.id) : m), 0n);
+  await eventually(relayCursor, (c) => c >= last);
+}
+
+/** Holds the relay's lock, so no relay step runs until the answered function lets go. */
+async function holdRelay(): Promise<() => Promise<void>> {
+  const c = new Client({ connectionString: t.env.databaseUrl });
+  await c.connect();
+  await c.query('select pg_advisory_lock($1, $2)', [...RELAY_LOCK]);
+  return () => c.end();
+}
+
+/** The id of the account's `coupon.created` event for a coupon. */
+async function createdEventId(a: TestAccount, couponId: string): Promise<string> {
+  const [ev] = (await events(a)).filter((x) => x.type === 'coupon.created' && x.data.couponId === couponId);
+  return ev.id;
+}
+
+/** Waits until a delivery's job (of a round) has finished, and answers its state: no attempt of it follows. */
+async function jobFinished(deliveryId: string, round = 0): Promise<string> {
+  const queue = t.running.ctx.queues.webhooks;
+  return eventually(() => queue.getJobState(deliveryJobId(deliveryId, round)), (s) => s === 'completed' || s === 'failed');
 }
 
 const headersOf = (r: { headers: Record<string, unknown> }) => ({
@@ -126,7 +162,7 @@ describe('deliveries', () => {
     const detail = (await t.http.get(`/v1/webhook-deliveries/${d.id}`).set(a.auth)).body;
     expect(detail.attemptLog.map((x: any) => [x.statusCode, x.error, x.responseBody])).toEqual([[500, 'HTTP 500', 'boom'], [500, 'HTTP 500', ''], [200, null, 'ok']]);
     expect(detail.attemptLog.every((x: any) => Number.isInteger(x.durationMs) && x.durationMs >= 0)).toBe(true);
-    await new Promise((r) => setTimeout(r, 300));
+    expect(await jobFinished(d.id)).toBe('completed');
     expect(rx.at('/flaky')).toHaveLength(3);
   });
 
@@ -137,7 +173,7 @@ describe('deliveries', () => {
     await createCoupon(t, a);
     const [d] = await eventually(() => deliveries(a, e.id), (ds) => ds[0]?.status === 'failed');
     expect(d).toMatchObject({ attempts: 4, lastStatusCode: 503, lastError: 'HTTP 503', nextAttemptAt: null, deliveredAt: null });
-    await new Promise((r) => setTimeout(r, 300));
+    expect(await jobFinished(d.id)).toBe('completed');
     expect(rx.at('/down')).toHaveLength(4);
   });
 
@@ -152,21 +188,32 @@ describe('deliveries', () => {
     const disabled = (await events(a)).filter((x) => x.type === 'webhook_endpoint.disabled');
     expect(disabled.map((x) => x.data)).toEqual([{ endpointId: e.id, url: rx.url + '/gone', reason: 'gone', deliveryId: d.id }]);
     await createCoupon(t, a);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(rx.at('/gone')).toHaveLength(1);
+    await relayedAll(a);
+    expect(await jobFinished(d.id)).toBe('completed');
     expect(await deliveries(a, e.id)).toHaveLength(1);
+    expect(rx.at('/gone')).toHaveLength(1);
   });
 
   test('redirects are failures and are not followed; Retry-After is honoured; long bodies are cut at 4 KB', async () => {
     const a = await t.createAccount();
-    rx.on('/moved', [{ status: 302, headers: { location: rx.url + '/elsewhere' } }, { status: 503, headers: { 'retry-after': '1' }, body: 'x'.repeat(10_000) }, { status: 200 }]);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    rx.on('/moved', [{ status: 302, headers: { location: rx.url + '/elsewhere' } }, { status: 503, headers: { 'retry-after': '1' }, body: 'x'.repeat(10_000) }, { status: 200, hold: held }]);
     const e = await endpoint(a, '/moved');
     await createCoupon(t, a);
+    // the third attempt is in flight (its answer held): the delivery shows what the 503 scheduled
+    await rx.waitFor('/moved', 3);
+    const [pending] = await deliveries(a, e.id);
+    const before = (await t.http.get(`/v1/webhook-deliveries/${pending.id}`).set(a.auth)).body;
+    expect([before.status, before.attempts, before.attemptLog.length]).toEqual(['pending', 2, 2]);
+    const second = before.attemptLog[1];
+    // Retry-After: 1 → the next attempt 1,000 ms after the 503 attempt ended, not the schedule's 50 ms
+    expect(before.nextAttemptAt).toBe(new Date(Date.parse(second.at) + second.durationMs + 1000).toISOString());
+    release();
     const [d] = await eventually(() => deliveries(a, e.id), (ds) => ds[0]?.status === 'succeeded');
     const log = (await t.http.get(`/v1/webhook-deliveries/${d.id}`).set(a.auth)).body.attemptLog;
     expect(log.map((x: any) => [x.statusCode, x.error])).toEqual([[302, `HTTP 302: redirects are not followed (to ${rx.url}/elsewhere)`], [503, 'HTTP 503'], [200, null]]);
     expect(log[1].responseBody).toBe('x'.repeat(4096));
-    expect(Date.parse(log[2].at) - Date.parse(log[1].at)).toBeGreaterThanOrEqual(1000);
     expect(rx.at('/elsewhere')).toHaveLength(0);
   });
 
@@ -207,8 +254,9 @@ describe('deliveries', () => {
     const during = await createCoupon(t, a);
     await t.http.patch(`/v1/webhook-endpoints/${all.id}`).set(a.auth).send({ status: 'enabled' }).expect(200);
     const after = await createCoupon(t, a);
-    await eventually(async () => rx.at('/all').length, (n) => n >= 2);
-    await new Promise((r) => setTimeout(r, 300));
+    // every delivery the events make exists once the relay passed them; each is sent once it succeeded
+    await relayedAll(a);
+    for (const e of [filtered, all]) await eventually(() => deliveries(a, e.id), (ds) => ds.every((d) => d.status === 'succeeded'));
     const typesData = (path: string) => rx.at(path).map((r) => { const b = JSON.parse(r.body); return [b.type, b.data.couponId]; });
     expect(typesData('/filtered')).toEqual([['coupon.archived', before.id]]);
     expect(typesData('/all')).toEqual([['coupon.archived', before.id], ['coupon.created', after.id]]);
@@ -216,10 +264,68 @@ describe('deliveries', () => {
     expect((await events(a)).filter((x) => x.type.startsWith('webhook'))).toEqual([]);
   });
 
+  test('an event that occurred while the endpoint was enabled reaches it, though it was disabled before the relay got there', async () => {
+    const a = await t.createAccount();
+    const e = await endpoint(a, '/late');
+    const release = await holdRelay();
+    let coupon: Record<string, any>;
+    try {
+      coupon = await createCoupon(t, a);
+      await t.http.patch(`/v1/webhook-endpoints/${e.id}`).set(a.auth).send({ status: 'disabled' }).expect(200);
+      expect(await relayCursor()).toBeLessThan(BigInt(await createdEventId(a, coupon.id)));
+    } finally {
+      await release();
+    }
+    await relayedAll(a);
+    const eventId = await createdEventId(a, coupon.id);
+    expect((await deliveries(a, e.id)).map((d) => d.eventId)).toEqual([eventId]);
+    const [d] = await eventually(() => deliveries(a, e.id), (ds) => ds[0].status !== 'pending');
+    expect(d).toMatchObject({ eventId, status: 'succeeded', attempts: 1, lastStatusCode: 200 });
+    const [got] = rx.at('/late');
+    expect(new Webhook(e.secret).verify(got.body, headersOf(got))).toMatchObject({ id: `evt_${eventId}`, type: 'coupon.created', data: { couponId: coupon.id } });
+    expect((await t.http.get(`/v1/webhook-endpoints/${e.id}`).set(a.auth)).body.status).toBe('disabled');
+  });
+
+  test('disabled and enabled again before the relay runs: the events while enabled are delivered, the one while disabled never', async () => {
+    const a = await t.createAccount();
+    const e = await endpoint(a, '/toggled');
+    const release = await holdRelay();
+    const coupons: Record<string, any>[] = [];
+    try {
+      coupons.push(await createCoupon(t, a));
+      await t.http.patch(`/v1/webhook-endpoints/${e.id}`).set(a.auth).send({ status: 'disabled' }).expect(200);
+      coupons.push(await createCoupon(t, a));
+      await t.http.patch(`/v1/webhook-endpoints/${e.id}`).set(a.auth).send({ status: 'enabled' }).expect(200);
+      coupons.push(await createCoupon(t, a));
+      expect(await relayCursor()).toBeLessThan(BigInt(await createdEventId(a, coupons[0].id)));
+    } finally {
+      await release();
+    }
+    await relayedAll(a);
+    const [before, during, after] = await Promise.all(coupons.map((c) => createdEventId(a, c.id)));
+    expect((await deliveries(a, e.id)).map((d) => d.eventId).sort()).toEqual([before, after].sort());
+    await eventually(() => deliveries(a, e.id), (ds) => ds.every((d) => d.status === 'succeeded'));
+    const sent = rx.at('/toggled').map((r) => JSON.parse(r.body).id).sort();
+    expect(sent).toEqual([`evt_${before}`, `evt_${after}`].sort());
+    expect(sent).not.toContain(`evt_${during}`);
+  });
+
+  test('a test sent to a disabled endpoint fails without a request', async () => {
+    const a = await t.createAccount();
+    const e = await endpoint(a, '/off-test');
+    await t.http.patch(`/v1/webhook-endpoints/${e.id}`).set(a.auth).send({ status: 'disabled' }).expect(200);
+    const res = await t.http.post(`/v1/webhook-endpoints/${e.id}/test`).set(a.auth);
+    expect(res.status).toBe(202);
+    const d = await eventually(async () => (await t.http.get(`/v1/webhook-deliveries/${res.body.id}`).set(a.auth)).body, (x: any) => x.status !== 'pending');
+    expect(d).toMatchObject({ status: 'failed', attempts: 0, lastError: 'the endpoint is disabled', attemptLog: [] });
+    expect(await jobFinished(res.body.id)).toBe('completed');
+    expect(rx.at('/off-test')).toHaveLength(0);
+  });
+
   test('test event: to that endpoint only, whatever its types, id evt_test_<uuid>, sequence null, not an account event', async () => {
     const a = await t.createAccount();
     const e = await endpoint(a, '/tested', { eventTypes: ['batch.failed'] });
-    await endpoint(a, '/bystander');
+    const bystander = await endpoint(a, '/bystander');
     const res = await t.http.post(`/v1/webhook-endpoints/${e.id}/test`).set(a.auth);
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ endpointId: e.id, eventType: 'webhook.test', status: 'pending', webhookId: expect.stringMatching(/^evt_test_[0-9a-f-]{36}$/) });
@@ -228,7 +334,9 @@ describe('deliveries', () => {
     expect(body).toEqual({ id: res.body.webhookId, type: 'webhook.test', createdAt: expect.stringMatching(/Z$/), sequence: null, data: { endpointId: e.id } });
     expect(got.headers['webhook-id']).toBe(res.body.webhookId);
     expect(await events(a)).toEqual([]);
-    await new Promise((r) => setTimeout(r, 300));
+    // no account event, so the relay makes no delivery; the test delivery is the endpoint's only one
+    expect((await deliveries(a, e.id)).map((d) => d.webhookId)).toEqual([res.body.webhookId]);
+    expect(await deliveries(a, bystander.id)).toEqual([]);
     expect(rx.at('/bystander')).toHaveLength(0);
     expect((await t.http.post('/v1/webhook-endpoints/00000000-0000-4000-8000-000000000000/test').set(a.auth)).status).toBe(404);
   });
@@ -282,6 +390,36 @@ describe('deliveries', () => {
     const jobs = await t.running.ctx.queues.webhooks.getJobs(['completed'], 0, 5);
     expect(jobs.length).toBeGreaterThan(0);
     for (const j of jobs) expect(j.id).toMatch(/^whd-[0-9a-f-]{36}-\d+$/);
+  });
+});
+
+describe('the injected clock', () => {
+  test('an attempt is stamped, signed and scheduled at the instant the clock says, not the wall clock', async () => {
+    // a whole second a day behind the wall clock
+    const instant = new Date(Math.floor(Date.now() / 1000) * 1000 - 86_400_000).toISOString();
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const app = await startTestApp(ENV, { clock: new TestClock(instant) });
+    try {
+      const a = await app.createAccount();
+      rx.on('/clocked', [{ status: 500 }, { status: 200, hold: held }]);
+      const created = await app.http.post('/v1/webhook-endpoints').set(a.auth).send({ url: rx.url + '/clocked' });
+      expect(created.status).toBe(201);
+      await createCoupon(app, a);
+      await rx.waitFor('/clocked', 2);
+      const [pending] = (await app.http.get(`/v1/webhook-endpoints/${created.body.id}/deliveries`).set(a.auth)).body.data;
+      const first = (await app.http.get(`/v1/webhook-deliveries/${pending.id}`).set(a.auth)).body;
+      expect(first.attemptLog.map((x: any) => [x.at, x.statusCode])).toEqual([[instant, 500]]);
+      expect(first.nextAttemptAt).toBe(new Date(Date.parse(instant) + first.attemptLog[0].durationMs + 50).toISOString());
+      release();
+      const done = await eventually(async () => (await app.http.get(`/v1/webhook-deliveries/${pending.id}`).set(a.auth)).body, (d: any) => d.status === 'succeeded');
+      expect(done.attemptLog.map((x: any) => [x.at, x.statusCode])).toEqual([[instant, 500], [instant, 200]]);
+      expect(done.deliveredAt).toBe(instant);
+      expect(rx.at('/clocked').map((r) => r.headers['webhook-timestamp'])).toEqual([String(Date.parse(instant) / 1000), String(Date.parse(instant) / 1000)]);
+    } finally {
+      release();
+      await app.close();
+    }
   });
 });
 

@@ -1,7 +1,11 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { Account } from './account';
 
-/** Where an account's events are pushed; `sinceEventId`: only events with a larger id are delivered (creation or last re-enable). */
+/**
+ * Where an account's events are pushed. `enabledEventIds` (an int8multirange) holds the ids of the
+ * events that occur while it is enabled, one range per enabled span (from creation or a re-enable
+ * to a disable, the last one open while enabled): the relay delivers exactly those events.
+ */
 export const WebhookEndpoint = defineEntity({
   name: 'WebhookEndpoint',
   tableName: 'webhook_endpoints',
@@ -15,7 +19,7 @@ export const WebhookEndpoint = defineEntity({
     secret: p.text(),
     previousSecret: p.text().nullable(),
     previousSecretExpiresAt: p.datetime().nullable(),
-    sinceEventId: p.bigint('string'),
+    enabledEventIds: p.string().columnType('int8multirange'),
     createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
     updatedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()).onUpdate(() => new Date()),
   },
