@@ -50,7 +50,7 @@ async function bounded(p: Promise<unknown>, ms: number, what: string, logger: Lo
 /** Builds the context and starts the roles the config asks for. */
 export async function start(config: Config, opts: StartOptions = {}): Promise<Running> {
   const logger = opts.logger ?? createLogger(config.logLevel);
-  const orm = await openDatabase({ databaseUrl: config.databaseUrl, poolMax: config.databasePoolMax });
+  const orm = await openDatabase({ databaseUrl: config.databaseUrl, poolMax: config.databasePoolMax, timeouts: config.databaseTimeouts });
   const redis = createRedis(config.redisUrl, 'producer', { autoPipelining: config.redisAutoPipelining });
   const health = new ServiceHealth(logger, { databaseUrl: config.databaseUrl, redisUrl: config.redisUrl });
   health.watchRedis(redis);
