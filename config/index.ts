@@ -10,6 +10,8 @@ export interface Config {
   port: number;
   databaseUrl: string;
   databasePoolMax: number;
+  /** PostgreSQL `statement_timeout` and `idle_in_transaction_session_timeout` of every pooled connection. */
+  databaseTimeouts: { statementMs: number; idleInTransactionMs: number };
   redisUrl: string;
   /** ioredis auto-pipelining on the producer connection: commands of one event-loop turn go in one write. */
   redisAutoPipelining: boolean;
@@ -147,6 +149,10 @@ export function loadConfig(env: Env = process.env): Config {
     port: int(env, 'PORT', 3000, 0, 65535),
     databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/couponflow', ['postgres:', 'postgresql:']),
     databasePoolMax: int(env, 'DATABASE_POOL_MAX', 6, 1, 500),
+    databaseTimeouts: {
+      statementMs: int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 15_000, 100, 30_000),
+      idleInTransactionMs: int(env, 'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', 5_000, 100, 30_000),
+    },
     redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
     redisAutoPipelining: bool(env, 'REDIS_AUTO_PIPELINING', false),
     queuePrefix,

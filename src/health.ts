@@ -110,6 +110,30 @@ export class ServiceHealth implements HealthView {
       clearTimeout(timer);
     }
   }
+  /**
+   * Whether PostgreSQL may be used for work that cannot be taken back (a job route's enqueue):
+   * waits for the probe under way, if any (one started because a connection was just lost, say),
+   * up to RECHECK_WAIT_MS, and looks again when it counts as down.
+   */
+  async databaseAvailable(): Promise<boolean> {
+    const probing = this.probing;
+    if (probing) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([probing, new Promise((resolve) => { timer = setTimeout(resolve, RECHECK_WAIT_MS); })]);
+      clearTimeout(timer);
+    }
+    return this.dbUp || this.recheckDatabase();
+  }
+
+  /**
+   * A connection to PostgreSQL ended without being asked to (the server stopped or crashed, or
+   * the network dropped it): look at once, so the outage counts from now rather than from the
+   * next timed probe, and no request meanwhile enqueues work that would only wait for it.
+   */
+  connectionLost(): void {
+    if (!this.stopped) void this.probeDatabase();
+  }
+
   /** Probes in a row that got no answer in time (a busy machine, not yet an outage). */
   private slowProbes = 0;
 
@@ -130,6 +154,12 @@ export class ServiceHealth implements HealthView {
           if (!this.probeClient) {
             const client = new Client({ connectionString: this.urls.databaseUrl, connectionTimeoutMillis: DB_PROBE_TIMEOUT_MS });
             client.on('error', () => undefined);
+            // the probe connection closed under us (a failed probe drops it first)
+            client.on('end', () => {
+              if (this.probeClient !== client) return;
+              this.probeClient = null;
+              this.connectionLost();
+            });
             this.probeClient = client;
             await client.connect();
           }

@@ -4,6 +4,7 @@ import type { Express } from 'express';
 import type { Config } from '../config';
 import type { AppContext } from './context';
 import { openDatabase } from './db/orm';
+import { pgPool } from './db/pg-client';
 import { createApp } from './http/app';
 import { routes } from './http/routes';
 import { mountOps } from './http/routes/ops';
@@ -50,10 +51,12 @@ async function bounded(p: Promise<unknown>, ms: number, what: string, logger: Lo
 /** Builds the context and starts the roles the config asks for. */
 export async function start(config: Config, opts: StartOptions = {}): Promise<Running> {
   const logger = opts.logger ?? createLogger(config.logLevel);
-  const orm = await openDatabase({ databaseUrl: config.databaseUrl, poolMax: config.databasePoolMax });
+  const orm = await openDatabase({ databaseUrl: config.databaseUrl, poolMax: config.databasePoolMax, timeouts: config.databaseTimeouts });
   const redis = createRedis(config.redisUrl, 'producer', { autoPipelining: config.redisAutoPipelining });
   const health = new ServiceHealth(logger, { databaseUrl: config.databaseUrl, redisUrl: config.redisUrl });
   health.watchRedis(redis);
+  // an idle pooled connection that the server closed is news of an outage before any probe
+  (await pgPool(orm)).on('error', () => health.connectionLost());
   await new Promise<void>((resolve, reject) => {
     if (redis.status === 'ready') return resolve();
     const t = setTimeout(() => reject(new Error(`REDIS_URL: Redis did not answer at ${config.redisUrl}`)), 10_000);

@@ -53,13 +53,29 @@ export async function dropDatabase(databaseUrl: string): Promise<void> {
   }
 }
 
+/**
+ * Server-side bounds on every pooled connection (sent as startup parameters, so they cost no
+ * round trip): a statement running longer than `statementMs` is cancelled, and a session left
+ * idle inside a transaction for `idleInTransactionMs` is ended by the server (its transaction
+ * rolls back). PostgreSQL before 17 has no bound on a transaction as a whole; the service's
+ * transactions are a few statements each, so these keep every one of them short.
+ */
+export interface DbTimeouts {
+  statementMs: number;
+  idleInTransactionMs: number;
+}
+
+export const DEFAULT_DB_TIMEOUTS: DbTimeouts = { statementMs: 15_000, idleInTransactionMs: 5_000 };
+
 export interface OrmOptions {
   databaseUrl: string;
   poolMax?: number;
   debug?: boolean;
+  timeouts?: DbTimeouts;
 }
 
 export async function createOrm(opts: OrmOptions): Promise<Orm> {
+  const timeouts = opts.timeouts ?? DEFAULT_DB_TIMEOUTS;
   return MikroORM.init<PostgreSqlDriver, EntityManager<PostgreSqlDriver>, typeof entities>({
     clientUrl: opts.databaseUrl,
     entities,
@@ -74,20 +90,27 @@ export async function createOrm(opts: OrmOptions): Promise<Orm> {
     pool: { min: 0, max: opts.poolMax ?? 20 },
     // A connection attempt or a wait for a pooled connection gives up after 2 s, so a request
     // meets an unreachable or saturated database with 503 database_unavailable within 3 s.
-    driverOptions: { connectionTimeoutMillis: DB_CONNECT_TIMEOUT_MS },
+    driverOptions: {
+      connectionTimeoutMillis: DB_CONNECT_TIMEOUT_MS,
+      statement_timeout: timeouts.statementMs,
+      idle_in_transaction_session_timeout: timeouts.idleInTransactionMs,
+    },
     debug: opts.debug ?? false,
     allowGlobalContext: false,
   });
 }
 
-/** Applies pending migrations; concurrent starters are serialized by an advisory lock. */
+/**
+ * Applies pending migrations, all in one transaction that first takes an advisory lock, so
+ * concurrent starters are serialized. Migrations run at start, before any work is taken, and
+ * may take long on large tables: this transaction alone lifts the pool's timeouts.
+ */
 export async function migrate(orm: Orm): Promise<void> {
-  const conn = orm.em.getConnection();
   await orm.em.fork().transactional(async (em) => {
+    await em.execute(`select set_config('statement_timeout', '0', true), set_config('idle_in_transaction_session_timeout', '0', true)`);
     await em.execute('select pg_advisory_xact_lock(7212021)');
-    await orm.migrator.up();
+    await orm.migrator.up({ transaction: em.getTransactionContext() });
   });
-  void conn;
 }
 
 /** Ensures the database, connects, migrates. */

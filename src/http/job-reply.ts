@@ -5,7 +5,7 @@ import type { QueueKey, QueueName } from '../queues/names';
 import type { HttpOutcome } from '../queues/payloads';
 import { enqueue } from '../queues/producers';
 import { retryFailedJob } from '../queues/job-waiter';
-import { jobFailed, queueUnavailable } from '../errors';
+import { databaseUnavailable, jobFailed, queueUnavailable } from '../errors';
 
 /** How long a first synchronous call waits for its queue's event subscription to start. */
 const WATCH_START_MS = 1000;
@@ -52,6 +52,9 @@ export async function enqueueAndReply(
 ): Promise<Reply> {
   const queue = ctx.queues[queueKey];
   const jobOpts = { removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 86_400 }, ...opts };
+  // Nothing is enqueued while PostgreSQL is known to be down, nor while a look started by a lost
+  // connection is under way: such a job would only wait for the database, and its caller with it.
+  if (!(await ctx.health.databaseAvailable())) throw databaseUnavailable();
   if (prefersAsync(req)) {
     const job = await enqueue(ctx.redis, queue, name, data, jobOpts, { maxWaiting: ctx.config.queueMaxWaiting });
     if (mayExist) await retryIfFailed(queue, opts.jobId);

@@ -50,12 +50,28 @@ export async function prepareStage(client: PoolClient): Promise<void> {
   );
 }
 
+/** The server cancelled a statement for running past `statement_timeout`. */
+const isStatementTimeout = (err: unknown) => {
+  const e = err as { code?: string; message?: string };
+  return e.code === '57014' && /statement timeout/.test(e.message ?? '');
+};
+
 /**
  * Session-level lock held while one process generates a batch (another run of the same job, e.g.
  * after a stall, waits here); released when its connection ends, also when the process dies.
+ * The session is in no transaction between statements; a wait longer than the pool's statement
+ * timeout is cancelled by the server and simply waits again, so no statement (and so no
+ * transaction) of the waiting run stays open past that bound while the other run finishes.
  */
 export async function lockBatchGeneration(client: PoolClient, batchId: string): Promise<void> {
-  await client.query('select pg_advisory_lock(7212008, hashtext($1))', [batchId]);
+  for (;;) {
+    try {
+      await client.query('select pg_advisory_lock(7212008, hashtext($1))', [batchId]);
+      return;
+    } catch (err) {
+      if (!isStatementTimeout(err)) throw err;
+    }
+  }
 }
 
 /** A value in COPY's text format: \N for null; backslash, tab, newline and carriage return escaped. */

@@ -13,7 +13,9 @@ export const IMPORT_CHUNK = 10_000;
  * Imports parsed CSV rows into a coupon: all or nothing, in one transaction. Every row is
  * checked against the coupon (never looser) and, in one query, against the account's live
  * codes; any bad row (including those the parser found) → 400 listing them all, nothing
- * written. Inserts and their code.created events are set-based, IMPORT_CHUNK rows a statement.
+ * written. Inserts are set-based, IMPORT_CHUNK rows a statement; their code.created events (in
+ * file order) follow in one statement after the last chunk, so the transaction holds the events
+ * feed back only for that statement and the COMMIT, never while the chunks are written.
  * Answers the number imported and the codes with their own expiry (id, instant), for the
  * caller to schedule their expire-at jobs once the import committed.
  */
@@ -63,7 +65,7 @@ export async function importCodes(
       const expiring: { id: string; expiresAt: string }[] = [];
       for (let i = 0; i < parsed.rows.length; i += IMPORT_CHUNK) {
         const chunk = parsed.rows.slice(i, i + IMPORT_CHUNK);
-        // tuned bulk insert: bound arrays unnested in file order, the events from the inserted rows
+        // tuned bulk insert: bound arrays unnested in file order
         const { rows } = await sql<{ id: string; expires_at: string | Date }>`
           with ins as (
             insert into codes (account_id, coupon_id, code, state, max_redemptions, expires_at, created_at, updated_at, channel, partner, referrer_customer_id)
@@ -73,14 +75,18 @@ export async function importCodes(
                    with ordinality as t(code, max, exp, ch, pa, rf, n)
              order by t.n
             returning id, code, expires_at
-          ),
-          ev as (
-            insert into events (account_id, type, data)
-            select ${accountId}::uuid, 'code.created', jsonb_build_object('couponId', ${couponId}::text, 'code', ins.code) from ins order by ins.id
           )
           select id, expires_at from ins where expires_at is not null order by id`.execute(tx.getKysely());
         for (const r of rows) expiring.push({ id: String(r.id), expiresAt: iso(r.expires_at) });
       }
+      // The events last, in one statement just before COMMIT: inserting an event locks the feed's
+      // horizon (src/repositories/events.ts) until the transaction ends, so events written with
+      // the first chunk would hold back every account's feed while the later chunks run.
+      await sql`
+        insert into events (account_id, type, data)
+        select ${accountId}::uuid, 'code.created', jsonb_build_object('couponId', ${couponId}::text, 'code', t.code)
+          from unnest(${codes}::text[]) with ordinality as t(code, n)
+         order by t.n`.execute(tx.getKysely());
       return { imported: parsed.rows.length, expiring };
     });
   } catch (err) {

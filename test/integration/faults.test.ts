@@ -163,6 +163,27 @@ describe('PostgreSQL unreachable', () => {
     const list = await http.get('/v1/redemptions?subscriptionId=r_across').set(auth);
     expect(list.body.data).toHaveLength(1);
   }, 90_000);
+
+  test('the server killed right after a redemption: the next redemption answers 503 database_unavailable within 3 s and enqueues nothing; 201 once it is back', async () => {
+    expect((await redeem('r_kill_before')).status).toBe(201);
+    const before = await running.ctx.queues.redemptions.getJobCounts('waiting', 'delayed', 'active', 'completed', 'failed');
+    const outagesBefore = logged('PostgreSQL unreachable');
+    await pg.stop(); // `-m immediate`: every connection, pooled ones included, is cut at once
+
+    const next = await timed(redeem('r_kill_during'));
+    figures.redeemAfterKill503 = next.ms;
+    expect([next.res.status, next.res.body.error?.code]).toEqual([503, 'database_unavailable']);
+    expect(next.ms).toBeLessThanOrEqual(3000);
+    expect(await running.ctx.queues.redemptions.getJobCounts('waiting', 'delayed', 'active', 'completed', 'failed')).toEqual(before);
+
+    await pg.start();
+    const back = await timed(redeem('r_kill_after'));
+    figures.redeemAfterKillRecovery = back.ms;
+    expect(back.res.status).toBe(201);
+    expect(back.ms).toBeLessThanOrEqual(30_000);
+    expect((await http.get('/v1/redemptions?subscriptionId=r_kill_during').set(auth)).body.data).toEqual([]);
+    expect(logged('PostgreSQL unreachable')).toBe(outagesBefore + 1);
+  }, 90_000);
 });
 
 describe('start-up without the services', () => {

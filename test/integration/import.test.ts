@@ -1,4 +1,7 @@
+import { Client } from 'pg';
 import { startTestApp, type TestAccount, type TestApp } from '../helpers/harness';
+import { eventually } from '../helpers/webhook-receiver';
+import { IMPORT_CHUNK } from '../../src/repositories/code-import';
 
 let t: TestApp;
 let acct: TestAccount;
@@ -108,6 +111,39 @@ describe('POST /v1/coupons/{id}/codes/import', () => {
     expect(sample.body).toMatchObject({ code: 'BULK-OK-4321', maxRedemptions: 22, couponId: c.id });
     const ev = await sql(`select count(*)::int as n from events where type = 'code.created' and data->>'couponId' = ?`, [c.id]);
     expect(ev[0].n).toBe(10_000);
+  });
+
+  test('while an import of several chunks is under way, another account’s events reach the feed', async () => {
+    const c = await coupon();
+    const rows = Array.from({ length: IMPORT_CHUNK + 1 }, (_, i) => `SLOW-${i}`);
+    // another transaction holds the last code uncommitted, so the import's second chunk waits on
+    // the unique index until it ends (the first chunk is written by then)
+    const blocker = new Client({ connectionString: t.env.databaseUrl });
+    await blocker.connect();
+    try {
+      await blocker.query('begin');
+      await blocker.query('insert into codes (account_id, coupon_id, code) values ($1, $2, $3)', [acct.id, c.id, rows[IMPORT_CHUNK]]);
+      const blockerPid = (await blocker.query('select pg_backend_pid() as pid')).rows[0].pid;
+      const importing = upload(c.id, ['code', ...rows].join('\n')).then((res) => res);
+      const waiting = await eventually(
+        () => sql(`select count(*)::int as n from pg_locks l where not l.granted and l.locktype = 'transactionid'
+                     and exists (select 1 from pg_locks h where h.granted and h.locktype = 'transactionid' and h.transactionid = l.transactionid and h.pid = ?)`, [blockerPid]),
+        (r) => r[0].n === 1,
+      );
+      expect(waiting[0].n).toBe(1);
+      const other = await t.createAccount();
+      const made = await coupon({}, other);
+      const feed = await t.http.get('/v1/events').set(other.auth);
+      expect(feed.status).toBe(200);
+      expect(feed.body.data.map((e: any) => [e.type, e.data])).toEqual([['coupon.created', { couponId: made.id }]]);
+      await blocker.query('rollback');
+      const res = await importing;
+      expect([res.status, res.body]).toEqual([201, { imported: IMPORT_CHUNK + 1 }]);
+      const ev = await sql(`select data->>'code' as code from events where type = 'code.created' and data->>'couponId' = ? order by id`, [c.id]);
+      expect(ev.map((e) => e.code)).toEqual(rows);
+    } finally {
+      await blocker.end();
+    }
   });
 
   test('more than 100,000 rows are refused', async () => {

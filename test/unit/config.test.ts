@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       rateLimit: { windowSeconds: 600, perCustomer: 20, perKey: 1000 },
       redisAutoPipelining: false,
       databasePoolMax: 6,
+      databaseTimeouts: { statementMs: 15_000, idleInTransactionMs: 5_000 },
       concurrency: { redemptions: 4, invoices: 4, batches: 1, expiry: 4 },
     });
   });
@@ -25,8 +26,9 @@ describe('loadConfig', () => {
       PORT: '8080', DATABASE_URL: 'postgresql://u@db:5432/x', REDIS_URL: 'redis://r:6380', QUEUE_PREFIX: 'cf-2',
       PLATFORM_ADMIN_TOKEN: 't', ADMIN_USER: 'u', ADMIN_PASSWORD: 'p', LOG_LEVEL: 'debug', ROLE: 'worker',
       RATE_LIMIT_PER_CUSTOMER: '5', INVOICE_CONCURRENCY: '32', JOB_LOCK_DURATION_MS: '5000', JOB_STALLED_INTERVAL_MS: '2000',
-      DATABASE_POOL_MAX: '7', REDIS_AUTO_PIPELINING: 'true',
+      DATABASE_POOL_MAX: '7', REDIS_AUTO_PIPELINING: 'true', DATABASE_STATEMENT_TIMEOUT_MS: '20000', DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '2500',
     });
+    expect(c.databaseTimeouts).toEqual({ statementMs: 20_000, idleInTransactionMs: 2_500 });
     expect(c.redisAutoPipelining).toBe(true);
     expect(c.jobLock).toEqual({ durationMs: 5000, stalledIntervalMs: 2000 });
     expect(c.databasePoolMax).toBe(7);
@@ -45,6 +47,8 @@ describe('loadConfig', () => {
     [{ REDIS_URL: 'not a url' }, 'REDIS_URL'],
     [{ REDIS_AUTO_PIPELINING: 'yes' }, 'REDIS_AUTO_PIPELINING'],
     [{ QUEUE_PREFIX: 'a:b' }, 'QUEUE_PREFIX'],
+    [{ DATABASE_STATEMENT_TIMEOUT_MS: '60000' }, 'DATABASE_STATEMENT_TIMEOUT_MS'],
+    [{ DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '0' }, 'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS'],
     [{ NODE_ENV: 'production' }, 'PLATFORM_ADMIN_TOKEN'],
     [{ NODE_ENV: 'production', PLATFORM_ADMIN_TOKEN: 'x' }, 'ADMIN_USER'],
   ])('%j is refused naming %s', (env, variable) => {
