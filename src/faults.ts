@@ -60,6 +60,21 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return false;
 }
 
+/**
+ * The server ended a statement or transaction of ours for taking too long (statement_timeout,
+ * idle_in_transaction_session_timeout, a lock wait) or to break a deadlock: nothing of it was
+ * written, and the same request may succeed later. A 503 to a client; to a job, an ordinary
+ * failure that spends an attempt (the database is up, so it is not put back without one).
+ */
+const PG_GAVE_UP = new Set(['57014', '25P03', '55P03', '40P01', '40001']);
+
+function isDatabaseGaveUp(err: unknown): boolean {
+  for (const e of chain(err)) {
+    if (typeof e.code === 'string' && PG_GAVE_UP.has(e.code)) return true;
+  }
+  return false;
+}
+
 /** PostgreSQL data exceptions (class 22: text it cannot store, a malformed value): bad input, not a fault. */
 function isDataException(err: unknown): boolean {
   for (const e of chain(err)) {
@@ -82,6 +97,7 @@ export function faultError(err: unknown, health?: HealthView): AppError | null {
   if (isRedisUnavailable(err)) return queueUnavailable();
   if (isDatabaseUnavailable(err)) return databaseUnavailable();
   if (isDataException(err)) return badRequest('a value in the request cannot be stored');
+  if (isDatabaseGaveUp(err)) return databaseUnavailable();
   if (health && !health.databaseUp) return databaseUnavailable();
   if (health && !health.redisUp) return queueUnavailable();
   return null;

@@ -20,6 +20,9 @@ describe('fault classification', () => {
     ['ioredis gave up', err({ name: 'MaxRetriesPerRequestError' }, 'Reached the max retries per request limit (which is 1).'), 'queue_unavailable'],
     ['ioredis closed', err({}, 'Connection is closed.'), 'queue_unavailable'],
     ['NUL in text reaching PostgreSQL', err({ code: '22021' }, 'invalid byte sequence for encoding "UTF8": 0x00'), 'validation_failed'],
+    ['statement timeout 57014', err({ code: '57014' }, 'canceling statement due to statement timeout'), 'database_unavailable'],
+    ['idle in transaction timeout 25P03', err({ code: '25P03' }), 'database_unavailable'],
+    ['deadlock 40P01', err({ code: '40P01' }), 'database_unavailable'],
     ['a bug', new TypeError('cannot read properties of undefined'), null],
     ['a unique violation', err({ code: '23505' }), null],
   ])('%s → %s', (_name, e, code) => {
