@@ -46,6 +46,16 @@ export class Pipeline {
     return settled.map((s) => (s as PromiseFulfilledResult<QueryResult>).value);
   }
 
+  /**
+   * flight over named statements: sends them in the object's order (a null one is left out) and
+   * answers each one's result under its name, so no caller reads results by position.
+   */
+  async named<T extends Record<string, Statement | string | null>>(statements: T): Promise<{ [K in keyof T]: null extends T[K] ? QueryResult | undefined : QueryResult }> {
+    const names = Object.keys(statements).filter((k) => statements[k] !== null);
+    const results = await this.flight(names.map((k) => statements[k] as Statement | string));
+    return Object.fromEntries(names.map((k, i) => [k, results[i]])) as { [K in keyof T]: null extends T[K] ? QueryResult | undefined : QueryResult };
+  }
+
   /** Like flight, but answers every statement's outcome (for a flight whose failure is expected). */
   async settle(statements: (Statement | string)[]): Promise<PromiseSettledResult<QueryResult>[]> {
     return Promise.allSettled(this.send(statements));

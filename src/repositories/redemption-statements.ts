@@ -1,8 +1,9 @@
 /**
  * The redemption hot path's statements, as named (prepared) statements with bound parameters:
  * each connection parses and plans them once, later executions only bind and run. They are
- * sent through a pipelined client (src/db/pipeline.ts), which is why they are written with
- * `$n` parameters for node-postgres rather than through the EntityManager.
+ * sent through a pipelined client (src/db/pipeline.ts), which is why they are written as SQL
+ * text with `:name` parameters (preparedStatement turns them into `$n` once, at load) rather
+ * than through the EntityManager.
  *
  * Lock order, as everywhere: subscription → customer → coupon → code (the counting flight locks
  * the coupon, then the code, in two statements before the one that counts on both).
@@ -10,7 +11,7 @@
 import type { Statement } from '../db/pipeline';
 import type { CustomerFields, StoredCustomer } from '../domain';
 import { sql } from 'kysely';
-import { namedStatement, sqlText } from '../db/sql-text';
+import { namedStatement, preparedStatement, sqlText } from '../db/sql-text';
 import type { Em } from '../db/orm';
 import { isoOrNull } from '../db/values';
 import { codeLookupSql, codeRowFrom } from './codes';
@@ -20,31 +21,33 @@ import { planFromRow } from './plans';
 import { codeOwnStatusSql, couponStatusSql, exhaustedSql, nearlyExhaustedSql } from './status-sql';
 import type { RedemptionContext } from './redemptions';
 
-/** The code lookup of codes.ts over this statement's parameters ($1 account, $2 code). */
-const CODE_LOOKUP = sqlText(codeLookupSql(sql.raw('$1'), sql.raw('$2')));
+/** The code lookup of codes.ts over the context read's parameters (:accountId, :code). */
+const CODE_LOOKUP = sqlText(codeLookupSql(sql.raw(':accountId'), sql.raw(':code')));
 
 /**
  * Everything a decision reads, in one statement: the plan (and the plan switched from), the
  * code (a live code wins over an archived one with the same text) with its coupon — or, for a
- * direct coupon ($6), the coupon by id ($7) — the customer as stored, the customer's non-voided
- * redemptions of the coupon, the subscription's active redemptions.
+ * direct coupon (:direct), the coupon by id (:couponId) — the customer as stored, the
+ * customer's non-voided redemptions of the coupon, the subscription's active redemptions.
  */
-const CONTEXT = `with k as (
+const context = preparedStatement('cf_redemption_context', `with k as (
     select c.coupon_id as kid, to_jsonb(c) as code_row, to_jsonb(k) as coupon_row, k.nearly_exhausted_event_at
       from (${CODE_LOOKUP}) c join coupons k on k.id = c.coupon_id
-     where not $6::boolean
+     where not :direct::boolean
     union all
     select k.id, null, to_jsonb(k), k.nearly_exhausted_event_at from coupons k
-     where $6::boolean and k.account_id = $1 and k.id = $7::uuid)
-  select (select to_jsonb(p) from plans p where p.account_id = $1 and p.id = $3) as plan,
-         (select to_jsonb(p) from plans p where p.account_id = $1 and p.id = $8) as from_plan,
-         (select to_jsonb(cu) from customers cu where cu.account_id = $1 and cu.id = $4) as customer,
+     where :direct::boolean and k.account_id = :accountId and k.id = :couponId::uuid)
+  select (select to_jsonb(p) from plans p where p.account_id = :accountId and p.id = :planId) as plan,
+         (select to_jsonb(p) from plans p where p.account_id = :accountId and p.id = :fromPlanId) as from_plan,
+         (select to_jsonb(cu) from customers cu where cu.account_id = :accountId and cu.id = :customerId) as customer,
          k.code_row, k.coupon_row, k.nearly_exhausted_event_at,
          (select count(*) from redemptions r
-           where r.account_id = $1 and r.coupon_id = k.kid and r.customer_id = $4 and r.status <> 'voided')::int as customer_count,
+           where r.account_id = :accountId and r.coupon_id = k.kid and r.customer_id = :customerId and r.status <> 'voided')::int as customer_count,
          coalesce((select json_agg(r.stackable order by r.created_at) from redemptions r
-                    where r.account_id = $1 and r.subscription_id = $5 and r.status = 'active'), '[]'::json) as sub_active
-    from (select 1) as one left join k on true`;
+                    where r.account_id = :accountId and r.subscription_id = :subscriptionId and r.status = 'active'), '[]'::json) as sub_active
+    from (select 1) as one left join k on true`,
+  ['accountId', 'code', 'planId', 'customerId', 'subscriptionId', 'direct', 'couponId', 'fromPlanId'],
+);
 
 /** What a context read is asked for: a code's normalized text, or a direct coupon's id (a UUID). */
 export interface ContextQuery {
@@ -59,11 +62,10 @@ export interface ContextQuery {
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 export function contextStatement(accountId: string, q: ContextQuery): Statement {
-  return {
-    name: 'cf_redemption_context',
-    text: CONTEXT,
-    values: [accountId, q.code, q.planId ?? '', q.customerId, q.subscriptionId ?? '', q.couponId !== undefined, q.couponId ?? NIL_UUID, q.fromPlanId ?? ''],
-  };
+  return context({
+    accountId, code: q.code, planId: q.planId ?? '', customerId: q.customerId, subscriptionId: q.subscriptionId ?? '',
+    direct: q.couponId !== undefined, couponId: q.couponId ?? NIL_UUID, fromPlanId: q.fromPlanId ?? '',
+  });
 }
 
 export interface LoadedContext extends RedemptionContext {
@@ -107,34 +109,36 @@ export async function lockSubscription(em: Em, accountId: string, subscriptionId
   await lockSubscriptionSql(accountId, subscriptionId, customerId).execute(em.getKysely());
 }
 
-// The stored value each column takes from the request: a field left out ($8..$12 = 0) keeps it;
-// hasPaidSubscription never goes back from true on the redemption path.
+// The stored value each column takes from the request: a field left out (its has* flag false)
+// keeps it; hasPaidSubscription never goes back from true on the redemption path.
 const MERGED = {
-  email: `case when $8::int = 1 then excluded.email else customers.email end`,
-  country: `case when $9::int = 1 then excluded.country else customers.country end`,
-  region: `case when $10::int = 1 then excluded.region else customers.region end`,
-  postal_code: `case when $11::int = 1 then excluded.postal_code else customers.postal_code end`,
-  has_paid_subscription: `case when $12::int = 1 then customers.has_paid_subscription or excluded.has_paid_subscription else customers.has_paid_subscription end`,
+  email: `case when :hasEmail::boolean then excluded.email else customers.email end`,
+  country: `case when :hasCountry::boolean then excluded.country else customers.country end`,
+  region: `case when :hasRegion::boolean then excluded.region else customers.region end`,
+  postal_code: `case when :hasPostalCode::boolean then excluded.postal_code else customers.postal_code end`,
+  has_paid_subscription: `case when :hasPaid::boolean then customers.has_paid_subscription or excluded.has_paid_subscription else customers.has_paid_subscription end`,
 };
+const MERGED_COLUMNS = Object.keys(MERGED) as (keyof typeof MERGED)[];
+
+const lockCustomer = preparedStatement('cf_lock_customer',
+  `insert into customers (account_id, id, email, country, region, postal_code, has_paid_subscription)
+   values (:accountId, :id, :email, :country, :region, :postalCode, :hasPaidSubscription)
+   on conflict (account_id, id) do update set ${MERGED_COLUMNS.map((k) => `${k} = ${MERGED[k]}`).join(', ')}, updated_at = now()
+   where (${MERGED_COLUMNS.map((k) => `customers.${k}`).join(', ')}) is distinct from (${MERGED_COLUMNS.map((k) => MERGED[k]).join(', ')})`,
+  ['accountId', 'id', 'email', 'country', 'region', 'postalCode', 'hasPaidSubscription', 'hasEmail', 'hasCountry', 'hasRegion', 'hasPostalCode', 'hasPaid'],
+);
 
 /**
  * Creates or updates the customer and locks its row, writing nothing when the request changes
  * nothing: ON CONFLICT DO UPDATE locks the conflicting row even when its WHERE is false.
  */
 export function lockCustomerStatement(accountId: string, id: string, c: CustomerFields): Statement {
-  const has = (k: keyof CustomerFields) => (c[k] !== undefined ? 1 : 0);
-  const cols = Object.keys(MERGED) as (keyof typeof MERGED)[];
-  return {
-    name: 'cf_lock_customer',
-    text: `insert into customers (account_id, id, email, country, region, postal_code, has_paid_subscription)
-           values ($1, $2, $3, $4, $5, $6, $7)
-           on conflict (account_id, id) do update set ${cols.map((k) => `${k} = ${MERGED[k]}`).join(', ')}, updated_at = now()
-           where (${cols.map((k) => `customers.${k}`).join(', ')}) is distinct from (${cols.map((k) => MERGED[k]).join(', ')})`,
-    values: [
-      accountId, id, c.email ?? null, c.country ?? null, c.region ?? null, c.postalCode ?? null, c.hasPaidSubscription ?? false,
-      has('email'), has('country'), has('region'), has('postalCode'), has('hasPaidSubscription'),
-    ],
-  };
+  return lockCustomer({
+    accountId, id, email: c.email ?? null, country: c.country ?? null, region: c.region ?? null, postalCode: c.postalCode ?? null,
+    hasPaidSubscription: c.hasPaidSubscription ?? false,
+    hasEmail: c.email !== undefined, hasCountry: c.country !== undefined, hasRegion: c.region !== undefined,
+    hasPostalCode: c.postalCode !== undefined, hasPaid: c.hasPaidSubscription !== undefined,
+  });
 }
 
 /**
@@ -144,32 +148,38 @@ export function lockCustomerStatement(accountId: string, id: string, c: Customer
  */
 export const IDEMPOTENCY_LOCK_CLASS = 7212030;
 
+const lockIdempotencyKey = preparedStatement('cf_lock_idempotency_key', `select pg_advisory_xact_lock(${IDEMPOTENCY_LOCK_CLASS}, hashtext(:lockKey))`, ['lockKey']);
+
 /** Serializes work on one idempotency key for the rest of the transaction. */
 export function lockIdempotencyKeyStatement(accountId: string, key: string): Statement {
-  return { name: 'cf_lock_idempotency_key', text: `select pg_advisory_xact_lock(${IDEMPOTENCY_LOCK_CLASS}, hashtext($1))`, values: [`${accountId}|${key}`] };
+  return lockIdempotencyKey({ lockKey: `${accountId}|${key}` });
 }
+
+const redemptionById = preparedStatement('cf_redemption_by_id', `select to_jsonb(r) as row from redemptions r where r.id = :id and r.account_id = :accountId`, ['id', 'accountId']);
 
 /** The redemption a request without an idempotency key wrote, if an earlier run of its job committed one. */
 export function redemptionByIdStatement(accountId: string, id: string): Statement {
-  return { name: 'cf_redemption_by_id', text: `select to_jsonb(r) as row from redemptions r where r.id = $1 and r.account_id = $2`, values: [id, accountId] };
+  return redemptionById({ id, accountId });
 }
 
+const storedOutcome = preparedStatement('cf_stored_outcome',
+  `select request_hash, status_code, body from redemption_requests where account_id = :accountId and idempotency_key = :key`,
+  ['accountId', 'key'],
+);
+
 export function storedOutcomeStatement(accountId: string, key: string): Statement {
-  return {
-    name: 'cf_stored_outcome',
-    text: `select request_hash, status_code, body from redemption_requests where account_id = $1 and idempotency_key = $2`,
-    values: [accountId, key],
-  };
+  return storedOutcome({ accountId, key });
 }
+
+const storeOutcome = preparedStatement('cf_store_outcome',
+  `insert into redemption_requests (account_id, idempotency_key, request_hash, status_code, body) values (:accountId, :key, :requestHash, :status, :body::jsonb)
+   on conflict (account_id, idempotency_key) do nothing`,
+  ['accountId', 'key', 'requestHash', 'status', 'body'],
+);
 
 /** Stores the outcome of a request with an idempotency key (kept when one is already stored). */
 export function storeOutcomeStatement(accountId: string, key: string, requestHash: string, status: number, body: unknown): Statement {
-  return {
-    name: 'cf_store_outcome',
-    text: `insert into redemption_requests (account_id, idempotency_key, request_hash, status_code, body) values ($1, $2, $3, $4, $5::jsonb)
-           on conflict (account_id, idempotency_key) do nothing`,
-    values: [accountId, key, requestHash, status, JSON.stringify(body)],
-  };
+  return storeOutcome({ accountId, key, requestHash, status, body: JSON.stringify(body) });
 }
 
 export interface CountedRedemption {
@@ -189,26 +199,22 @@ export interface CountedRedemption {
   stackable: boolean;
   /** The effective attribution to snapshot, as stored (every field, null when not set). */
   attribution: { channel: string | null; partner: string | null; referrerCustomerId: string | null };
-  /** With an idempotency key: the request's hash and the answer to store with it. */
-  idempotency: { key: string; requestHash: string; body: unknown } | null;
+  /**
+   * With an idempotency key: the request's hash, the answer to store when it is counted, and
+   * the one to store when a limit was used up meanwhile.
+   */
+  idempotency: { key: string; requestHash: string; body: unknown; exhaustedBody: unknown } | null;
   /** The code's customerId the decision saw (null: none, or a direct coupon). */
   codeCustomerId: string | null;
 }
 
-/** What the counting statement raises when the code's or the coupon's limit was reached meanwhile. */
-export const LIMIT_REACHED_MARK = 'limit_reached';
-/** What it raises when the coupon or the code stopped being redeemable meanwhile (archived, disabled, expired, deleted...). */
-export const STATE_CHANGED_MARK = 'state_changed';
-
-function raisedMark(err: unknown, mark: string): boolean {
-  const e = err as { code?: string; message?: string };
-  return e?.code === '22P02' && typeof e.message === 'string' && e.message.includes(`"${mark}:`);
-}
-
-/** True for the error of a counting statement that found a limit reached (the transaction is then rolled back). */
-export const isLimitReached = (err: unknown): boolean => raisedMark(err, LIMIT_REACHED_MARK);
-/** True for the error of a counting statement that found the coupon or code no longer redeemable. */
-export const isStateChanged = (err: unknown): boolean => raisedMark(err, STATE_CHANGED_MARK);
+/**
+ * What the counting statement did: `counted`; `limit_reached` (a limit was used up meanwhile:
+ * nothing counted, the refusal stored under the key); `state_changed` (the coupon or code is no
+ * longer what the decision saw — archived, disabled, expired, deleted, another version, another
+ * customerId: nothing counted or stored, decide again).
+ */
+export type CountOutcome = 'counted' | 'limit_reached' | 'state_changed';
 
 /**
  * Locks the coupon, then the code (a direct coupon has none): the lock order written at
@@ -221,8 +227,8 @@ export function lockCountedRowsStatements(couponId: string, codeId: number | nul
   return [coupon, { name: 'cf_lock_counted_code', text: 'select 1 from codes where id = $1 for update', values: [codeId] }];
 }
 
-// The statuses of src/domain/status.ts over the locked rows, at the decision's `now` ($14).
-const NOW = sql.raw('$14::timestamptz');
+// The statuses of src/domain/status.ts over the locked rows, at the decision's `now`.
+const NOW = sql.raw(':now::timestamptz');
 const COUPON_STATUS = (t: string) => sqlText(couponStatusSql(t, NOW));
 const CODE_STATUS = (t: string) => sqlText(codeOwnStatusSql(t, NOW));
 // the limit rules of the domain on the count this redemption makes (times_redeemed + 1)
@@ -230,69 +236,84 @@ const AFTER_COUNT = (t: string) => [sql.ref(`${t}.max_redemptions`), sql`${sql.r
 const NEARLY = (t: string) => sqlText(nearlyExhaustedSql(...AFTER_COUNT(t)));
 const EXHAUSTED = (t: string) => sqlText(exhaustedSql(...AFTER_COUNT(t)));
 
-/**
- * Counts one redemption and writes everything it leaves, in one statement, on the coupon and
- * code rows lockCountedRowsStatements locked: the code's and the coupon's counts (conditional
- * updates that re-check, on the latest committed rows, that both are still redeemable — the
- * status rules of src/domain/status.ts, limits included — and mark the limit events due, each
- * once, at the thresholds of the locked row's limit), the redemption, its events in order
- * (redemption.created, then coupon.nearly_exhausted, coupon.exhausted, code.exhausted) and, with
- * an idempotency key, the stored answer.
- *
- * It also re-checks that the terms are those decided on: the coupon's version (every change of
- * terms, limits, eligibility and scope bumps it) and the code's customerId. A redemption is so
- * counted on the terms in force when it is counted, under the version it stores.
- *
- * When the re-check fails nothing is counted and the statement RAISES (a cast of
- * 'limit_reached:<id>' or 'state_changed:<id>' to int, evaluated only then), so the COMMIT
- * pipelined behind it answers ROLLBACK: limit_reached when a limit was used up meanwhile,
- * state_changed for anything else (the caller decides again on fresh rows).
- */
-export function countRedemptionStatement(n: CountedRedemption): Statement {
-  return {
-    name: 'cf_count_redemption',
-    text: `with c as (
+const countRedemption = preparedStatement('cf_count_redemption', `with
+       chk as (
+         select coalesce(k0.version = :couponVersion::int and ${COUPON_STATUS('k0')} = 'active'
+                         and (:codeId::bigint is null
+                              or (c0.deleted_at is null and ${CODE_STATUS('c0')} = 'active' and c0.customer_id is not distinct from :codeCustomerId::text)), false) as ok,
+                coalesce(${COUPON_STATUS('k0')} = 'exhausted' or (c0.id is not null and ${CODE_STATUS('c0')} = 'exhausted'), false) as exhausted
+           from (select 1) as one left join coupons k0 on k0.id = :couponId left join codes c0 on c0.id = :codeId::bigint),
+       c as (
          update codes x set times_redeemed = x.times_redeemed + 1, updated_at = now(),
                 exhausted_event_at = case when x.exhausted_event_at is null and ${EXHAUSTED('x')} then now() else x.exhausted_event_at end
-           from (select id, exhausted_event_at from codes where id = $1) o
-          where x.id = o.id and x.deleted_at is null and ${CODE_STATUS('x')} = 'active' and x.customer_id is not distinct from $20::text
+           from (select id, exhausted_event_at from codes where id = :codeId::bigint) o
+          where x.id = o.id and (select ok from chk)
           returning x.batch_id, (o.exhausted_event_at is null and x.exhausted_event_at is not null) as exhausted_now),
        k as (
          update coupons x set times_redeemed = x.times_redeemed + 1, updated_at = now(),
                 nearly_exhausted_event_at = case when x.nearly_exhausted_event_at is null and ${NEARLY('x')} then now() else x.nearly_exhausted_event_at end,
                 exhausted_event_at = case when x.exhausted_event_at is null and ${EXHAUSTED('x')} then now() else x.exhausted_event_at end
-           from (select id, nearly_exhausted_event_at, exhausted_event_at from coupons where id = $2) o
-          where x.id = o.id and x.version = $4::int and ${COUPON_STATUS('x')} = 'active' and ($1::bigint is null or exists (select 1 from c))
+           from (select id, nearly_exhausted_event_at, exhausted_event_at from coupons where id = :couponId) o
+          where x.id = o.id and (select ok from chk)
           returning (o.nearly_exhausted_event_at is null and x.nearly_exhausted_event_at is not null) as nearly_now,
                     (o.exhausted_event_at is null and x.exhausted_event_at is not null) as exhausted_now),
        r as (
          insert into redemptions (id, account_id, coupon_id, coupon_version, code_id, code, customer_id, subscription_id, plan_id, action, terms, stackable, idempotency_key,
                                   created_at, updated_at, channel, partner, referrer_customer_id)
-         select $13, $3, $2, $4, $1, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $14, $14, $17, $18, $19 where exists (select 1 from k)
+         select :id, :accountId, :couponId, :couponVersion, :codeId, :code, :customerId, :subscriptionId, :planId, :action, :terms::jsonb, :stackable, :key,
+                :now, :now, :channel, :partner, :referrerCustomerId
+          where exists (select 1 from k)
          returning id),
        e as (
          insert into events (account_id, type, data)
-         select $3, t.type, t.data from (
+         select :accountId, t.type, t.data from (
              select 1 as ord, 'redemption.created' as type,
-                    jsonb_build_object('redemptionId', $13::uuid, 'couponId', $2::uuid, 'code', $5::text, 'subscriptionId', $7::text, 'customerId', $6::text) as data
+                    jsonb_build_object('redemptionId', :id::uuid, 'couponId', :couponId::uuid, 'code', :code::text, 'subscriptionId', :subscriptionId::text, 'customerId', :customerId::text) as data
                from r
-             union all select 2, 'coupon.nearly_exhausted', jsonb_build_object('couponId', $2::uuid) from k where k.nearly_now and exists (select 1 from r)
-             union all select 3, 'coupon.exhausted', jsonb_build_object('couponId', $2::uuid) from k where k.exhausted_now and exists (select 1 from r)
-             union all select 4, 'code.exhausted', jsonb_build_object('couponId', $2::uuid, 'code', $5::text)
+             union all select 2, 'coupon.nearly_exhausted', jsonb_build_object('couponId', :couponId::uuid) from k where k.nearly_now and exists (select 1 from r)
+             union all select 3, 'coupon.exhausted', jsonb_build_object('couponId', :couponId::uuid) from k where k.exhausted_now and exists (select 1 from r)
+             union all select 4, 'code.exhausted', jsonb_build_object('couponId', :couponId::uuid, 'code', :code::text)
                from c where c.exhausted_now and c.batch_id is null and exists (select 1 from r)
            ) t order by t.ord),
        q as (
          insert into redemption_requests (account_id, idempotency_key, request_hash, status_code, body)
-         select $3, $12, $15, 201, $16::jsonb from r where $12::text is not null)
-     select (select ((case when ${COUPON_STATUS('k0')} = 'exhausted' or ${CODE_STATUS('c0')} = 'exhausted' then '${LIMIT_REACHED_MARK}' else '${STATE_CHANGED_MARK}' end)
-                     || ':' || coalesce(k0.id::text, $2::text))::int
-               from (select 1) as one left join coupons k0 on k0.id = $2 left join codes c0 on c0.id = $1
-              where not exists (select 1 from r)) as limit_check`,
-    values: [
-      n.codeId, n.couponId, n.accountId, n.couponVersion, n.code, n.customerId, n.subscriptionId, n.planId, n.action,
-      JSON.stringify(n.terms), n.stackable, n.idempotency?.key ?? null, n.id, n.createdAt,
-      n.idempotency?.requestHash ?? null, n.idempotency ? JSON.stringify(n.idempotency.body) : null,
-      n.attribution.channel, n.attribution.partner, n.attribution.referrerCustomerId, n.codeCustomerId,
-    ],
-  };
+         select :accountId, :key, :requestHash,
+                case when exists (select 1 from r) then 201 else 422 end,
+                case when exists (select 1 from r) then :createdBody::jsonb else :exhaustedBody::jsonb end
+           from chk where :key::text is not null and (exists (select 1 from r) or (not chk.ok and chk.exhausted))
+         on conflict (account_id, idempotency_key) do nothing)
+     select case when exists (select 1 from r) then 'counted' when chk.exhausted then 'limit_reached' else 'state_changed' end as outcome
+       from chk`,
+  [
+    'codeId', 'couponId', 'accountId', 'couponVersion', 'code', 'customerId', 'subscriptionId', 'planId', 'action', 'terms', 'stackable', 'key', 'id',
+    'now', 'requestHash', 'createdBody', 'exhaustedBody', 'channel', 'partner', 'referrerCustomerId', 'codeCustomerId',
+  ],
+);
+
+/**
+ * Counts one redemption and writes everything it leaves, in one statement, on the coupon and
+ * code rows lockCountedRowsStatements locked, and answers what it did as `outcome`
+ * (CountOutcome).
+ *
+ * It first re-checks (chk), on the latest committed rows, everything the decision assumed about
+ * them: the status rules of src/domain/status.ts (not archived, disabled, expired, scheduled or
+ * exhausted, limits included), the coupon's version (every change of terms, limits, eligibility
+ * and scope bumps it) and the code's customerId. Only then does it write the code's and the
+ * coupon's counts (marking the limit events due, each once, at the thresholds of the locked
+ * row's limit), the redemption under the version it was decided on, its events in order
+ * (redemption.created, then coupon.nearly_exhausted, coupon.exhausted, code.exhausted) and,
+ * with an idempotency key, the stored answer — or, when a limit was used up meanwhile, the
+ * stored code_exhausted refusal. So a redemption is counted on the terms in force when it is
+ * counted, and nothing is written when it is not.
+ */
+export function countRedemptionStatement(n: CountedRedemption): Statement {
+  return countRedemption({
+    codeId: n.codeId, couponId: n.couponId, accountId: n.accountId, couponVersion: n.couponVersion, code: n.code, customerId: n.customerId,
+    subscriptionId: n.subscriptionId, planId: n.planId, action: n.action, terms: JSON.stringify(n.terms), stackable: n.stackable,
+    key: n.idempotency?.key ?? null, id: n.id, now: n.createdAt, requestHash: n.idempotency?.requestHash ?? null,
+    createdBody: n.idempotency ? JSON.stringify(n.idempotency.body) : null,
+    exhaustedBody: n.idempotency ? JSON.stringify(n.idempotency.exhaustedBody) : null,
+    channel: n.attribution.channel, partner: n.attribution.partner, referrerCustomerId: n.attribution.referrerCustomerId,
+    codeCustomerId: n.codeCustomerId,
+  });
 }

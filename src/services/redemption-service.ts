@@ -13,8 +13,8 @@ import { decisionCode } from '../repositories/codes';
 import { couponTerms, decisionCoupon, isUuid } from '../repositories/coupons';
 import { upsertCustomer } from '../repositories/customers';
 import {
-  contextFromRow, contextStatement, countRedemptionStatement, isLimitReached, isStateChanged, lockCountedRowsStatements, lockCustomerStatement, lockIdempotencyKeyStatement,
-  lockSubscriptionStatement, redemptionByIdStatement, storedOutcomeStatement, storeOutcomeStatement, type ContextQuery, type LoadedContext,
+  contextFromRow, contextStatement, countRedemptionStatement, lockCountedRowsStatements, lockCustomerStatement, lockIdempotencyKeyStatement,
+  lockSubscriptionStatement, redemptionByIdStatement, storedOutcomeStatement, storeOutcomeStatement, type ContextQuery, type CountOutcome, type LoadedContext,
 } from '../repositories/redemption-statements';
 import { redemptionFromRow, type CodeWithCoupon, type RedemptionView } from '../repositories/redemptions';
 
@@ -114,12 +114,13 @@ const MAX_ATTEMPTS = 3;
  * One redemption, in one transaction sent in two flights on a pipelined connection:
  *
  * 1. BEGIN, (idempotency key lock and stored answer), the subscription and customer row locks,
- *    the context read — sent at once; the rules engine decides on the answers.
+ *    (without a key: the redemption an earlier run of this job wrote), the context read — sent
+ *    at once; the rules engine decides on the answers.
  * 2. The coupon then code row locks, the counting write (or the refusal's stored answer) and
- *    COMMIT — sent at once. A write that finds a limit reached meanwhile raises, so the COMMIT
- *    behind it answers ROLLBACK and the request is refused with code_exhausted; one that finds
- *    the coupon or code no longer redeemable (archived, disabled, edited meanwhile) raises too,
- *    and the request is decided again on the rows as they are now.
+ *    COMMIT — sent at once. The counting write answers what it did (CountOutcome): counted;
+ *    limit_reached (a limit used up meanwhile: nothing counted, refused code_exhausted, the
+ *    refusal stored under the key); state_changed (the coupon or code archived, disabled, edited
+ *    or at another version meanwhile: nothing written, decided again on the rows as they are).
  *
  * The coupon and code rows are locked only in the second flight, so a hot coupon is held for
  * the counting statement and the commit, without a round trip to this process in between.
@@ -148,29 +149,26 @@ async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJ
   // Without a key, the request's id is the redemption's: read after the subscription's lock, so a
   // second run of the job sees what a first run committed.
   const requestId = key ? undefined : data.requestId;
-  const first = await p.flight([
-    'begin',
-    ...(key ? [lockIdempotencyKeyStatement(accountId, key), storedOutcomeStatement(accountId, key)] : []),
-    lockSubscriptionStatement(accountId, request.subscriptionId, customerId),
-    lockCustomerStatement(accountId, customerId, fields),
-    ...(requestId ? [redemptionByIdStatement(accountId, requestId)] : []),
-    contextStatement(accountId, q),
-  ]);
-  if (key) {
-    const stored = first[2].rows[0];
-    if (stored) {
-      await p.flight(['rollback']);
-      return done(stored.request_hash !== data.requestHash ? idempotencyConflict() : { status: Number(stored.status_code), body: stored.body });
-    }
+  const first = await p.named({
+    begin: 'begin',
+    keyLock: key ? lockIdempotencyKeyStatement(accountId, key) : null,
+    stored: key ? storedOutcomeStatement(accountId, key) : null,
+    subscription: lockSubscriptionStatement(accountId, request.subscriptionId, customerId),
+    customer: lockCustomerStatement(accountId, customerId, fields),
+    written: requestId ? redemptionByIdStatement(accountId, requestId) : null,
+    context: contextStatement(accountId, q),
+  });
+  const storedAnswer = first.stored?.rows[0];
+  if (storedAnswer) {
+    await p.flight(['rollback']);
+    return done(storedAnswer.request_hash !== data.requestHash ? idempotencyConflict() : { status: Number(storedAnswer.status_code), body: storedAnswer.body });
   }
-  if (requestId) {
-    const written = first[first.length - 2].rows[0];
-    if (written) {
-      await p.flight(['rollback']);
-      return done({ status: 201, body: createdBody(redemptionFromRow(written.row)) });
-    }
+  const written = first.written?.rows[0];
+  if (written) {
+    await p.flight(['rollback']);
+    return done({ status: 201, body: createdBody(redemptionFromRow(written.row)) });
   }
-  const ctx = contextFromRow(first[first.length - 1].rows[0], q);
+  const ctx = contextFromRow(first.context.rows[0], q);
   // the customer upsert ran before the read in this transaction, so the read saw its result
   const stored = ctx.storedCustomer ?? mergeCustomer(null, customerId, fields, { stickyPaid: true }).customer;
   const decided = decide(ctx, q, input, stored, now);
@@ -201,38 +199,31 @@ async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJ
     cyclesApplied: 0, createdAt: now, endedAt: null, voidedAt: null, attribution,
   };
   const body = createdBody(redemption);
-  const settled = await p.settle([
-    ...lockCountedRowsStatements(coupon.id, code?.id ?? null),
-    countRedemptionStatement({
+  const exhausted = refusal('code_exhausted', REFUSAL_MESSAGES.code_exhausted);
+  const counted = await p.named({
+    ...Object.fromEntries(lockCountedRowsStatements(coupon.id, code?.id ?? null).map((st, i) => [`lock${i}`, st])),
+    count: countRedemptionStatement({
       id: redemption.id, createdAt: now, accountId, couponId: coupon.id, couponVersion: coupon.version, codeId: code?.id ?? null, code: code?.code ?? null,
       customerId, subscriptionId: request.subscriptionId, planId: request.planId, action: decision.action, terms, stackable: terms.stackable,
       attribution: attributionColumns(attribution),
-      idempotency: key ? { key, requestHash: data.requestHash, body } : null,
+      idempotency: key ? { key, requestHash: data.requestHash, body, exhaustedBody: exhausted.body } : null,
       codeCustomerId: code?.customerId ?? null,
     }),
-    'commit',
-  ]);
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) {
-    // the COMMIT behind it answered ROLLBACK: nothing of this request was written
-    if (isStateChanged(failed.reason)) return { kind: 'changed' };
-    if (!isLimitReached(failed.reason)) throw failed.reason;
-    return done(await limitReached(p, accountId, key, data.requestHash));
+    commit: 'commit',
+  });
+  const outcome = (counted.count.rows[0] as { outcome: CountOutcome }).outcome;
+  switch (outcome) {
+    case 'counted':
+      return done({ status: 201, body });
+    case 'limit_reached':
+      return done(exhausted);
+    case 'state_changed':
+      return { kind: 'changed' };
   }
-  return done({ status: 201, body });
 }
 
 /** The 201 body of a redemption: the redemption, and the trial days its terms grant. */
 function createdBody(redemption: RedemptionView): Record<string, unknown> {
   const trialDays = trialDaysOf(redemption.terms);
   return trialDays === undefined ? { redemption } : { redemption, trialDays };
-}
-
-/** A concurrent redemption took the last slot after the read: refused, and the refusal stored under the key. */
-async function limitReached(p: Pipeline, accountId: string, key: string | null, requestHash: string): Promise<HttpOutcome> {
-  const out = refusal('code_exhausted', REFUSAL_MESSAGES.code_exhausted);
-  if (key) {
-    await p.flight(['begin', lockIdempotencyKeyStatement(accountId, key), storeOutcomeStatement(accountId, key, requestHash, out.status, out.body), 'commit']);
-  }
-  return out;
 }

@@ -80,7 +80,7 @@ test('the redemption hot path statements keep index plans as generic (prepared) 
     count: countRedemptionStatement({
       id: uuid, createdAt: '2026-01-01T00:00:00.000Z', accountId: acct.id, couponId: uuid, couponVersion: 1, codeId: 1, code: 'SUMMER',
       customerId: 'cus', subscriptionId: 'sub', planId: 'pro', action: 'new_subscription', terms: {}, stackable: false,
-      attribution: { channel: 'email', partner: null, referrerCustomerId: null }, idempotency: { key: 'k', requestHash: 'h', body: {} }, codeCustomerId: null,
+      attribution: { channel: 'email', partner: null, referrerCustomerId: null }, idempotency: { key: 'k', requestHash: 'h', body: {}, exhaustedBody: {} }, codeCustomerId: null,
     }),
   };
   for (const [name, st] of Object.entries(statements)) {
