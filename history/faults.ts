@@ -1,0 +1,60 @@
+import type { Fault, FaultKind } from './model';
+import { Prng } from './prng';
+import { sleep, type PrivatePostgres, type PrivateRedis, type ServiceProcess } from './services';
+
+export interface FaultTargets {
+  pg: PrivatePostgres;
+  redis: PrivateRedis;
+  workers: ServiceProcess[];
+  startWorker(): Promise<ServiceProcess>;
+}
+
+/**
+ * Injects one fault at a time at seeded instants: a worker killed (SIGKILL) and a new one
+ * started, PostgreSQL stopped (`pg_ctl stop -m immediate`) and started after a pause, Redis
+ * killed or shut down without saving and started after a pause. Every server is running again
+ * when it returns.
+ */
+export async function injectFaults(t: FaultTargets, opts: { seed: number; t0: number; from: number; until: number; log: (s: string) => void }): Promise<Fault[]> {
+  const rng = new Prng(opts.seed, 7);
+  const faults: Fault[] = [];
+  const now = () => Date.now() - opts.t0;
+  let at = opts.from + rng.int(0, 3000);
+  for (;;) {
+    if (at >= opts.until) break;
+    await sleep(Math.max(0, at - now()));
+    const kind = rng.weighted<FaultKind>({ 'kill-worker': 45, 'postgres-down': 30, 'redis-down': 25 });
+    const pause = rng.int(800, 4000);
+    const start = now();
+    let restart = start;
+    let detail = '';
+    if (kind === 'kill-worker') {
+      const victim = t.workers.splice(rng.int(0, t.workers.length - 1), 1)[0];
+      detail = `${victim.name} (pid ${victim.child.pid}) killed`;
+      await victim.kill();
+      await sleep(Math.min(pause, 1500));
+      restart = now();
+      const fresh = await t.startWorker();
+      t.workers.push(fresh);
+      detail += `, ${fresh.name} started`;
+    } else if (kind === 'postgres-down') {
+      await t.pg.stop();
+      detail = `PostgreSQL down for ${pause} ms`;
+      await sleep(pause);
+      restart = now();
+      await t.pg.start();
+    } else {
+      const how = rng.chance(0.5) ? 'kill' : 'shutdown';
+      await t.redis.stop(how);
+      detail = `Redis ${how === 'kill' ? 'killed' : 'SHUTDOWN NOSAVE'}, down for ${pause} ms`;
+      await sleep(pause);
+      restart = now();
+      await t.redis.start();
+    }
+    const fault: Fault = { kind, start, restart, end: now(), detail };
+    faults.push(fault);
+    opts.log(`fault at ${(start / 1000).toFixed(1)} s: ${detail}`);
+    at = fault.end + rng.int(4000, 9000);
+  }
+  return faults;
+}
