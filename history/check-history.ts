@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { check } from './checks';
 import { injectFaults } from './faults';
+import { probeFeed } from './feed-probe';
 import { FeedPoller, readDatabase, readFeed, readInvoices, readJobs, waitForQueues } from './final-state';
 import { Client } from './http';
 import type { Fault, History, Violation } from './model';
@@ -108,8 +109,10 @@ export async function runHistory(options: Partial<HistoryOptions> = {}): Promise
     const injected = await faults;
     o.log(`operations done (${rec.ops.length}); settling`);
 
-    const left = await waitForQueues(redis.url, PREFIX, 90_000);
+    let left = await waitForQueues(redis.url, PREFIX, 90_000);
     if (Object.keys(left).length) o.log(`queues not drained after 90 s: ${JSON.stringify(left)}`);
+    const probes = await probeFeed(client, rec, setup, env.DATABASE_URL, o.log);
+    if (!Object.keys(left).length) left = await waitForQueues(redis.url, PREFIX, 30_000);
     const jobs = await readJobs(client, setup.token, rec.ops);
     const db = await readDatabase(env.DATABASE_URL, setup.accountId);
     await poller.stopAfter(db.events.length ? db.events[db.events.length - 1].id : 0, 40_000);
@@ -117,9 +120,9 @@ export async function runHistory(options: Partial<HistoryOptions> = {}): Promise
     const invoiceReads = await readInvoices(client, setup.token, rec.ops);
     client.close();
 
-    const history: History = { seed: o.seed, ops: rec.ops, polls: poller.polls, faults: injected, jobs, final: { ...db, feed, invoiceReads }, opsEnd, hangMs: o.hangMs };
+    const history: History = { seed: o.seed, ops: rec.ops, polls: poller.polls, faults: injected, jobs, final: { ...db, feed, invoiceReads }, probes, opsEnd, hangMs: o.hangMs };
     const violations = check(history);
-    if (Object.keys(left).length) violations.push({ rule: 'queues-not-drained', message: `jobs left 90 s after the run: ${JSON.stringify(left)}`, ops: [] });
+    if (Object.keys(left).length) violations.push({ rule: 'queues-not-drained', message: `jobs left after the run settled: ${JSON.stringify(left)}`, ops: [] });
     writeFileSync(path.join(dir, 'history.json'), JSON.stringify({ history, violations }, null, 1));
     passed = violations.length === 0;
     return { history, violations, summary: summary(history, violations), dir };

@@ -20,6 +20,8 @@ export const FEED_LAG_MS = 30_000;
 /** While a server is down, a request answers within 3 s (API.md); this much more is allowed for a busy machine. */
 export const OUTAGE_ANSWER_MS = 3_000;
 export const OUTAGE_SLACK_MS = 500;
+/** After the feed probe's edits were answered, polls this much later must show them. */
+export const PROBE_GRACE_MS = 500;
 /** Requests that start this soon after a server stopped may still be caught before the outage is noticed. */
 export const OUTAGE_NOTICE_MS = 2_000;
 
@@ -593,6 +595,18 @@ export class Checker {
     if (skipped.length) this.flag('feed-skipped', `the poller never saw ${skipped.length} events below the last id it got: ${skipped.slice(0, 10).join(', ')}`);
     const notReached = table.filter((id) => id > reached);
     if (notReached.length) this.flag('feed-held-back', `after the run settled the poller never got ${notReached.length} events (from id ${notReached[0]})`);
+    // while only non-event-writing transactions wait (the feed probe), committed events are in the feed
+    for (const probe of this.h.probes) {
+      if (probe.waiting === 0) continue;
+      const ops = new Map(this.h.ops.map((o) => [o.id, o]));
+      const patches = probe.patchOps.map((id) => ops.get(id)!).filter((o) => o.status === 200);
+      const ids = patches.flatMap((o) => this.f.events.filter((e) => e.type === 'coupon.updated' && e.data.couponId === o.meta.couponId && e.data.version === o.res.version).map((e) => e.id));
+      const target = Math.max(0, ...ids);
+      const held = this.h.polls.filter((p, i) => ids.length && p.start >= probe.patchesEnd + PROBE_GRACE_MS && p.end <= probe.release && p.status === 200 && !p.full && lastAfter[i] < target);
+      if (held.length) {
+        this.flag('feed-held-back-by-lock', `with ${probe.waiting} redemptions (refused in the end, writing no event) waiting on a held row, ${held.length} polls from ${held[0].start} ms stopped at id ${held[0].after}, below the edits' event ${target} answered by ${probe.patchesEnd} ms`, patches.map((o) => o.id));
+      }
+    }
     // within 30 s of the answer that reported it, a redemption's event is in the feed
     for (const op of this.redeemOps()) {
       if (op.status !== 201 || op.end === null) continue;

@@ -23,8 +23,8 @@ export async function injectFaults(t: FaultTargets, opts: { seed: number; t0: nu
   for (;;) {
     if (at >= opts.until) break;
     await sleep(Math.max(0, at - now()));
-    const kind = rng.weighted<FaultKind>({ 'kill-worker': 45, 'postgres-down': 30, 'redis-down': 25 });
-    const pause = rng.int(800, 4000);
+    const kind = rng.weighted<FaultKind>({ 'kill-worker': 50, 'postgres-down': 25, 'redis-down': 25 });
+    const pause = rng.int(1000, 7000);
     const start = now();
     let restart = start;
     let detail = '';
@@ -54,7 +54,7 @@ export async function injectFaults(t: FaultTargets, opts: { seed: number; t0: nu
     const fault: Fault = { kind, start, restart, end: now(), detail };
     faults.push(fault);
     opts.log(`fault at ${(start / 1000).toFixed(1)} s: ${detail}`);
-    at = fault.end + rng.int(4000, 9000);
+    at = fault.end + rng.int(2500, 6000);
   }
   return faults;
 }

@@ -102,6 +102,17 @@ export interface FinalState {
   feed: { ids: number[]; error?: string };
 }
 
+/** The feed probe (feed-probe.ts): when a row was held, when its edits were answered, when it was released. */
+export interface FeedProbe {
+  holdStart: number;
+  patchesEnd: number;
+  release: number;
+  /** transactions seen waiting on the held row, both after the redemptions were sent and at release */
+  waiting: number;
+  /** the coupon edits made while the row was held */
+  patchOps: number[];
+}
+
 export interface History {
   seed: number;
   ops: Op[];
@@ -109,6 +120,7 @@ export interface History {
   faults: Fault[];
   jobs: JobState[];
   final: FinalState;
+  probes: FeedProbe[];
   /** ms since start when the operations stopped */
   opsEnd: number;
   /** hang threshold used (ms) */

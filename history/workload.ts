@@ -58,6 +58,13 @@ const COUPONS: CouponSpec[] = [
   },
 ];
 
+/** A disabled code of its own coupon and a customer of its own, for the feed probe (feed-probe.ts). */
+export const PROBE_CODE = 'HIS-PROBE';
+export const PROBE_CUSTOMER = 'hc-probe';
+const PROBE_COUPON: CouponSpec = {
+  ref: 'P', body: { name: 'History probe', discount: { type: 'percentage', basisPoints: 100 }, stackable: true, code: PROBE_CODE }, codes: [],
+};
+
 /** Codes redeemed and validated, with weights; the coupon each belongs to. */
 const CODE_WEIGHTS: Record<string, number> = { 'HIS-A': 18, 'HIS-A-LIM': 8, 'HIS-A-CUS': 4, 'HIS-B': 10, 'HIS-B-LIM': 5, 'HIS-C': 18, 'HIS-D': 20, 'HIS-E': 8 };
 const TOGGLED_CODES = ['HIS-A-LIM', 'HIS-C', 'HIS-D', 'HIS-B'];
@@ -118,7 +125,7 @@ export async function setUp(client: Client, platformToken: string): Promise<Setu
   for (const [id, plan] of Object.entries(PLANS)) await must(client, token, 'PUT', `/v1/plans/${id}`, plan, 200);
   const coupons: Record<string, string> = {};
   const codeCoupon: Record<string, string> = {};
-  for (const spec of COUPONS) {
+  for (const spec of [...COUPONS, PROBE_COUPON]) {
     const c = await must(client, token, 'POST', '/v1/coupons', spec.body, 201);
     coupons[spec.ref] = c.id;
     codeCoupon[spec.body.code as string] = c.id;
@@ -127,6 +134,8 @@ export async function setUp(client: Client, platformToken: string): Promise<Setu
       codeCoupon[code.code] = c.id;
     }
   }
+  await must(client, token, 'POST', `/v1/codes/${PROBE_CODE}/disable`, undefined, 200);
+  await must(client, token, 'PUT', `/v1/customers/${PROBE_CUSTOMER}`, {}, 200);
   return { accountId: acct.account.id, token, coupons, codeCoupon };
 }
 
