@@ -4,12 +4,12 @@ import path from 'node:path';
 import { check } from './checks';
 import { injectFaults } from './faults';
 import { probeFeed } from './feed-probe';
-import { FeedPoller, readDatabase, readFeed, readInvoices, readJobs, waitForQueues } from './final-state';
+import { FeedPoller, JobWatcher, readDatabase, readFeed, readInvoices, waitForQueues } from './final-state';
 import { Client } from './http';
 import type { Fault, History, Violation } from './model';
 import { summary } from './report';
 import { freePort, PrivatePostgres, PrivateRedis, ServiceProcess, sleep } from './services';
-import { setUp, Workload } from './workload';
+import { type Recorder, setUp, Workload } from './workload';
 
 export interface HistoryOptions {
   seed: number;
@@ -98,7 +98,9 @@ export async function runHistory(options: Partial<HistoryOptions> = {}): Promise
     const t0 = Date.now();
     const until = o.durationSec * 1000;
     o.log(`history run: seed ${o.seed}, ${o.durationSec} s, ${o.clients} clients, ${o.workers} workers, faults ${o.faults ? 'on' : 'off'}, directory ${dir}`);
-    const rec = { t0, ops: [] };
+    const watcher = new JobWatcher(new Client(`http://127.0.0.1:${port}`, CLIENT_TIMEOUT_MS), setup.token);
+    watcher.start();
+    const rec: Recorder = { t0, ops: [], onAnswer: (op) => watcher.watch(op) };
     const poller = new FeedPoller(new Client(`http://127.0.0.1:${port}`, CLIENT_TIMEOUT_MS), setup.token, t0);
     poller.start();
     const faults: Promise<Fault[]> = o.faults
@@ -113,7 +115,7 @@ export async function runHistory(options: Partial<HistoryOptions> = {}): Promise
     if (Object.keys(left).length) o.log(`queues not drained after 90 s: ${JSON.stringify(left)}`);
     const probes = await probeFeed(client, rec, setup, env.DATABASE_URL, o.log);
     if (!Object.keys(left).length) left = await waitForQueues(redis.url, PREFIX, 30_000);
-    const jobs = await readJobs(client, setup.token, rec.ops);
+    const jobs = await watcher.finish();
     const db = await readDatabase(env.DATABASE_URL, setup.accountId);
     await poller.stopAfter(db.events.length ? db.events[db.events.length - 1].id : 0, 40_000);
     const feed = await readFeed(client, setup.token);

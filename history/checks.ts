@@ -1,5 +1,5 @@
 import type { FinalState, History, JobState, Op, Violation } from './model';
-import { canonical } from './workload';
+import { canonical } from './canonical';
 
 /**
  * The rules a history must keep (API.md "Exactness at the seams", "Failure answers", Validate and
@@ -81,6 +81,10 @@ export class Checker {
   /** event id of each redemption's redemption.created (the first, if there are several) */
   private readonly createdEvent = new Map<string, number>();
   private readonly voidedEvent = new Map<string, number>();
+  /** when the first 201 answer naming each redemption ended */
+  private readonly answeredAt = new Map<string, number>();
+  /** when the first void request of each redemption started */
+  private readonly voidStarts = new Map<string, number>();
 
   constructor(history: History) {
     this.h = history;
@@ -89,6 +93,11 @@ export class Checker {
     for (const e of this.f.events) {
       if (e.type === 'redemption.created' && !this.createdEvent.has(e.data.redemptionId)) this.createdEvent.set(e.data.redemptionId, e.id);
       if (e.type === 'redemption.voided' && !this.voidedEvent.has(e.data.redemptionId)) this.voidedEvent.set(e.data.redemptionId, e.id);
+    }
+    for (const op of history.ops) {
+      const id = op.kind === 'redeem' && op.status === 201 ? op.res?.redemption?.id : undefined;
+      if (id && op.end !== null) this.answeredAt.set(id, Math.min(op.end, this.answeredAt.get(id) ?? Infinity));
+      if (op.kind === 'void') this.voidStarts.set(op.meta.redemptionId!, Math.min(op.start, this.voidStarts.get(op.meta.redemptionId!) ?? Infinity));
     }
   }
 
@@ -219,7 +228,10 @@ export class Checker {
       const out = this.outcome(op);
       const body = op.body as any;
       if (out?.status === 400 && op.meta.valid) this.flag('valid-request-refused', `a valid request answered 400 ${JSON.stringify(out.body?.error)}`, [op.id]);
-      if (out && op.meta.valid === false && out.status !== 400) this.flag('invalid-request-accepted', `a request naming an unknown plan answered ${out.status}`, [op.id]);
+      // an unknown plan is 400; with a key that already holds another body's outcome it may be 409 first
+      if (out && op.meta.valid === false && out.status !== 400 && !(op.meta.key && out.status === 409)) {
+        this.flag('invalid-request-accepted', `a request naming an unknown plan answered ${out.status}`, [op.id]);
+      }
       if (out?.status === 201) {
         const red = out.body?.redemption;
         const expectCoupon = op.meta.couponId;
@@ -356,7 +368,9 @@ export class Checker {
       const inForce = [...evs].reverse().find((x) => x.type === 'coupon.updated')?.version ?? 1;
       const ops = () => this.opsOfRow(r).map((o) => o.id);
       const patchOf = (v: number) => patches.filter((p) => p.meta.couponId === r.couponId && p.res?.version === v).map((p) => p.id);
-      if (r.couponVersion !== inForce) {
+      // older than the version in force when it was counted (a newer one could only be read after
+      // the count, which holds the coupon's row)
+      if (r.couponVersion < inForce) {
         this.flag('stale-version', `redemption ${r.id} of coupon ${r.couponId} stores version ${r.couponVersion} but was counted after version ${inForce} was in force`, [...ops(), ...patchOf(inForce)]);
       }
       const stored = snapshots.get(`${r.couponId}|${r.couponVersion}`);
@@ -376,17 +390,20 @@ export class Checker {
         if (code.maxRedemptions !== null && n + 1 > code.maxRedemptions) this.flag('over-limit-at-count', `redemption ${r.id} is code ${code.code}'s ${n + 1}th, limit ${code.maxRedemptions}`, ops());
         codeBefore.set(code.id, n + 1);
       }
-      const limits = snapshots.get(`${r.couponId}|${inForce}`)?.limits ?? {};
+      const limits = snapshots.get(`${r.couponId}|${Math.max(inForce, r.couponVersion)}`)?.limits ?? {};
       const n = before.get(r.couponId) ?? 0;
       if (limits.maxRedemptions != null && n + 1 > limits.maxRedemptions) {
         this.flag('over-limit-at-count', `redemption ${r.id} is coupon ${r.couponId}'s ${n + 1}th, version ${inForce} allows ${limits.maxRedemptions}`, [...ops(), ...patchOf(inForce)]);
       }
       before.set(r.couponId, n + 1);
-      // rows of this customer and coupon counted before and not voided by then (a void whose event
-      // comes after this count's committed after this count began)
+      // rows of this customer and coupon counted before, unless their void may have committed
+      // before this count did: its event comes first, or its request started before this
+      // redemption was answered (or it never was)
       const k = `${r.couponId}|${r.customerId}`;
       const earlier = customerRows.get(k) ?? [];
-      const holding = earlier.filter((x) => !(this.voidedEvent.has(x.id) && this.voidedEvent.get(x.id)! < e));
+      const answeredBy = this.answeredAt.get(r.id) ?? Infinity;
+      const holding = earlier.filter((x) => !((this.voidedEvent.get(x.id) ?? Infinity) < e
+        || (x.voidedAt !== null && (this.voidStarts.get(x.id) ?? Infinity) < answeredBy)));
       if (limits.perCustomer != null && holding.length + 1 > limits.perCustomer) {
         this.flag('over-customer-limit-at-count', `redemption ${r.id}: customer ${r.customerId} already held ${holding.length} of coupon ${r.couponId} (${holding.map((x) => x.id).join(', ')}), version ${inForce} allows ${limits.perCustomer}`, [...ops(), ...patchOf(inForce)]);
       }

@@ -1,7 +1,8 @@
 import { Client as PgClient } from 'pg';
 import type { Client } from './http';
 import type { FeedProbe } from './model';
-import { canonical, PROBE_CODE, PROBE_CUSTOMER, type Recorder, type Setup, record } from './workload';
+import { canonical } from './canonical';
+import { PROBE_CODE, PROBE_CUSTOMER, type Recorder, type Setup, record } from './workload';
 import { sleep } from './services';
 
 /** Redemptions left waiting at once per round (one per key), within both workers' redemption concurrency. */

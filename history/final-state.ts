@@ -34,20 +34,55 @@ export async function waitForQueues(redisUrl: string, prefix: string, deadlineMs
   }
 }
 
-/** GET /v1/jobs/{queue}/{id} for every 202 answer of the history. */
-export async function readJobs(client: Client, token: string, ops: Op[]): Promise<JobState[]> {
-  const out: JobState[] = [];
-  const seen = new Set<string>();
-  for (const op of ops) {
+/**
+ * Reads the job behind every 202 answer (GET /v1/jobs/{queue}/{id}) soon after it finishes, as
+ * finished jobs are kept only so long (by age and count), and once more for each job still open
+ * when the run settled.
+ */
+export class JobWatcher {
+  private readonly states = new Map<string, JobState>();
+  private readonly pending = new Map<string, { queue: string; id: string }>();
+  private stopped = false;
+  private done: Promise<void> = Promise.resolve();
+
+  constructor(private readonly client: Client, private readonly token: string) {}
+
+  /** Follows the job of an operation answered 202. */
+  watch(op: Op): void {
     const job = op.status === 202 ? op.res?.job : undefined;
-    if (!job?.id || !job.queue) continue;
+    if (!job?.id || !job.queue) return;
     const k = `${job.queue}|${job.id}`;
-    if (seen.has(k)) continue;
-    seen.add(k);
-    const r = await client.request('GET', `/v1/jobs/${job.queue}/${encodeURIComponent(job.id)}`, { token });
-    out.push({ queue: job.queue, id: job.id, status: r.status, res: r.body });
+    if (!this.states.has(k)) this.pending.set(k, { queue: job.queue, id: job.id });
   }
-  return out;
+
+  start(): void {
+    this.done = (async () => {
+      while (!this.stopped) {
+        await this.pass();
+        await sleep(1000);
+      }
+    })();
+  }
+
+  private async pass(): Promise<void> {
+    for (const [k, job] of [...this.pending]) {
+      const r = await this.client.request('GET', `/v1/jobs/${job.queue}/${encodeURIComponent(job.id)}`, { token: this.token });
+      const state: JobState = { queue: job.queue, id: job.id, status: r.status, res: r.body };
+      const finished = r.status === 200 && (r.body?.status === 'completed' || r.body?.status === 'failed');
+      if (finished || this.stopped) {
+        this.states.set(k, state);
+        this.pending.delete(k);
+      }
+    }
+  }
+
+  /** Stops following; reads every job still open once more; answers every job's last state. */
+  async finish(): Promise<JobState[]> {
+    this.stopped = true;
+    await this.done;
+    await this.pass();
+    return [...this.states.values()];
+  }
 }
 
 /** The whole feed from after=0, page by page (500 a page). */

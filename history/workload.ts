@@ -1,5 +1,6 @@
 import type { Client } from './http';
 import type { Op, OpKind, OpMeta } from './model';
+import { canonical } from './canonical';
 import { Prng } from './prng';
 import { sleep } from './services';
 
@@ -71,16 +72,6 @@ const TOGGLED_CODES = ['HIS-A-LIM', 'HIS-C', 'HIS-D', 'HIS-B'];
 const CUSTOMERS = Array.from({ length: 20 }, (_, i) => `hc-${i}`);
 const POOL_SUBSCRIPTIONS = Array.from({ length: 16 }, (_, i) => `hs-p${i}`);
 
-/** Canonical JSON: sorted keys, so two equal requests compare equal as text. */
-export function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v ?? null);
-}
-
 export interface Setup {
   accountId: string;
   token: string;
@@ -93,6 +84,8 @@ export interface Setup {
 export interface Recorder {
   t0: number;
   ops: Op[];
+  /** called with each operation once answered */
+  onAnswer?: (op: Op) => void;
 }
 
 /** Sends one request and appends it, with its answer and times, to the history. */
@@ -106,6 +99,7 @@ export async function record(
   if (reply.status !== null) op.end = Date.now() - rec.t0;
   op.res = reply.body;
   if (reply.error) op.error = reply.error;
+  rec.onAnswer?.(op);
   return op;
 }
 
