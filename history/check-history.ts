@@ -27,7 +27,7 @@ export interface HistoryOptions {
 }
 
 export const DEFAULTS: HistoryOptions = {
-  seed: 1, durationSec: 60, faults: true, clients: 24, workers: 2, hangMs: 12_000, keep: false, log: (l) => process.stderr.write(`${l}\n`),
+  seed: 1, durationSec: 60, faults: true, clients: 24, workers: 2, hangMs: 15_000, keep: false, log: (l) => process.stderr.write(`${l}\n`),
 };
 
 export interface HistoryResult {
@@ -65,7 +65,8 @@ export async function runHistory(options: Partial<HistoryOptions> = {}): Promise
       QUEUE_PREFIX: PREFIX,
       PLATFORM_ADMIN_TOKEN: PLATFORM_TOKEN,
       LOG_LEVEL: 'info',
-      JOB_WAIT_TIMEOUT_MS: '4000',
+      // the default: a synchronous call waiting for its job through an outage shows
+      JOB_WAIT_TIMEOUT_MS: '10000',
       JOB_LOCK_DURATION_MS: '2000',
       JOB_STALLED_INTERVAL_MS: '1000',
       RATE_LIMIT_PER_CUSTOMER: '1000000',

@@ -24,14 +24,16 @@ export async function injectFaults(t: FaultTargets, opts: { seed: number; t0: nu
     if (at >= opts.until) break;
     await sleep(Math.max(0, at - now()));
     const kind = rng.weighted<FaultKind>({ 'kill-worker': 50, 'postgres-down': 25, 'redis-down': 25 });
-    const pause = rng.int(1000, 7000);
+    const pause = rng.int(4000, 8000);
     const start = now();
+    let down = start;
     let restart = start;
     let detail = '';
     if (kind === 'kill-worker') {
       const victim = t.workers.splice(rng.int(0, t.workers.length - 1), 1)[0];
       detail = `${victim.name} (pid ${victim.child.pid}) killed`;
       await victim.kill();
+      down = now();
       await sleep(Math.min(pause, 1500));
       restart = now();
       const fresh = await t.startWorker();
@@ -39,6 +41,7 @@ export async function injectFaults(t: FaultTargets, opts: { seed: number; t0: nu
       detail += `, ${fresh.name} started`;
     } else if (kind === 'postgres-down') {
       await t.pg.stop();
+      down = now();
       detail = `PostgreSQL down for ${pause} ms`;
       await sleep(pause);
       restart = now();
@@ -46,12 +49,13 @@ export async function injectFaults(t: FaultTargets, opts: { seed: number; t0: nu
     } else {
       const how = rng.chance(0.5) ? 'kill' : 'shutdown';
       await t.redis.stop(how);
+      down = now();
       detail = `Redis ${how === 'kill' ? 'killed' : 'SHUTDOWN NOSAVE'}, down for ${pause} ms`;
       await sleep(pause);
       restart = now();
       await t.redis.start();
     }
-    const fault: Fault = { kind, start, restart, end: now(), detail };
+    const fault: Fault = { kind, start, down, restart, end: now(), detail };
     faults.push(fault);
     opts.log(`fault at ${(start / 1000).toFixed(1)} s: ${detail}`);
     at = fault.end + rng.int(2500, 6000);

@@ -67,6 +67,8 @@ export interface Fault {
   kind: FaultKind;
   /** when the fault began (process killed, server stopping) */
   start: number;
+  /** when the process or server was down (its kill or stop returned) */
+  down: number;
   /** when the server was asked to start again (outages) or the new worker was asked to start */
   restart: number;
   /** when the restart finished */

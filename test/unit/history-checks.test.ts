@@ -262,6 +262,23 @@ test('the feed: a poller that skipped an event, a 500, a 202 whose job never com
   expect([...new Set(check(h).map((v) => v.rule))].sort()).toEqual(['feed-skipped', 'job-not-completed', 'server-error']);
 });
 
+test('while PostgreSQL is down, a request in flight answers within 3 s of the outage or of its start', () => {
+  const b = allowed();
+  const h = b.history();
+  h.faults = [{ kind: 'postgres-down', start: 1_000, down: 1_100, restart: 8_000, end: 8_200, detail: 'PostgreSQL down for 6900 ms' }];
+  const at = (start: number, end: number, status: number, res: unknown) => b.redeem(start, end, status, res, { sub: `hs-o${start}`, customer: 'c8' });
+  at(1_050, 4_000, 503, { error: { code: 'database_unavailable' } }); // in flight at 1100, answered 2900 ms later
+  at(2_000, 2_050, 503, { error: { code: 'database_unavailable' } });
+  at(4_400, 7_800, 503, { error: { code: 'database_unavailable' } }); // 3400 ms: within the limit and its slack
+  at(5_000, 8_500, 202, { job: { id: 'red-x', queue: 'redemptions', status: 'active' } }); // the server came back at 8000
+  b.jobs.push({ queue: 'redemptions', id: 'red-x', status: 200, res: { status: 'completed', result: { error: { code: 'code_exhausted' } } } });
+  expect(check(h)).toEqual([]);
+  const late = at(900, 5_000, 202, { job: { id: 'red-y', queue: 'redemptions', status: 'active' } }); // waited 3900 ms once down
+  b.jobs.push({ queue: 'redemptions', id: 'red-y', status: 200, res: { status: 'completed', result: { error: { code: 'code_exhausted' } } } });
+  const slow = at(3_000, 6_600, 503, { error: { code: 'database_unavailable' } });
+  expect(check(h).map((v) => [v.rule, v.ops])).toEqual([['waited-through-outage', [late.id]], ['slow-during-outage', [slow.id]]]);
+});
+
 test('the feed probe: polls that stop below an edit committed while only refused redemptions wait', () => {
   const b = allowed();
   const patch = b.op('patch-coupon', 8_000, 8_010, 200, { id: K, version: 3, timesRedeemed: 6 }, { couponId: K, fields: ['discount'] }, { discount: TERMS.discount });
