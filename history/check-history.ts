@@ -55,6 +55,10 @@ export async function runHistory(options: Partial<HistoryOptions> = {}): Promise
   let pg: PrivatePostgres | undefined;
   let redis: PrivateRedis | undefined;
   let passed = false;
+  /** set when the run ends, however it ends: the fault loop stops at its next step */
+  const over = { value: false };
+  /** what stops the loops started (the fault injector, the job watcher, the feed poller) */
+  const stops: (() => Promise<unknown>)[] = [];
   try {
     [pg, redis] = await Promise.all([PrivatePostgres.create(dir), PrivateRedis.create(dir)]);
     const port = await freePort();
@@ -101,12 +105,15 @@ export async function runHistory(options: Partial<HistoryOptions> = {}): Promise
     o.log(`history run: seed ${o.seed}, ${o.durationSec} s, ${o.clients} clients, ${o.workers} workers, faults ${o.faults ? 'on' : 'off'}, directory ${dir}`);
     const watcher = new JobWatcher(new Client(`http://127.0.0.1:${port}`, CLIENT_TIMEOUT_MS), setup.token);
     watcher.start();
+    stops.push(() => watcher.stop());
     const rec: Recorder = { t0, ops: [], onAnswer: (op) => watcher.watch(op) };
     const poller = new FeedPoller(new Client(`http://127.0.0.1:${port}`, CLIENT_TIMEOUT_MS), setup.token, t0);
     poller.start();
+    stops.push(() => poller.stop());
     const faults: Promise<Fault[]> = o.faults
-      ? injectFaults({ pg, redis, workers, startWorker }, { seed: o.seed, t0, from: Math.min(5000, until / 4), until: until - 3000, log: o.log })
+      ? injectFaults({ pg, redis, workers, startWorker }, { seed: o.seed, t0, from: Math.min(5000, until / 4), until: until - 3000, over, log: o.log })
       : Promise.resolve([]);
+    stops.push(() => faults);
     await new Workload(client, rec, setup, { seed: o.seed, clients: o.clients, until }).run();
     const opsEnd = Date.now() - t0;
     const injected = await faults;
@@ -130,6 +137,8 @@ export async function runHistory(options: Partial<HistoryOptions> = {}): Promise
     passed = violations.length === 0;
     return { history, violations, summary: summary(history, violations), dir };
   } finally {
+    over.value = true;
+    await Promise.allSettled(stops.map((stop) => stop()));
     await Promise.all(procs.map((p) => p.stop().catch(() => undefined)));
     await redis?.stop().catch(() => undefined);
     await pg?.stop().catch(() => undefined);

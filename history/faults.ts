@@ -15,14 +15,18 @@ export interface FaultTargets {
  * killed or shut down without saving and started after a pause. Every server is running again
  * when it returns.
  */
-export async function injectFaults(t: FaultTargets, opts: { seed: number; t0: number; from: number; until: number; log: (s: string) => void }): Promise<Fault[]> {
+export async function injectFaults(
+  t: FaultTargets,
+  opts: { seed: number; t0: number; from: number; until: number; over: { value: boolean }; log: (s: string) => void },
+): Promise<Fault[]> {
   const rng = new Prng(opts.seed, 7);
   const faults: Fault[] = [];
   const now = () => Date.now() - opts.t0;
   let at = opts.from + rng.int(0, 3000);
   for (;;) {
     if (at >= opts.until) break;
-    await sleep(Math.max(0, at - now()));
+    while (now() < at && !opts.over.value) await sleep(Math.min(100, at - now()));
+    if (opts.over.value) break;
     const kind = rng.weighted<FaultKind>({ 'kill-worker': 50, 'postgres-down': 25, 'redis-down': 25 });
     const pause = rng.int(4000, 8000);
     const start = now();

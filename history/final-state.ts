@@ -76,6 +76,12 @@ export class JobWatcher {
     }
   }
 
+  /** Stops following, reading nothing more. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.done;
+  }
+
   /** Stops following; reads every job still open once more; answers every job's last state. */
   async finish(): Promise<JobState[]> {
     this.stopped = true;
@@ -129,6 +135,11 @@ export class FeedPoller {
       this.polls.push(poll);
       if (!poll.full) await sleep(200);
     }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.done;
   }
 
   /** Polls on until the feed reached `id` (or the deadline passed), then stops. */
