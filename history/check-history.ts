@@ -133,7 +133,7 @@ export async function runHistory(options: Partial<HistoryOptions> = {}): Promise
     const history: History = { seed: o.seed, ops: rec.ops, polls: poller.polls, faults: injected, jobs, final: { ...db, feed, invoiceReads }, probes, opsEnd, hangMs: o.hangMs };
     const violations = check(history);
     if (Object.keys(left).length) violations.push({ rule: 'queues-not-drained', message: `jobs left after the run settled: ${JSON.stringify(left)}`, ops: [] });
-    writeFileSync(path.join(dir, 'history.json'), JSON.stringify({ history, violations }, null, 1));
+    writeFileSync(path.join(dir, 'history.json'), JSON.stringify({ history, violations }));
     passed = violations.length === 0;
     return { history, violations, summary: summary(history, violations), dir };
   } finally {
