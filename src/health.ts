@@ -56,10 +56,21 @@ export class ServiceHealth implements HealthView {
   private stopped = false;
   private downSince = { database: 0, redis: 0 };
 
+  private readonly outageListeners: (() => void)[] = [];
+
   constructor(
     private readonly logger: Logger,
     private readonly urls: { databaseUrl: string; redisUrl: string },
   ) {}
+
+  /** Calls `listener` each time PostgreSQL or Redis starts counting as down. */
+  onOutage(listener: () => void): void {
+    this.outageListeners.push(listener);
+  }
+
+  private outageBegan(): void {
+    for (const l of this.outageListeners) l();
+  }
 
   get databaseUp(): boolean {
     return this.dbUp;
@@ -192,6 +203,7 @@ export class ServiceHealth implements HealthView {
     this.dbUp = up;
     if (!up) {
       this.downSince.database = Date.now();
+      this.outageBegan();
       this.logger.error('PostgreSQL unreachable; /v1 answers 503 database_unavailable until it is back', { url: redactUrl(this.urls.databaseUrl), reason: why });
     } else {
       this.logger.info('PostgreSQL reachable again', { url: redactUrl(this.urls.databaseUrl), downMs: Date.now() - this.downSince.database });
@@ -203,6 +215,7 @@ export class ServiceHealth implements HealthView {
     this.redisIsUp = up;
     if (!up) {
       this.downSince.redis = Date.now();
+      this.outageBegan();
       this.logger.error('Redis unreachable; routes that enqueue answer 503 queue_unavailable until it is back', { url: redactUrl(this.urls.redisUrl), reason: this.redisReason || 'connection closed' });
     } else {
       this.logger.info('Redis reachable again', { url: redactUrl(this.urls.redisUrl), downMs: Date.now() - this.downSince.redis });

@@ -64,6 +64,8 @@ export async function start(config: Config, opts: StartOptions = {}): Promise<Ru
   });
   const queues = createQueues(redis, config.queuePrefix);
   const waiter = new JobWaiter(redis, config.queuePrefix);
+  // requests waiting for jobs answer 202 as soon as an outage begins, not after it
+  health.onOutage(() => waiter.releaseAll());
   const limiter = new GuessLimiter(redis, config.queuePrefix, config.rateLimit);
   const ctx: AppContext = { config, logger, orm, redis, queues, waiter, limiter, health, clock: opts.clock ?? systemClock };
   health.start();

@@ -147,6 +147,21 @@ export class JobWaiter {
     }
   }
 
+  /**
+   * Answers every wait under way with `timeout` (the caller then answers 202 with the job's
+   * address): when PostgreSQL or Redis goes down, a job already accepted completes only after
+   * the outage, and a request must not wait through it.
+   */
+  releaseAll(): void {
+    for (const [key, list] of this.pending) {
+      this.pending.delete(key);
+      for (const p of list) {
+        clearTimeout(p.timer);
+        p.resolve({ state: 'timeout' });
+      }
+    }
+  }
+
   get waitingCount(): number {
     let n = 0;
     for (const l of this.pending.values()) n += l.length;

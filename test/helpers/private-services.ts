@@ -42,14 +42,24 @@ async function accepts(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * A redis-server that keeps its data as production should (append-only file, fsync on every
+ * write), so jobs accepted before it is killed are still there when it starts again.
+ */
 export class PrivateRedis {
   private child: ChildProcess | null = null;
-  private constructor(readonly port: number) {}
+  private constructor(readonly port: number, private readonly dir: string) {}
 
   static async create(): Promise<PrivateRedis> {
-    const r = new PrivateRedis(await freePort());
+    const r = new PrivateRedis(await freePort(), mkdtempSync(path.join(tmpdir(), 'cf-redis-')));
     await r.start();
     return r;
+  }
+
+  /** Stops it and removes its data. */
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 
   get url(): string {
@@ -57,7 +67,10 @@ export class PrivateRedis {
   }
 
   async start(): Promise<void> {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
+    this.child = spawn('redis-server', [
+      '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '',
+      '--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction',
+    ], { stdio: 'ignore' });
     await waitUntil(() => accepts(this.port), 10_000, `redis-server on ${this.port}`);
   }
 

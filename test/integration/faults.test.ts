@@ -56,7 +56,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await running?.close();
-  await redis?.stop();
+  await redis?.destroy();
   await pg?.destroy();
   process.stdout.write(`fault figures (ms): ${JSON.stringify(figures)}\n`);
 });
@@ -184,6 +184,46 @@ describe('PostgreSQL unreachable', () => {
     expect((await http.get('/v1/redemptions?subscriptionId=r_kill_during').set(auth)).body.data).toEqual([]);
     expect(logged('PostgreSQL unreachable')).toBe(outagesBefore + 1);
   }, 90_000);
+});
+
+describe('requests in flight when an outage begins', () => {
+  /** A synchronous redemption waiting for its (paused) job when `outage` begins: its answer, how long after, and the job. */
+  async function inFlightThrough(sub: string, outage: () => Promise<void>) {
+    const queue = running.ctx.queues.redemptions;
+    await queue.pause();
+    const pending = timed(redeem(sub));
+    await until('the request is waiting for its job', async () => running.ctx.waiter.waitingCount > 0, 5000);
+    const t0 = Date.now();
+    await outage();
+    const { res } = await pending;
+    return { res, afterOutageMs: Date.now() - t0, queue };
+  }
+
+  test('PostgreSQL going down answers a waiting request 202 at once (not after JOB_WAIT_TIMEOUT_MS); its job completes once after the outage', async () => {
+    const { res, afterOutageMs, queue } = await inFlightThrough('r_inflight_pg', () => pg.stop());
+    figures.inFlightPostgres202 = afterOutageMs;
+    expect(res.status).toBe(202);
+    expect(afterOutageMs).toBeLessThanOrEqual(3000);
+    await pg.start();
+    await queue.resume();
+    const job = await queue.getJob(res.body.job.id);
+    await until('job completed', async () => (await job!.getState()) === 'completed', 30_000);
+    const list = await http.get('/v1/redemptions?subscriptionId=r_inflight_pg').set(auth);
+    expect(list.body.data).toHaveLength(1);
+  }, 60_000);
+
+  test('Redis going down answers a waiting request 202 at once; its job completes once after the outage', async () => {
+    const { res, afterOutageMs, queue } = await inFlightThrough('r_inflight_redis', () => redis.stop());
+    figures.inFlightRedis202 = afterOutageMs;
+    expect(res.status).toBe(202);
+    expect(afterOutageMs).toBeLessThanOrEqual(3000);
+    await redis.start();
+    await until('Redis back', async () => running.ctx.redis.status === 'ready', 30_000);
+    await queue.resume();
+    await until('job completed', async () => (await queue.getJobState(res.body.job.id)) === 'completed', 30_000);
+    const list = await http.get('/v1/redemptions?subscriptionId=r_inflight_redis').set(auth);
+    expect(list.body.data).toHaveLength(1);
+  }, 60_000);
 });
 
 describe('start-up without the services', () => {
