@@ -46,6 +46,14 @@ export function rateLimitedMessage(retryAfterSeconds: number): string {
 export const rateLimited = (retryAfterSeconds: number) =>
   new AppError('rate_limited', rateLimitedMessage(retryAfterSeconds), undefined, undefined, retryAfterSeconds);
 
+/** The SQLSTATE of a Postgres error (looked for through `cause`), or undefined. */
+export function sqlState(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, i = 0; e && i < 5; e = e.cause as typeof e, i++) {
+    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+  }
+  return undefined;
+}
+
 /** Postgres unique violation, for mapping duplicates to 409. */
 export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   const e = err as { code?: string; constraint?: string; cause?: unknown };

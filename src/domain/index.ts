@@ -119,3 +119,4 @@ export * from './switches';
 export * from './report-figures';
 export * from './timeseries';
 export * from './csv-cells';
+export * from './changes';

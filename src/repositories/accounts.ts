@@ -14,6 +14,12 @@ export function accountView(a: { id: string; name: string; timeZone: string; cur
   return { id: a.id, name: a.name, timeZone: a.timeZone, currency: a.currency, overflow: a.overflow };
 }
 
+/** One account, or null. */
+export async function findAccount(em: Em, id: string): Promise<AccountRow | null> {
+  const account = await em.findOne(Account, { id });
+  return account ? accountView(account) : null;
+}
+
 /** Creates an account and its first API key in one transaction; the key is returned once. */
 export async function createAccount(em: Em, input: AccountInput): Promise<{ account: AccountRow; apiKey: string }> {
   return em.transactional(async (tx) => {

@@ -1,13 +1,19 @@
 import type { AppContext } from '../context';
-import { checkCodeNotLooser, checkKeyspace, keyspaceSize, KEYSPACE_FACTOR, planBatch, type BatchRequest, type BatchSpec, type DomainError , type Attribution } from '../domain';
+import { decodeCursor, encodeCursor } from '../cursor';
+import {
+  checkCodeNotLooser, checkKeyspace, couponStatus, keyspaceSize, KEYSPACE_FACTOR, planBatch, type Attribution, type BatchRequest, type BatchSpec,
+  type CouponStoredStatus, type DomainError,
+} from '../domain';
 import { AppError, badRequest, conflict, notFound } from '../errors';
 import { enqueue } from '../queues/producers';
 import { JOB_NAMES, jobIdPart } from '../queues/names';
 import type { BatchJobData } from '../queues/payloads';
+import { batchCodesQuery } from '../repositories/batch-exports';
 import {
-  countLiveCodesWithShape, deleteUnstartedBatch, findCouponForBatch, insertBatch, keyspaceFigures, lockAccountBatches,
-  type BatchRow,
+  batchView, countLiveCodesWithShape, deleteUnstartedBatch, findBatch, findCouponForBatch, insertBatch, keyspaceFigures, listBatches as listBatchRows,
+  lockAccountBatches, type BatchView,
 } from '../repositories/batches';
+import type { CsvExportSpec } from './reports';
 
 /** The batch request: the domain's code spec plus per-code limit and expiry. */
 export interface BatchRequestBody extends BatchRequest {
@@ -44,7 +50,7 @@ async function mustHold(em: Parameters<typeof keyspaceFigures>[0], accountId: st
  * Validates a batch request, checks the coupon and the keyspace, inserts the batch row and
  * enqueues its job; all refusals happen here, before anything is written.
  */
-export async function createBatch(ctx: AppContext, accountId: string, couponId: string, body: BatchRequestBody): Promise<BatchRow> {
+export async function createBatch(ctx: AppContext, accountId: string, couponId: string, body: BatchRequestBody): Promise<BatchView> {
   const planned = planBatch(body);
   if (!planned.ok) throw invalid(planned.error);
   const spec = planned.value;
@@ -78,5 +84,41 @@ export async function createBatch(ctx: AppContext, accountId: string, couponId: 
     await deleteUnstartedBatch(ctx.orm.em.fork(), batch.id);
     throw err;
   }
-  return batch;
+  return batchView(batch);
+}
+
+/** GET /v1/batches/{id}: a batch and its progress. */
+export async function getBatch(ctx: AppContext, accountId: string, id: string): Promise<BatchView> {
+  const batch = isUuid(id) ? await findBatch(ctx.orm.em.fork(), accountId, id) : null;
+  if (!batch) throw notFound('batch');
+  return batchView(batch);
+}
+
+/** The list cursor holds the last row's [created_at with microseconds, id]. */
+function decodeAfter(cursor: string | undefined): [string, string] | null {
+  if (cursor === undefined) return null;
+  const v = decodeCursor(cursor, 'batches');
+  if (v.length === 2 && typeof v[0] === 'string' && !Number.isNaN(Date.parse(v[0])) && typeof v[1] === 'string' && isUuid(v[1])) {
+    return [v[0], v[1]];
+  }
+  throw badRequest('cursor: is not a cursor this list gave', 'cursor');
+}
+
+/** GET /v1/batches: the account's batches (optionally of one coupon), oldest first. */
+export async function listBatches(ctx: AppContext, accountId: string, query: { couponId?: string; limit: number; cursor?: string }) {
+  const after = decodeAfter(query.cursor);
+  if (query.couponId !== undefined && !isUuid(query.couponId)) return { data: [], nextCursor: null };
+  const { rows, next } = await listBatchRows(ctx.orm.em.fork(), accountId, query.couponId, after, query.limit);
+  return { data: rows.map(batchView), nextCursor: next ? encodeCursor('batches', next) : null };
+}
+
+/** GET /v1/batches/{id}/codes.csv: the codes written so far, status as the coupon is now. */
+export async function batchCodesExport(ctx: AppContext, accountId: string, id: string): Promise<CsvExportSpec> {
+  const em = ctx.orm.em.fork();
+  const batch = isUuid(id) ? await findBatch(em, accountId, id) : null;
+  const coupon = batch ? await findCouponForBatch(em, accountId, batch.couponId) : null;
+  if (!batch || !coupon) throw notFound('batch');
+  const now = ctx.clock.now();
+  const status = couponStatus({ ...coupon, storedStatus: coupon.state as CouponStoredStatus }, now);
+  return { filename: `batch-${batch.id}-codes.csv`, query: (lit) => batchCodesQuery(lit, batch.id, status, now) };
 }

@@ -1,9 +1,13 @@
 import dns from 'node:dns/promises';
 import type { AppContext } from '../context';
 import { attemptsAllowed, ipLiteralOfHost, isPrivateAddress, rotateSecret, testMessage, webhookUrlProblem } from '../domain';
+import { decodeCursor, encodeCursor } from '../cursor';
 import { badRequest, notFound, queueUnavailable } from '../errors';
-import { insertEndpoint, findEndpoint, setEndpointSecrets, updateEndpoint, type EndpointPatch, type EndpointRow } from '../repositories/webhook-endpoints';
-import { insertTestDelivery, startRedelivery, type DeliveryRow } from '../repositories/webhook-deliveries';
+import {
+  deleteEndpoint as deleteEndpointRow, endpointView, findEndpoint, insertEndpoint, listEndpoints as listEndpointRows, setEndpointSecrets, updateEndpoint,
+  type EndpointPatch, type EndpointRow, type EndpointView,
+} from '../repositories/webhook-endpoints';
+import { deliveryView, insertTestDelivery, startRedelivery, type DeliveryView } from '../repositories/webhook-deliveries';
 import { enqueueDeliveries } from './webhook-delivery';
 import { newEndpointSecret } from './webhook-signing';
 import { randomUUID } from 'node:crypto';
@@ -38,22 +42,25 @@ export async function createEndpoint(
   ctx: AppContext,
   accountId: string,
   body: { url: string; eventTypes?: string[]; description?: string | null },
-): Promise<EndpointRow> {
+): Promise<EndpointView & { secret: string }> {
   await checkWebhookUrl(body.url, ctx.config.webhooks.allowPrivate);
-  return insertEndpoint(ctx.orm.em.fork(), {
+  const row = await insertEndpoint(ctx.orm.em.fork(), {
     accountId, url: body.url, eventTypes: [...new Set(body.eventTypes ?? [])], description: body.description ?? null, secret: newEndpointSecret(),
   });
+  return { ...endpointView(row), secret: row.secret };
 }
 
-export async function editEndpoint(ctx: AppContext, accountId: string, id: string, patch: EndpointPatch): Promise<EndpointRow> {
+export async function editEndpoint(ctx: AppContext, accountId: string, id: string, patch: EndpointPatch): Promise<EndpointView> {
+  if (!isUuid(id)) throw notFound('webhook endpoint');
   if (patch.url !== undefined) await checkWebhookUrl(patch.url, ctx.config.webhooks.allowPrivate);
   const row = await updateEndpoint(ctx.orm.em.fork(), accountId, id, { ...patch, eventTypes: patch.eventTypes && [...new Set(patch.eventTypes)] });
   if (!row) throw notFound('webhook endpoint');
-  return row;
+  return endpointView(row);
 }
 
 /** A new secret; the one it replaces keeps signing for `expiresInSeconds`. */
 export async function rotateEndpointSecret(ctx: AppContext, accountId: string, id: string, expiresInSeconds: number): Promise<string> {
+  if (!isUuid(id)) throw notFound('webhook endpoint');
   return ctx.orm.em.fork().transactional(async (tx) => {
     const cur = await findEndpoint(tx, accountId, id, true);
     if (!cur) throw notFound('webhook endpoint');
@@ -64,7 +71,8 @@ export async function rotateEndpointSecret(ctx: AppContext, accountId: string, i
 }
 
 /** A `webhook.test` delivery to this endpoint only (whatever its event types). */
-export async function sendTestEvent(ctx: AppContext, accountId: string, id: string): Promise<DeliveryRow> {
+export async function sendTestEvent(ctx: AppContext, accountId: string, id: string): Promise<DeliveryView> {
+  if (!isUuid(id)) throw notFound('webhook endpoint');
   const em = ctx.orm.em.fork();
   const endpoint = await findEndpoint(em, accountId, id);
   if (!endpoint) throw notFound('webhook endpoint');
@@ -72,16 +80,17 @@ export async function sendTestEvent(ctx: AppContext, accountId: string, id: stri
   const allowed = attemptsAllowed(ctx.config.webhooks.retryScheduleMs);
   const row = await insertTestDelivery(em, { accountId, endpointId: endpoint.id, message: testMessage(randomUUID(), endpoint.id, ctx.clock.now()), attemptsAllowed: allowed });
   await enqueueOrUnavailable(ctx, { id: row.id, accountId, round: row.round, attemptsLeft: allowed });
-  return row;
+  return deliveryView(row);
 }
 
 /** One more attempt of a delivery, same `webhook-id`. */
-export async function redeliver(ctx: AppContext, accountId: string, id: string): Promise<DeliveryRow> {
+export async function redeliver(ctx: AppContext, accountId: string, id: string): Promise<DeliveryView> {
+  if (!isUuid(id)) throw notFound('webhook delivery');
   if (ctx.redis.status !== 'ready') throw queueUnavailable();
   const row = await startRedelivery(ctx.orm.em.fork(), accountId, id);
   if (!row) throw notFound('webhook delivery');
   await enqueueOrUnavailable(ctx, { id: row.id, accountId, round: row.round, attemptsLeft: 1 });
-  return row;
+  return deliveryView(row);
 }
 
 /** The row is written; if Redis refuses the job now, the sweeper enqueues it later. */
@@ -91,4 +100,35 @@ async function enqueueOrUnavailable(ctx: AppContext, d: { id: string; accountId:
   } catch {
     throw queueUnavailable();
   }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Ids that are not UUIDs name nothing (404), without a query. */
+export const isUuid = (s: string): boolean => UUID.test(s);
+const endpointNotFound = () => notFound('webhook endpoint');
+
+/** A list cursor holds the last row's [created_at with microseconds, id]. */
+export function decodeAfter(cursor: string | undefined, kind: string): [string, string] | null {
+  if (cursor === undefined) return null;
+  const v = decodeCursor(cursor, kind);
+  if (v.length === 2 && typeof v[0] === 'string' && !Number.isNaN(Date.parse(v[0])) && typeof v[1] === 'string' && isUuid(v[1])) return [v[0], v[1]];
+  throw badRequest('cursor: is not a cursor this list gave', 'cursor');
+}
+
+/** GET /v1/webhook-endpoints: oldest first, without secrets. */
+export async function listEndpoints(ctx: AppContext, accountId: string, query: { limit: number; cursor?: string }) {
+  const { rows, next } = await listEndpointRows(ctx.orm.em.fork(), accountId, decodeAfter(query.cursor, 'webhook-endpoints'), query.limit);
+  return { data: rows.map(endpointView), nextCursor: next ? encodeCursor('webhook-endpoints', next) : null };
+}
+
+/** GET /v1/webhook-endpoints/{id}, without its secret. */
+export async function getEndpoint(ctx: AppContext, accountId: string, id: string): Promise<EndpointView> {
+  const row = isUuid(id) ? await findEndpoint(ctx.orm.em.fork(), accountId, id) : null;
+  if (!row) throw endpointNotFound();
+  return endpointView(row);
+}
+
+/** DELETE /v1/webhook-endpoints/{id}: its deliveries go with it. */
+export async function deleteEndpoint(ctx: AppContext, accountId: string, id: string): Promise<void> {
+  if (!isUuid(id) || !(await deleteEndpointRow(ctx.orm.em.fork(), accountId, id))) throw endpointNotFound();
 }

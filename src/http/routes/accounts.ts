@@ -1,9 +1,9 @@
 import { defineRoute } from '../route';
 import { forgetAccount } from '../auth';
 import { Account, AccountCreate, AccountCreated, AccountPatch, Customer, CustomerPut, IdParams, Plan, PlanPut } from '../../contracts/accounts';
-import { createAccount, updateAccount } from '../../repositories/accounts';
-import { upsertPlan } from '../../repositories/plans';
-import { upsertCustomer } from '../../repositories/customers';
+import { createAccount, updateAccount } from '../../services/account';
+import { putPlan } from '../../services/plans';
+import { putCustomer } from '../../services/customers';
 import type { z } from '../openapi';
 
 export const accountRoutes = [
@@ -16,7 +16,7 @@ export const accountRoutes = [
     body: AccountCreate,
     responses: { 201: { description: 'created', schema: AccountCreated } },
     handler: async ({ ctx, body }) => {
-      const created = await createAccount(ctx.orm.em.fork(), body);
+      const created = await createAccount(ctx, body);
       return { status: 201, body: created };
     },
   }),
@@ -38,7 +38,7 @@ export const accountRoutes = [
     body: AccountPatch,
     responses: { 200: { description: 'the account', schema: Account } },
     handler: async ({ ctx, account, body }) => {
-      const updated = await updateAccount(ctx.orm.em.fork(), account.id, body);
+      const updated = await updateAccount(ctx, account.id, body);
       forgetAccount(account.id);
       return { status: 200, body: updated };
     },
@@ -54,7 +54,7 @@ export const accountRoutes = [
     responses: { 200: { description: 'the plan', schema: Plan } },
     handler: async ({ ctx, account, params, body }) => ({
       status: 200,
-      body: await upsertPlan(ctx.orm.em.fork(), account.id, params.id, body),
+      body: await putPlan(ctx, account.id, params.id, body),
     }),
   }),
   defineRoute<z.infer<typeof CustomerPut>, undefined, z.infer<typeof IdParams>>({
@@ -68,7 +68,7 @@ export const accountRoutes = [
     responses: { 200: { description: 'the customer', schema: Customer } },
     handler: async ({ ctx, account, params, body }) => ({
       status: 200,
-      body: await upsertCustomer(ctx.orm.em.fork(), account.id, params.id, body),
+      body: await putCustomer(ctx, account.id, params.id, body),
     }),
   }),
 ];

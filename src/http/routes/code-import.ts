@@ -1,11 +1,8 @@
 import { defineRoute, type RouteDef } from '../route';
-import { badRequest, conflict, notFound } from '../../errors';
+import { badRequest } from '../../errors';
 import type { z } from '../openapi';
 import { CouponIdParams, CsvBody, ImportResult } from '../../contracts/coupons';
-import { parseCodeCsv } from '../../csv/code-import';
-import { getCouponRow } from '../../repositories/coupons';
-import { importCodes } from '../../repositories/code-import';
-import { scheduleExpiries } from '../../queues/expiry-producer';
+import { importCodes } from '../../services/code-imports';
 
 export const codeImportRoutes: RouteDef[] = [
   defineRoute<string, undefined, z.infer<typeof CouponIdParams>>({
@@ -21,14 +18,7 @@ export const codeImportRoutes: RouteDef[] = [
     errors: [404, 409, 413],
     handler: async ({ ctx, account, params, req }) => {
       if (!req.is('text/csv')) throw badRequest('body: Content-Type must be text/csv', 'body');
-      const em = ctx.orm.em.fork();
-      const coupon = await getCouponRow(em, account.id, params.id);
-      if (!coupon) throw notFound('coupon');
-      if (coupon.state === 'archived') throw conflict('the coupon is archived and read-only');
-      const parsed = await parseCodeCsv(req);
-      const { imported, expiring } = await importCodes(em, account.id, coupon.id, parsed, ctx.clock.now());
-      await scheduleExpiries(ctx, expiring.map((c) => ({ kind: 'code' as const, accountId: account.id, id: c.id, expiresAt: c.expiresAt })));
-      return { status: 201, body: { imported } };
+      return { status: 201, body: { imported: await importCodes(ctx, account.id, params.id, req) } };
     },
   }),
 ];

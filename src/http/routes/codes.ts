@@ -1,11 +1,7 @@
 import { defineRoute, type RouteDef } from '../route';
-import { notFound } from '../../errors';
 import type { z } from '../openapi';
 import { Code, CodeCreate, CodeListQuery, CodePage, CodeParams, CodePatch, CouponIdParams } from '../../contracts/coupons';
-import { getCouponRow } from '../../repositories/coupons';
-import { codeView, findCodeWithCoupon, listCodes } from '../../repositories/codes';
-import { addCode, deleteCode, patchCode, setCodeState } from '../../repositories/code-commands';
-import { withCodeExpiry } from '../../queues/expiry-producer';
+import { addCode, deleteCode, getCode, listCouponCodes, patchCode, setCodeState } from '../../services/codes';
 
 type CouponParams = z.infer<typeof CouponIdParams>;
 type Params = z.infer<typeof CodeParams>;
@@ -22,12 +18,7 @@ export const codeRoutes: RouteDef[] = [
     query: CodeListQuery,
     responses: { 200: { description: 'a page of codes', schema: CodePage } },
     errors: [404],
-    handler: async ({ ctx, account, params, query }) => {
-      const em = ctx.orm.em.fork();
-      const coupon = await getCouponRow(em, account.id, params.id);
-      if (!coupon) throw notFound('coupon');
-      return { status: 200, body: await listCodes(em, coupon, query, ctx.clock.now()) };
-    },
+    handler: async ({ ctx, account, params, query }) => ({ status: 200, body: await listCouponCodes(ctx, account.id, params.id, query) }),
   }),
   defineRoute<z.infer<typeof CodeCreate>, undefined, CouponParams>({
     method: 'post',
@@ -39,10 +30,7 @@ export const codeRoutes: RouteDef[] = [
     body: CodeCreate,
     responses: { 201: { description: 'the code', schema: Code } },
     errors: [404, 409],
-    handler: async ({ ctx, account, params, body }) => ({
-      status: 201,
-      body: await withCodeExpiry(ctx, account.id, await addCode(ctx.orm.em.fork(), account.id, params.id, body, ctx.clock.now())),
-    }),
+    handler: async ({ ctx, account, params, body }) => ({ status: 201, body: await addCode(ctx, account.id, params.id, body) }),
   }),
   defineRoute<undefined, undefined, Params>({
     method: 'get',
@@ -53,11 +41,7 @@ export const codeRoutes: RouteDef[] = [
     params: CodeParams,
     responses: { 200: { description: 'the code', schema: Code } },
     errors: [404],
-    handler: async ({ ctx, account, params }) => {
-      const found = await findCodeWithCoupon(ctx.orm.em.fork(), account.id, params.code);
-      if (!found) throw notFound('code');
-      return { status: 200, body: codeView(found.code, found.coupon, ctx.clock.now()) };
-    },
+    handler: async ({ ctx, account, params }) => ({ status: 200, body: await getCode(ctx, account.id, params.code) }),
   }),
   defineRoute<z.infer<typeof CodePatch>, undefined, Params>({
     method: 'patch',
@@ -69,10 +53,7 @@ export const codeRoutes: RouteDef[] = [
     body: CodePatch,
     responses: { 200: { description: 'the code', schema: Code } },
     errors: [404, 409],
-    handler: async ({ ctx, account, params, body }) => ({
-      status: 200,
-      body: await withCodeExpiry(ctx, account.id, await patchCode(ctx.orm.em.fork(), account.id, params.code, body, ctx.clock.now())),
-    }),
+    handler: async ({ ctx, account, params, body }) => ({ status: 200, body: await patchCode(ctx, account.id, params.code, body) }),
   }),
   ...(['disable', 'enable'] as const).map((action) =>
     defineRoute<undefined, undefined, Params>({
@@ -84,10 +65,7 @@ export const codeRoutes: RouteDef[] = [
       params: CodeParams,
       responses: { 200: { description: 'the code', schema: Code } },
       errors: [404, 409],
-      handler: async ({ ctx, account, params }) => ({
-        status: 200,
-        body: await setCodeState(ctx.orm.em.fork(), account.id, params.code, action, ctx.clock.now()),
-      }),
+      handler: async ({ ctx, account, params }) => ({ status: 200, body: await setCodeState(ctx, account.id, params.code, action) }),
     }),
   ),
   defineRoute<undefined, undefined, Params>({
@@ -100,7 +78,7 @@ export const codeRoutes: RouteDef[] = [
     responses: { 204: { description: 'deleted' } },
     errors: [404, 409],
     handler: async ({ ctx, account, params }) => {
-      await deleteCode(ctx.orm.em.fork(), account.id, params.code, ctx.clock.now());
+      await deleteCode(ctx, account.id, params.code);
       return { status: 204 };
     },
   }),

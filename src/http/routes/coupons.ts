@@ -1,5 +1,4 @@
 import { defineRoute, type RouteDef } from '../route';
-import { notFound } from '../../errors';
 import type { z } from '../openapi';
 import {
   Coupon,
@@ -12,10 +11,8 @@ import {
   CouponVersionPage,
 } from '../../contracts/coupons';
 import { ListQuery } from '../../contracts/common';
-import { couponView, getCouponRow, listCoupons, listVersions } from '../../repositories/coupons';
-import { cloneCoupon, createCoupon, deleteCoupon, patchCoupon, transitionCoupon } from '../../repositories/coupon-commands';
+import { cloneCoupon, createCoupon, deleteCoupon, getCoupon, listCoupons, listCouponVersions, patchCoupon, transitionCoupon } from '../../services/coupons';
 import type { LifecycleAction } from '../../domain';
-import { withCouponExpiry } from '../../queues/expiry-producer';
 
 type Params = z.infer<typeof CouponIdParams>;
 const tags = ['coupons'];
@@ -37,7 +34,7 @@ export const couponRoutes: RouteDef[] = [
     body: CouponCreate,
     responses: { 201: { description: 'the coupon', schema: Coupon } },
     errors: [409],
-    handler: async ({ ctx, account, body }) => ({ status: 201, body: await withCouponExpiry(ctx, account.id, await createCoupon(ctx.orm.em.fork(), account.id, body, ctx.clock.now())) }),
+    handler: async ({ ctx, account, body }) => ({ status: 201, body: await createCoupon(ctx, account.id, body) }),
   }),
   defineRoute<undefined, z.infer<typeof CouponListQuery>>({
     method: 'get',
@@ -47,7 +44,7 @@ export const couponRoutes: RouteDef[] = [
     tags,
     query: CouponListQuery,
     responses: { 200: { description: 'a page of coupons', schema: CouponPage } },
-    handler: async ({ ctx, account, query }) => ({ status: 200, body: await listCoupons(ctx.orm.em.fork(), account.id, query, ctx.clock.now()) }),
+    handler: async ({ ctx, account, query }) => ({ status: 200, body: await listCoupons(ctx, account.id, query) }),
   }),
   defineRoute<undefined, undefined, Params>({
     method: 'get',
@@ -58,11 +55,7 @@ export const couponRoutes: RouteDef[] = [
     params: CouponIdParams,
     responses: { 200: { description: 'the coupon', schema: Coupon } },
     errors: [404],
-    handler: async ({ ctx, account, params }) => {
-      const row = await getCouponRow(ctx.orm.em.fork(), account.id, params.id);
-      if (!row) throw notFound('coupon');
-      return { status: 200, body: couponView(row, ctx.clock.now()) };
-    },
+    handler: async ({ ctx, account, params }) => ({ status: 200, body: await getCoupon(ctx, account.id, params.id) }),
   }),
   defineRoute<z.infer<typeof CouponPatch>, undefined, Params>({
     method: 'patch',
@@ -74,10 +67,7 @@ export const couponRoutes: RouteDef[] = [
     body: CouponPatch,
     responses: { 200: { description: 'the coupon', schema: Coupon } },
     errors: [404, 409],
-    handler: async ({ ctx, account, params, body }) => ({
-      status: 200,
-      body: await withCouponExpiry(ctx, account.id, await patchCoupon(ctx.orm.em.fork(), account.id, params.id, body, ctx.clock.now())),
-    }),
+    handler: async ({ ctx, account, params, body }) => ({ status: 200, body: await patchCoupon(ctx, account.id, params.id, body) }),
   }),
   ...LIFECYCLE.map(({ action, summary }) =>
     defineRoute<undefined, undefined, Params>({
@@ -89,10 +79,7 @@ export const couponRoutes: RouteDef[] = [
       params: CouponIdParams,
       responses: { 200: { description: 'the coupon', schema: Coupon } },
       errors: [404, 409],
-      handler: async ({ ctx, account, params }) => ({
-        status: 200,
-        body: await transitionCoupon(ctx.orm.em.fork(), account.id, params.id, action, ctx.clock.now()),
-      }),
+      handler: async ({ ctx, account, params }) => ({ status: 200, body: await transitionCoupon(ctx, account.id, params.id, action) }),
     }),
   ),
   defineRoute<z.infer<typeof CouponClone>, undefined, Params>({
@@ -106,9 +93,7 @@ export const couponRoutes: RouteDef[] = [
     bodyOptional: true,
     responses: { 201: { description: 'the new coupon', schema: Coupon } },
     errors: [404, 409],
-    handler: async ({ ctx, account, params, body }) => {
-      return { status: 201, body: await withCouponExpiry(ctx, account.id, await cloneCoupon(ctx.orm.em.fork(), account.id, params.id, body.name, ctx.clock.now())) };
-    },
+    handler: async ({ ctx, account, params, body }) => ({ status: 201, body: await cloneCoupon(ctx, account.id, params.id, body.name) }),
   }),
   defineRoute<undefined, undefined, Params>({
     method: 'delete',
@@ -120,7 +105,7 @@ export const couponRoutes: RouteDef[] = [
     responses: { 204: { description: 'deleted' } },
     errors: [404, 409],
     handler: async ({ ctx, account, params }) => {
-      await deleteCoupon(ctx.orm.em.fork(), account.id, params.id);
+      await deleteCoupon(ctx, account.id, params.id);
       return { status: 204 };
     },
   }),
@@ -134,11 +119,6 @@ export const couponRoutes: RouteDef[] = [
     query: ListQuery.strict(),
     responses: { 200: { description: 'a page of versions', schema: CouponVersionPage } },
     errors: [404],
-    handler: async ({ ctx, account, params, query }) => {
-      const em = ctx.orm.em.fork();
-      const row = await getCouponRow(em, account.id, params.id);
-      if (!row) throw notFound('coupon');
-      return { status: 200, body: await listVersions(em, row.id, query) };
-    },
+    handler: async ({ ctx, account, params, query }) => ({ status: 200, body: await listCouponVersions(ctx, account.id, params.id, query) }),
   }),
 ];
