@@ -30,6 +30,8 @@ export const notFound = (what: string) => new AppError('not_found', `${what} not
 export const conflict = (message: string, field?: string) => new AppError('conflict', message, field);
 export const badRequest = (message: string, field?: string) => new AppError('validation_failed', message, field);
 export const unauthorized = (message = 'missing or invalid credentials') => new AppError('unauthorized', message);
+/** 403: the calling key lacks a scope (`requiredScope` in the error body). */
+export const forbidden = (requiredScope: string, message: string) => new AppError('forbidden', message, undefined, { requiredScope });
 export const payloadTooLarge = (message: string) => new AppError('payload_too_large', message, 'body');
 export const idempotencyConflict = () =>
   new AppError('idempotency_conflict', 'idempotencyKey: was used with a different request body', 'idempotencyKey');

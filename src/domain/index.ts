@@ -120,3 +120,4 @@ export * from './report-figures';
 export * from './timeseries';
 export * from './csv-cells';
 export * from './changes';
+export * from './api-scopes';

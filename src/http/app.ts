@@ -1,8 +1,9 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
 import { errorFields } from '../logger';
-import { authenticateAccount, checkPlatformToken, type AccountRow } from './auth';
-import { AppError, databaseUnavailable } from '../errors';
+import { authenticateAccount, checkPlatformToken, type AccountRow, type CallingKey } from './auth';
+import { grantsScope } from '../domain';
+import { AppError, databaseUnavailable, forbidden } from '../errors';
 import { faultError } from '../faults';
 import { sendAppError } from './errors';
 import { ErrorSchema, OpenAPIRegistry, buildOpenApiDocument, z } from './openapi';
@@ -13,6 +14,7 @@ import { mountDocs } from './docs-page';
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'validation_failed: bad JSON, wrong type, unknown enum, out of range',
   401: 'unauthorized',
+  403: 'forbidden: the API key lacks the scope this route needs (error.requiredScope)',
   404: 'not_found',
   409: 'conflict',
   422: 'refused (business rule)',
@@ -33,7 +35,8 @@ function register(registry: OpenAPIRegistry, def: RouteDef): void {
       ? { description: doc.description, content: { [doc.contentType ?? 'application/json']: { schema: doc.schema } } }
       : { description: doc.description };
   }
-  const errors = new Set<number>([400, ...(def.auth === 'none' ? [] : [401]), ...(def.errors ?? [])]);
+  const scoped = def.auth === 'account' && def.scope !== undefined && def.scope !== 'any';
+  const errors = new Set<number>([400, ...(def.auth === 'none' ? [] : [401]), ...(scoped ? [403] : []), ...(def.errors ?? [])]);
   for (const s of errors) {
     responses[String(s)] = { description: ERROR_DESCRIPTIONS[s] ?? 'error', content: { 'application/json': { schema: ErrorSchema } } };
   }
@@ -47,6 +50,7 @@ function register(registry: OpenAPIRegistry, def: RouteDef): void {
     method: def.method,
     path: openApiPath(def.path),
     summary: def.summary,
+    description: def.auth === 'account' ? (scoped ? `API key scope: \`${def.scope}\` (or one that grants it).` : 'Any API key.') : undefined,
     tags: def.tags,
     security: def.auth === 'none' ? [] : [{ bearer: [] }],
     request: request as never,
@@ -58,9 +62,14 @@ function handle(ctx: AppContext, def: RouteDef) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
       let account = NO_ACCOUNT;
-      let apiKeyId: string | null = null;
+      let key: CallingKey | null = null;
       if (def.auth === 'platform') checkPlatformToken(ctx, req);
-      else if (def.auth === 'account') ({ account, apiKeyId } = await authenticateAccount(ctx, req));
+      else if (def.auth === 'account') {
+        ({ account, key } = await authenticateAccount(ctx, req));
+        if (def.scope !== 'any' && !grantsScope(key.scopes, def.scope!)) {
+          throw forbidden(def.scope!, `this API key lacks the scope ${def.scope} that ${def.method.toUpperCase()} ${def.path} needs`);
+        }
+      }
       let body: unknown = undefined;
       if (def.body && def.bodyType !== 'text/csv') {
         const raw = req.body === undefined && def.bodyOptional ? {} : req.body;
@@ -69,7 +78,7 @@ function handle(ctx: AppContext, def: RouteDef) {
       }
       const query = def.query ? parseOrThrow(def.query, req.query ?? {}, 'query') : undefined;
       const params = def.params ? parseOrThrow(def.params, req.params, 'params') : undefined;
-      const reply = await def.handler({ ctx, body, query, params, account, apiKeyId, req, res });
+      const reply = await def.handler({ ctx, body, query, params, account, apiKeyId: key?.id ?? null, key, req, res });
       if (!reply) return;
       if (reply.headers) for (const [k, v] of Object.entries(reply.headers)) res.setHeader(k, v);
       if (reply.body === undefined) res.status(reply.status).end();
@@ -96,6 +105,7 @@ export function createApp(ctx: AppContext, routes: RouteDef[], mount?: (app: exp
 
   const registry = new OpenAPIRegistry();
   for (const def of routes) {
+    if (def.auth === 'account' && def.scope === undefined) throw new Error(`route ${def.method.toUpperCase()} ${def.path} declares no scope`);
     app[def.method](def.path, handle(ctx, def));
     register(registry, def);
   }

@@ -1,5 +1,4 @@
 import { defineRoute } from '../route';
-import { forgetAccount } from '../auth';
 import { Account, AccountCreate, AccountCreated, AccountPatch, Customer, CustomerPut, IdParams, Plan, PlanPut } from '../../contracts/accounts';
 import { createAccount, updateAccount } from '../../services/account';
 import { putPlan } from '../../services/plans';
@@ -24,6 +23,7 @@ export const accountRoutes = [
     method: 'get',
     path: '/v1/account',
     auth: 'account',
+    scope: 'any',
     summary: 'The calling key’s account',
     tags: ['accounts'],
     responses: { 200: { description: 'the account', schema: Account } },
@@ -33,20 +33,20 @@ export const accountRoutes = [
     method: 'patch',
     path: '/v1/account',
     auth: 'account',
+    scope: 'account:write',
     summary: 'Change the account; a new time zone moves no existing coupon’s boundaries',
     tags: ['accounts'],
     body: AccountPatch,
     responses: { 200: { description: 'the account', schema: Account } },
     handler: async ({ ctx, account, body }) => {
-      const updated = await updateAccount(ctx, account.id, body);
-      forgetAccount(account.id);
-      return { status: 200, body: updated };
+      return { status: 200, body: await updateAccount(ctx, account.id, body) };
     },
   }),
   defineRoute<z.infer<typeof PlanPut>, undefined, z.infer<typeof IdParams>>({
     method: 'put',
     path: '/v1/plans/:id',
     auth: 'account',
+    scope: 'coupons:write',
     summary: 'Register or replace a plan',
     tags: ['accounts'],
     params: IdParams,
@@ -61,6 +61,7 @@ export const accountRoutes = [
     method: 'put',
     path: '/v1/customers/:id',
     auth: 'account',
+    scope: 'coupons:write',
     summary: 'Register or update a customer (fields left out keep their value)',
     tags: ['accounts'],
     params: IdParams,

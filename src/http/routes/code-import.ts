@@ -9,6 +9,7 @@ export const codeImportRoutes: RouteDef[] = [
     method: 'post',
     path: '/v1/coupons/:id/codes/import',
     auth: 'account',
+    scope: 'coupons:write',
     summary: 'Import up to 100,000 codes from CSV (header code[,max_redemptions][,expires_at]); all rows or none',
     tags: ['codes'],
     params: CouponIdParams,

@@ -8,6 +8,7 @@ export const eventRoutes: RouteDef[] = [
     method: 'get',
     path: '/v1/events',
     auth: 'account',
+    scope: 'reports:read',
     summary: 'Events after an id, in id order; nextCursor is the last id when the page is full (poll again with after=it). order=desc: newest first, optionally of one type, paged with before=nextCursor',
     tags: ['events'],
     query: EventsQuery,

@@ -12,6 +12,7 @@ import { batchRoutes } from './batches';
 import { reportRoutes } from './reports';
 import { growthRoutes } from './growth';
 import { webhookRoutes } from './webhooks';
+import { apiKeyRoutes } from './api-keys';
 
 /** Every /v1 route; each feature adds its list here. */
-export const routes: RouteDef[] = [...accountRoutes, ...jobRoutes, ...couponRoutes, ...codeRoutes, ...codeImportRoutes, ...eventRoutes, ...redemptionRoutes, ...invoiceRoutes, ...validateRoutes, ...batchRoutes, ...reportRoutes, ...growthRoutes, ...webhookRoutes];
+export const routes: RouteDef[] = [...accountRoutes, ...jobRoutes, ...couponRoutes, ...codeRoutes, ...codeImportRoutes, ...eventRoutes, ...redemptionRoutes, ...invoiceRoutes, ...validateRoutes, ...batchRoutes, ...reportRoutes, ...growthRoutes, ...webhookRoutes, ...apiKeyRoutes];

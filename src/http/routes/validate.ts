@@ -8,6 +8,7 @@ export const validateRoutes = [
     method: 'post',
     path: '/v1/codes/validate',
     auth: 'account',
+    scope: 'redemptions:validate',
     summary: 'Run the whole redemption decision without redeeming or counting (the customer is upserted)',
     tags: ['redemptions'],
     body: ValidateRequest,
