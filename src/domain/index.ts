@@ -121,3 +121,4 @@ export * from './timeseries';
 export * from './csv-cells';
 export * from './changes';
 export * from './api-scopes';
+export * from './audit';

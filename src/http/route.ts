@@ -3,6 +3,7 @@ import type { ZodType } from 'zod';
 import type { AppContext } from '../context';
 import type { AccountRow, CallingKey } from './auth';
 import type { ApiScope } from '../domain';
+import type { Caller } from '../services/audit-log';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -19,6 +20,8 @@ export interface HandlerInput<B, Q, P> {
   apiKeyId: string | null;
   /** The calling key (null on platform and open routes). */
   key: CallingKey | null;
+  /** Who calls and from where, for the audit records of the changes the handler asks for (null on open routes). */
+  caller: Caller | null;
   req: Request;
   res: Response;
 }

@@ -2,6 +2,7 @@ import type { AppContext } from '../context';
 import type { Em } from '../db/orm';
 import { generateApiKey, hashApiKey, type AccountRow } from '../api-keys';
 import { decodeCursorOf, encodeCursor } from '../cursor';
+import { recordChange, type Caller } from './audit-log';
 import { firstScopeNotGranted, type ApiScope } from '../domain';
 import { badRequest, forbidden, notFound, unauthorized } from '../errors';
 import { errorFields } from '../logger';
@@ -40,6 +41,13 @@ export interface ApiKeyView {
   expiresAt: string | null;
   lastUsedAt: string | null;
 }
+
+/** A key as its audit records show it: never its secret, nor the prefix of one. */
+export function apiKeyAudit(k: ApiKeyRow): Record<string, unknown> {
+  return { name: k.name, scopes: k.scopes, expiresAt: k.expiresAt };
+}
+
+const keyTarget = (id: string) => ({ type: 'api_key' as const, id });
 
 export function apiKeyView(k: ApiKeyRow): ApiKeyView {
   return { id: k.id, name: k.name, scopes: k.scopes, prefix: k.prefix, createdAt: k.createdAt, expiresAt: k.expiresAt, lastUsedAt: k.lastUsedAt };
@@ -141,17 +149,19 @@ export async function insertKeyWithSecret(
 export async function createApiKey(
   ctx: AppContext,
   accountId: string,
-  caller: CallingKey,
+  key: CallingKey,
   input: { name: string; scopes: ApiScope[]; expiresAt?: string | null },
+  caller: Caller,
 ): Promise<{ apiKey: ApiKeyView; secret: string }> {
   const scopes = [...new Set(input.scopes)];
-  const missing = firstScopeNotGranted(caller.scopes, scopes);
+  const missing = firstScopeNotGranted(key.scopes, scopes);
   if (missing !== null) throw forbidden(missing, `scopes: this key lacks ${missing}, and a key cannot give a scope it lacks`);
   const now = ctx.clock.now();
   const expiresAt = input.expiresAt ? new Date(input.expiresAt).toISOString() : null;
   if (expiresAt !== null && Date.parse(expiresAt) <= Date.parse(now)) throw badRequest('expiresAt: must be in the future', 'expiresAt');
   return ctx.orm.em.fork().transactional(async (tx) => {
     const { row, secret } = await insertKeyWithSecret(tx, { accountId, name: input.name, scopes, expiresAt }, now);
+    await recordChange(tx, accountId, caller, now, { action: 'api_key.created', target: keyTarget(row.id), before: null, after: apiKeyAudit(row) });
     return { apiKey: apiKeyView(row), secret };
   });
 }
@@ -171,12 +181,13 @@ export async function getApiKey(ctx: AppContext, accountId: string, id: string):
 }
 
 /** DELETE /v1/api-keys/{id}: revoked, answered 401 from then on (by other API processes within CACHE_TTL_MS). */
-export async function revokeKey(ctx: AppContext, accountId: string, id: string): Promise<void> {
+export async function revokeKey(ctx: AppContext, accountId: string, id: string, caller: Caller): Promise<void> {
   const now = ctx.clock.now();
   await ctx.orm.em.fork().transactional(async (tx) => {
     const row = isUuid(id) ? await findApiKey(tx, accountId, id, { lock: true }) : null;
     if (!row) throw notFound('API key');
     await revokeApiKey(tx, row.id, now);
+    await recordChange(tx, accountId, caller, now, { action: 'api_key.revoked', target: keyTarget(row.id) });
   });
   forgetKey(id);
 }
@@ -189,19 +200,21 @@ export async function revokeKey(ctx: AppContext, accountId: string, id: string):
 export async function rollKey(
   ctx: AppContext,
   accountId: string,
-  caller: CallingKey,
+  key: CallingKey,
   id: string,
   expiresInSeconds: number,
+  caller: Caller,
 ): Promise<{ apiKey: ApiKeyView; secret: string }> {
   const now = ctx.clock.now();
   const rolled = await ctx.orm.em.fork().transactional(async (tx) => {
     const row = isUuid(id) ? await findApiKey(tx, accountId, id, { lock: true }) : null;
     if (!row) throw notFound('API key');
-    const missing = firstScopeNotGranted(caller.scopes, row.scopes);
+    const missing = firstScopeNotGranted(key.scopes, row.scopes);
     if (missing !== null) throw forbidden(missing, `this key lacks ${missing}, which the key to roll holds`);
     const s = newSecret();
     const replacedUntil = expiresInSeconds > 0 ? new Date(Date.parse(now) + expiresInSeconds * 1000).toISOString() : null;
     await replaceKeySecret(tx, row.id, { keyHash: s.keyHash, prefix: s.prefix, replacedUntil });
+    await recordChange(tx, accountId, caller, now, { action: 'api_key.rolled', target: keyTarget(row.id) });
     return { apiKey: apiKeyView({ ...row, prefix: s.prefix }), secret: s.secret };
   });
   forgetKey(id);

@@ -1,7 +1,7 @@
 import type { AppContext } from '../context';
 import { decodeCursor, encodeCursor } from '../cursor';
 import {
-  checkCodeNotLooser, checkKeyspace, couponStatus, keyspaceSize, KEYSPACE_FACTOR, planBatch, type Attribution, type BatchRequest, type BatchSpec,
+  checkCodeNotLooser, checkKeyspace, compactAttribution, couponStatus, keyspaceSize, KEYSPACE_FACTOR, planBatch, type Attribution, type BatchRequest, type BatchSpec,
   type CouponStoredStatus, type DomainError,
 } from '../domain';
 import { AppError, badRequest, conflict, notFound } from '../errors';
@@ -11,9 +11,10 @@ import type { BatchJobData } from '../queues/payloads';
 import { batchCodesQuery } from '../repositories/batch-exports';
 import {
   batchView, countLiveCodesWithShape, deleteUnstartedBatch, findBatch, findCouponForBatch, insertBatch, keyspaceFigures, listBatches as listBatchRows,
-  lockAccountBatches, type BatchView,
+  lockAccountBatches, type BatchRow, type BatchView,
 } from '../repositories/batches';
 import type { CsvExportSpec } from './reports';
+import { recordChange, type Caller } from './audit-log';
 
 /** The batch request: the domain's code spec plus per-code limit and expiry. */
 export interface BatchRequestBody extends BatchRequest {
@@ -50,7 +51,16 @@ async function mustHold(em: Parameters<typeof keyspaceFigures>[0], accountId: st
  * Validates a batch request, checks the coupon and the keyspace, inserts the batch row and
  * enqueues its job; all refusals happen here, before anything is written.
  */
-export async function createBatch(ctx: AppContext, accountId: string, couponId: string, body: BatchRequestBody): Promise<BatchView> {
+/** A batch as its audit records show it: what was asked for, as stored (unset parts left out). */
+function batchAudit(b: BatchRow): Record<string, unknown> {
+  const orNull = (v: string) => (v === '' ? null : v);
+  return {
+    couponId: b.couponId, count: b.count, pattern: b.spec.pattern, prefix: orNull(b.spec.prefix), suffix: orNull(b.spec.suffix), charset: b.spec.charset,
+    maxRedemptionsPerCode: b.maxRedemptionsPerCode, expiresAt: b.expiresAt, attribution: compactAttribution(b.attribution),
+  };
+}
+
+export async function createBatch(ctx: AppContext, accountId: string, couponId: string, body: BatchRequestBody, caller: Caller): Promise<BatchView> {
   const planned = planBatch(body);
   if (!planned.ok) throw invalid(planned.error);
   const spec = planned.value;
@@ -59,6 +69,7 @@ export async function createBatch(ctx: AppContext, accountId: string, couponId: 
   const expiresAt = body.expiresAt ? new Date(body.expiresAt).toISOString() : null;
 
   const em = ctx.orm.em.fork();
+  const now = ctx.clock.now();
   const batch = await em.transactional(async (tx) => {
     await lockAccountBatches(tx, accountId);
     const coupon = await findCouponForBatch(tx, accountId, couponId, true);
@@ -68,7 +79,9 @@ export async function createBatch(ctx: AppContext, accountId: string, couponId: 
     if (looser[0]) throw invalid(looser[0], looser[0].field === 'maxRedemptions' ? 'maxRedemptionsPerCode' : 'expiresAt');
     const room = checkKeyspace(spec, await mustHold(tx, accountId, spec));
     if (!room.ok) throw new AppError(room.error.code, room.error.message, room.error.field);
-    return insertBatch(tx, { accountId, couponId, spec, maxRedemptionsPerCode: maxPerCode, expiresAt, attribution: body.attribution });
+    const row = await insertBatch(tx, { accountId, couponId, spec, maxRedemptionsPerCode: maxPerCode, expiresAt, attribution: body.attribution });
+    await recordChange(tx, accountId, caller, now, { action: 'batch.created', target: { type: 'batch', id: row.id }, before: null, after: batchAudit(row) });
+    return row;
   });
 
   const data: BatchJobData = { accountId, batchId: batch.id };
@@ -81,7 +94,12 @@ export async function createBatch(ctx: AppContext, accountId: string, couponId: 
       removeOnFail: { age: 30 * 24 * 3600 },
     }, { maxWaiting: ctx.config.queueMaxWaiting });
   } catch (err) {
-    await deleteUnstartedBatch(ctx.orm.em.fork(), batch.id);
+    // the job could not be queued: the batch goes again, and the log says so
+    await ctx.orm.em.fork().transactional(async (tx) => {
+      if (await deleteUnstartedBatch(tx, batch.id)) {
+        await recordChange(tx, accountId, caller, ctx.clock.now(), { action: 'batch.deleted', target: { type: 'batch', id: batch.id }, before: batchAudit(batch), after: null });
+      }
+    });
     throw err;
   }
   return batchView(batch);

@@ -6,6 +6,7 @@ import { parseCodeCsv, rowsInvalid, type ParsedImport, type RowError } from '../
 import { scheduleExpiries } from '../queues/expiry-producer';
 import { getCouponRow, type CouponRow } from '../repositories/coupons';
 import { insertImportedCodes, liveCodesAmong } from '../repositories/code-import';
+import { recordChange, type Caller } from './audit-log';
 
 /** CSV imports of codes into a coupon. */
 
@@ -39,7 +40,7 @@ function rowProblems(coupon: CouponRow, parsed: ParsedImport, taken: Set<string>
  * parser found) → 400 listing them all, nothing written. The expire-at jobs of the codes with
  * their own expiry are added once the import committed. Answers the number imported.
  */
-export async function importCodes(ctx: AppContext, accountId: string, couponId: string, csv: AsyncIterable<Buffer | string>): Promise<number> {
+export async function importCodes(ctx: AppContext, accountId: string, couponId: string, csv: AsyncIterable<Buffer | string>, caller: Caller): Promise<number> {
   const em = ctx.orm.em.fork();
   const before = await getCouponRow(em, accountId, couponId);
   if (!before) throw notFound('coupon');
@@ -56,7 +57,9 @@ export async function importCodes(ctx: AppContext, accountId: string, couponId: 
       const errors = rowProblems(coupon, parsed, await liveCodesAmong(tx, accountId, codes));
       if (errors.length) throw rowsInvalid(errors);
       if (codes.length === 0) throw badRequest('body: the file holds no codes', 'body');
-      return insertImportedCodes(tx, accountId, coupon.id, parsed.rows, now);
+      const inserted = await insertImportedCodes(tx, accountId, coupon.id, parsed.rows, now);
+      await recordChange(tx, accountId, caller, now, { action: 'coupon.codes_imported', target: { type: 'coupon', id: coupon.id } });
+      return inserted;
     });
   } catch (err) {
     if (isUniqueViolation(err, 'codes_live_code_unique')) throw conflict('a code in the file was created meanwhile; nothing was imported', 'code');

@@ -10,7 +10,19 @@ import {
   type CodeRow, type CodeView, type NewCode,
 } from '../repositories/codes';
 
+import { recordChange, type Caller } from './audit-log';
+
 /** Codes: add, edit, disable/enable and delete one code, and the reads of the code routes. */
+
+/** A code as its audit records show it (the target id is the code's text, as the API names it). */
+export function codeAudit(k: CodeRow): Record<string, unknown> {
+  return {
+    code: k.code, couponId: k.couponId, maxRedemptions: k.maxRedemptions, expiresAt: k.expiresAt, customerId: k.customerId, metadata: k.metadata,
+    attribution: k.attribution,
+  };
+}
+
+const codeTarget = (code: string) => ({ type: 'code' as const, id: code });
 
 const utc = (v: string | null | undefined): string | null | undefined => (v ? new Date(v).toISOString() : v);
 
@@ -62,7 +74,7 @@ export async function getCode(ctx: AppContext, accountId: string, code: string):
 }
 
 /** POST /v1/coupons/{id}/codes: one code, never looser than its coupon; duplicates → 409 by the unique index. */
-export async function addCode(ctx: AppContext, accountId: string, couponId: string, input: NewCode): Promise<CodeView> {
+export async function addCode(ctx: AppContext, accountId: string, couponId: string, input: NewCode, caller: Caller): Promise<CodeView> {
   const now = ctx.clock.now();
   let view: CodeView;
   try {
@@ -74,6 +86,7 @@ export async function addCode(ctx: AppContext, accountId: string, couponId: stri
       const expiresAt = utc(input.expiresAt);
       assertNotLooser({ maxRedemptions: input.maxRedemptions, expiresAt }, coupon);
       const row = await insertWithEvent(tx, coupon, { ...input, expiresAt }, now);
+      await recordChange(tx, accountId, caller, now, { action: 'code.created', target: codeTarget(row.code), before: null, after: codeAudit(row) });
       return codeView(row, coupon, now);
     });
   } catch (err) {
@@ -101,7 +114,7 @@ export interface CodePatchFields {
 }
 
 /** PATCH /v1/codes/{code}: same not-looser rule as creation; a limit below timesRedeemed → 409. */
-export async function patchCode(ctx: AppContext, accountId: string, code: string, patch: CodePatchFields): Promise<CodeView> {
+export async function patchCode(ctx: AppContext, accountId: string, code: string, patch: CodePatchFields, caller: Caller): Promise<CodeView> {
   const now = ctx.clock.now();
   const view = await ctx.orm.em.fork().transactional(async (tx) => {
     const { k, coupon } = await loadForChange(tx, accountId, code);
@@ -118,6 +131,7 @@ export async function patchCode(ctx: AppContext, accountId: string, code: string
     if (below) throw conflict(`${below.field}: ${below.message}`, below.field);
     const row = await updateCode(tx, k.id, next, now);
     await appendEvent(tx, accountId, 'code.updated', { couponId: k.couponId, code: k.code });
+    await recordChange(tx, accountId, caller, now, { action: 'code.updated', target: codeTarget(k.code), before: codeAudit(k), after: codeAudit(row) });
     return codeView(row, coupon, now);
   });
   return withExpiry(ctx, accountId, view);
@@ -129,7 +143,7 @@ const CODE_MOVES = {
 } as const;
 
 /** POST /v1/codes/{code}/{disable|enable}: active ⇄ disabled; anything else → 409. */
-export async function setCodeState(ctx: AppContext, accountId: string, code: string, action: 'disable' | 'enable'): Promise<CodeView> {
+export async function setCodeState(ctx: AppContext, accountId: string, code: string, action: 'disable' | 'enable', caller: Caller): Promise<CodeView> {
   const now = ctx.clock.now();
   return ctx.orm.em.fork().transactional(async (tx) => {
     const { k, coupon } = await loadForChange(tx, accountId, code);
@@ -137,16 +151,18 @@ export async function setCodeState(ctx: AppContext, accountId: string, code: str
     if (k.state !== move.from) throw conflict(`cannot ${action} a ${k.state} code`);
     const row = await writeCodeState(tx, k.id, move.to, now);
     await appendEvent(tx, accountId, move.event, { couponId: k.couponId, code: k.code });
+    await recordChange(tx, accountId, caller, now, { action: move.event, target: codeTarget(k.code) });
     return codeView(row, coupon, now);
   });
 }
 
 /** DELETE /v1/codes/{code}: soft delete (gone from listings and redemption, kept for history). */
-export async function deleteCode(ctx: AppContext, accountId: string, code: string): Promise<void> {
+export async function deleteCode(ctx: AppContext, accountId: string, code: string, caller: Caller): Promise<void> {
   const now = ctx.clock.now();
   await ctx.orm.em.fork().transactional(async (tx) => {
     const { k } = await loadForChange(tx, accountId, code);
     await softDeleteCode(tx, k.id, now);
     await appendEvent(tx, accountId, 'code.deleted', { couponId: k.couponId, code: k.code });
+    await recordChange(tx, accountId, caller, now, { action: 'code.deleted', target: codeTarget(k.code), before: codeAudit(k), after: null });
   });
 }

@@ -11,9 +11,10 @@ import { findAccount } from '../repositories/accounts';
 import { appendEvent } from '../repositories/events';
 import {
   couponHasRedemptions, couponView, deleteCouponRow, getCouponRow, insertCoupon, largestCustomerCount, listCoupons as listCouponRows,
-  listVersions, setCouponState, updateCoupon, writeVersion, type CouponRow, type CouponView,
+  listVersions, couponSnapshot, setCouponState, updateCoupon, writeVersion, type CouponRow, type CouponView,
 } from '../repositories/coupons';
-import { addFirstCode, duplicateCode } from './codes';
+import { addFirstCode, codeAudit, duplicateCode } from './codes';
+import { recordChange, recordChanges, type Caller, type Change } from './audit-log';
 
 /** Coupons: create, edit, the lifecycle actions, clone and delete, and the reads of the coupon routes. */
 
@@ -33,6 +34,13 @@ function refuseLimit(err: DomainError | null): void {
 function duplicateName(err: unknown): void {
   if (isUniqueViolation(err, 'coupons_live_name_unique')) throw conflict('a live coupon with this name already exists', 'name');
 }
+
+/** A coupon as its audit records show it: the versioned fields and its stored status. */
+function couponAudit(c: CouponRow): Record<string, unknown> {
+  return { ...couponSnapshot(c), status: c.state };
+}
+
+const couponTarget = (id: string) => ({ type: 'coupon' as const, id });
 
 /** After the change committed: the delayed expire-at job of the coupon's expiry (never throws). */
 async function withExpiry(ctx: AppContext, accountId: string, view: CouponView): Promise<CouponView> {
@@ -59,7 +67,7 @@ export async function listCouponVersions(ctx: AppContext, accountId: string, id:
 }
 
 /** POST /v1/coupons: the coupon (zone and default overflow from the account) and optionally its first code, in one transaction. */
-export async function createCoupon(ctx: AppContext, accountId: string, input: CouponCreateInput): Promise<CouponView> {
+export async function createCoupon(ctx: AppContext, accountId: string, input: CouponCreateInput, caller: Caller): Promise<CouponView> {
   const now = ctx.clock.now();
   let created: CouponView;
   try {
@@ -96,10 +104,13 @@ export async function createCoupon(ctx: AppContext, accountId: string, input: Co
         now,
       );
       await appendEvent(tx, accountId, 'coupon.created', { couponId: row.id });
+      const changes: Change[] = [{ action: 'coupon.created', target: couponTarget(row.id), before: null, after: couponAudit(row) }];
       if (input.code !== undefined) {
         const code = await addFirstCode(tx, row, input.code, now);
         row = { ...row, firstCode: code.code };
+        changes.push({ action: 'code.created', target: { type: 'code', id: code.code }, before: null, after: codeAudit(code) });
       }
+      await recordChanges(tx, accountId, caller, now, changes);
       return couponView(row, now);
     });
   } catch (err) {
@@ -113,7 +124,7 @@ const TERMS_FIELDS = ['discount', 'duration', 'appliesTo', 'eligibility', 'overf
 const OTHER_FIELDS = ['name', 'description', 'metadata', 'attribution'] as const;
 
 /** PATCH /v1/coupons/{id}: editable fields; terms changes bump the version and write a version row. */
-export async function patchCoupon(ctx: AppContext, accountId: string, id: string, patch: CouponPatchInput): Promise<CouponView> {
+export async function patchCoupon(ctx: AppContext, accountId: string, id: string, patch: CouponPatchInput, caller: Caller): Promise<CouponView> {
   const now = ctx.clock.now();
   let edited: CouponView;
   try {
@@ -165,6 +176,7 @@ export async function patchCoupon(ctx: AppContext, accountId: string, id: string
       await updateCoupon(tx, next, now);
       if (termsChanged) await writeVersion(tx, next);
       await appendEvent(tx, accountId, 'coupon.updated', { couponId: cur.id, version: next.version, fields: changed });
+      await recordChange(tx, accountId, caller, now, { action: 'coupon.updated', target: couponTarget(cur.id), before: couponAudit(cur), after: couponAudit(next) });
       return couponView(next, now);
     });
   } catch (err) {
@@ -174,7 +186,7 @@ export async function patchCoupon(ctx: AppContext, accountId: string, id: string
   return withExpiry(ctx, accountId, edited);
 }
 
-const EVENT_OF: Record<LifecycleAction, string> = {
+const EVENT_OF: Record<LifecycleAction, `coupon.${string}`> = {
   activate: 'coupon.activated',
   disable: 'coupon.disabled',
   enable: 'coupon.enabled',
@@ -185,7 +197,14 @@ const EVENT_OF: Record<LifecycleAction, string> = {
  * POST /v1/coupons/{id}/{activate|disable|enable|archive}; archive cascades to the codes and is a
  * no-op when already archived. `em` may be a caller's transaction (the change joins it).
  */
-export async function transitionCoupon(ctx: AppContext, accountId: string, id: string, action: LifecycleAction, em: Em = ctx.orm.em.fork()): Promise<CouponView> {
+export async function transitionCoupon(
+  ctx: AppContext,
+  accountId: string,
+  id: string,
+  action: LifecycleAction,
+  caller: Caller,
+  em: Em = ctx.orm.em.fork(),
+): Promise<CouponView> {
   const now = ctx.clock.now();
   return em.transactional(async (tx) => {
     const cur = await getCouponRow(tx, accountId, id, { lock: 'update' });
@@ -196,12 +215,13 @@ export async function transitionCoupon(ctx: AppContext, accountId: string, id: s
     // the coupon is locked above (for update), then its codes: the lock order written at getCouponRow
     await setCouponState(tx, cur.id, t.status, now);
     await appendEvent(tx, accountId, EVENT_OF[action], { couponId: cur.id });
+    await recordChange(tx, accountId, caller, now, { action: EVENT_OF[action], target: couponTarget(cur.id) });
     return couponView({ ...cur, state: t.status, updatedAt: now }, now);
   });
 }
 
 /** POST /v1/coupons/{id}/clone: same terms and zone, draft, no codes; expiresAfterDays counts from the clone's creation. */
-export async function cloneCoupon(ctx: AppContext, accountId: string, id: string, name: string | undefined): Promise<CouponView> {
+export async function cloneCoupon(ctx: AppContext, accountId: string, id: string, name: string | undefined, caller: Caller): Promise<CouponView> {
   const now = ctx.clock.now();
   let cloned: CouponView;
   try {
@@ -212,6 +232,10 @@ export async function cloneCoupon(ctx: AppContext, accountId: string, id: string
       const { id: _id, timesRedeemed: _t, version: _v, createdAt: _c, updatedAt: _u, firstCode: _f, ...terms } = src;
       const row = await insertCoupon(tx, { ...terms, ...window, name: name ?? `${src.name} (copy)`, state: 'draft' }, now);
       await appendEvent(tx, accountId, 'coupon.created', { couponId: row.id, clonedFrom: src.id });
+      await recordChanges(tx, accountId, caller, now, [
+        { action: 'coupon.cloned', target: couponTarget(src.id) },
+        { action: 'coupon.created', target: couponTarget(row.id), before: null, after: couponAudit(row) },
+      ]);
       return couponView(row, now);
     });
   } catch (err) {
@@ -224,7 +248,8 @@ export async function cloneCoupon(ctx: AppContext, accountId: string, id: string
 const REDEEMED = 'the coupon has redemptions; archive it instead';
 
 /** DELETE /v1/coupons/{id}: gone with its codes and versions when never redeemed; otherwise 409. */
-export async function deleteCoupon(ctx: AppContext, accountId: string, id: string): Promise<void> {
+export async function deleteCoupon(ctx: AppContext, accountId: string, id: string, caller: Caller): Promise<void> {
+  const now = ctx.clock.now();
   try {
     await ctx.orm.em.fork().transactional(async (tx) => {
       const cur = await getCouponRow(tx, accountId, id, { lock: 'update' });
@@ -232,6 +257,7 @@ export async function deleteCoupon(ctx: AppContext, accountId: string, id: strin
       if (await couponHasRedemptions(tx, cur.id)) throw conflict(REDEEMED);
       await deleteCouponRow(tx, cur.id);
       await appendEvent(tx, accountId, 'coupon.deleted', { couponId: cur.id });
+      await recordChange(tx, accountId, caller, now, { action: 'coupon.deleted', target: couponTarget(cur.id), before: couponAudit(cur), after: null });
     });
   } catch (err) {
     // a redemption committed between the check and the delete

@@ -2,6 +2,7 @@ import type { AppContext } from '../context';
 import { decodeCursorOf, encodeCursor } from '../cursor';
 import { notFound } from '../errors';
 import { appendEvent } from '../repositories/events';
+import { recordChange, type Caller } from './audit-log';
 import { findStoredOutcome, listRedemptions as listRedemptionRows, voidRedemption as writeVoid, type RedemptionView, type StoredOutcome } from '../repositories/redemptions';
 
 /**
@@ -31,13 +32,15 @@ export async function listRedemptions(
 /**
  * POST /v1/redemptions/{id}/void: under the subscription's row lock, the redemption becomes
  * voided (it discounts nothing more and no longer counts against perCustomer) with its
- * `redemption.voided` event; voiding it again answers it as it is.
+ * `redemption.voided` event and audit record; voiding it again answers it as it is (no record).
  */
-export async function voidRedemption(ctx: AppContext, accountId: string, id: string, reason: string | null): Promise<RedemptionView> {
+export async function voidRedemption(ctx: AppContext, accountId: string, id: string, reason: string | null, caller: Caller): Promise<RedemptionView> {
+  const now = ctx.clock.now();
   const result = await ctx.orm.em.fork().transactional(async (tx) => {
     const r = await writeVoid(tx, accountId, id, reason);
     if (r?.changed) {
       await appendEvent(tx, accountId, 'redemption.voided', { redemptionId: r.view.id, couponId: r.view.couponId, code: r.view.code, subscriptionId: r.view.subscriptionId });
+      await recordChange(tx, accountId, caller, now, { action: 'redemption.voided', target: { type: 'redemption', id: r.view.id } });
     }
     return r;
   });

@@ -11,6 +11,7 @@ import { deliveryView, insertTestDelivery, startRedelivery, type DeliveryView } 
 import { enqueueDeliveries } from './webhook-delivery';
 import { newEndpointSecret } from './webhook-signing';
 import { randomUUID } from 'node:crypto';
+import { changesOf, recordChange, type Caller, type Change } from './audit-log';
 
 /** Endpoint commands: create and edit (with the SSRF check), rotate the secret, send a test, redeliver. */
 
@@ -38,34 +39,57 @@ export async function checkWebhookUrl(url: string, allowPrivate: boolean): Promi
   if (addresses.some((a) => isPrivateAddress(a.address))) throw badRequest(`url: ${PRIVATE}`, 'url');
 }
 
+/** An endpoint as its audit records show it: never a secret. */
+function endpointAudit(e: EndpointView): Record<string, unknown> {
+  return { url: e.url, eventTypes: e.eventTypes, description: e.description, status: e.status };
+}
+
+const endpointTarget = (id: string) => ({ type: 'webhook_endpoint' as const, id });
+
 export async function createEndpoint(
   ctx: AppContext,
   accountId: string,
   body: { url: string; eventTypes?: string[]; description?: string | null },
+  caller: Caller,
 ): Promise<EndpointView & { secret: string }> {
   await checkWebhookUrl(body.url, ctx.config.webhooks.allowPrivate);
-  const row = await insertEndpoint(ctx.orm.em.fork(), {
-    accountId, url: body.url, eventTypes: [...new Set(body.eventTypes ?? [])], description: body.description ?? null, secret: newEndpointSecret(),
+  const now = ctx.clock.now();
+  const row = await ctx.orm.em.fork().transactional(async (tx) => {
+    const inserted = await insertEndpoint(tx, {
+      accountId, url: body.url, eventTypes: [...new Set(body.eventTypes ?? [])], description: body.description ?? null, secret: newEndpointSecret(),
+    });
+    await recordChange(tx, accountId, caller, now, { action: 'webhook_endpoint.created', target: endpointTarget(inserted.id), before: null, after: endpointAudit(inserted) });
+    return inserted;
   });
   return { ...endpointView(row), secret: row.secret };
 }
 
-export async function editEndpoint(ctx: AppContext, accountId: string, id: string, patch: EndpointPatch): Promise<EndpointView> {
+/** PATCH /v1/webhook-endpoints/{id}; an edit that changes nothing writes no record. */
+export async function editEndpoint(ctx: AppContext, accountId: string, id: string, patch: EndpointPatch, caller: Caller): Promise<EndpointView> {
   if (!isUuid(id)) throw notFound('webhook endpoint');
   if (patch.url !== undefined) await checkWebhookUrl(patch.url, ctx.config.webhooks.allowPrivate);
-  const row = await updateEndpoint(ctx.orm.em.fork(), accountId, id, { ...patch, eventTypes: patch.eventTypes && [...new Set(patch.eventTypes)] });
-  if (!row) throw notFound('webhook endpoint');
+  const now = ctx.clock.now();
+  const row = await ctx.orm.em.fork().transactional(async (tx) => {
+    const before = await findEndpoint(tx, accountId, id, true);
+    if (!before) throw notFound('webhook endpoint');
+    const after = (await updateEndpoint(tx, accountId, id, { ...patch, eventTypes: patch.eventTypes && [...new Set(patch.eventTypes)] }))!;
+    const change: Change = { action: 'webhook_endpoint.updated', target: endpointTarget(id), before: endpointAudit(before), after: endpointAudit(after) };
+    if (Object.keys(changesOf(change)).length > 0) await recordChange(tx, accountId, caller, now, change);
+    return after;
+  });
   return endpointView(row);
 }
 
 /** A new secret; the one it replaces keeps signing for `expiresInSeconds`. */
-export async function rotateEndpointSecret(ctx: AppContext, accountId: string, id: string, expiresInSeconds: number): Promise<string> {
+export async function rotateEndpointSecret(ctx: AppContext, accountId: string, id: string, expiresInSeconds: number, caller: Caller): Promise<string> {
   if (!isUuid(id)) throw notFound('webhook endpoint');
+  const now = ctx.clock.now();
   return ctx.orm.em.fork().transactional(async (tx) => {
     const cur = await findEndpoint(tx, accountId, id, true);
     if (!cur) throw notFound('webhook endpoint');
-    const next = rotateSecret(cur.secret, newEndpointSecret(), expiresInSeconds, ctx.clock.now());
+    const next = rotateSecret(cur.secret, newEndpointSecret(), expiresInSeconds, now);
     await setEndpointSecrets(tx, cur.id, next);
+    await recordChange(tx, accountId, caller, now, { action: 'webhook_endpoint.secret_rotated', target: endpointTarget(cur.id) });
     return next.secret;
   });
 }
@@ -129,6 +153,12 @@ export async function getEndpoint(ctx: AppContext, accountId: string, id: string
 }
 
 /** DELETE /v1/webhook-endpoints/{id}: its deliveries go with it. */
-export async function deleteEndpoint(ctx: AppContext, accountId: string, id: string): Promise<void> {
-  if (!isUuid(id) || !(await deleteEndpointRow(ctx.orm.em.fork(), accountId, id))) throw endpointNotFound();
+export async function deleteEndpoint(ctx: AppContext, accountId: string, id: string, caller: Caller): Promise<void> {
+  if (!isUuid(id)) throw endpointNotFound();
+  const now = ctx.clock.now();
+  await ctx.orm.em.fork().transactional(async (tx) => {
+    const before = await findEndpoint(tx, accountId, id, true);
+    if (!before || !(await deleteEndpointRow(tx, accountId, id))) throw endpointNotFound();
+    await recordChange(tx, accountId, caller, now, { action: 'webhook_endpoint.deleted', target: endpointTarget(id), before: endpointAudit(before), after: null });
+  });
 }

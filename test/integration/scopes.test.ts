@@ -72,6 +72,7 @@ const ROUTE_SCOPES: Record<string, string> = {
   'GET /v1/api-keys/:id': 'keys:write',
   'DELETE /v1/api-keys/:id': 'keys:write',
   'POST /v1/api-keys/:id/roll': 'keys:write',
+  'GET /v1/audit-log': 'audit:read',
 };
 
 /** What a key holding one scope may call: the route scopes it grants (written out, not computed). */

@@ -7,6 +7,7 @@ import { Migration20261122011100_subscription_lookup_index } from './Migration20
 import { Migration20261125000400_webhooks } from './Migration20261125000400_webhooks';
 import { Migration20261125000500_growth } from './Migration20261125000500_growth';
 import { Migration20261126000600_api_key_scopes } from './Migration20261126000600_api_key_scopes';
+import { Migration20261126000700_audit_records } from './Migration20261126000700_audit_records';
 
 /** Every migration, in order. New migrations are appended here. */
 export const migrationsList = [
@@ -19,4 +20,5 @@ export const migrationsList = [
   { name: 'Migration20261125000400_webhooks', class: Migration20261125000400_webhooks },
   { name: 'Migration20261125000500_growth', class: Migration20261125000500_growth },
   { name: 'Migration20261126000600_api_key_scopes', class: Migration20261126000600_api_key_scopes },
+  { name: 'Migration20261126000700_audit_records', class: Migration20261126000700_audit_records },
 ];

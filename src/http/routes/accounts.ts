@@ -14,8 +14,8 @@ export const accountRoutes = [
     tags: ['accounts'],
     body: AccountCreate,
     responses: { 201: { description: 'created', schema: AccountCreated } },
-    handler: async ({ ctx, body }) => {
-      const created = await createAccount(ctx, body);
+    handler: async ({ ctx, caller, body }) => {
+      const created = await createAccount(ctx, body, caller!);
       return { status: 201, body: created };
     },
   }),
@@ -38,9 +38,7 @@ export const accountRoutes = [
     tags: ['accounts'],
     body: AccountPatch,
     responses: { 200: { description: 'the account', schema: Account } },
-    handler: async ({ ctx, account, body }) => {
-      return { status: 200, body: await updateAccount(ctx, account.id, body) };
-    },
+    handler: async ({ ctx, account, caller, body }) => ({ status: 200, body: await updateAccount(ctx, account.id, body, caller!) }),
   }),
   defineRoute<z.infer<typeof PlanPut>, undefined, z.infer<typeof IdParams>>({
     method: 'put',
@@ -52,10 +50,7 @@ export const accountRoutes = [
     params: IdParams,
     body: PlanPut,
     responses: { 200: { description: 'the plan', schema: Plan } },
-    handler: async ({ ctx, account, params, body }) => ({
-      status: 200,
-      body: await putPlan(ctx, account.id, params.id, body),
-    }),
+    handler: async ({ ctx, account, caller, params, body }) => ({ status: 200, body: await putPlan(ctx, account.id, params.id, body, caller!) }),
   }),
   defineRoute<z.infer<typeof CustomerPut>, undefined, z.infer<typeof IdParams>>({
     method: 'put',

@@ -17,7 +17,7 @@ export const apiKeyRoutes: RouteDef[] = [
     tags,
     body: ApiKeyCreate,
     responses: { 201: { description: 'the key and its secret', schema: ApiKeyWithSecret } },
-    handler: async ({ ctx, account, key, body }) => ({ status: 201, body: await createApiKey(ctx, account.id, key!, body) }),
+    handler: async ({ ctx, account, key, caller, body }) => ({ status: 201, body: await createApiKey(ctx, account.id, key!, body, caller!) }),
   }),
   defineRoute<undefined, z.infer<typeof ListQuery>>({
     method: 'get',
@@ -63,8 +63,8 @@ export const apiKeyRoutes: RouteDef[] = [
     params: ApiKeyIdParams,
     responses: { 204: { description: 'revoked' } },
     errors: [404],
-    handler: async ({ ctx, account, params }) => {
-      await revokeKey(ctx, account.id, params.id);
+    handler: async ({ ctx, account, caller, params }) => {
+      await revokeKey(ctx, account.id, params.id, caller!);
       return { status: 204 };
     },
   }),
@@ -80,6 +80,9 @@ export const apiKeyRoutes: RouteDef[] = [
     bodyOptional: true,
     responses: { 200: { description: 'the key and its new secret', schema: ApiKeyWithSecret } },
     errors: [404],
-    handler: async ({ ctx, account, key, params, body }) => ({ status: 200, body: await rollKey(ctx, account.id, key!, params.id, body.expiresInSeconds) }),
+    handler: async ({ ctx, account, key, caller, params, body }) => ({
+      status: 200,
+      body: await rollKey(ctx, account.id, key!, params.id, body.expiresInSeconds, caller!),
+    }),
   }),
 ];

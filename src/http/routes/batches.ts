@@ -19,8 +19,8 @@ export const batchRoutes = [
     body: BatchCreate,
     responses: { 202: { description: 'queued; poll GET /v1/batches/{id}', schema: BatchCreated } },
     errors: [404, 409, 422, 503],
-    handler: async ({ ctx, account, params, body }) => {
-      const batch = await createBatch(ctx, account.id, params.id, body as BatchRequestBody);
+    handler: async ({ ctx, account, caller, params, body }) => {
+      const batch = await createBatch(ctx, account.id, params.id, body as BatchRequestBody, caller!);
       return { status: 202, body: { batch }, headers: { Location: `/v1/batches/${batch.id}` } };
     },
   }),

@@ -17,9 +17,9 @@ export const codeImportRoutes: RouteDef[] = [
     bodyType: 'text/csv',
     responses: { 201: { description: 'every row imported', schema: ImportResult } },
     errors: [404, 409, 413],
-    handler: async ({ ctx, account, params, req }) => {
+    handler: async ({ ctx, account, caller, params, req }) => {
       if (!req.is('text/csv')) throw badRequest('body: Content-Type must be text/csv', 'body');
-      return { status: 201, body: { imported: await importCodes(ctx, account.id, params.id, req) } };
+      return { status: 201, body: { imported: await importCodes(ctx, account.id, params.id, req, caller!) } };
     },
   }),
 ];

@@ -32,7 +32,7 @@ export const codeRoutes: RouteDef[] = [
     body: CodeCreate,
     responses: { 201: { description: 'the code', schema: Code } },
     errors: [404, 409],
-    handler: async ({ ctx, account, params, body }) => ({ status: 201, body: await addCode(ctx, account.id, params.id, body) }),
+    handler: async ({ ctx, account, caller, params, body }) => ({ status: 201, body: await addCode(ctx, account.id, params.id, body, caller!) }),
   }),
   defineRoute<undefined, undefined, Params>({
     method: 'get',
@@ -57,7 +57,7 @@ export const codeRoutes: RouteDef[] = [
     body: CodePatch,
     responses: { 200: { description: 'the code', schema: Code } },
     errors: [404, 409],
-    handler: async ({ ctx, account, params, body }) => ({ status: 200, body: await patchCode(ctx, account.id, params.code, body) }),
+    handler: async ({ ctx, account, caller, params, body }) => ({ status: 200, body: await patchCode(ctx, account.id, params.code, body, caller!) }),
   }),
   ...(['disable', 'enable'] as const).map((action) =>
     defineRoute<undefined, undefined, Params>({
@@ -70,7 +70,7 @@ export const codeRoutes: RouteDef[] = [
       params: CodeParams,
       responses: { 200: { description: 'the code', schema: Code } },
       errors: [404, 409],
-      handler: async ({ ctx, account, params }) => ({ status: 200, body: await setCodeState(ctx, account.id, params.code, action) }),
+      handler: async ({ ctx, account, caller, params }) => ({ status: 200, body: await setCodeState(ctx, account.id, params.code, action, caller!) }),
     }),
   ),
   defineRoute<undefined, undefined, Params>({
@@ -83,8 +83,8 @@ export const codeRoutes: RouteDef[] = [
     params: CodeParams,
     responses: { 204: { description: 'deleted' } },
     errors: [404, 409],
-    handler: async ({ ctx, account, params }) => {
-      await deleteCode(ctx, account.id, params.code);
+    handler: async ({ ctx, account, caller, params }) => {
+      await deleteCode(ctx, account.id, params.code, caller!);
       return { status: 204 };
     },
   }),

@@ -35,7 +35,7 @@ export const couponRoutes: RouteDef[] = [
     body: CouponCreate,
     responses: { 201: { description: 'the coupon', schema: Coupon } },
     errors: [409],
-    handler: async ({ ctx, account, body }) => ({ status: 201, body: await createCoupon(ctx, account.id, body) }),
+    handler: async ({ ctx, account, caller, body }) => ({ status: 201, body: await createCoupon(ctx, account.id, body, caller!) }),
   }),
   defineRoute<undefined, z.infer<typeof CouponListQuery>>({
     method: 'get',
@@ -71,7 +71,7 @@ export const couponRoutes: RouteDef[] = [
     body: CouponPatch,
     responses: { 200: { description: 'the coupon', schema: Coupon } },
     errors: [404, 409],
-    handler: async ({ ctx, account, params, body }) => ({ status: 200, body: await patchCoupon(ctx, account.id, params.id, body) }),
+    handler: async ({ ctx, account, caller, params, body }) => ({ status: 200, body: await patchCoupon(ctx, account.id, params.id, body, caller!) }),
   }),
   ...LIFECYCLE.map(({ action, summary }) =>
     defineRoute<undefined, undefined, Params>({
@@ -84,7 +84,7 @@ export const couponRoutes: RouteDef[] = [
       params: CouponIdParams,
       responses: { 200: { description: 'the coupon', schema: Coupon } },
       errors: [404, 409],
-      handler: async ({ ctx, account, params }) => ({ status: 200, body: await transitionCoupon(ctx, account.id, params.id, action) }),
+      handler: async ({ ctx, account, caller, params }) => ({ status: 200, body: await transitionCoupon(ctx, account.id, params.id, action, caller!) }),
     }),
   ),
   defineRoute<z.infer<typeof CouponClone>, undefined, Params>({
@@ -99,7 +99,7 @@ export const couponRoutes: RouteDef[] = [
     bodyOptional: true,
     responses: { 201: { description: 'the new coupon', schema: Coupon } },
     errors: [404, 409],
-    handler: async ({ ctx, account, params, body }) => ({ status: 201, body: await cloneCoupon(ctx, account.id, params.id, body.name) }),
+    handler: async ({ ctx, account, caller, params, body }) => ({ status: 201, body: await cloneCoupon(ctx, account.id, params.id, body.name, caller!) }),
   }),
   defineRoute<undefined, undefined, Params>({
     method: 'delete',
@@ -111,8 +111,8 @@ export const couponRoutes: RouteDef[] = [
     params: CouponIdParams,
     responses: { 204: { description: 'deleted' } },
     errors: [404, 409],
-    handler: async ({ ctx, account, params }) => {
-      await deleteCoupon(ctx, account.id, params.id);
+    handler: async ({ ctx, account, caller, params }) => {
+      await deleteCoupon(ctx, account.id, params.id, caller!);
       return { status: 204 };
     },
   }),

@@ -36,8 +36,8 @@ export const growthRoutes: RouteDef[] = [
     bodyOptional: true,
     responses: { 200: { description: 'cancelled (again: the same answer)', schema: SubscriptionCancelled } },
     errors: [404],
-    handler: async ({ ctx, account, params, body }) => {
-      const s = await cancelSubscription(ctx, account.id, params.id, body.at);
+    handler: async ({ ctx, account, caller, params, body }) => {
+      const s = await cancelSubscription(ctx, account.id, params.id, body.at, caller!);
       return { status: 200, body: { id: s.id, status: 'cancelled', cancelledAt: s.cancelledAt } };
     },
   }),

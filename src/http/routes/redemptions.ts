@@ -66,9 +66,9 @@ export const redemptionRoutes = [
     body: VoidRequest,
     responses: { 200: { description: 'voided', schema: RedemptionWrapped } },
     errors: [404],
-    handler: async ({ ctx, account, params, body }) => ({
+    handler: async ({ ctx, account, caller, params, body }) => ({
       status: 200,
-      body: { redemption: await voidRedemption(ctx, account.id, params.id, body.reason ?? null) },
+      body: { redemption: await voidRedemption(ctx, account.id, params.id, body.reason ?? null, caller!) },
     }),
   }),
   defineRoute<undefined, z.infer<typeof RedemptionListQuery>>({

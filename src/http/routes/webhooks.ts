@@ -22,8 +22,8 @@ export const webhookRoutes = [
     tags: ['webhooks'],
     body: WebhookEndpointCreate,
     responses: { 201: { description: 'the endpoint with its secret', schema: WebhookEndpointCreated } },
-    handler: async ({ ctx, account, body }) => {
-      return { status: 201, body: await createEndpoint(ctx, account.id, body) };
+    handler: async ({ ctx, account, caller, body }) => {
+      return { status: 201, body: await createEndpoint(ctx, account.id, body, caller!) };
     },
   }),
   defineRoute<undefined, z.infer<typeof ListQuery>>({
@@ -60,8 +60,8 @@ export const webhookRoutes = [
     body: WebhookEndpointPatch,
     responses: { 200: { description: 'the endpoint', schema: WebhookEndpoint } },
     errors: [404],
-    handler: async ({ ctx, account, params, body }) => {
-      return { status: 200, body: await editEndpoint(ctx, account.id, params.id, body) };
+    handler: async ({ ctx, account, caller, params, body }) => {
+      return { status: 200, body: await editEndpoint(ctx, account.id, params.id, body, caller!) };
     },
   }),
   defineRoute<undefined, undefined, Params>({
@@ -74,8 +74,8 @@ export const webhookRoutes = [
     params: WebhookIdParams,
     responses: { 204: { description: 'deleted' } },
     errors: [404],
-    handler: async ({ ctx, account, params }) => {
-      await deleteEndpoint(ctx, account.id, params.id);
+    handler: async ({ ctx, account, caller, params }) => {
+      await deleteEndpoint(ctx, account.id, params.id, caller!);
       return { status: 204 };
     },
   }),
@@ -91,8 +91,8 @@ export const webhookRoutes = [
     bodyOptional: true,
     responses: { 200: { description: 'the new secret (shown only here)', schema: RotatedSecret } },
     errors: [404],
-    handler: async ({ ctx, account, params, body }) => {
-      return { status: 200, body: { secret: await rotateEndpointSecret(ctx, account.id, params.id, body.expiresInSeconds) } };
+    handler: async ({ ctx, account, caller, params, body }) => {
+      return { status: 200, body: { secret: await rotateEndpointSecret(ctx, account.id, params.id, body.expiresInSeconds, caller!) } };
     },
   }),
   defineRoute<undefined, undefined, Params>({

@@ -1,4 +1,4 @@
-import { fieldChanges, sameJson } from '../../../src/domain';
+import { AUDIT_TARGET_TYPES, fieldChanges, sameJson, withoutSecrets } from '../../../src/domain';
 
 describe('sameJson', () => {
   test.each([
@@ -60,5 +60,19 @@ describe('fieldChanges', () => {
 
   test('a scalar that becomes an object shows both paths', () => {
     expect(fieldChanges({ x: 1 }, { x: { y: 2 } })).toEqual({ x: { from: 1, to: null }, 'x.y': { from: null, to: 2 } });
+  });
+});
+
+describe('audit records', () => {
+  test('the target types are the contract’s', () => {
+    expect(AUDIT_TARGET_TYPES).toEqual(['coupon', 'code', 'batch', 'plan', 'account', 'webhook_endpoint', 'api_key', 'redemption', 'subscription']);
+  });
+
+  test('no field that names a secret or its hash reaches a record, at any depth', () => {
+    const c = { from: null, to: 'x' };
+    expect(withoutSecrets({
+      secret: c, previousSecret: c, 'metadata.secret': c, 'keyHash': c, 'auth.token': c, 'a.password.b': c,
+      url: c, secretive: c, 'metadata.note': c,
+    })).toEqual({ url: c, secretive: c, 'metadata.note': c });
   });
 });
