@@ -5,7 +5,7 @@ import { decodeCursor, encodeCursor } from '../cursor';
 import { badRequest, notFound, queueUnavailable } from '../errors';
 import {
   deleteEndpoint as deleteEndpointRow, endpointView, findEndpoint, insertEndpoint, listEndpoints as listEndpointRows, setEndpointSecrets, updateEndpoint,
-  type EndpointPatch, type EndpointRow, type EndpointView,
+  type EndpointPatch, type EndpointView,
 } from '../repositories/webhook-endpoints';
 import { deliveryView, insertTestDelivery, startRedelivery, type DeliveryView } from '../repositories/webhook-deliveries';
 import { enqueueDeliveries } from './webhook-delivery';
