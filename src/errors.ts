@@ -30,6 +30,8 @@ export const notFound = (what: string) => new AppError('not_found', `${what} not
 export const conflict = (message: string, field?: string) => new AppError('conflict', message, field);
 export const badRequest = (message: string, field?: string) => new AppError('validation_failed', message, field);
 export const unauthorized = (message = 'missing or invalid credentials') => new AppError('unauthorized', message);
+/** 403: the calling key lacks a scope (`requiredScope` in the error body). */
+export const forbidden = (requiredScope: string, message: string) => new AppError('forbidden', message, undefined, { requiredScope });
 export const payloadTooLarge = (message: string) => new AppError('payload_too_large', message, 'body');
 export const idempotencyConflict = () =>
   new AppError('idempotency_conflict', 'idempotencyKey: was used with a different request body', 'idempotencyKey');
@@ -45,6 +47,14 @@ export function rateLimitedMessage(retryAfterSeconds: number): string {
 }
 export const rateLimited = (retryAfterSeconds: number) =>
   new AppError('rate_limited', rateLimitedMessage(retryAfterSeconds), undefined, undefined, retryAfterSeconds);
+
+/** The SQLSTATE of a Postgres error (looked for through `cause`), or undefined. */
+export function sqlState(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, i = 0; e && i < 5; e = e.cause as typeof e, i++) {
+    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+  }
+  return undefined;
+}
 
 /** Postgres unique violation, for mapping duplicates to 409. */
 export function isUniqueViolation(err: unknown, constraint?: string): boolean {

@@ -1,4 +1,6 @@
-/** Structured JSON logs, one object per line on stdout. */
+import { currentRequestId } from './request-context';
+
+/** Structured JSON logs, one object per line on stdout; a line written for a request carries its `requestId`. */
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -14,7 +16,8 @@ export function createLogger(level: Level, base: Record<string, unknown> = {}, w
   const min = ORDER[level];
   const log = (lvl: Level, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < min) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...fields }));
+    const requestId = currentRequestId();
+    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...(requestId === undefined ? {} : { requestId }), ...base, ...fields }));
   };
   return {
     debug: (m, f) => log('debug', m, f),

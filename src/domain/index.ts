@@ -119,3 +119,6 @@ export * from './switches';
 export * from './report-figures';
 export * from './timeseries';
 export * from './csv-cells';
+export * from './changes';
+export * from './api-scopes';
+export * from './audit';

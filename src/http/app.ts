@@ -1,18 +1,23 @@
+import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
 import { errorFields } from '../logger';
-import { authenticateAccount, checkPlatformToken, type AccountRow } from './auth';
-import { AppError, databaseUnavailable } from '../errors';
+import { authenticateAccount, checkPlatformToken, type AccountRow, type CallingKey } from './auth';
+import { grantsScope } from '../domain';
+import { PLATFORM_ACTOR, type Caller } from '../services/audit-log';
+import { AppError, databaseUnavailable, forbidden } from '../errors';
 import { faultError } from '../faults';
 import { sendAppError } from './errors';
 import { ErrorSchema, OpenAPIRegistry, buildOpenApiDocument, z } from './openapi';
 import type { RouteDef } from './route';
 import { parseOrThrow } from '../contracts/validation';
 import { mountDocs } from './docs-page';
+import { isValidRequestId, runInRequest } from '../request-context';
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'validation_failed: bad JSON, wrong type, unknown enum, out of range',
   401: 'unauthorized',
+  403: 'forbidden: the API key lacks the scope this route needs (error.requiredScope)',
   404: 'not_found',
   409: 'conflict',
   422: 'refused (business rule)',
@@ -33,7 +38,8 @@ function register(registry: OpenAPIRegistry, def: RouteDef): void {
       ? { description: doc.description, content: { [doc.contentType ?? 'application/json']: { schema: doc.schema } } }
       : { description: doc.description };
   }
-  const errors = new Set<number>([400, ...(def.auth === 'none' ? [] : [401]), ...(def.errors ?? [])]);
+  const scoped = def.auth === 'account' && def.scope !== undefined && def.scope !== 'any';
+  const errors = new Set<number>([400, ...(def.auth === 'none' ? [] : [401]), ...(scoped ? [403] : []), ...(def.errors ?? [])]);
   for (const s of errors) {
     responses[String(s)] = { description: ERROR_DESCRIPTIONS[s] ?? 'error', content: { 'application/json': { schema: ErrorSchema } } };
   }
@@ -47,6 +53,7 @@ function register(registry: OpenAPIRegistry, def: RouteDef): void {
     method: def.method,
     path: openApiPath(def.path),
     summary: def.summary,
+    description: def.auth === 'account' ? (scoped ? `API key scope: \`${def.scope}\` (or one that grants it).` : 'Any API key.') : undefined,
     tags: def.tags,
     security: def.auth === 'none' ? [] : [{ bearer: [] }],
     request: request as never,
@@ -54,13 +61,33 @@ function register(registry: OpenAPIRegistry, def: RouteDef): void {
   });
 }
 
-function handle(ctx: AppContext, def: RouteDef) {
+/**
+ * The context a request runs with: the process's, with one instant for the whole request (the
+ * first read of the clock), so the key check, the use case and its audit record agree on "now".
+ */
+function forRequest(app: AppContext): AppContext {
+  let at: string | undefined;
+  return { ...app, clock: { now: () => (at ??= app.clock.now()) } };
+}
+
+function handle(app: AppContext, def: RouteDef) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const ctx = forRequest(app);
     try {
       let account = NO_ACCOUNT;
-      let apiKeyId: string | null = null;
-      if (def.auth === 'platform') checkPlatformToken(ctx, req);
-      else if (def.auth === 'account') ({ account, apiKeyId } = await authenticateAccount(ctx, req));
+      let key: CallingKey | null = null;
+      let caller: Caller | null = null;
+      const origin = { requestId: res.locals.requestId as string, ip: req.ip ?? null };
+      if (def.auth === 'platform') {
+        checkPlatformToken(ctx, req);
+        caller = { actor: PLATFORM_ACTOR, ...origin };
+      } else if (def.auth === 'account') {
+        ({ account, key } = await authenticateAccount(ctx, req));
+        caller = { actor: { type: 'api_key', id: key.id, name: key.name }, ...origin };
+        if (def.scope !== 'any' && !grantsScope(key.scopes, def.scope!)) {
+          throw forbidden(def.scope!, `this API key lacks the scope ${def.scope} that ${def.method.toUpperCase()} ${def.path} needs`);
+        }
+      }
       let body: unknown = undefined;
       if (def.body && def.bodyType !== 'text/csv') {
         const raw = req.body === undefined && def.bodyOptional ? {} : req.body;
@@ -69,7 +96,7 @@ function handle(ctx: AppContext, def: RouteDef) {
       }
       const query = def.query ? parseOrThrow(def.query, req.query ?? {}, 'query') : undefined;
       const params = def.params ? parseOrThrow(def.params, req.params, 'params') : undefined;
-      const reply = await def.handler({ ctx, body, query, params, account, apiKeyId, req, res });
+      const reply = await def.handler({ ctx, body, query, params, account, apiKeyId: key?.id ?? null, key, caller, req, res });
       if (!reply) return;
       if (reply.headers) for (const [k, v] of Object.entries(reply.headers)) res.setHeader(k, v);
       if (reply.body === undefined) res.status(reply.status).end();
@@ -84,7 +111,24 @@ export function createApp(ctx: AppContext, routes: RouteDef[], mount?: (app: exp
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'extended');
+  // Every answer carries X-Request-Id (the caller's when valid, else a new one); log lines
+  // written while serving the request carry it too, and one line per /v1 request says how it ended.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const given = req.get('x-request-id');
+    const requestId = isValidRequestId(given) ? given : randomUUID();
+    res.locals.requestId = requestId;
+    res.setHeader('X-Request-Id', requestId);
+    if (req.path.startsWith('/v1/')) {
+      const started = performance.now();
+      res.on('finish', () => {
+        ctx.logger.info('request', { requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started) });
+      });
+    }
+    runInRequest({ requestId }, next);
+  });
   app.use(express.json({ limit: '1mb' }));
+  // enter the request's context again after the body parser, whatever context its stream callbacks ran in
+  app.use((_req: Request, res: Response, next: NextFunction) => runInRequest({ requestId: res.locals.requestId as string }, next));
 
   // While PostgreSQL is known to be down every /v1 route answers 503 (and job routes enqueue
   // nothing) after at most one shared, short look (recheckDatabase), rather than each request
@@ -96,6 +140,7 @@ export function createApp(ctx: AppContext, routes: RouteDef[], mount?: (app: exp
 
   const registry = new OpenAPIRegistry();
   for (const def of routes) {
+    if (def.auth === 'account' && def.scope === undefined) throw new Error(`route ${def.method.toUpperCase()} ${def.path} declares no scope`);
     app[def.method](def.path, handle(ctx, def));
     register(registry, def);
   }
@@ -112,7 +157,7 @@ export function createApp(ctx: AppContext, routes: RouteDef[], mount?: (app: exp
   });
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) {
-      ctx.logger.error('error after response started', { path: req.path, ...errorFields(err) });
+      ctx.logger.error('error after response started', { requestId: res.locals.requestId, path: req.path, ...errorFields(err) });
       res.end();
       return;
     }
@@ -135,7 +180,7 @@ export function createApp(ctx: AppContext, routes: RouteDef[], mount?: (app: exp
       res.status(e.status).json({ error: { code: 'bad_request', message: 'the request could not be read' } });
       return;
     }
-    ctx.logger.error('unhandled error', { method: req.method, path: req.path, ...errorFields(err) });
+    ctx.logger.error('unhandled error', { requestId: res.locals.requestId, method: req.method, path: req.path, ...errorFields(err) });
     res.status(500).json({ error: { code: 'internal_error', message: 'internal error' } });
   });
   return app;

@@ -5,6 +5,7 @@ import { AppError, REFUSAL_ERROR_CODES } from '../errors';
 const STATUS_OF_CODE: Readonly<Record<string, number>> = {
   validation_failed: 400,
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   conflict: 409,
   idempotency_conflict: 409,

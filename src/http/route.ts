@@ -1,9 +1,14 @@
 import type { Request, Response } from 'express';
 import type { ZodType } from 'zod';
 import type { AppContext } from '../context';
-import type { AccountRow } from './auth';
+import type { AccountRow, CallingKey } from './auth';
+import type { ApiScope } from '../domain';
+import type { Caller } from '../services/audit-log';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** The scope an account route needs, or `any` (every key may call it). */
+export type RouteScope = Exclude<ApiScope, '*'> | 'any';
 
 export interface HandlerInput<B, Q, P> {
   ctx: AppContext;
@@ -11,7 +16,12 @@ export interface HandlerInput<B, Q, P> {
   query: Q;
   params: P;
   account: AccountRow;
+  /** The calling key's id (null on platform and open routes). */
   apiKeyId: string | null;
+  /** The calling key (null on platform and open routes). */
+  key: CallingKey | null;
+  /** Who calls and from where, for the audit records of the changes the handler asks for (null on open routes). */
+  caller: Caller | null;
   req: Request;
   res: Response;
 }
@@ -34,6 +44,12 @@ export interface RouteDef<B = unknown, Q = unknown, P = unknown> {
   /** Express-style path, e.g. `/v1/plans/:id`. */
   path: string;
   auth: 'platform' | 'account' | 'none';
+  /**
+   * What an account route needs of the calling key: a scope (`*` or a scope granting it,
+   * src/domain/api-scopes.ts), or `any` for every key. Required on account routes (createApp
+   * refuses one without it); a key without it answers 403 forbidden with `requiredScope`.
+   */
+  scope?: RouteScope;
   summary: string;
   tags?: string[];
   body?: ZodType<B>;

@@ -1,7 +1,7 @@
 import type { Em } from '../db/orm';
 import { LockMode } from '@mikro-orm/core';
-import { Account, ApiKey } from '../db/entities';
-import { generateApiKey, hashApiKey, type AccountRow } from '../api-keys';
+import { Account } from '../db/entities';
+import type { AccountRow } from '../api-keys';
 
 export interface AccountInput {
   name: string;
@@ -14,31 +14,33 @@ export function accountView(a: { id: string; name: string; timeZone: string; cur
   return { id: a.id, name: a.name, timeZone: a.timeZone, currency: a.currency, overflow: a.overflow };
 }
 
-/** Creates an account and its first API key in one transaction; the key is returned once. */
-export async function createAccount(em: Em, input: AccountInput): Promise<{ account: AccountRow; apiKey: string }> {
-  return em.transactional(async (tx) => {
-    const account = tx.create(Account, {
-      name: input.name,
-      timeZone: input.timeZone ?? 'UTC',
-      currency: input.currency ?? 'USD',
-      overflow: input.overflow ?? 'cap',
-    });
-    await tx.flush();
-    const apiKey = generateApiKey();
-    tx.create(ApiKey, { accountId: account.id, keyHash: hashApiKey(apiKey), keyPrefix: apiKey.slice(0, 7) });
-    await tx.flush();
-    return { account: accountView(account), apiKey };
-  });
+/** One account, or null. */
+export async function findAccount(em: Em, id: string): Promise<AccountRow | null> {
+  const account = await em.findOne(Account, { id });
+  return account ? accountView(account) : null;
 }
 
-export async function updateAccount(em: Em, id: string, patch: Partial<AccountInput>): Promise<AccountRow> {
-  return em.transactional(async (tx) => {
-    const account = await tx.findOneOrFail(Account, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-    if (patch.name !== undefined) account.name = patch.name;
-    if (patch.timeZone !== undefined) account.timeZone = patch.timeZone;
-    if (patch.currency !== undefined) account.currency = patch.currency;
-    if (patch.overflow !== undefined) account.overflow = patch.overflow;
-    await tx.flush();
-    return accountView(account);
+/** Inserts an account (defaults: UTC, USD, cap) in the caller's transaction. */
+export async function insertAccount(tx: Em, input: AccountInput): Promise<AccountRow> {
+  const account = tx.create(Account, {
+    name: input.name,
+    timeZone: input.timeZone ?? 'UTC',
+    currency: input.currency ?? 'USD',
+    overflow: input.overflow ?? 'cap',
   });
+  await tx.flush();
+  return accountView(account);
+}
+
+/** Changes the account under its row lock, in the caller's transaction; answers it before and after, or null when unknown. */
+export async function updateAccount(tx: Em, id: string, patch: Partial<AccountInput>): Promise<{ before: AccountRow; after: AccountRow } | null> {
+  const account = await tx.findOne(Account, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  if (!account) return null;
+  const before = accountView(account);
+  if (patch.name !== undefined) account.name = patch.name;
+  if (patch.timeZone !== undefined) account.timeZone = patch.timeZone;
+  if (patch.currency !== undefined) account.currency = patch.currency;
+  if (patch.overflow !== undefined) account.overflow = patch.overflow;
+  await tx.flush();
+  return { before, after: accountView(account) };
 }

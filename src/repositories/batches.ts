@@ -165,8 +165,9 @@ export async function insertBatch(tx: Em, b: BatchInsert): Promise<BatchRow> {
 }
 
 /** Removes a batch whose job could not be enqueued (nothing was generated for it). */
-export async function deleteUnstartedBatch(em: Em, batchId: string): Promise<void> {
-  await em.getKysely().deleteFrom('batches').where('id', '=', batchId).where('status', '=', 'queued').where('generated', '=', 0).execute();
+export async function deleteUnstartedBatch(em: Em, batchId: string): Promise<boolean> {
+  const r = await em.getKysely().deleteFrom('batches').where('id', '=', batchId).where('status', '=', 'queued').where('generated', '=', 0).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
 }
 
 export async function findBatch(em: Em, accountId: string, batchId: string): Promise<BatchRow | null> {

@@ -15,7 +15,6 @@ import { badRequest } from '../errors';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { couponStatusInput, getCouponRow, type CouponRow } from './coupons';
 import { iso, isoOrNull, jsonb, tstz } from '../db/values';
-import { appendEvent } from './events';
 
 /** A codes row, typed and camelCased; instants are UTC ISO strings. */
 export interface CodeRow {
@@ -140,8 +139,8 @@ export interface NewCode {
 }
 
 /**
- * Inserts one code (normalized) in the caller's transaction and appends code.created. A live
- * duplicate in the account fails on the unique index `codes_live_code_unique`.
+ * Inserts one code (normalized) in the caller's transaction. A live duplicate in the account
+ * fails on the unique index `codes_live_code_unique`.
  */
 export async function insertCode(tx: Em, coupon: CouponRow, input: NewCode, now: string): Promise<CodeRow> {
   const inserted = await tx
@@ -162,9 +161,50 @@ export async function insertCode(tx: Em, coupon: CouponRow, input: NewCode, now:
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  const row = codeRowFrom(inserted);
-  await appendEvent(tx, coupon.accountId, 'code.created', { couponId: coupon.id, code: row.code });
-  return row;
+  return codeRowFrom(inserted);
+}
+
+/** What a code edit writes. */
+export interface CodeFields {
+  maxRedemptions: number | null;
+  expiresAt: string | null;
+  customerId: string | null;
+  metadata: Record<string, unknown> | null;
+  attribution: Partial<Attribution> | null;
+}
+
+/**
+ * Writes a code's editable fields. Loosening the expiry or the limit clears the expired/exhausted
+ * marker, so the event can fire again later.
+ */
+export async function updateCode(tx: Em, id: number, next: CodeFields, now: string): Promise<CodeRow> {
+  const row = await tx
+    .getKysely()
+    .updateTable('codes')
+    .set({
+      max_redemptions: next.maxRedemptions,
+      expires_at: tstz(next.expiresAt),
+      customer_id: next.customerId,
+      metadata: jsonb(next.metadata),
+      updated_at: tstz(now),
+      ...(({ channel, partner, referrerCustomerId }) => ({ channel, partner, referrer_customer_id: referrerCustomerId }))(attributionColumns(next.attribution)),
+      expired_event_at: sql<Date | null>`case when ${next.expiresAt}::timestamptz is null or ${next.expiresAt}::timestamptz > ${now}::timestamptz then null else expired_event_at end`,
+      exhausted_event_at: sql<Date | null>`case when ${next.maxRedemptions}::int is null or ${next.maxRedemptions}::int > times_redeemed then null else exhausted_event_at end`,
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return codeRowFrom(row);
+}
+
+export async function setCodeState(tx: Em, id: number, state: CodeStoredStatus, now: string): Promise<CodeRow> {
+  const row = await tx.getKysely().updateTable('codes').set({ state, updated_at: tstz(now) }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+  return codeRowFrom(row);
+}
+
+/** A soft delete: the row stays for history, gone from listings and redemption. */
+export async function softDeleteCode(tx: Em, id: number, now: string): Promise<void> {
+  await tx.getKysely().updateTable('codes').set({ deleted_at: tstz(now), updated_at: tstz(now) }).where('id', '=', id).execute();
 }
 
 type SortKey = 'code' | '-code' | 'timesRedeemed' | '-timesRedeemed';

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Em } from '../db/orm';
 import {
+  attributionColumns,
   compactAttribution,
   couponStatus,
   type AppliesTo,
@@ -17,7 +18,7 @@ import {
 } from '../domain';
 import { badRequest } from '../errors';
 import { decodeCursor, decodeCursorOf, encodeCursor } from '../cursor';
-import { iso, isoOrNull, jsonb } from '../db/values';
+import { iso, isoOrNull, jsonb, tstz } from '../db/values';
 import { couponStatusSql } from './status-sql';
 
 /** A coupons row, typed and camelCased; instants are UTC ISO strings. */
@@ -244,4 +245,95 @@ export async function writeVersion(em: Em, c: CouponRow): Promise<void> {
     .insertInto('coupon_versions')
     .values({ coupon_id: c.id, version: c.version, snapshot: jsonb(couponSnapshot(c)), created_at: sql<Date>`${c.updatedAt}::timestamptz` })
     .execute();
+}
+
+/** A coupon to insert: every stored field but the identity, counters and version. */
+export type NewCoupon = Omit<CouponRow, 'id' | 'timesRedeemed' | 'version' | 'createdAt' | 'updatedAt' | 'firstCode'>;
+
+/** The attribution columns of a row. */
+function attributionRow(a: Partial<Attribution> | null | undefined) {
+  const c = attributionColumns(a);
+  return { channel: c.channel, partner: c.partner, referrer_customer_id: c.referrerCustomerId };
+}
+
+/** Inserts a coupon (version 1 and its version row) in the caller's transaction. */
+export async function insertCoupon(tx: Em, c: NewCoupon, now: string): Promise<CouponRow> {
+  const { id } = await tx
+    .getKysely()
+    .insertInto('coupons')
+    .values({
+      account_id: c.accountId, name: c.name, description: c.description, state: c.state, discount: jsonb(c.discount), duration: jsonb(c.duration),
+      applies_to: jsonb(c.appliesTo), eligibility: jsonb(c.eligibility), overflow: c.overflow, stackable: c.stackable, max_redemptions: c.maxRedemptions,
+      per_customer: c.perCustomer, valid_from: tstz(c.validFrom), expires_at: tstz(c.expiresAt), expires_on: c.expiresOn,
+      expires_after_days: c.expiresAfterDays, time_zone: c.timeZone, metadata: jsonb(c.metadata), version: 1, created_at: tstz(now), updated_at: tstz(now),
+      grants_access: c.grantsAccess, ...attributionRow(c.attribution),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const row = (await getCouponRow(tx, c.accountId, id))!;
+  await writeVersion(tx, row);
+  return row;
+}
+
+/**
+ * Writes a coupon's editable fields and version. Loosening the window or the limit clears the
+ * expired/exhausted marker, so the event can fire again later.
+ */
+export async function updateCoupon(tx: Em, next: CouponRow, now: string): Promise<void> {
+  await tx
+    .getKysely()
+    .updateTable('coupons')
+    .set({
+      name: next.name, description: next.description, discount: jsonb(next.discount), duration: jsonb(next.duration), applies_to: jsonb(next.appliesTo),
+      eligibility: jsonb(next.eligibility), overflow: next.overflow, stackable: next.stackable, max_redemptions: next.maxRedemptions,
+      per_customer: next.perCustomer, valid_from: tstz(next.validFrom), expires_at: tstz(next.expiresAt), expires_on: next.expiresOn,
+      expires_after_days: next.expiresAfterDays, metadata: jsonb(next.metadata), version: next.version, updated_at: tstz(now),
+      grants_access: next.grantsAccess, ...attributionRow(next.attribution),
+      expired_event_at: sql<Date | null>`case when ${next.expiresAt}::timestamptz is null or ${next.expiresAt}::timestamptz > ${now}::timestamptz then null else expired_event_at end`,
+      exhausted_event_at: sql<Date | null>`case when ${next.maxRedemptions}::int is null or ${next.maxRedemptions}::int > times_redeemed then null else exhausted_event_at end`,
+    })
+    .where('id', '=', next.id)
+    .execute();
+}
+
+/** The most non-voided redemptions one customer has of the coupon (0 when none). */
+export async function largestCustomerCount(tx: Em, couponId: string): Promise<number> {
+  const perCustomer = tx
+    .getKysely()
+    .selectFrom('redemptions')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('coupon_id', '=', couponId)
+    .where('status', '<>', 'voided')
+    .groupBy('customer_id');
+  const used = await tx
+    .getKysely()
+    .selectFrom(perCustomer.as('t'))
+    .select(sql<number>`coalesce(max(t.n), 0)::int`.as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(used.n);
+}
+
+/** Sets the coupon's stored state; archiving also archives its live codes (locked after the coupon: the lock order above). */
+export async function setCouponState(tx: Em, couponId: string, state: CouponStoredStatus, now: string): Promise<void> {
+  const db = tx.getKysely();
+  await db.updateTable('coupons').set({ state, updated_at: tstz(now) }).where('id', '=', couponId).execute();
+  if (state === 'archived') {
+    await db
+      .updateTable('codes')
+      .set({ state: 'archived', updated_at: tstz(now) })
+      .where('coupon_id', '=', couponId)
+      .where('deleted_at', 'is', null)
+      .where('state', '<>', 'archived')
+      .execute();
+  }
+}
+
+export async function couponHasRedemptions(tx: Em, couponId: string): Promise<boolean> {
+  const used = await tx.getKysely().selectFrom('redemptions').select('id').where('coupon_id', '=', couponId).limit(1).executeTakeFirst();
+  return used !== undefined;
+}
+
+/** Deletes the coupon row (its codes and versions go with it by cascade). */
+export async function deleteCouponRow(tx: Em, couponId: string): Promise<void> {
+  await tx.getKysely().deleteFrom('coupons').where('id', '=', couponId).execute();
 }

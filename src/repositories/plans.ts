@@ -37,8 +37,8 @@ export function planFromRow(row: object): PlanView {
   };
 }
 
-export async function upsertPlan(em: Em, accountId: string, id: string, p: PlanInput): Promise<PlanView> {
-  const values = {
+function planValues(p: PlanInput) {
+  return {
     name: p.name,
     kind: p.kind,
     interval_unit: p.interval?.unit ?? null,
@@ -48,11 +48,34 @@ export async function upsertPlan(em: Em, accountId: string, id: string, p: PlanI
     family: p.family ?? null,
     access: p.access ?? 'open',
   };
-  const row = await em
+}
+
+/** The plan, locked for the caller's transaction; null when it is not registered. */
+export async function lockPlan(tx: Em, accountId: string, id: string): Promise<PlanView | null> {
+  const row = await tx.getKysely().selectFrom('plans').selectAll().where('account_id', '=', accountId).where('id', '=', id).forUpdate().executeTakeFirst();
+  return row ? planFromRow(row) : null;
+}
+
+/** Registers the plan unless it exists (then null: a concurrent request registered it first). */
+export async function insertPlanIfAbsent(tx: Em, accountId: string, id: string, p: PlanInput): Promise<PlanView | null> {
+  const row = await tx
     .getKysely()
     .insertInto('plans')
-    .values({ account_id: accountId, id, ...values })
-    .onConflict((oc) => oc.columns(['account_id', 'id']).doUpdateSet({ ...values, updated_at: sql<Date>`now()` }))
+    .values({ account_id: accountId, id, ...planValues(p) })
+    .onConflict((oc) => oc.columns(['account_id', 'id']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  return row ? planFromRow(row) : null;
+}
+
+/** Replaces a registered plan's fields. */
+export async function replacePlan(tx: Em, accountId: string, id: string, p: PlanInput): Promise<PlanView> {
+  const row = await tx
+    .getKysely()
+    .updateTable('plans')
+    .set({ ...planValues(p), updated_at: sql<Date>`now()` })
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();
   return planFromRow(row);

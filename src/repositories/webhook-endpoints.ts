@@ -150,8 +150,11 @@ export async function deleteEndpoint(em: Em, accountId: string, id: string): Pro
   return Number(r.numDeletedRows) > 0;
 }
 
-/** A 410: disables the endpoint once, with its `webhook_endpoint.disabled` event in the same transaction. */
-export async function disableGoneEndpoint(tx: Em, endpointId: string, deliveryId: string): Promise<boolean> {
+/**
+ * A 410: disables the endpoint once, with its `webhook_endpoint.disabled` event in the same
+ * transaction; answers the endpoint's account, or null when it was not enabled.
+ */
+export async function disableGoneEndpoint(tx: Em, endpointId: string, deliveryId: string): Promise<string | null> {
   const row = await tx
     .getKysely()
     .updateTable('webhook_endpoints')
@@ -160,7 +163,7 @@ export async function disableGoneEndpoint(tx: Em, endpointId: string, deliveryId
     .where('status', '=', 'enabled')
     .returning(['account_id', 'url'])
     .executeTakeFirst();
-  if (!row) return false;
+  if (!row) return null;
   await appendEvent(tx, row.account_id as string, 'webhook_endpoint.disabled', { endpointId, url: row.url, reason: 'gone', deliveryId });
-  return true;
+  return row.account_id as string;
 }

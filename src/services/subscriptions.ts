@@ -1,13 +1,16 @@
-import type { Em } from '../db/orm';
+import type { AppContext } from '../context';
 import { cancellationInstant, SUBSCRIPTION_CANCELLED } from '../domain';
 import { badRequest, notFound } from '../errors';
 import { findSubscription, writeCancellation, type SubscriptionView } from '../repositories/subscriptions';
+import { recordChange, type Caller } from './audit-log';
 
 export type { SubscriptionView };
 
-/** GET /v1/subscriptions/{id}: the subscription as redemptions and invoices recorded it, or null. */
-export function getSubscription(em: Em, accountId: string, id: string): Promise<SubscriptionView | null> {
-  return findSubscription(em, accountId, id);
+/** GET /v1/subscriptions/{id}: the subscription as redemptions and invoices recorded it (404 when never seen). */
+export async function getSubscription(ctx: AppContext, accountId: string, id: string): Promise<SubscriptionView> {
+  const s = await findSubscription(ctx.orm.em.fork(), accountId, id);
+  if (!s) throw notFound('subscription');
+  return s;
 }
 
 /**
@@ -15,16 +18,19 @@ export function getSubscription(em: Em, accountId: string, id: string): Promise<
  * (first in the lock order subscription → customer → coupon → code): the subscription becomes
  * cancelled at `at` (default `now`; later than `now` is 400), its active redemptions end with
  * reason `subscription_cancelled` (one `redemption.ended` each) and `subscription.cancelled` is
- * appended. A subscription already cancelled answers as it is (its first `cancelledAt`); one
- * the engine never saw is 404.
+ * appended, with its audit record. A subscription already cancelled answers as it is (its
+ * first `cancelledAt`, no record); one the engine never saw is 404.
  */
-export async function cancelSubscription(em: Em, accountId: string, id: string, at: string | undefined, now: string): Promise<SubscriptionView> {
+export async function cancelSubscription(ctx: AppContext, accountId: string, id: string, at: string | undefined, caller: Caller): Promise<SubscriptionView> {
+  const now = ctx.clock.now();
   const cancelledAt = cancellationInstant(at, now);
   if (cancelledAt === null) throw badRequest('at: must not be in the future', 'at');
-  return em.transactional(async (tx) => {
+  return ctx.orm.em.fork().transactional(async (tx) => {
     const cur = await findSubscription(tx, accountId, id, { lock: true });
     if (!cur) throw notFound('subscription');
     if (cur.status === SUBSCRIPTION_CANCELLED) return cur;
-    return writeCancellation(tx, accountId, id, cancelledAt);
+    const cancelled = await writeCancellation(tx, accountId, id, cancelledAt);
+    await recordChange(tx, accountId, caller, now, { action: 'subscription.cancelled', target: { type: 'subscription', id } });
+    return cancelled;
   });
 }

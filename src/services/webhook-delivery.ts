@@ -8,6 +8,7 @@ import { failWithoutAttempt, loadAttemptTarget, recordAttempt } from '../reposit
 import { createAgents, postWebhook, type Agents } from './webhook-http';
 import { EndpointPacer } from './webhook-pacing';
 import { signedHeaders } from './webhook-signing';
+import { recordChange, WEBHOOK_DELIVERY } from './audit-log';
 
 /** Sending one attempt of one delivery, and putting deliveries on the `webhooks` queue. */
 
@@ -117,12 +118,15 @@ export async function attemptDelivery(ctx: AppContext, data: WebhookJobData, hol
     status,
     nextAttemptAt: delay === null ? null : new Date(Date.parse(ended) + delay).toISOString(),
   } as const;
-  // one statement; a 410 also disables the endpoint and writes its event, in one transaction
+  // one statement; a 410 also disables the endpoint and writes its event and audit record, in one transaction
   const recorded =
     verdict.kind === 'gone'
       ? await em.transactional(async (tx) => {
           const n = await recordAttempt(tx, t.deliveryId, t.round, record);
-          if (n !== null) await disableGoneEndpoint(tx, t.endpointId, t.deliveryId);
+          const accountId = n === null ? null : await disableGoneEndpoint(tx, t.endpointId, t.deliveryId);
+          if (accountId !== null) {
+            await recordChange(tx, accountId, WEBHOOK_DELIVERY, ctx.clock.now(), { action: 'webhook_endpoint.disabled', target: { type: 'webhook_endpoint', id: t.endpointId } });
+          }
           return n;
         })
       : await recordAttempt(em, t.deliveryId, t.round, record);

@@ -1,7 +1,8 @@
 import type { PoolClient } from 'pg';
 import { pgPool } from '../../src/db/pg-client';
 import { CouponArchivedError, packCodes, prepareStage, writeChunk } from '../../src/repositories/batch-codes';
-import { transitionCoupon } from '../../src/repositories/coupon-commands';
+import { transitionCoupon } from '../../src/services/coupons';
+import type { Caller } from '../../src/services/audit-log';
 import { startTestApp, type TestAccount, type TestApp } from '../helpers/harness';
 import { insertCoupon, sql } from '../helpers/batch-fixtures';
 
@@ -10,6 +11,7 @@ import { insertCoupon, sql } from '../helpers/batch-fixtures';
  * lock on the coupon as addCode, so it either commits before the archive (which then archives
  * its codes too) or sees the archive and writes nothing. Never an active code on an archived coupon.
  */
+const TEST_CALLER: Caller = { actor: { type: 'system', id: 'batch-archive-test', name: 'batch archive test' }, requestId: null, ip: null };
 let t: TestApp;
 let acct: TestAccount;
 
@@ -63,7 +65,7 @@ test('a chunk started while the coupon is being archived waits for the archive, 
     const pid = (await client.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
     let chunk: Promise<unknown> | undefined;
     await t.running.ctx.orm.em.fork().transactional(async (tx) => {
-      const view = await transitionCoupon(tx, acct.id, couponId, 'archive', new Date().toISOString());
+      const view = await transitionCoupon(t.running.ctx, acct.id, couponId, 'archive', TEST_CALLER, tx);
       expect(view.status).toBe('archived');
       // the archive holds the coupon's row lock until it commits; the chunk must wait for it
       chunk = writeChunk(client, target, packCodes(['ARCH0001', 'ARCH0002', 'ARCH0003']), { direct: true });
@@ -95,7 +97,7 @@ test('an archive started while a chunk is being written waits for it, then archi
     const chunk = writeChunk(chunkClient, target, packCodes(['HELD0001', 'HELD0002']), { direct: true });
     chunk.catch(() => undefined);
     await waitUntilBlocked(chunkPid);
-    const archive = transitionCoupon(t.running.ctx.orm.em.fork(), acct.id, couponId, 'archive', new Date().toISOString());
+    const archive = transitionCoupon(t.running.ctx, acct.id, couponId, 'archive', TEST_CALLER);
     archive.catch(() => undefined);
     // the archive waits on the chunk's share lock of the coupon
     await waitUntilQueryBlocked('from "coupons" as "c"');

@@ -43,6 +43,8 @@ function imports(text: string): { spec: string; line: number }[] {
 }
 
 const isHttp = (path: string): boolean => path === 'src/http' || path.startsWith('src/http/');
+const isRoute = (path: string): boolean => path.startsWith('src/http/routes/');
+const isRepository = (path: string): boolean => path === 'src/repositories' || path.startsWith('src/repositories/');
 
 /** A relative specifier as a path from the repository root; a package name stays as it is. */
 function target(file: string, spec: string): string {
@@ -58,6 +60,8 @@ export function layeringViolations(file: string, source: string): string[] {
     const to = target(file, spec);
     if (!isHttp(file) && !COMPOSITION_ROOT.has(file) && isHttp(to)) out.push(`${file}:${line}: imports src/http (${spec})`);
     if (inDomain && (INFRASTRUCTURE.test(spec) || NODE_IO.test(spec))) out.push(`${file}:${line}: src/domain imports ${spec}`);
+    // a route parses, checks the scope, calls a service and maps its result; queries are the services' business
+    if (isRoute(file) && isRepository(to)) out.push(`${file}:${line}: a route imports a repository (${spec})`);
   }
   if (inDomain) {
     for (const m of text.matchAll(/\bprocess\s*(\.\s*env\b|\[)/g)) out.push(`${file}:${lineAt(text, m.index)}: src/domain reads process.env`);
@@ -73,6 +77,55 @@ export function layeringViolations(file: string, source: string): string[] {
     }
   }
   return out;
+}
+
+/**
+ * The imports of a file that remain when it runs: every static import and re-export but the
+ * type-only ones (`import type`, `export type`; the compiler erases them, so two modules whose
+ * types mention each other do not load each other), as paths from the repository root; package
+ * imports are left out.
+ */
+export function runtimeImports(file: string, source: string, exists: (path: string) => boolean): { to: string; line: number }[] {
+  const text = code(source);
+  const out: { to: string; line: number }[] = [];
+  for (const m of text.matchAll(/\b(import|export)(\s+type\b)?(?:[^'"`;]*?\bfrom\s*|\s*)(['"])([^'"]+)\3/g)) {
+    if (m[2] || !m[4].startsWith('.')) continue;
+    const base = target(file, m[4]);
+    const to = [`${base}.ts`, `${base}/index.ts`].find(exists);
+    if (to) out.push({ to, line: lineAt(text, m.index) });
+  }
+  return out;
+}
+
+/**
+ * The import cycles a depth-first walk of the graph meets (at least one in every group of modules
+ * that import each other in a circle), each once as `a.ts:line → b.ts:line → … → a.ts` from its
+ * smallest file, shortest first: empty exactly when the graph has no cycle.
+ */
+export function importCycles(graph: Map<string, { to: string; line: number }[]>): string[] {
+  const cycles = new Set<string>();
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: { file: string; line: number }[] = [];
+  const visit = (file: string): void => {
+    state.set(file, 'open');
+    for (const edge of graph.get(file) ?? []) {
+      stack.push({ file, line: edge.line });
+      if (state.get(edge.to) === 'open') {
+        const from = stack.findIndex((s) => s.file === edge.to);
+        const loop = stack.slice(from);
+        // one spelling per cycle: start at its smallest file
+        const start = loop.reduce((best, s, i) => (s.file < loop[best].file ? i : best), 0);
+        const turned = [...loop.slice(start), ...loop.slice(0, start)];
+        cycles.add([...turned.map((s) => `${s.file}:${s.line}`), turned[0].file].join(' → '));
+      } else if (!state.has(edge.to)) {
+        visit(edge.to);
+      }
+      stack.pop();
+    }
+    state.set(file, 'done');
+  };
+  for (const file of [...graph.keys()].sort()) if (!state.has(file)) visit(file);
+  return [...cycles].sort((a, b) => a.length - b.length || a.localeCompare(b));
 }
 
 /** console/src: the admin console's sources (.ts and .tsx), paths from the repository root. */
@@ -122,8 +175,24 @@ describe('layering', () => {
     expect(all.filter((v) => v.includes('jobs/ '))).toEqual([]);
   });
 
+  it('routes import no repository (they call services)', () => {
+    const routes = tsFiles(join(ROOT, 'src/http/routes'));
+    expect(routes).toEqual(expect.arrayContaining(['src/http/routes/coupons.ts', 'src/http/routes/redemptions.ts', 'src/http/routes/growth.ts']));
+    expect(routes.flatMap((f) => layeringViolations(f, readFileSync(join(ROOT, f), 'utf8')))).toEqual([]);
+  });
+
   it('finds no other violation', () => {
     expect(all).toEqual([]);
+  });
+
+  it('src/ has no import cycle', () => {
+    const sources = tsFiles(join(ROOT, 'src'));
+    const known = new Set(sources);
+    const graph = new Map(sources.map((f) => [f, runtimeImports(f, readFileSync(join(ROOT, f), 'utf8'), (p) => known.has(p))]));
+    // the scan sees the imports it should: a service's repository, a route's service, a barrel
+    expect(graph.get('src/services/coupons.ts')!.map((e) => e.to)).toEqual(expect.arrayContaining(['src/repositories/coupons.ts', 'src/domain/index.ts']));
+    expect(graph.get('src/http/routes/coupons.ts')!.map((e) => e.to)).toContain('src/services/coupons.ts');
+    expect(importCycles(graph)).toEqual([]);
   });
 });
 
@@ -176,6 +245,43 @@ describe('the layering scanner', () => {
     ]);
     expect(layeringViolations('jobs/x.ts', "const r = await discountInvoice(ctx, id, inv); // no em.execute here")).toEqual([]);
     expect(layeringViolations('src/repositories/x.ts', 'await sql`select 1`.execute(em.getKysely());')).toEqual([]);
+  });
+});
+
+describe('the route and cycle rules', () => {
+  it('reports a route importing a repository at its line, and lets routes import services and other layers import repositories', () => {
+    expect(layeringViolations('src/http/routes/x.ts', "import { z } from 'zod';\nimport { getCouponRow } from '../../repositories/coupons';")).toEqual([
+      'src/http/routes/x.ts:2: a route imports a repository (../../repositories/coupons)',
+    ]);
+    expect(layeringViolations('src/http/routes/x.ts', "import type { CouponRow } from '../../repositories/coupons';")).toEqual([
+      'src/http/routes/x.ts:1: a route imports a repository (../../repositories/coupons)',
+    ]);
+    expect(layeringViolations('src/http/routes/x.ts', "import { createCoupon } from '../../services/coupons';")).toEqual([]);
+    expect(layeringViolations('src/services/x.ts', "import { getCouponRow } from '../repositories/coupons';")).toEqual([]);
+    expect(layeringViolations('src/http/app.ts', "import { x } from '../repositories/x';")).toEqual([]);
+  });
+
+  it('reads runtime imports (not type-only ones) and finds each cycle once, with the lines of its imports', () => {
+    const files: Record<string, string> = {
+      'src/a.ts': "import { b } from './b';\nimport type { C } from './c';",
+      'src/b.ts': "// a comment\nexport { c } from './c';",
+      'src/c.ts': "import {\n  a,\n} from './a';\nimport { d } from './d';",
+      'src/d.ts': "import type { A } from './a';\nimport x from 'luxon';",
+      'src/e/index.ts': "import { f } from '../f';",
+      'src/f.ts': "import { e } from './e';",
+    };
+    const exists = (p: string) => p in files;
+    const graph = new Map(Object.entries(files).map(([f, s]) => [f, runtimeImports(f, s, exists)]));
+    expect(graph.get('src/a.ts')).toEqual([{ to: 'src/b.ts', line: 1 }]);
+    expect(graph.get('src/d.ts')).toEqual([]);
+    expect(graph.get('src/f.ts')).toEqual([{ to: 'src/e/index.ts', line: 1 }]);
+    expect(importCycles(graph)).toEqual([
+      'src/e/index.ts:1 → src/f.ts:1 → src/e/index.ts',
+      'src/a.ts:1 → src/b.ts:2 → src/c.ts:1 → src/a.ts',
+    ]);
+    graph.set('src/c.ts', [{ to: 'src/d.ts', line: 4 }]);
+    graph.set('src/f.ts', []);
+    expect(importCycles(graph)).toEqual([]);
   });
 });
 

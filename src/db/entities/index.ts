@@ -1,5 +1,6 @@
 import { Account } from './account';
 import { ApiKey } from './api-key';
+import { AuditRecord } from './audit-record';
 import { Batch } from './batch';
 import { Code } from './code';
 import { Coupon, CouponVersion } from './coupon';
@@ -15,10 +16,10 @@ import { WebhookEndpoint } from './webhook-endpoint';
 import { WebhookRelay } from './webhook-relay';
 
 export { Account, ApiKey, Batch, Code, Coupon, CouponVersion, Customer, Event, Invoice, InvoiceDiscount, Plan, Redemption, RedemptionRequest, Subscription };
-export { WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookRelay };
+export { WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookRelay, AuditRecord };
 
 export const entities = [
   Account, ApiKey, Plan, Customer, Coupon, CouponVersion, Batch, Code, Subscription,
   Redemption, RedemptionRequest, Invoice, InvoiceDiscount, Event,
-  WebhookEndpoint, WebhookDelivery, WebhookAttempt, WebhookRelay,
+  WebhookEndpoint, WebhookDelivery, WebhookAttempt, WebhookRelay, AuditRecord,
 ] as const;

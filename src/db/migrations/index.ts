@@ -6,6 +6,8 @@ import { Migration20261122011000_drop_overlapping_indexes } from './Migration202
 import { Migration20261122011100_subscription_lookup_index } from './Migration20261122011100_subscription_lookup_index';
 import { Migration20261125000400_webhooks } from './Migration20261125000400_webhooks';
 import { Migration20261125000500_growth } from './Migration20261125000500_growth';
+import { Migration20261126000600_api_key_scopes } from './Migration20261126000600_api_key_scopes';
+import { Migration20261126000700_audit_records } from './Migration20261126000700_audit_records';
 import { Migration20261206103000_webhook_enabled_spans } from './Migration20261206103000_webhook_enabled_spans';
 
 /** Every migration, in order. New migrations are appended here. */
@@ -18,5 +20,7 @@ export const migrationsList = [
   { name: 'Migration20261122011100_subscription_lookup_index', class: Migration20261122011100_subscription_lookup_index },
   { name: 'Migration20261125000400_webhooks', class: Migration20261125000400_webhooks },
   { name: 'Migration20261125000500_growth', class: Migration20261125000500_growth },
+  { name: 'Migration20261126000600_api_key_scopes', class: Migration20261126000600_api_key_scopes },
+  { name: 'Migration20261126000700_audit_records', class: Migration20261126000700_audit_records },
   { name: 'Migration20261206103000_webhook_enabled_spans', class: Migration20261206103000_webhook_enabled_spans },
 ];

@@ -1,9 +1,8 @@
 import { defineRoute } from '../route';
-import { forgetAccount } from '../auth';
 import { Account, AccountCreate, AccountCreated, AccountPatch, Customer, CustomerPut, IdParams, Plan, PlanPut } from '../../contracts/accounts';
-import { createAccount, updateAccount } from '../../repositories/accounts';
-import { upsertPlan } from '../../repositories/plans';
-import { upsertCustomer } from '../../repositories/customers';
+import { createAccount, updateAccount } from '../../services/account';
+import { putPlan } from '../../services/plans';
+import { putCustomer } from '../../services/customers';
 import type { z } from '../openapi';
 
 export const accountRoutes = [
@@ -15,8 +14,8 @@ export const accountRoutes = [
     tags: ['accounts'],
     body: AccountCreate,
     responses: { 201: { description: 'created', schema: AccountCreated } },
-    handler: async ({ ctx, body }) => {
-      const created = await createAccount(ctx.orm.em.fork(), body);
+    handler: async ({ ctx, caller, body }) => {
+      const created = await createAccount(ctx, body, caller!);
       return { status: 201, body: created };
     },
   }),
@@ -24,6 +23,7 @@ export const accountRoutes = [
     method: 'get',
     path: '/v1/account',
     auth: 'account',
+    scope: 'any',
     summary: 'The calling key’s account',
     tags: ['accounts'],
     responses: { 200: { description: 'the account', schema: Account } },
@@ -33,34 +33,30 @@ export const accountRoutes = [
     method: 'patch',
     path: '/v1/account',
     auth: 'account',
+    scope: 'account:write',
     summary: 'Change the account; a new time zone moves no existing coupon’s boundaries',
     tags: ['accounts'],
     body: AccountPatch,
     responses: { 200: { description: 'the account', schema: Account } },
-    handler: async ({ ctx, account, body }) => {
-      const updated = await updateAccount(ctx.orm.em.fork(), account.id, body);
-      forgetAccount(account.id);
-      return { status: 200, body: updated };
-    },
+    handler: async ({ ctx, account, caller, body }) => ({ status: 200, body: await updateAccount(ctx, account.id, body, caller!) }),
   }),
   defineRoute<z.infer<typeof PlanPut>, undefined, z.infer<typeof IdParams>>({
     method: 'put',
     path: '/v1/plans/:id',
     auth: 'account',
+    scope: 'coupons:write',
     summary: 'Register or replace a plan',
     tags: ['accounts'],
     params: IdParams,
     body: PlanPut,
     responses: { 200: { description: 'the plan', schema: Plan } },
-    handler: async ({ ctx, account, params, body }) => ({
-      status: 200,
-      body: await upsertPlan(ctx.orm.em.fork(), account.id, params.id, body),
-    }),
+    handler: async ({ ctx, account, caller, params, body }) => ({ status: 200, body: await putPlan(ctx, account.id, params.id, body, caller!) }),
   }),
   defineRoute<z.infer<typeof CustomerPut>, undefined, z.infer<typeof IdParams>>({
     method: 'put',
     path: '/v1/customers/:id',
     auth: 'account',
+    scope: 'coupons:write',
     summary: 'Register or update a customer (fields left out keep their value)',
     tags: ['accounts'],
     params: IdParams,
@@ -68,7 +64,7 @@ export const accountRoutes = [
     responses: { 200: { description: 'the customer', schema: Customer } },
     handler: async ({ ctx, account, params, body }) => ({
       status: 200,
-      body: await upsertCustomer(ctx.orm.em.fork(), account.id, params.id, body),
+      body: await putCustomer(ctx, account.id, params.id, body),
     }),
   }),
 ];

@@ -1,17 +1,15 @@
 import { defineRoute, type RouteDef } from '../route';
-import { badRequest, conflict, notFound } from '../../errors';
+import { badRequest } from '../../errors';
 import type { z } from '../openapi';
 import { CouponIdParams, CsvBody, ImportResult } from '../../contracts/coupons';
-import { parseCodeCsv } from '../../csv/code-import';
-import { getCouponRow } from '../../repositories/coupons';
-import { importCodes } from '../../repositories/code-import';
-import { scheduleExpiries } from '../../queues/expiry-producer';
+import { importCodes } from '../../services/code-imports';
 
 export const codeImportRoutes: RouteDef[] = [
   defineRoute<string, undefined, z.infer<typeof CouponIdParams>>({
     method: 'post',
     path: '/v1/coupons/:id/codes/import',
     auth: 'account',
+    scope: 'coupons:write',
     summary: 'Import up to 100,000 codes from CSV (header code[,max_redemptions][,expires_at]); all rows or none',
     tags: ['codes'],
     params: CouponIdParams,
@@ -19,16 +17,9 @@ export const codeImportRoutes: RouteDef[] = [
     bodyType: 'text/csv',
     responses: { 201: { description: 'every row imported', schema: ImportResult } },
     errors: [404, 409, 413],
-    handler: async ({ ctx, account, params, req }) => {
+    handler: async ({ ctx, account, caller, params, req }) => {
       if (!req.is('text/csv')) throw badRequest('body: Content-Type must be text/csv', 'body');
-      const em = ctx.orm.em.fork();
-      const coupon = await getCouponRow(em, account.id, params.id);
-      if (!coupon) throw notFound('coupon');
-      if (coupon.state === 'archived') throw conflict('the coupon is archived and read-only');
-      const parsed = await parseCodeCsv(req);
-      const { imported, expiring } = await importCodes(em, account.id, coupon.id, parsed, ctx.clock.now());
-      await scheduleExpiries(ctx, expiring.map((c) => ({ kind: 'code' as const, accountId: account.id, id: c.id, expiresAt: c.expiresAt })));
-      return { status: 201, body: { imported } };
+      return { status: 201, body: { imported: await importCodes(ctx, account.id, params.id, req, caller!) } };
     },
   }),
 ];

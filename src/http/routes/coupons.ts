@@ -1,5 +1,4 @@
 import { defineRoute, type RouteDef } from '../route';
-import { notFound } from '../../errors';
 import type { z } from '../openapi';
 import {
   Coupon,
@@ -12,10 +11,8 @@ import {
   CouponVersionPage,
 } from '../../contracts/coupons';
 import { ListQuery } from '../../contracts/common';
-import { couponView, getCouponRow, listCoupons, listVersions } from '../../repositories/coupons';
-import { cloneCoupon, createCoupon, deleteCoupon, patchCoupon, transitionCoupon } from '../../repositories/coupon-commands';
+import { cloneCoupon, createCoupon, deleteCoupon, getCoupon, listCoupons, listCouponVersions, patchCoupon, transitionCoupon } from '../../services/coupons';
 import type { LifecycleAction } from '../../domain';
-import { withCouponExpiry } from '../../queues/expiry-producer';
 
 type Params = z.infer<typeof CouponIdParams>;
 const tags = ['coupons'];
@@ -32,73 +29,69 @@ export const couponRoutes: RouteDef[] = [
     method: 'post',
     path: '/v1/coupons',
     auth: 'account',
+    scope: 'coupons:write',
     summary: 'Create a coupon (optionally with its first code); its time zone is the account’s',
     tags,
     body: CouponCreate,
     responses: { 201: { description: 'the coupon', schema: Coupon } },
     errors: [409],
-    handler: async ({ ctx, account, body }) => ({ status: 201, body: await withCouponExpiry(ctx, account.id, await createCoupon(ctx.orm.em.fork(), account.id, body, ctx.clock.now())) }),
+    handler: async ({ ctx, account, caller, body }) => ({ status: 201, body: await createCoupon(ctx, account.id, body, caller!) }),
   }),
   defineRoute<undefined, z.infer<typeof CouponListQuery>>({
     method: 'get',
     path: '/v1/coupons',
     auth: 'account',
+    scope: 'coupons:read',
     summary: 'List coupons in creation order, optionally by derived status',
     tags,
     query: CouponListQuery,
     responses: { 200: { description: 'a page of coupons', schema: CouponPage } },
-    handler: async ({ ctx, account, query }) => ({ status: 200, body: await listCoupons(ctx.orm.em.fork(), account.id, query, ctx.clock.now()) }),
+    handler: async ({ ctx, account, query }) => ({ status: 200, body: await listCoupons(ctx, account.id, query) }),
   }),
   defineRoute<undefined, undefined, Params>({
     method: 'get',
     path: '/v1/coupons/:id',
     auth: 'account',
+    scope: 'coupons:read',
     summary: 'One coupon',
     tags,
     params: CouponIdParams,
     responses: { 200: { description: 'the coupon', schema: Coupon } },
     errors: [404],
-    handler: async ({ ctx, account, params }) => {
-      const row = await getCouponRow(ctx.orm.em.fork(), account.id, params.id);
-      if (!row) throw notFound('coupon');
-      return { status: 200, body: couponView(row, ctx.clock.now()) };
-    },
+    handler: async ({ ctx, account, params }) => ({ status: 200, body: await getCoupon(ctx, account.id, params.id) }),
   }),
   defineRoute<z.infer<typeof CouponPatch>, undefined, Params>({
     method: 'patch',
     path: '/v1/coupons/:id',
     auth: 'account',
+    scope: 'coupons:write',
     summary: 'Edit a coupon; a terms change makes a new version (limits below usage and archived coupons → 409)',
     tags,
     params: CouponIdParams,
     body: CouponPatch,
     responses: { 200: { description: 'the coupon', schema: Coupon } },
     errors: [404, 409],
-    handler: async ({ ctx, account, params, body }) => ({
-      status: 200,
-      body: await withCouponExpiry(ctx, account.id, await patchCoupon(ctx.orm.em.fork(), account.id, params.id, body, ctx.clock.now())),
-    }),
+    handler: async ({ ctx, account, caller, params, body }) => ({ status: 200, body: await patchCoupon(ctx, account.id, params.id, body, caller!) }),
   }),
   ...LIFECYCLE.map(({ action, summary }) =>
     defineRoute<undefined, undefined, Params>({
       method: 'post',
       path: `/v1/coupons/:id/${action}`,
       auth: 'account',
+      scope: 'coupons:write',
       summary,
       tags,
       params: CouponIdParams,
       responses: { 200: { description: 'the coupon', schema: Coupon } },
       errors: [404, 409],
-      handler: async ({ ctx, account, params }) => ({
-        status: 200,
-        body: await transitionCoupon(ctx.orm.em.fork(), account.id, params.id, action, ctx.clock.now()),
-      }),
+      handler: async ({ ctx, account, caller, params }) => ({ status: 200, body: await transitionCoupon(ctx, account.id, params.id, action, caller!) }),
     }),
   ),
   defineRoute<z.infer<typeof CouponClone>, undefined, Params>({
     method: 'post',
     path: '/v1/coupons/:id/clone',
     auth: 'account',
+    scope: 'coupons:write',
     summary: 'Clone a coupon: same terms and time zone, draft, no codes; optional JSON body {name} (default "<name> (copy)")',
     tags,
     params: CouponIdParams,
@@ -106,21 +99,20 @@ export const couponRoutes: RouteDef[] = [
     bodyOptional: true,
     responses: { 201: { description: 'the new coupon', schema: Coupon } },
     errors: [404, 409],
-    handler: async ({ ctx, account, params, body }) => {
-      return { status: 201, body: await withCouponExpiry(ctx, account.id, await cloneCoupon(ctx.orm.em.fork(), account.id, params.id, body.name, ctx.clock.now())) };
-    },
+    handler: async ({ ctx, account, caller, params, body }) => ({ status: 201, body: await cloneCoupon(ctx, account.id, params.id, body.name, caller!) }),
   }),
   defineRoute<undefined, undefined, Params>({
     method: 'delete',
     path: '/v1/coupons/:id',
     auth: 'account',
+    scope: 'coupons:write',
     summary: 'Delete a never-redeemed coupon with its codes (a redeemed one → 409: archive it)',
     tags,
     params: CouponIdParams,
     responses: { 204: { description: 'deleted' } },
     errors: [404, 409],
-    handler: async ({ ctx, account, params }) => {
-      await deleteCoupon(ctx.orm.em.fork(), account.id, params.id);
+    handler: async ({ ctx, account, caller, params }) => {
+      await deleteCoupon(ctx, account.id, params.id, caller!);
       return { status: 204 };
     },
   }),
@@ -128,17 +120,13 @@ export const couponRoutes: RouteDef[] = [
     method: 'get',
     path: '/v1/coupons/:id/versions',
     auth: 'account',
+    scope: 'coupons:read',
     summary: 'A coupon’s version history, oldest first',
     tags,
     params: CouponIdParams,
     query: ListQuery.strict(),
     responses: { 200: { description: 'a page of versions', schema: CouponVersionPage } },
     errors: [404],
-    handler: async ({ ctx, account, params, query }) => {
-      const em = ctx.orm.em.fork();
-      const row = await getCouponRow(em, account.id, params.id);
-      if (!row) throw notFound('coupon');
-      return { status: 200, body: await listVersions(em, row.id, query) };
-    },
+    handler: async ({ ctx, account, params, query }) => ({ status: 200, body: await listCouponVersions(ctx, account.id, params.id, query) }),
   }),
 ];

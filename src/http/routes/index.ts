@@ -12,6 +12,8 @@ import { batchRoutes } from './batches';
 import { reportRoutes } from './reports';
 import { growthRoutes } from './growth';
 import { webhookRoutes } from './webhooks';
+import { apiKeyRoutes } from './api-keys';
+import { auditLogRoutes } from './audit-log';
 
 /** Every /v1 route; each feature adds its list here. */
-export const routes: RouteDef[] = [...accountRoutes, ...jobRoutes, ...couponRoutes, ...codeRoutes, ...codeImportRoutes, ...eventRoutes, ...redemptionRoutes, ...invoiceRoutes, ...validateRoutes, ...batchRoutes, ...reportRoutes, ...growthRoutes, ...webhookRoutes];
+export const routes: RouteDef[] = [...accountRoutes, ...jobRoutes, ...couponRoutes, ...codeRoutes, ...codeImportRoutes, ...eventRoutes, ...redemptionRoutes, ...invoiceRoutes, ...validateRoutes, ...batchRoutes, ...reportRoutes, ...growthRoutes, ...webhookRoutes, ...apiKeyRoutes, ...auditLogRoutes];

@@ -15,6 +15,7 @@ export const jobRoutes = [
     method: 'get',
     path: '/v1/jobs/:queue/:id',
     auth: 'account',
+    scope: 'reports:read',
     summary: 'State of a job started with Prefer: respond-async',
     tags: ['jobs'],
     params: Params,

@@ -2,16 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { requestHash as hashRequest } from '../../hash';
 import { redemptionJobId } from '../../queues/job-ids';
 import { defineRoute } from '../route';
-import { AppError, notFound, rateLimited } from '../../errors';
+import { AppError, rateLimited } from '../../errors';
 import { z } from '../openapi';
 import { JobRef } from '../../contracts/common';
 import { RedeemRequest, Redemption, RedemptionCreated, RedemptionListQuery, RedemptionWrapped, Refusal, VoidRequest } from '../../contracts/redemptions';
 import { enqueueAndReply } from '../job-reply';
-import { decodeCursorOf, encodeCursor } from '../../cursor';
 import { JOB_NAMES } from '../../queues/names';
 import type { RedemptionJobData } from '../../queues/payloads';
-import { findStoredOutcome, listRedemptions, voidRedemption } from '../../repositories/redemptions';
-import { appendEvent } from '../../repositories/events';
+import { listRedemptions, storedRedemptionOutcome, voidRedemption } from '../../services/redemptions';
 
 type RedeemBody = z.infer<typeof RedeemRequest>;
 
@@ -24,6 +22,7 @@ export const redemptionRoutes = [
     method: 'post',
     path: '/v1/redemptions',
     auth: 'account',
+    scope: 'redemptions:write',
     summary: 'Redeem a code on a subscription (waits for the worker; Prefer: respond-async answers 202)',
     tags: ['redemptions'],
     body: RedeemRequest,
@@ -39,7 +38,7 @@ export const redemptionRoutes = [
       const requestHash = hashRequest(body);
       const key = body.idempotencyKey;
       if (key) {
-        const stored = await findStoredOutcome(ctx.orm.em.fork(), account.id, key);
+        const stored = await storedRedemptionOutcome(ctx, account.id, key);
         if (stored) {
           if (stored.requestHash !== requestHash) throw idempotencyConflict();
           return { status: stored.status, body: stored.body };
@@ -60,40 +59,27 @@ export const redemptionRoutes = [
     method: 'post',
     path: '/v1/redemptions/:id/void',
     auth: 'account',
+    scope: 'redemptions:write',
     summary: 'Void a redemption: it discounts nothing more and no longer counts against perCustomer',
     tags: ['redemptions'],
     params: z.object({ id: z.uuid() }),
     body: VoidRequest,
     responses: { 200: { description: 'voided', schema: RedemptionWrapped } },
     errors: [404],
-    handler: async ({ ctx, account, params, body }) => {
-      const result = await ctx.orm.em.fork().transactional(async (em) => {
-        const r = await voidRedemption(em, account.id, params.id, body.reason ?? null);
-        if (r?.changed) {
-          await appendEvent(em, account.id, 'redemption.voided', { redemptionId: r.view.id, couponId: r.view.couponId, code: r.view.code, subscriptionId: r.view.subscriptionId });
-        }
-        return r;
-      });
-      if (!result) throw notFound('redemption');
-      return { status: 200, body: { redemption: result.view } };
-    },
+    handler: async ({ ctx, account, caller, params, body }) => ({
+      status: 200,
+      body: { redemption: await voidRedemption(ctx, account.id, params.id, body.reason ?? null, caller!) },
+    }),
   }),
   defineRoute<undefined, z.infer<typeof RedemptionListQuery>>({
     method: 'get',
     path: '/v1/redemptions',
     auth: 'account',
+    scope: 'reports:read',
     summary: 'List redemptions, by subscription and/or customer, oldest first',
     tags: ['redemptions'],
     query: RedemptionListQuery,
     responses: { 200: { description: 'a page', schema: z.object({ data: z.array(Redemption), nextCursor: z.string().nullable() }) } },
-    handler: async ({ ctx, account, query }) => {
-      const c = query.cursor === undefined ? null : decodeCursorOf(query.cursor, 'redemptions', ['timestamp', 'uuid']);
-      const cursor = c ? { createdAt: String(c[0]), id: String(c[1]) } : null;
-      const rows = await listRedemptions(ctx.orm.em.fork(), account.id, query, query.limit + 1, cursor);
-      const data = rows.slice(0, query.limit);
-      const last = data[data.length - 1];
-      const nextCursor = rows.length > query.limit ? encodeCursor('redemptions', [last.createdAt, last.id]) : null;
-      return { status: 200, body: { data, nextCursor } };
-    },
+    handler: async ({ ctx, account, query }) => ({ status: 200, body: await listRedemptions(ctx, account.id, query) }),
   }),
 ];
