@@ -173,8 +173,9 @@ export async function readDatabase(databaseUrl: string, accountId: string): Prom
       customerId: r.customer_id, subscriptionId: r.subscription_id, planId: r.plan_id, status: r.status, terms: r.terms,
       idempotencyKey: r.idempotency_key, endedAt: iso(r.ended_at), endedReason: r.ended_reason, voidedAt: iso(r.voided_at),
     }));
-    const storedOutcomes = (await q(`select idempotency_key, status_code, body from redemption_requests where account_id = $1`))
-      .map((r) => ({ key: r.idempotency_key, status: Number(r.status_code), body: r.body }));
+    // a key stores its answer body: a refusal (the only errors stored) answered 422, a redemption 201
+    const storedOutcomes = (await q(`select idempotency_key, body from redemption_requests where account_id = $1`))
+      .map((r) => ({ key: r.idempotency_key, status: r.body?.error ? 422 : 201, body: r.body }));
     const invoices = (await q(`select id, subscription_id, paid, subtotal, discount_total, result from invoices where account_id = $1`)).map((r) => ({
       id: r.id, subscriptionId: r.subscription_id, paid: r.paid, subtotal: Number(r.subtotal), discountTotal: Number(r.discount_total), result: r.result,
     }));

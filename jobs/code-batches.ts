@@ -9,8 +9,8 @@ import { failBatch, generateBatch, isUnrecoverableBatchError } from '../src/serv
  * Progress goes to the batch row and to `job.updateProgress({generated, count})`. On the last
  * attempt, or an unrecoverable error, the batch is marked failed with a `batch.failed` event.
  */
-export const batchProcessor = (ctx: AppContext) => async (job: Job) => {
-  const { accountId, batchId } = job.data as BatchJobData;
+export const batchProcessor = (ctx: AppContext) => async (job: Job<BatchJobData>) => {
+  const { accountId, batchId } = job.data;
   try {
     return await generateBatch(ctx, accountId, batchId, (p) => job.updateProgress({ generated: p.generated, count: p.count }));
   } catch (err) {

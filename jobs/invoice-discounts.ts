@@ -3,17 +3,18 @@ import type { AppContext } from '../src/context';
 import { InvoiceRequest } from '../src/contracts/invoices';
 import { parseOrThrow } from '../src/contracts/validation';
 import { AppError } from '../src/errors';
-import type { HttpOutcome, InvoiceInput, InvoiceJobData } from '../src/queues/payloads';
+import type { InvoiceInput, InvoiceJobData } from '../src/queues/payloads';
+import { refused, type JobOutcome } from '../src/queues/outcomes';
 import { discountInvoice } from '../src/services/invoice-service';
 
 /** `invoice-discounts` queue: parses the invoice and discounts it (see services/invoice-service). */
 export function invoiceProcessor(ctx: AppContext) {
-  return async (job: Job<InvoiceJobData>): Promise<HttpOutcome> => {
+  return async (job: Job<InvoiceJobData>): Promise<JobOutcome> => {
     let inv: InvoiceInput;
     try {
       inv = parseOrThrow(InvoiceRequest, job.data.invoice, 'body') as InvoiceInput;
     } catch (err) {
-      if (err instanceof AppError) return { status: 400, body: err.toBody() };
+      if (err instanceof AppError) return refused(err);
       throw err;
     }
     return discountInvoice(ctx, job.data.accountId, inv);

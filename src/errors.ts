@@ -35,6 +35,8 @@ export const forbidden = (requiredScope: string, message: string) => new AppErro
 export const payloadTooLarge = (message: string) => new AppError('payload_too_large', message, 'body');
 export const idempotencyConflict = () =>
   new AppError('idempotency_conflict', 'idempotencyKey: was used with a different request body', 'idempotencyKey');
+/** A plan id that names no registered plan (`field` is where it was given: planId, fromPlanId, lines[i].planId). */
+export const unknownPlan = (field: string, planId: string) => badRequest(`${field}: no plan "${planId}" is registered`, field);
 export const queueUnavailable = () => new AppError('queue_unavailable', 'the job queue (Redis) is unavailable; retry later');
 export const databaseUnavailable = () => new AppError('database_unavailable', 'the database is unavailable; retry later');
 /** Seconds a client is told to wait when a queue holds QUEUE_MAX_WAITING jobs not yet started. */

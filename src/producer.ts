@@ -1,47 +1,34 @@
 /**
  * A typed producer for billing systems written in TypeScript: enqueue invoices straight onto
- * BullMQ, without the HTTP intake. The job's return value is `{status, body}` — the same status
- * and body `POST /v1/invoices` answers — and the result is also stored (`GET /v1/invoices/{id}`).
+ * BullMQ, without the HTTP intake. The job's return value is a JobOutcome: `{ok: true, body}`
+ * with the body `POST /v1/invoices` answers, or `{ok: false, error: {code, message, field?}}`
+ * (409 `conflict`, 400 `validation_failed` over HTTP); the result is also stored
+ * (`GET /v1/invoices/{id}`).
  *
  *   import { createInvoiceQueue, enqueueInvoice } from 'couponflow/dist/src/producer';
  *   const queue = createInvoiceQueue({ connection: new IORedis(url), prefix: 'couponflow' });
  *   await enqueueInvoice(queue, accountId, invoice);
  */
 import { Queue, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
-import { invoiceHash, sha256 } from './hash';
-import { JOB_NAMES, QUEUES } from './queues/names';
+import { bulkJob, INVOICE_JOB_OPTIONS, invoiceJobId } from './queues/catalogue';
+import { QUEUES } from './queues/names';
 import type { InvoiceInput, InvoiceJobData } from './queues/payloads';
 
-export type { InvoiceInput, InvoiceJobData, InvoiceLineInput, HttpOutcome } from './queues/payloads';
+export type { InvoiceInput, InvoiceJobData, InvoiceLineInput } from './queues/payloads';
+export type { JobOutcome, ErrorBody } from './queues/outcomes';
+export { INVOICE_JOB_OPTIONS, invoiceJobId };
 
 export const INVOICE_QUEUE = QUEUES.invoices;
-export const INVOICE_JOB_NAME = JOB_NAMES.invoice;
-
-/** Options every invoice job gets: retries with exponential backoff for infrastructure errors. */
-export const INVOICE_JOB_OPTIONS: JobsOptions = {
-  attempts: 5,
-  backoff: { type: 'exponential', delay: 200 },
-  removeOnComplete: { age: 3600, count: 50_000 },
-  removeOnFail: { age: 86_400 },
-};
-
-/**
- * Job id of an invoice: one job per (account, invoice id, content, paid flag). The same invoice
- * enqueued again is a no-op; the same invoice now reported paid, or other content under the same
- * invoice id, is another job, which the worker answers from the stored invoice (marking it paid,
- * or 409), so a completed job's old answer never stands for a send that differs from it.
- */
-export function invoiceJobId(accountId: string, invoice: InvoiceInput): string {
-  const variant = `${invoice.invoiceId}\n${invoiceHash(invoice)}\n${invoice.paid === true ? 'paid' : 'open'}`;
-  return `inv-${accountId}-${sha256(variant).slice(0, 40)}`;
-}
+export const INVOICE_JOB_NAME = 'invoice';
 
 export function createInvoiceQueue(opts: { connection: ConnectionOptions; prefix?: string }): Queue<InvoiceJobData> {
   return new Queue<InvoiceJobData>(INVOICE_QUEUE, { connection: opts.connection, prefix: opts.prefix ?? 'couponflow' });
 }
 
-export function invoiceJob(accountId: string, invoice: InvoiceInput): { name: string; data: InvoiceJobData; opts: JobsOptions } {
-  return { name: INVOICE_JOB_NAME, data: { accountId, invoice }, opts: { ...INVOICE_JOB_OPTIONS, jobId: invoiceJobId(accountId, invoice) } };
+/** The invoice job of the job catalogue (src/queues/catalogue.ts): its name, payload, id and options. */
+export function invoiceJob(accountId: string, invoice: InvoiceInput): { name: string; data: InvoiceJobData; opts: JobsOptions & { jobId: string } } {
+  const j = bulkJob({ queue: 'invoices', name: INVOICE_JOB_NAME, data: { accountId, invoice } });
+  return { name: j.name, data: j.data as InvoiceJobData, opts: j.opts };
 }
 
 export async function enqueueInvoice(queue: Queue<InvoiceJobData>, accountId: string, invoice: InvoiceInput): Promise<Job<InvoiceJobData>> {

@@ -1,5 +1,4 @@
 import type { Redis } from 'ioredis';
-import { rateLimitedMessage } from './errors';
 
 export interface GuessLimits {
   windowSeconds: number;
@@ -81,13 +80,4 @@ export class GuessLimiter {
     const keys = [`${this.prefix}:guess:job:${jobId}`, this.customerKey(accountId, customerId), ...(apiKeyId ? [this.apiKeyKey(apiKeyId)] : [])];
     await this.redis.eval(COUNT_SCRIPT, keys.length, ...keys, String(this.limits.windowSeconds), 'once');
   }
-}
-
-
-export function rateLimitedBody(retryAfterSeconds: number): { status: number; body: Record<string, unknown>; headers: Record<string, string> } {
-  return {
-    status: 429,
-    body: { error: { code: 'rate_limited', message: rateLimitedMessage(retryAfterSeconds) } },
-    headers: { 'Retry-After': String(retryAfterSeconds) },
-  };
 }

@@ -1,6 +1,5 @@
 import type { AppContext } from './context';
-import { JOB_NAMES } from './queues/names';
-import type { ExpiryJobData } from './queues/payloads';
+import { EXPIRY_SWEEP_OPTIONS, type JobItem } from './queues/catalogue';
 
 /** The one repeating sweep on the `expiry` queue (a fixed id, so every process upserts the same scheduler). */
 export const EXPIRY_SCHEDULER_ID = 'expiry-sweep';
@@ -11,11 +10,11 @@ export const EXPIRY_SCHEDULER_ID = 'expiry-sweep';
  * leaves the scheduler in Redis: other processes still run it.
  */
 export async function startSchedulers(ctx: AppContext): Promise<() => Promise<void>> {
-  const data: ExpiryJobData = { kind: 'sweep' };
-  await ctx.queues.expiry.upsertJobScheduler(
+  const sweep = { queue: 'expiry', name: 'sweep', data: { kind: 'sweep' } } satisfies JobItem;
+  await ctx.queues[sweep.queue].upsertJobScheduler(
     EXPIRY_SCHEDULER_ID,
     { every: ctx.config.expirySchedulerEveryMs },
-    { name: JOB_NAMES.expirySweep, data, opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } },
+    { name: sweep.name, data: sweep.data, opts: EXPIRY_SWEEP_OPTIONS },
   );
   return async () => {};
 }

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { AppContext } from './context';
 import { errorFields } from './logger';
 import { QUEUES, type QueueKey } from './queues/names';
-import { processors, workerSettings, type Processor } from '../jobs';
+import { processors, workerSettings, type AnyProcessor } from '../jobs';
 import { isDatabaseUnavailable, isRedisUnavailable } from './faults';
 
 const isConnectionError = (err: unknown): boolean => /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE/.test(String((err as { code?: string })?.code ?? (err as Error)?.message));
@@ -19,7 +19,7 @@ export function databaseRetryDelayMs(timesPutBack: number): number {
  * before an outage completes after it however long the outage lasts. Its transaction rolled
  * back, so nothing it did is counted twice.
  */
-export function withDatabaseRetry(ctx: AppContext, processor: Processor) {
+export function withDatabaseRetry(ctx: AppContext, processor: AnyProcessor) {
   return async (job: Job, token?: string): Promise<unknown> => {
     try {
       return await processor(job, token);
@@ -51,8 +51,8 @@ export async function startWorkers(ctx: AppContext): Promise<Workers> {
   const workers: Worker[] = [];
   const connections: Redis[] = [];
   for (const key of Object.keys(QUEUES) as QueueKey[]) {
-    const factory = processors[key];
-    if (!factory) continue;
+    // each queue's processor takes its own payloads (checked in jobs/index.ts); here any job
+    const factory = processors[key] as unknown as (ctx: AppContext) => AnyProcessor;
     const connection = ctx.redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true, enableAutoPipelining: false });
     connections.push(connection);
     const worker = new Worker(QUEUES[key], withDatabaseRetry(ctx, factory(ctx)), {

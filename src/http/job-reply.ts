@@ -1,9 +1,11 @@
-import { Job, type JobsOptions, type Queue } from 'bullmq';
+import { Job, type Queue } from 'bullmq';
 import type { Request } from 'express';
 import type { AppContext } from '../context';
-import type { QueueKey, QueueName } from '../queues/names';
-import type { HttpOutcome } from '../queues/payloads';
+import type { QueueName } from '../queues/names';
+import { jobOptions, type JobItem } from '../queues/catalogue';
+import type { JobOutcome } from '../queues/outcomes';
 import { enqueue } from '../queues/producers';
+import { httpStatusOf } from './errors';
 import { retryFailedJob } from '../queues/job-waiter';
 import { databaseUnavailable, jobFailed, queueUnavailable } from '../errors';
 
@@ -37,26 +39,38 @@ function jobRef(queue: string, id: string, status: string): Reply {
 }
 
 /**
- * Enqueues a job whose return value is an HttpOutcome and answers it: at once with 202 under
+ * The answer of a job's outcome: a success with the route's own status (`successStatus`: 201
+ * for a redemption, 200 for an invoice), an error with its code's status (src/http/errors.ts)
+ * and `Retry-After` when it says when to come back. A result of the earlier `{status, body}`
+ * shape (a job that finished before this version) is answered as it is.
+ */
+export function replyOf(result: JobOutcome | { status: number; body: Record<string, unknown>; headers?: Record<string, string> }, successStatus: number): Reply {
+  if ('status' in result) return { status: result.status, body: result.body, headers: result.headers };
+  if (result.ok) return { status: successStatus, body: result.body };
+  const headers = result.retryAfterSeconds === undefined ? undefined : { 'Retry-After': String(result.retryAfterSeconds) };
+  return { status: httpStatusOf(result.error.code), body: { error: result.error }, headers };
+}
+
+/**
+ * Enqueues a job whose return value is a JobOutcome and answers it: at once with 202 under
  * `Prefer: respond-async`, otherwise after the worker finished (202 again if it takes too long).
  */
 export async function enqueueAndReply(
   ctx: AppContext,
   req: Request,
-  queueKey: QueueKey,
-  name: string,
-  data: unknown,
-  opts: JobsOptions & { jobId: string },
+  item: JobItem,
+  successStatus: number,
   /** The job id is derived from a natural key, so the add may find a job that already ran. */
   mayExist = true,
 ): Promise<Reply> {
-  const queue = ctx.queues[queueKey];
-  const jobOpts = { removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 86_400 }, ...opts };
+  const queue = ctx.queues[item.queue];
+  const opts = jobOptions(item);
+  const { name, data } = item;
   // Nothing is enqueued while PostgreSQL is known to be down, nor while a look started by a lost
   // connection is under way: such a job would only wait for the database, and its caller with it.
   if (!(await ctx.health.databaseAvailable())) throw databaseUnavailable();
   if (prefersAsync(req)) {
-    const job = await enqueue(ctx.redis, queue, name, data, jobOpts, { maxWaiting: ctx.config.queueMaxWaiting });
+    const job = await enqueue(ctx.redis, queue, name, data, opts, { maxWaiting: ctx.config.queueMaxWaiting });
     if (mayExist) await retryIfFailed(queue, opts.jobId);
     return jobRef(queue.name, job.id ?? opts.jobId, 'waiting');
   }
@@ -65,17 +79,14 @@ export async function enqueueAndReply(
   if (ctx.redis.status !== 'ready' || !(await ctx.waiter.watchWithin(queue.name as QueueName, WATCH_START_MS))) throw queueUnavailable();
   const waiting = ctx.waiter.register(queue.name, opts.jobId, ctx.config.jobWaitTimeoutMs);
   try {
-    await enqueue(ctx.redis, queue, name, data, jobOpts, { maxWaiting: ctx.config.queueMaxWaiting });
+    await enqueue(ctx.redis, queue, name, data, opts, { maxWaiting: ctx.config.queueMaxWaiting });
     if (mayExist) await ctx.waiter.settleIfFinished(queue, opts.jobId, { retryFailed: true });
   } catch (err) {
     waiting.cancel();
     throw err;
   }
   const outcome = await waiting.outcome;
-  if (outcome.state === 'completed') {
-    const result = outcome.result as HttpOutcome;
-    return { status: result.status, body: result.body, headers: result.headers };
-  }
+  if (outcome.state === 'completed') return replyOf(outcome.result as JobOutcome, successStatus);
   if (outcome.state === 'failed') throw jobFailed();
   return jobRef(queue.name, opts.jobId, 'active');
 }

@@ -1,11 +1,9 @@
 import type { AppContext } from '../context';
-import { epochMillis, expiryDelayMs } from '../domain';
 import { errorFields } from '../logger';
 import { liveCodeId } from '../repositories/expiry';
-import { JOB_NAMES, jobIdPart } from './names';
-import type { ExpiryJobData } from './payloads';
-import type { JobsOptions } from 'bullmq';
-import { enqueue } from './producers';
+import { bulkJob, expiryJobId, type JobItem } from './catalogue';
+import type { ExpireAtData } from './payloads';
+import { enqueueJob } from './producers';
 
 export interface ExpiryItem {
   kind: 'coupon' | 'code';
@@ -15,28 +13,14 @@ export interface ExpiryItem {
   expiresAt: string | null;
 }
 
-/** `exp-<kind>-<id>-<epochMillis>`: the same instant is the same job; a new instant is a new job. */
-export function expiryJobId(kind: 'coupon' | 'code', id: string, expiresAt: string): string {
-  return `exp-${kind}-${jobIdPart(id)}-${epochMillis(expiresAt)}`;
-}
+export { expiryJobId };
 
-/** The delayed `expire-at` job for an item with an expiry: its id, payload and options. */
-function expiryJob(item: ExpiryItem & { expiresAt: string }, now: string): { name: string; data: ExpiryJobData; opts: JobsOptions } {
-  const data: ExpiryJobData = item.kind === 'coupon'
+/** The delayed `expire-at` job of an item with an expiry. */
+function expiryJob(item: ExpiryItem & { expiresAt: string }): JobItem & { queue: 'expiry'; name: 'expire-at' } {
+  const data: ExpireAtData = item.kind === 'coupon'
     ? { kind: 'coupon', accountId: item.accountId, couponId: item.id, expiresAt: item.expiresAt }
     : { kind: 'code', accountId: item.accountId, codeId: Number(item.id), expiresAt: item.expiresAt };
-  return {
-    name: JOB_NAMES.expireAt,
-    data,
-    opts: {
-      jobId: expiryJobId(item.kind, item.id, item.expiresAt),
-      delay: expiryDelayMs(item.expiresAt, now),
-      attempts: 5,
-      backoff: { type: 'fixed', delay: 1000 },
-      removeOnComplete: { age: 7 * 24 * 3600 },
-      removeOnFail: { age: 30 * 24 * 3600 },
-    },
-  };
+  return { queue: 'expiry', name: 'expire-at', data };
 }
 
 /**
@@ -46,12 +30,11 @@ function expiryJob(item: ExpiryItem & { expiresAt: string }, now: string): { nam
  */
 export async function scheduleExpiry(ctx: AppContext, item: ExpiryItem, now: string = ctx.clock.now()): Promise<string | null> {
   if (item.expiresAt === null) return null;
-  const job = expiryJob({ ...item, expiresAt: item.expiresAt }, now);
+  const job = expiryJob({ ...item, expiresAt: item.expiresAt });
   try {
-    await enqueue(ctx.redis, ctx.queues.expiry, job.name, job.data, job.opts);
-    return job.opts.jobId!;
+    return (await enqueueJob(ctx, job, { jobContext: { now } })).id ?? null;
   } catch (err) {
-    ctx.logger.warn('expiry job not scheduled; the sweep will cover it', { jobId: job.opts.jobId, ...errorFields(err) });
+    ctx.logger.warn('expiry job not scheduled; the sweep will cover it', { item: `${item.kind} ${item.id}`, ...errorFields(err) });
     return null;
   }
 }
@@ -64,7 +47,7 @@ export const EXPIRY_BULK = 1000;
  * call; answers how many were added. Never throws: what Redis refused is covered by the sweep.
  */
 export async function scheduleExpiries(ctx: AppContext, items: ExpiryItem[], now: string = ctx.clock.now()): Promise<number> {
-  const jobs = items.flatMap((item) => (item.expiresAt === null ? [] : [expiryJob({ ...item, expiresAt: item.expiresAt }, now)]));
+  const jobs = items.flatMap((item) => (item.expiresAt === null ? [] : [bulkJob(expiryJob({ ...item, expiresAt: item.expiresAt }), { now })]));
   let added = 0;
   if (jobs.length > 0 && ctx.redis.status !== 'ready') {
     ctx.logger.warn('expiry jobs not scheduled; the sweep will cover them', { jobs: jobs.length, redis: ctx.redis.status });

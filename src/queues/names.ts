@@ -15,16 +15,6 @@ export function isQueueName(s: string): s is QueueName {
   return (QUEUE_NAMES as string[]).includes(s);
 }
 
-/** Job names inside each queue. */
-export const JOB_NAMES = {
-  redeem: 'redeem',
-  invoice: 'invoice',
-  generateBatch: 'generate-batch',
-  expirySweep: 'sweep',
-  expireAt: 'expire-at',
-  deliverWebhook: 'deliver',
-} as const;
-
 /** Makes a string safe as (part of) a BullMQ job id. */
 export function jobIdPart(s: string): string {
   return s.replace(/[^A-Za-z0-9_.-]/g, (c) => '~' + c.charCodeAt(0).toString(16).padStart(2, '0'));

@@ -34,12 +34,6 @@ export interface RedemptionJobData {
   requestId?: string;
 }
 
-/** What the worker answers: the HTTP status and body the synchronous call returns. */
-export interface HttpOutcome {
-  status: number;
-  body: Record<string, unknown>;
-  headers?: Record<string, string>;
-}
 
 export interface InvoiceLineInput {
   id: string;
@@ -71,10 +65,17 @@ export interface BatchJobData {
   batchId: string;
 }
 
-export type ExpiryJobData =
-  | { kind: 'sweep' }
+/** The expiry sweep's payload (its job scheduler's). */
+export interface ExpirySweepData {
+  kind: 'sweep';
+}
+
+/** One coupon's or code's expiry at its exact instant. */
+export type ExpireAtData =
   | { kind: 'coupon'; accountId: string; couponId: string; expiresAt: string }
   | { kind: 'code'; accountId: string; codeId: number; expiresAt: string };
+
+export type ExpiryJobData = ExpirySweepData | ExpireAtData;
 
 /** One attempt (or the rest of the attempts) of one webhook delivery; `round` counts redeliveries. */
 export interface WebhookJobData {

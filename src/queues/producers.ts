@@ -3,6 +3,7 @@ import { Queue, type JobsOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { QUEUES, type QueueKey } from './names';
 import { AppError, queueFull, queueUnavailable } from '../errors';
+import { jobOptions, type JobContext, type JobItem } from './catalogue';
 
 export type Queues = Record<QueueKey, Queue>;
 
@@ -82,6 +83,18 @@ export async function enqueue<T>(connection: Redis, queue: Queue, name: string, 
     // drops a reservation whose job exists.
     if (reservations) connection.zrem(reservations, jobId).catch(() => undefined);
   }
+}
+
+/**
+ * Adds one job of the catalogue to its queue, with the id and options `jobOptions` chooses
+ * (enqueue's failures: 503 queue_unavailable, queue_full past `maxWaiting`).
+ */
+export async function enqueueJob(
+  ctx: { redis: Redis; queues: Queues },
+  item: JobItem,
+  opts: EnqueueLimits & { jobContext?: JobContext } = {},
+): Promise<Job> {
+  return enqueue(ctx.redis, ctx.queues[item.queue], item.name, item.data, jobOptions(item, opts.jobContext), opts);
 }
 
 export async function closeQueues(queues: Queues): Promise<void> {

@@ -20,6 +20,7 @@ import { customerFromRow } from './customers';
 import { planFromRow } from './plans';
 import { codeOwnStatusSql, couponStatusSql, exhaustedSql, nearlyExhaustedSql } from './status-sql';
 import type { RedemptionContext } from './redemptions';
+import type { JobOutcome } from '../queues/outcomes';
 
 /** The code lookup of codes.ts over the context read's parameters (:accountId, :code). */
 const CODE_LOOKUP = sqlText(codeLookupSql(sql.raw(':accountId'), sql.raw(':code')));
@@ -163,7 +164,7 @@ export function redemptionByIdStatement(accountId: string, id: string): Statemen
 }
 
 const storedOutcome = preparedStatement('cf_stored_outcome',
-  `select request_hash, status_code, body from redemption_requests where account_id = :accountId and idempotency_key = :key`,
+  `select request_hash, body from redemption_requests where account_id = :accountId and idempotency_key = :key`,
   ['accountId', 'key'],
 );
 
@@ -172,14 +173,14 @@ export function storedOutcomeStatement(accountId: string, key: string): Statemen
 }
 
 const storeOutcome = preparedStatement('cf_store_outcome',
-  `insert into redemption_requests (account_id, idempotency_key, request_hash, status_code, body) values (:accountId, :key, :requestHash, :status, :body::jsonb)
+  `insert into redemption_requests (account_id, idempotency_key, request_hash, body) values (:accountId, :key, :requestHash, :body::jsonb)
    on conflict (account_id, idempotency_key) do nothing`,
-  ['accountId', 'key', 'requestHash', 'status', 'body'],
+  ['accountId', 'key', 'requestHash', 'body'],
 );
 
-/** Stores the outcome of a request with an idempotency key (kept when one is already stored). */
-export function storeOutcomeStatement(accountId: string, key: string, requestHash: string, status: number, body: unknown): Statement {
-  return storeOutcome({ accountId, key, requestHash, status, body: JSON.stringify(body) });
+/** Stores the outcome of a request with an idempotency key, as its answer body (kept when one is already stored). */
+export function storeOutcomeStatement(accountId: string, key: string, requestHash: string, outcome: JobOutcome): Statement {
+  return storeOutcome({ accountId, key, requestHash, body: JSON.stringify(outcome.ok ? outcome.body : { error: outcome.error }) });
 }
 
 export interface CountedRedemption {
@@ -276,9 +277,8 @@ const countRedemption = preparedStatement('cf_count_redemption', `with
                from c where c.exhausted_now and c.batch_id is null and exists (select 1 from r)
            ) t order by t.ord),
        q as (
-         insert into redemption_requests (account_id, idempotency_key, request_hash, status_code, body)
+         insert into redemption_requests (account_id, idempotency_key, request_hash, body)
          select :accountId, :key, :requestHash,
-                case when exists (select 1 from r) then 201 else 422 end,
                 case when exists (select 1 from r) then :createdBody::jsonb else :exhaustedBody::jsonb end
            from chk where :key::text is not null and (exists (select 1 from r) or (not chk.ok and chk.exhausted))
          on conflict (account_id, idempotency_key) do nothing)

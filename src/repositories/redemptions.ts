@@ -67,9 +67,9 @@ export function redemptionFromRow(r: Record<string, unknown>): RedemptionView {
   };
 }
 
+/** What an idempotency key holds: the request's hash and its answer body. */
 export interface StoredOutcome {
   requestHash: string;
-  status: number;
   body: Record<string, unknown>;
 }
 
@@ -77,12 +77,12 @@ export async function findStoredOutcome(em: Em, accountId: string, key: string):
   const row = await em
     .getKysely()
     .selectFrom('redemption_requests')
-    .select(['request_hash', 'status_code', 'body'])
+    .select(['request_hash', 'body'])
     .where('account_id', '=', accountId)
     .where('idempotency_key', '=', key)
     .executeTakeFirst();
   if (!row) return null;
-  return { requestHash: row.request_hash, status: Number(row.status_code), body: row.body as Record<string, unknown> };
+  return { requestHash: row.request_hash, body: row.body as Record<string, unknown> };
 }
 
 export async function getRedemption(em: Em, accountId: string, id: string): Promise<RedemptionView | null> {

@@ -5,8 +5,7 @@ import {
   type CouponStoredStatus, type DomainError,
 } from '../domain';
 import { AppError, badRequest, conflict, notFound } from '../errors';
-import { enqueue } from '../queues/producers';
-import { JOB_NAMES, jobIdPart } from '../queues/names';
+import { enqueueJob } from '../queues/producers';
 import type { BatchJobData } from '../queues/payloads';
 import { batchCodesQuery } from '../repositories/batch-exports';
 import {
@@ -23,11 +22,9 @@ export interface BatchRequestBody extends BatchRequest {
   attribution?: Partial<Attribution> | null;
 }
 
-export const BATCH_JOB_ATTEMPTS = 5;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const isUuid = (s: string): boolean => UUID.test(s);
-export const batchJobId = (batchId: string): string => `batch-${jobIdPart(batchId)}`;
 
 /** A domain refusal of the request's values, as the 400 API.md describes. */
 function invalid(err: DomainError, field?: string): AppError {
@@ -86,13 +83,7 @@ export async function createBatch(ctx: AppContext, accountId: string, couponId: 
 
   const data: BatchJobData = { accountId, batchId: batch.id };
   try {
-    await enqueue(ctx.redis, ctx.queues.batches, JOB_NAMES.generateBatch, data, {
-      jobId: batchJobId(batch.id),
-      attempts: BATCH_JOB_ATTEMPTS,
-      backoff: { type: 'exponential', delay: 2000 },
-      removeOnComplete: { age: 7 * 24 * 3600 },
-      removeOnFail: { age: 30 * 24 * 3600 },
-    }, { maxWaiting: ctx.config.queueMaxWaiting });
+    await enqueueJob(ctx, { queue: 'batches', name: 'generate-batch', data }, { maxWaiting: ctx.config.queueMaxWaiting });
   } catch (err) {
     // the job could not be queued: the batch goes again, and the log says so
     await ctx.orm.em.fork().transactional(async (tx) => {

@@ -1,9 +1,10 @@
 import type { AppContext } from '../context';
 import { withPipeline } from '../db/pipeline';
 import { computeInvoiceDiscounts, DomainError, paysCustomer, type Plan } from '../domain';
-import { type AppError, badRequest, conflict, isUniqueViolation, notFound } from '../errors';
+import { type AppError, badRequest, conflict, isUniqueViolation, notFound, unknownPlan } from '../errors';
 import { invoiceHash } from '../hash';
-import type { HttpOutcome, InvoiceInput } from '../queues/payloads';
+import type { InvoiceInput } from '../queues/payloads';
+import { refused, succeeded, type JobOutcome } from '../queues/outcomes';
 import { markCustomerPaid, markCustomerPaidStatement } from '../repositories/customers';
 import {
   findInvoice, invoiceContextFromRow, invoiceContextStatement, markInvoicePaid, markInvoicePaidStatement, recordInvoiceStatement,
@@ -13,11 +14,6 @@ import { lockSubscriptionStatement } from '../repositories/redemption-statements
 /** 409: the invoice id was already recorded with other content (the HTTP route and the worker answer the same). */
 export const invoiceConflict = (): AppError => conflict('invoiceId: this invoice was already recorded with different content', 'invoiceId');
 
-const outcome = (status: number, err: AppError): HttpOutcome => ({ status, body: err.toBody() });
-
-export function conflictOutcome(): HttpOutcome {
-  return outcome(409, invoiceConflict());
-}
 
 /** The events an invoice writes: invoice.discounted when anything applied, redemption.ended per redemption it ended. */
 function invoiceEvents(
@@ -54,7 +50,7 @@ function invoiceEvents(
  * id under different subscriptions lock different rows: the one that records second fails on the
  * invoices' primary key, rolls back, and is answered again from the invoice the first recorded.
  */
-export async function discountInvoice(app: AppContext, accountId: string, inv: InvoiceInput): Promise<HttpOutcome> {
+export async function discountInvoice(app: AppContext, accountId: string, inv: InvoiceInput): Promise<JobOutcome> {
   try {
     return await discountInvoiceOnce(app, accountId, inv);
   } catch (err) {
@@ -63,7 +59,7 @@ export async function discountInvoice(app: AppContext, accountId: string, inv: I
   }
 }
 
-async function discountInvoiceOnce(app: AppContext, accountId: string, inv: InvoiceInput): Promise<HttpOutcome> {
+async function discountInvoiceOnce(app: AppContext, accountId: string, inv: InvoiceInput): Promise<JobOutcome> {
   const hash = invoiceHash(inv);
   const paid = inv.paid ?? false;
   const trial = inv.trial ?? false;
@@ -79,15 +75,15 @@ async function discountInvoiceOnce(app: AppContext, accountId: string, inv: Invo
     if (existing) {
       if (existing.requestHash !== hash) {
         await p.flight(['rollback']);
-        return conflictOutcome();
+        return refused(invoiceConflict());
       }
       await p.flight([...(paid && !existing.paid ? [markInvoicePaidStatement(accountId, inv.invoiceId), ...payer] : []), 'commit']);
-      return { status: 200, body: { ...existing.result, paid: existing.paid || paid } };
+      return succeeded({ ...existing.result, paid: existing.paid || paid });
     }
     const unknown = inv.lines.findIndex((l) => l.planId !== undefined && !plans.has(l.planId));
     if (unknown >= 0) {
       await p.flight(['commit']);
-      return outcome(400, badRequest(`lines[${unknown}].planId: no plan "${inv.lines[unknown].planId}" is registered`, `lines[${unknown}].planId`));
+      return refused(unknownPlan(`lines[${unknown}].planId`, inv.lines[unknown].planId!));
     }
     let plan: ReturnType<typeof computeInvoiceDiscounts>;
     try {
@@ -99,7 +95,7 @@ async function discountInvoiceOnce(app: AppContext, accountId: string, inv: Invo
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       await p.flight(['rollback']);
-      return outcome(400, badRequest(err.message, err.field));
+      return refused(badRequest(err.message, err.field));
     }
     const result = {
       invoiceId: plan.invoiceId, currency: plan.currency, subtotal: plan.subtotal, discountTotal: plan.discountTotal,
@@ -115,7 +111,7 @@ async function discountInvoiceOnce(app: AppContext, accountId: string, inv: Invo
       ...payer,
       'commit',
     ]);
-    return { status: 200, body: { ...result, paid } };
+    return succeeded({ ...result, paid });
   });
 }
 

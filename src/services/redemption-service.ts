@@ -5,10 +5,11 @@ import type { Em } from '../db/orm';
 import { withPipeline, type Pipeline } from '../db/pipeline';
 import {
   attributionColumns, decideDirectRedemption, decideRedemption, decisionCustomer, effectiveAttribution, mergeCustomer,
-  normalizeCode, REFUSAL_MESSAGES, trialDaysOf, type Action, type Attribution, type Customer, type Plan, type RedemptionDecision, type StoredCustomer,
+  normalizeCode, REFUSAL_MESSAGES, trialDaysOf, type Action, type RefusalCode, type Attribution, type Customer, type Plan, type RedemptionDecision, type StoredCustomer,
 } from '../domain';
-import type { CustomerInput, HttpOutcome, RedemptionJobData } from '../queues/payloads';
-import { rateLimitedBody } from '../rate-limit';
+import type { CustomerInput, RedemptionJobData } from '../queues/payloads';
+import { outcomeOfBody, refused, succeeded, type JobOutcome } from '../queues/outcomes';
+import { AppError, idempotencyConflict, rateLimited, unknownPlan } from '../errors';
 import { decisionCode } from '../repositories/codes';
 import { couponTerms, decisionCoupon, isUuid } from '../repositories/coupons';
 import { upsertCustomer } from '../repositories/customers';
@@ -96,14 +97,11 @@ export async function loadAndDecide(em: Em, accountId: string, input: DecisionIn
   return decide(ctx, q, input, merged.customer, now);
 }
 
-const refusal = (code: string, message: string): HttpOutcome => ({ status: 422, body: { error: { code, message } } });
-const idempotencyConflict = (): HttpOutcome => ({
-  status: 409, body: { error: { code: 'idempotency_conflict', message: 'idempotencyKey was used with a different request body', field: 'idempotencyKey' } },
-});
+const refusal = (code: RefusalCode): AppError => new AppError(code, REFUSAL_MESSAGES[code]);
 
 /** What one attempt of a redemption answers, and what to do once its transaction is over. */
 type Attempt =
-  | { kind: 'done'; outcome: HttpOutcome; unknownCode: boolean }
+  | { kind: 'done'; outcome: JobOutcome; unknownCode: boolean }
   /** The coupon or code changed state between the read and the counting write: decide again. */
   | { kind: 'changed' };
 
@@ -127,7 +125,7 @@ const MAX_ATTEMPTS = 3;
  * An attempt with an unknown code counts against the guessing defence once per job (`jobId`),
  * after the transaction is over, so a retried job does not count it twice.
  */
-export async function redeem(app: AppContext, data: RedemptionJobData, jobId?: string): Promise<HttpOutcome> {
+export async function redeem(app: AppContext, data: RedemptionJobData, jobId?: string): Promise<JobOutcome> {
   for (let attempt = 1; ; attempt++) {
     const result = await withPipeline(app.orm, (p) => attemptRedemption(app, p, data));
     if (result.kind === 'done') {
@@ -145,7 +143,7 @@ async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJ
   const now = app.clock.now();
   const input: DecisionInput = { ...request, action: request.action as Action | undefined };
   const q = contextQuery(input);
-  const done = (outcome: HttpOutcome, unknownCode = false): Attempt => ({ kind: 'done', outcome, unknownCode });
+  const done = (outcome: JobOutcome, unknownCode = false): Attempt => ({ kind: 'done', outcome, unknownCode });
   // Without a key, the request's id is the redemption's: read after the subscription's lock, so a
   // second run of the job sees what a first run committed.
   const requestId = key ? undefined : data.requestId;
@@ -161,12 +159,12 @@ async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJ
   const storedAnswer = first.stored?.rows[0];
   if (storedAnswer) {
     await p.flight(['rollback']);
-    return done(storedAnswer.request_hash !== data.requestHash ? idempotencyConflict() : { status: Number(storedAnswer.status_code), body: storedAnswer.body });
+    return done(storedAnswer.request_hash !== data.requestHash ? refused(idempotencyConflict()) : outcomeOfBody(storedAnswer.body));
   }
   const written = first.written?.rows[0];
   if (written) {
     await p.flight(['rollback']);
-    return done({ status: 201, body: createdBody(redemptionFromRow(written.row)) });
+    return done(succeeded(createdBody(redemptionFromRow(written.row))));
   }
   const ctx = contextFromRow(first.context.rows[0], q);
   // the customer upsert ran before the read in this transaction, so the read saw its result
@@ -174,7 +172,7 @@ async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJ
   const decided = decide(ctx, q, input, stored, now);
   if (decided.kind === 'unknown_plan') {
     await p.flight(['commit']);
-    return done({ status: 400, body: { error: { code: 'validation_failed', message: `${decided.field}: no plan "${decided.planId}" is registered`, field: decided.field } } });
+    return done(refused(unknownPlan(decided.field, decided.planId)));
   }
   const { decision, loaded } = decided;
   if (!decision.ok) {
@@ -183,11 +181,11 @@ async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJ
       const keyThrottle = await app.limiter.apiKeyThrottle(data.apiKeyId);
       if (keyThrottle.limited) {
         await p.flight(['commit']);
-        return done(rateLimitedBody(keyThrottle.retryAfterSeconds), true);
+        return done(refused(rateLimited(keyThrottle.retryAfterSeconds)), true);
       }
     }
-    const out = refusal(decision.code, decision.message);
-    await p.flight([...(key ? [storeOutcomeStatement(accountId, key, data.requestHash, out.status, out.body)] : []), 'commit']);
+    const out = refused(refusal(decision.code));
+    await p.flight([...(key ? [storeOutcomeStatement(accountId, key, data.requestHash, out)] : []), 'commit']);
     return done(out, unknownCode);
   }
   const { code, coupon } = loaded!;
@@ -199,14 +197,15 @@ async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJ
     cyclesApplied: 0, createdAt: now, endedAt: null, voidedAt: null, attribution,
   };
   const body = createdBody(redemption);
-  const exhausted = refusal('code_exhausted', REFUSAL_MESSAGES.code_exhausted);
+  const exhaustedError = refusal('code_exhausted');
+  const exhausted = refused(exhaustedError);
   const counted = await p.named({
     ...Object.fromEntries(lockCountedRowsStatements(coupon.id, code?.id ?? null).map((st, i) => [`lock${i}`, st])),
     count: countRedemptionStatement({
       id: redemption.id, createdAt: now, accountId, couponId: coupon.id, couponVersion: coupon.version, codeId: code?.id ?? null, code: code?.code ?? null,
       customerId, subscriptionId: request.subscriptionId, planId: request.planId, action: decision.action, terms, stackable: terms.stackable,
       attribution: attributionColumns(attribution),
-      idempotency: key ? { key, requestHash: data.requestHash, body, exhaustedBody: exhausted.body } : null,
+      idempotency: key ? { key, requestHash: data.requestHash, body, exhaustedBody: exhaustedError.toBody() } : null,
       codeCustomerId: code?.customerId ?? null,
     }),
     commit: 'commit',
@@ -214,7 +213,7 @@ async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJ
   const outcome = (counted.count.rows[0] as { outcome: CountOutcome }).outcome;
   switch (outcome) {
     case 'counted':
-      return done({ status: 201, body });
+      return done(succeeded(body));
     case 'limit_reached':
       return done(exhausted);
     case 'state_changed':

@@ -1,18 +1,24 @@
 import type { AppContext } from '../context';
 import { decodeCursorOf, encodeCursor } from '../cursor';
-import { notFound } from '../errors';
+import { idempotencyConflict, notFound } from '../errors';
 import { appendEvent } from '../repositories/events';
 import { recordChange, type Caller } from './audit-log';
-import { findStoredOutcome, listRedemptions as listRedemptionRows, voidRedemption as writeVoid, type RedemptionView, type StoredOutcome } from '../repositories/redemptions';
+import { findStoredOutcome, listRedemptions as listRedemptionRows, voidRedemption as writeVoid, type RedemptionView } from '../repositories/redemptions';
+import { outcomeOfBody, refused, type JobOutcome } from '../queues/outcomes';
 
 /**
  * The redemption routes' use cases besides redeeming itself (which the worker runs,
  * src/services/redemption-service.ts): the stored outcome of an idempotency key, the list, void.
  */
 
-/** The outcome stored under an idempotency key, or null. */
-export function storedRedemptionOutcome(ctx: AppContext, accountId: string, idempotencyKey: string): Promise<StoredOutcome | null> {
-  return findStoredOutcome(ctx.orm.em.fork(), accountId, idempotencyKey);
+/**
+ * The answer an idempotency key already holds for this request: the stored outcome, or
+ * idempotency_conflict when the key was used with another request; null when it holds none.
+ */
+export async function storedRedemptionOutcome(ctx: AppContext, accountId: string, idempotencyKey: string, requestHash: string): Promise<JobOutcome | null> {
+  const stored = await findStoredOutcome(ctx.orm.em.fork(), accountId, idempotencyKey);
+  if (!stored) return null;
+  return stored.requestHash === requestHash ? outcomeOfBody(stored.body) : refused(idempotencyConflict());
 }
 
 /** Redemptions by subscription and/or customer, oldest first; the cursor is the last row's (createdAt, id). */

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { AppContext } from '../context';
 import { eventMessage, judgeResponse, nextAttemptDelayMs, retryAfterMs, signingSecrets, type AttemptVerdict } from '../domain';
-import { JOB_NAMES } from '../queues/names';
+import { bulkJob, deliveryJobId } from '../queues/catalogue';
 import type { WebhookJobData } from '../queues/payloads';
 import { disableGoneEndpoint } from '../repositories/webhook-endpoints';
 import { failWithoutAttempt, loadAttemptTarget, recordAttempt } from '../repositories/webhook-deliveries';
@@ -34,8 +34,7 @@ export function closeWebhookRuntime(ctx: AppContext): void {
   runtimes.delete(ctx);
 }
 
-/** A delivery's job id: derived from the delivery and its round, so adding it twice is a no-op. */
-export const deliveryJobId = (deliveryId: string, round: number): string => `whd-${deliveryId}-${round}`;
+export { deliveryJobId };
 
 export interface QueuedDelivery {
   id: string;
@@ -49,17 +48,7 @@ export interface QueuedDelivery {
 export async function enqueueDeliveries(queue: Queue, deliveries: QueuedDelivery[]): Promise<void> {
   if (deliveries.length === 0) return;
   await queue.addBulk(
-    deliveries.map((d) => ({
-      name: JOB_NAMES.deliverWebhook,
-      data: { accountId: d.accountId, deliveryId: d.id, round: d.round } satisfies WebhookJobData,
-      opts: {
-        jobId: deliveryJobId(d.id, d.round),
-        attempts: Math.max(1, d.attemptsLeft),
-        backoff: { type: 'webhook' },
-        removeOnComplete: { count: 1000 },
-        removeOnFail: { count: 5000 },
-      },
-    })),
+    deliveries.map((d) => bulkJob({ queue: 'webhooks', name: 'deliver', data: { accountId: d.accountId, deliveryId: d.id, round: d.round } }, { attemptsLeft: d.attemptsLeft })),
   );
 }
 

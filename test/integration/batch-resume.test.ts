@@ -2,8 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { startTestApp, type TestAccount, type TestApp } from '../helpers/harness';
 import { insertCoupon, sql } from '../helpers/batch-fixtures';
-import { JOB_NAMES } from '../../src/queues/names';
-import { BATCH_JOB_ATTEMPTS, batchJobId } from '../../src/services/batch-service';
+import { BATCH_JOB_ATTEMPTS, batchJobId } from '../../src/queues/catalogue';
 
 const MAIN = path.join(__dirname, '../../dist/src/main.js');
 const COUNT = 200_000;
@@ -159,7 +158,7 @@ test('two workers started on one batch never write it at the same time; the surv
   // A second job for the same batch (as a duplicate enqueue or a stalled job's re-run would give).
   const queue = t.running.ctx.queues.batches;
   const again = `${batchJobId(batchId)}-again`;
-  await queue.add(JOB_NAMES.generateBatch, { accountId: acct.id, batchId }, { jobId: again, attempts: BATCH_JOB_ATTEMPTS });
+  await queue.add('generate-batch', { accountId: acct.id, batchId }, { jobId: again, attempts: BATCH_JOB_ATTEMPTS });
 
   // Hold the coupon row so no chunk can be written until both workers are inside the batch.
   let release!: () => void;

@@ -144,10 +144,10 @@ describe('invoice results', () => {
       const job = await enqueueInvoice(queue, acct.id, { ...invoice(subB, 'x', '2026-05-01T00:00:00Z'), ...over } as never);
       const outcome = await t.running.ctx.waiter.wait(queue, job.id!, 10_000);
       expect(outcome.state).toBe('completed');
-      const body = (outcome as { result: { status: number; body: Record<string, unknown> } }).result;
-      expect(body.status).toBe(200);
+      const result = (outcome as { result: { ok: boolean; body: Record<string, unknown> } }).result;
+      expect(result.ok).toBe(true);
       const strip = (r: Record<string, any>) => ({ ...r, invoiceId: undefined, applied: r.applied.map((a: Record<string, unknown>) => ({ cycle: a.cycle, amount: a.amount })) });
-      expect(strip(body.body)).toEqual(strip(viaHttp));
+      expect(strip(result.body)).toEqual(strip(viaHttp));
       const bulk = await enqueueInvoices(queue, acct.id, [invoice(subB, 'y', '2026-06-01T00:00:00Z') as never]);
       const bulkOutcome = await t.running.ctx.waiter.wait(queue, bulk[0].id!, 10_000);
       expect(bulkOutcome.state).toBe('completed');
@@ -218,8 +218,8 @@ describe('invoice results', () => {
     try {
       const job = await enqueueInvoice(queue, acct.id, { ...over, invoiceId: 'sub-big-b' } as never);
       const outcome = await t.running.ctx.waiter.wait(queue, job.id!, 10_000);
-      const result = (outcome as { result: { status: number; body: { error: Record<string, unknown> } } }).result;
-      expect([outcome.state, result.status, result.body.error.code, result.body.error.field]).toEqual(['completed', 400, 'validation_failed', 'lines']);
+      const result = (outcome as { result: { ok: boolean; error: Record<string, unknown> } }).result;
+      expect([outcome.state, result.ok, result.error.code, result.error.field]).toEqual(['completed', false, 'validation_failed', 'lines']);
     } finally {
       await queue.close();
       connection.disconnect();

@@ -162,11 +162,10 @@ describe('a job that runs twice', () => {
     const res = await t.http.post('/v1/redemptions').set(acct.auth).send(redeemBody(code, { subscriptionId: 'st-sub', customer: { id: 'st-cus' } }));
     expect(res.status).toBe(201);
     const [job] = await t.running.ctx.queues.redemptions.getJobs(['completed']).then((jobs) => jobs.filter((j) => (j.data as RedemptionJobData).request.subscriptionId === 'st-sub'));
-    expect(job.returnvalue.body.redemption.id).toBe(res.body.redemption.id);
+    expect(job.returnvalue).toEqual({ ok: true, body: res.body });
     // the worker died after COMMIT, or a stalled job was taken over: the same job data runs again
     const rerun = await redeem(t.running.ctx, job.data as RedemptionJobData, job.id);
-    expect(rerun.status).toBe(201);
-    expect((rerun.body.redemption as { id: string }).id).toBe(res.body.redemption.id);
+    expect(rerun.ok && (rerun.body.redemption as { id: string }).id).toBe(res.body.redemption.id);
     expect(await rows(`select count(*)::int as n from redemptions where subscription_id = 'st-sub'`)).toEqual([{ n: 1 }]);
     expect(await rows(`select times_redeemed from coupons where id = $1`, [coupon.id])).toEqual([{ times_redeemed: 1 }]);
     expect(await rows(`select count(*)::int as n from events where type = 'redemption.created' and data->>'subscriptionId' = 'st-sub'`)).toEqual([{ n: 1 }]);

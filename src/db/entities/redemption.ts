@@ -53,7 +53,6 @@ export const RedemptionRequest = defineEntity({
     accountId: p.manyToOne(Account).mapToPk().fieldName('account_id').primary().foreignKeyName('redemption_requests_account_id_fkey').deleteRule('cascade'),
     idempotencyKey: p.text().primary(),
     requestHash: p.text(),
-    statusCode: p.integer(),
     body: p.json<Record<string, unknown>>(),
     createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
   },

@@ -3,7 +3,6 @@ import type { z } from '../openapi';
 import { JobRef } from '../../contracts/common';
 import { InvoiceIdParams, InvoiceRequest, InvoiceResult } from '../../contracts/invoices';
 import { enqueueAndReply } from '../job-reply';
-import { invoiceJob } from '../../producer';
 import type { InvoiceInput } from '../../queues/payloads';
 import { getInvoice, markPaid, storedInvoiceAnswer } from '../../services/invoice-service';
 
@@ -27,8 +26,7 @@ export const invoiceRoutes = [
       const inv = body as InvoiceInput;
       const stored = await storedInvoiceAnswer(ctx, account.id, inv);
       if (stored) return { status: 200, body: stored };
-      const job = invoiceJob(account.id, inv);
-      return enqueueAndReply(ctx, req, 'invoices', job.name, job.data, { ...job.opts, jobId: job.opts.jobId! });
+      return enqueueAndReply(ctx, req, { queue: 'invoices', name: 'invoice', data: { accountId: account.id, invoice: inv } }, 200);
     },
   }),
   defineRoute<undefined, undefined, z.infer<typeof InvoiceIdParams>>({

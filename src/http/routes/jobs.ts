@@ -3,12 +3,24 @@ import { defineRoute } from '../route';
 import { jobFailed, notFound } from '../../errors';
 import { z } from '../openapi';
 import { isQueueName, QUEUES, type QueueKey } from '../../queues/names';
-import type { HttpOutcome } from '../../queues/payloads';
+import type { JobOutcome } from '../../queues/outcomes';
 
 const Params = z.object({ queue: z.string(), id: z.string().min(1) });
 const JobStatus = z
   .object({ id: z.string(), queue: z.string(), status: z.string(), result: z.unknown().optional(), error: z.string().optional() })
   .openapi('JobStatus');
+
+/**
+ * What `result` shows of a job's return value: a JobOutcome's body or `{error}` (the body the
+ * synchronous call answers), an earlier `{status, body}` result's body, any other value as it is.
+ */
+function resultBody(rv: unknown): unknown {
+  if (!rv || typeof rv !== 'object') return rv;
+  const r = rv as Partial<JobOutcome> & { body?: unknown; error?: unknown };
+  if (r.ok === true || 'status' in r) return r.body;
+  if (r.ok === false) return { error: r.error };
+  return rv;
+}
 
 export const jobRoutes = [
   defineRoute<undefined, undefined, z.infer<typeof Params>>({
@@ -31,8 +43,7 @@ export const jobRoutes = [
       if (status === 'completed') {
         // read before it finished (between the two calls above): read it again for its return value
         const done = job.finishedOn ? job : await Job.fromId(ctx.queues[key], params.id);
-        const rv = done?.returnvalue as HttpOutcome | unknown;
-        body.result = rv && typeof rv === 'object' && 'body' in (rv as object) ? (rv as HttpOutcome).body : rv;
+        body.result = resultBody(done?.returnvalue);
       }
       // The job's own error text is internal (it may quote SQL or a stack); the client gets the code's sentence.
       if (status === 'failed') body.error = jobFailed().message;

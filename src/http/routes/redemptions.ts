@@ -1,21 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { requestHash as hashRequest } from '../../hash';
-import { redemptionJobId } from '../../queues/job-ids';
 import { defineRoute } from '../route';
-import { AppError, rateLimited } from '../../errors';
+import { rateLimited } from '../../errors';
 import { z } from '../openapi';
 import { JobRef } from '../../contracts/common';
 import { RedeemRequest, Redemption, RedemptionCreated, RedemptionListQuery, RedemptionWrapped, Refusal, VoidRequest } from '../../contracts/redemptions';
-import { enqueueAndReply } from '../job-reply';
-import { JOB_NAMES } from '../../queues/names';
+import { enqueueAndReply, replyOf } from '../job-reply';
 import type { RedemptionJobData } from '../../queues/payloads';
 import { listRedemptions, storedRedemptionOutcome, voidRedemption } from '../../services/redemptions';
 
 type RedeemBody = z.infer<typeof RedeemRequest>;
-
-const idempotencyConflict = () =>
-  new AppError('idempotency_conflict', 'idempotencyKey: was used with a different request body', 'idempotencyKey');
-
 
 export const redemptionRoutes = [
   defineRoute<RedeemBody>({
@@ -38,21 +32,12 @@ export const redemptionRoutes = [
       const requestHash = hashRequest(body);
       const key = body.idempotencyKey;
       if (key) {
-        const stored = await storedRedemptionOutcome(ctx, account.id, key);
-        if (stored) {
-          if (stored.requestHash !== requestHash) throw idempotencyConflict();
-          return { status: stored.status, body: stored.body };
-        }
+        const stored = await storedRedemptionOutcome(ctx, account.id, key, requestHash);
+        if (stored) return replyOf(stored, 201);
       }
       // Without a key, the request's id is also the redemption's (RedemptionJobData.requestId).
-      const requestId = randomUUID();
-      const jobId = redemptionJobId(account.id, key, requestHash, requestId);
-      const data: RedemptionJobData = { accountId: account.id, apiKeyId, requestHash, request: body, ...(key ? {} : { requestId }) };
-      return enqueueAndReply(ctx, req, 'redemptions', JOB_NAMES.redeem, data, {
-        jobId,
-        attempts: 5,
-        backoff: { type: 'exponential', delay: 200 },
-      }, key !== undefined);
+      const data: RedemptionJobData = { accountId: account.id, apiKeyId, requestHash, request: body, ...(key ? {} : { requestId: randomUUID() }) };
+      return enqueueAndReply(ctx, req, { queue: 'redemptions', name: 'redeem', data }, 201, key !== undefined);
     },
   }),
   defineRoute<z.infer<typeof VoidRequest>, undefined, { id: string }>({
