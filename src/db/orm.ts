@@ -1,3 +1,4 @@
+import { releaseLostClients } from './pg-client';
 import { Client } from 'pg';
 import type { MikroORM as CoreMikroORM } from '@mikro-orm/core';
 import { MikroORM, type EntityManager, type PostgreSqlDriver } from '@mikro-orm/postgresql';
@@ -91,6 +92,7 @@ export async function createOrm(opts: OrmOptions): Promise<Orm> {
     // A connection attempt or a wait for a pooled connection gives up after 2 s, so a request
     // meets an unreachable or saturated database with 503 database_unavailable within 3 s.
     driverOptions: {
+      onPoolCreated: releaseLostClients,
       connectionTimeoutMillis: DB_CONNECT_TIMEOUT_MS,
       statement_timeout: timeouts.statementMs,
       idle_in_transaction_session_timeout: timeouts.idleInTransactionMs,
