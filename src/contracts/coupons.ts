@@ -1,4 +1,4 @@
-import { isValidCode } from '../domain';
+import { EXPIRY_KEYS, isValidCode } from '../domain';
 import { z } from './zod';
 import { Id, Instant, ListQuery, LocalDate, Overflow, page } from './common';
 import { AppliesTo, Discount, Duration, Eligibility, Limits, Metadata } from './coupon-terms';
@@ -15,8 +15,6 @@ export const CodeText = z
   .max(200)
   .refine((s) => isValidCode(s), { message: 'must be 3 to 64 characters of A-Z, 0-9, _ or - (no spaces)' })
   .openapi({ example: 'EARLYBIRD' });
-
-const EXPIRY_KEYS = ['expiresAt', 'expiresOn', 'expiresAfterDays'] as const;
 
 /** At most one way of giving the expiry (null counts as not given). */
 function oneExpiry(v: Partial<Record<(typeof EXPIRY_KEYS)[number], unknown>>, ctx: z.RefinementCtx): void {

@@ -1,11 +1,14 @@
 import { sql, type RawBuilder } from 'kysely';
 
-/** Postgres values as the API shows them: instants as UTC ISO strings. */
-export function iso(v: unknown): string {
-  return (v instanceof Date ? v : new Date(v as string)).toISOString();
+/**
+ * Postgres values as the API shows them: instants as UTC ISO strings. A timestamp arrives as a
+ * Date or as text (PostgreSQL's, or JSON's from to_jsonb): see StoredRow in ./rows.
+ */
+export function iso(v: Date | string): string {
+  return (v instanceof Date ? v : new Date(v)).toISOString();
 }
 
-export function isoOrNull(v: unknown): string | null {
+export function isoOrNull(v: Date | string | null | undefined): string | null {
   return v === null || v === undefined ? null : iso(v);
 }
 

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Em } from '../db/orm';
+import type { StoredRow } from '../db/rows';
 import { iso, isoOrNull, tstz } from '../db/values';
 import type { AccountRow } from '../api-keys';
 
@@ -30,17 +31,23 @@ export interface KeyMatch {
 const COLUMNS = ['k.id', 'k.account_id', 'k.name', 'k.scopes', 'k.key_prefix', 'k.created_at', 'k.expires_at', 'k.last_used_at'] as const;
 const cursorAt = sql<string>`to_char(k.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('cursor_at');
 
-function toRow(r: Record<string, unknown>): ApiKeyRow {
+type Unaliased<C> = C extends `k.${infer Column}` ? Column : never;
+
+/** An api_keys row as selectKeys reads it. */
+type ApiKeyStoredRow = Pick<StoredRow<'api_keys'>, Unaliased<(typeof COLUMNS)[number]>> & { cursor_at: string };
+
+/** The one mapping of an api_keys row. */
+function apiKeyRowFrom(r: ApiKeyStoredRow): ApiKeyRow {
   return {
-    id: r.id as string,
-    accountId: r.account_id as string,
-    name: r.name as string,
-    scopes: (r.scopes as string[]) ?? [],
-    prefix: r.key_prefix as string,
+    id: r.id,
+    accountId: r.account_id,
+    name: r.name,
+    scopes: r.scopes,
+    prefix: r.key_prefix,
     createdAt: iso(r.created_at),
     expiresAt: isoOrNull(r.expires_at),
     lastUsedAt: isoOrNull(r.last_used_at),
-    cursorAt: r.cursor_at as string,
+    cursorAt: r.cursor_at,
   };
 }
 
@@ -71,7 +78,7 @@ export async function findKeyBySecretHash(em: Em, hash: string): Promise<KeyMatc
     .executeTakeFirst();
   if (!r) return null;
   return {
-    key: toRow(r),
+    key: apiKeyRowFrom(r),
     account: { id: r.account_id, name: r.account_name, timeZone: r.time_zone, currency: r.currency, overflow: r.overflow },
     replacedSecretUntil: r.key_hash === hash ? null : (isoOrNull(r.previous_key_expires_at) ?? new Date(0).toISOString()),
   };
@@ -82,14 +89,14 @@ export async function findApiKey(em: Em, accountId: string, id: string, opts: { 
   let q = selectKeys(em).where('k.account_id', '=', accountId).where('k.id', '=', id);
   if (opts.lock) q = q.forUpdate();
   const r = await q.executeTakeFirst();
-  return r ? toRow(r) : null;
+  return r ? apiKeyRowFrom(r) : null;
 }
 
 /** The account's live keys, oldest first; `after` is the last row's [created_at with microseconds, id]. */
 export async function listApiKeys(em: Em, accountId: string, after: [string, string] | null, limit: number): Promise<{ rows: ApiKeyRow[]; next: [string, string] | null }> {
   let q = selectKeys(em).where('k.account_id', '=', accountId);
   if (after) q = q.where(sql<boolean>`(k.created_at, k.id) > (${after[0]}::timestamptz, ${after[1]}::uuid)`);
-  const rows = (await q.orderBy('k.created_at').orderBy('k.id').limit(limit + 1).execute()).map(toRow);
+  const rows = (await q.orderBy('k.created_at').orderBy('k.id').limit(limit + 1).execute()).map(apiKeyRowFrom);
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return { rows: page, next: rows.length > limit && last ? [last.cursorAt, last.id] : null };

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Em } from '../db/orm';
+import { storedJson } from '../db/rows';
 import { iso, jsonb, tstz } from '../db/values';
 import type { AuditActor, FieldChanges } from '../domain';
 
@@ -67,7 +68,7 @@ export async function listAuditRecords(em: Em, accountId: string, f: AuditFilter
     actor: { type: r.actor_type as AuditActor['type'], id: r.actor_id, name: r.actor_name },
     action: r.action,
     target: { type: r.target_type, id: r.target_id },
-    changes: r.changes as FieldChanges,
+    changes: storedJson<FieldChanges>(r.changes),
     requestId: r.request_id ?? null,
     ip: r.ip ?? null,
   }));

@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
 import type { Em } from '../db/orm';
+import { storedJson, type Db, type StoredRow } from '../db/rows';
 import { iso, isoOrNull, jsonb, tstz } from '../db/values';
 import { attributionColumns, type Attribution, type AttributionColumns, type BatchSpec } from '../domain';
+import { getCouponRow, type CouponRow } from './coupons';
 
 /** Batch rows and the figures batch creation checks. Generation itself is in batch-codes.ts. */
 
@@ -28,37 +30,41 @@ export interface BatchRow extends BatchView {
 }
 
 
-const kysely = (em: Em) => em.getKysely();
-type Db = ReturnType<typeof kysely>;
+const COLUMNS = [
+  'id', 'account_id', 'coupon_id', 'status', 'count', 'generated', 'spec', 'max_redemptions_per_code',
+  'expires_at', 'error', 'created_at', 'completed_at', 'channel', 'partner', 'referrer_customer_id',
+] as const;
+
+/** A batches row as selectBatches reads it. */
+type BatchStoredRow = Pick<StoredRow<'batches'>, (typeof COLUMNS)[number]> & { cursor_at: string };
 
 /** A batch's columns (alias `b`) and its list cursor: created_at with microseconds, in UTC. */
 function selectBatches(db: Db) {
   return db
     .selectFrom('batches as b')
     .select([
-      'b.id', 'b.account_id', 'b.coupon_id', 'b.status', 'b.count', 'b.generated', 'b.spec', 'b.max_redemptions_per_code',
-      'b.expires_at', 'b.error', 'b.created_at', 'b.completed_at', 'b.channel', 'b.partner', 'b.referrer_customer_id',
+      ...COLUMNS.map((c) => `b.${c}` as const),
       sql<string>`to_char(b.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('cursor_at'),
     ]);
 }
 
-function toRow(row: object): BatchRow & { cursorAt: string } {
-  const r = row as Record<string, unknown>;
+/** The one mapping of a batches row; the jsonb spec is narrowed to the domain's BatchSpec here, once. */
+function batchRowFrom(r: BatchStoredRow): BatchRow & { cursorAt: string } {
   return {
-    id: r.id as string,
-    accountId: r.account_id as string,
-    couponId: r.coupon_id as string,
+    id: r.id,
+    accountId: r.account_id,
+    couponId: r.coupon_id,
     status: r.status as BatchStatus,
     count: Number(r.count),
     generated: Number(r.generated),
     maxRedemptionsPerCode: r.max_redemptions_per_code === null ? null : Number(r.max_redemptions_per_code),
     expiresAt: isoOrNull(r.expires_at),
-    error: (r.error as string | null) ?? null,
+    error: r.error,
     createdAt: iso(r.created_at),
     completedAt: isoOrNull(r.completed_at),
-    spec: r.spec as BatchSpec,
-    attribution: attributionColumns({ channel: r.channel as string | null, partner: r.partner as string | null, referrerCustomerId: r.referrer_customer_id as string | null }),
-    cursorAt: r.cursor_at as string,
+    spec: storedJson<BatchSpec>(r.spec),
+    attribution: attributionColumns({ channel: r.channel, partner: r.partner, referrerCustomerId: r.referrer_customer_id }),
+    cursorAt: r.cursor_at,
   };
 }
 
@@ -67,33 +73,12 @@ export function batchView(b: BatchView): BatchView {
   return { id, couponId, status, count, generated, maxRedemptionsPerCode, expiresAt, error, createdAt, completedAt };
 }
 
-export interface CouponForBatch {
-  id: string;
-  state: string;
-  validFrom: string | null;
-  expiresAt: string | null;
-  maxRedemptions: number | null;
-  timesRedeemed: number;
-}
+/** What batch creation and the exports read of the coupon. */
+export type CouponForBatch = Pick<CouponRow, 'id' | 'state' | 'validFrom' | 'expiresAt' | 'maxRedemptions' | 'timesRedeemed'>;
 
 /** The coupon a batch is for, in the account; `forShare` keeps it from being archived meanwhile. */
 export async function findCouponForBatch(em: Em, accountId: string, couponId: string, forShare = false): Promise<CouponForBatch | null> {
-  const q = em
-    .getKysely()
-    .selectFrom('coupons')
-    .select(['id', 'state', 'valid_from', 'expires_at', 'max_redemptions', 'times_redeemed'])
-    .where('id', '=', couponId)
-    .where('account_id', '=', accountId);
-  const r = await (forShare ? q.forShare() : q).executeTakeFirst();
-  if (!r) return null;
-  return {
-    id: r.id as string,
-    state: r.state as string,
-    validFrom: isoOrNull(r.valid_from),
-    expiresAt: isoOrNull(r.expires_at),
-    maxRedemptions: r.max_redemptions === null ? null : Number(r.max_redemptions),
-    timesRedeemed: Number(r.times_redeemed),
-  };
+  return getCouponRow(em, accountId, couponId, forShare ? { lock: 'share' } : {});
 }
 
 /** Serializes batch creation per account, so two requests cannot both pass the keyspace check. */
@@ -161,7 +146,7 @@ export async function insertBatch(tx: Em, b: BatchInsert): Promise<BatchRow> {
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  return toRow(await selectBatches(db).where('b.id', '=', id).executeTakeFirstOrThrow());
+  return batchRowFrom(await selectBatches(db).where('b.id', '=', id).executeTakeFirstOrThrow());
 }
 
 /** Removes a batch whose job could not be enqueued (nothing was generated for it). */
@@ -172,7 +157,7 @@ export async function deleteUnstartedBatch(em: Em, batchId: string): Promise<boo
 
 export async function findBatch(em: Em, accountId: string, batchId: string): Promise<BatchRow | null> {
   const row = await selectBatches(em.getKysely()).where('b.id', '=', batchId).where('b.account_id', '=', accountId).executeTakeFirst();
-  return row ? toRow(row) : null;
+  return row ? batchRowFrom(row) : null;
 }
 
 /** One page in (created_at, id) order; `after` is the last row's [cursorAt, id]. */
@@ -187,7 +172,7 @@ export async function listBatches(
   if (couponId !== undefined) q = q.where('b.coupon_id', '=', couponId);
   if (after) q = q.where(sql<boolean>`(b.created_at, b.id) > (${after[0]}::timestamptz, ${after[1]}::uuid)`);
   const rows = await q.orderBy('b.created_at').orderBy('b.id').limit(limit + 1).execute();
-  const mapped = rows.map(toRow);
+  const mapped = rows.map(batchRowFrom);
   const page = mapped.slice(0, limit);
   const last = page[page.length - 1];
   return { rows: page, next: mapped.length > limit && last ? [last.cursorAt, last.id] : null };
@@ -202,7 +187,7 @@ export async function lockBatchForRun(tx: Em, accountId: string, batchId: string
     .where('b.account_id', '=', accountId)
     .forUpdate('b')
     .executeTakeFirst();
-  return r ? { ...toRow(r), couponState: r.coupon_state } : null;
+  return r ? { ...batchRowFrom(r), couponState: r.coupon_state } : null;
 }
 
 /** The truth about a batch's progress: its codes in the table. */

@@ -14,6 +14,7 @@ import {
 import { badRequest } from '../errors';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { couponStatusInput, getCouponRow, type CouponRow } from './coupons';
+import type { StoredRow } from '../db/rows';
 import { iso, isoOrNull, jsonb, tstz } from '../db/values';
 
 /** A codes row, typed and camelCased; instants are UTC ISO strings. */
@@ -36,21 +37,21 @@ export interface CodeRow {
   deletedAt: string | null;
 }
 
-export function codeRowFrom(row: object): CodeRow {
-  const r = row as Record<string, unknown>;
+/** The one mapping of a codes row, read through kysely or as JSON (the redemption context's `to_jsonb`). */
+export function codeRowFrom(r: StoredRow<'codes'>): CodeRow {
   return {
     id: Number(r.id),
-    accountId: r.account_id as string,
-    couponId: r.coupon_id as string,
-    code: r.code as string,
+    accountId: r.account_id,
+    couponId: r.coupon_id,
+    code: r.code,
     state: r.state as CodeStoredStatus,
-    maxRedemptions: r.max_redemptions === null || r.max_redemptions === undefined ? null : Number(r.max_redemptions),
+    maxRedemptions: r.max_redemptions === null ? null : Number(r.max_redemptions),
     timesRedeemed: Number(r.times_redeemed),
     expiresAt: isoOrNull(r.expires_at),
-    customerId: (r.customer_id as string | null) ?? null,
-    metadata: (r.metadata as Record<string, unknown> | null) ?? null,
-    batchId: (r.batch_id as string | null) ?? null,
-    attribution: compactAttribution({ channel: r.channel as string | null, partner: r.partner as string | null, referrerCustomerId: r.referrer_customer_id as string | null }),
+    customerId: r.customer_id,
+    metadata: r.metadata,
+    batchId: r.batch_id,
+    attribution: compactAttribution({ channel: r.channel, partner: r.partner, referrerCustomerId: r.referrer_customer_id }),
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),
     deletedAt: isoOrNull(r.deleted_at),
@@ -89,8 +90,8 @@ export type CodeView = ReturnType<typeof codeView>;
  * when the first finds nothing; a single `deleted_at is null … order by` query matches neither
  * index predicate and scans the whole table (test/integration/query-plans.test.ts guards it).
  */
-export function codeLookupSql(accountId: Expression<string>, code: Expression<string>): RawBuilder<Record<string, unknown>> {
-  return sql<Record<string, unknown>>`select * from (
+export function codeLookupSql(accountId: Expression<string>, code: Expression<string>): RawBuilder<StoredRow<'codes'>> {
+  return sql<StoredRow<'codes'>>`select * from (
     (select c.* from codes c where c.account_id = ${accountId} and c.code = ${code} and c.deleted_at is null and c.state <> 'archived')
     union all
     (select c.* from codes c where c.account_id = ${accountId} and c.code = ${code} and c.deleted_at is null and c.state = 'archived'

@@ -18,6 +18,7 @@ import {
 } from '../domain';
 import { badRequest } from '../errors';
 import { decodeCursor, decodeCursorOf, encodeCursor } from '../cursor';
+import { storedJson, type Db, type StoredRow } from '../db/rows';
 import { iso, isoOrNull, jsonb, tstz } from '../db/values';
 import { couponStatusSql } from './status-sql';
 
@@ -55,10 +56,8 @@ export interface CouponRow {
   firstCode: string | null;
 }
 
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-
-const kysely = (em: Em) => em.getKysely();
-type Db = ReturnType<typeof kysely>;
+/** A coupons row as selectCoupons reads it (its first code), or as the redemption context reads it (`to_jsonb`, no first code). */
+export type CouponStoredRow = StoredRow<'coupons'> & { first_code?: string | null };
 
 /** Every column of the coupon (alias `c`) and its first code, the oldest non-deleted one. */
 function selectCoupons(db: Db) {
@@ -70,35 +69,37 @@ function selectCoupons(db: Db) {
     );
 }
 
-export function couponRowFrom(row: object): CouponRow {
-  const r = row as Record<string, unknown>;
+const numOrNull = (v: number | string | null): number | null => (v === null ? null : Number(v));
+
+/** The one mapping of a coupons row; the jsonb terms are narrowed to the domain's types here, once. */
+export function couponRowFrom(r: CouponStoredRow): CouponRow {
   return {
-    id: r.id as string,
-    accountId: r.account_id as string,
-    name: r.name as string,
-    description: (r.description as string | null) ?? null,
+    id: r.id,
+    accountId: r.account_id,
+    name: r.name,
+    description: r.description,
     state: r.state as CouponStoredStatus,
-    discount: r.discount as Discount,
-    duration: r.duration as Duration,
-    appliesTo: r.applies_to as AppliesTo,
-    eligibility: r.eligibility as Eligibility,
+    discount: storedJson<Discount>(r.discount),
+    duration: storedJson<Duration>(r.duration),
+    appliesTo: storedJson<AppliesTo>(r.applies_to),
+    eligibility: storedJson<Eligibility>(r.eligibility),
     overflow: r.overflow as Overflow,
-    stackable: Boolean(r.stackable),
-    maxRedemptions: num(r.max_redemptions),
-    perCustomer: num(r.per_customer),
+    stackable: r.stackable,
+    maxRedemptions: numOrNull(r.max_redemptions),
+    perCustomer: numOrNull(r.per_customer),
     validFrom: isoOrNull(r.valid_from),
     expiresAt: isoOrNull(r.expires_at),
-    expiresOn: (r.expires_on as string | null) ?? null,
-    expiresAfterDays: num(r.expires_after_days),
-    timeZone: r.time_zone as string,
+    expiresOn: r.expires_on,
+    expiresAfterDays: numOrNull(r.expires_after_days),
+    timeZone: r.time_zone,
     timesRedeemed: Number(r.times_redeemed),
     version: Number(r.version),
-    metadata: (r.metadata as Record<string, unknown> | null) ?? null,
-    grantsAccess: Boolean(r.grants_access),
-    attribution: compactAttribution({ channel: r.channel as string | null, partner: r.partner as string | null, referrerCustomerId: r.referrer_customer_id as string | null }),
+    metadata: r.metadata,
+    grantsAccess: r.grants_access,
+    attribution: compactAttribution({ channel: r.channel, partner: r.partner, referrerCustomerId: r.referrer_customer_id }),
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),
-    firstCode: (r.first_code as string | null) ?? null,
+    firstCode: r.first_code ?? null,
   };
 }
 
@@ -233,7 +234,7 @@ export async function listVersions(em: Em, couponId: string, q: { limit: number;
   const more = rows.length > q.limit;
   const pageRows = more ? rows.slice(0, q.limit) : rows;
   return {
-    data: pageRows.map((r) => ({ version: Number(r.version), createdAt: iso(r.created_at), snapshot: r.snapshot as Record<string, unknown> })),
+    data: pageRows.map((r) => ({ version: Number(r.version), createdAt: iso(r.created_at), snapshot: r.snapshot })),
     nextCursor: more ? encodeCursor('versions', [Number(pageRows[pageRows.length - 1].version)]) : null,
   };
 }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Em } from '../db/orm';
 import type { Statement } from '../db/pipeline';
+import type { RowUpdate, StoredRow } from '../db/rows';
 import { namedStatement } from '../db/sql-text';
 import type { CustomerFields, StoredCustomer } from '../domain';
 
@@ -9,15 +10,15 @@ export type CustomerView = StoredCustomer;
 /** A customer as a request gives it: a field left out keeps its stored value. */
 export type CustomerFieldsInput = CustomerFields;
 
-export function customerFromRow(row: object): CustomerView {
-  const r = row as Record<string, unknown>;
+/** The one mapping of a customers row, read through kysely or as JSON (the redemption context's `to_jsonb`). */
+export function customerFromRow(r: StoredRow<'customers'>): CustomerView {
   return {
-    id: r.id as string,
-    email: (r.email as string | null) ?? null,
-    country: (r.country as string | null) ?? null,
-    region: (r.region as string | null) ?? null,
-    postalCode: (r.postal_code as string | null) ?? null,
-    hasPaidSubscription: Boolean(r.has_paid_subscription),
+    id: r.id,
+    email: r.email,
+    country: r.country,
+    region: r.region,
+    postalCode: r.postal_code,
+    hasPaidSubscription: r.has_paid_subscription,
   };
 }
 
@@ -28,13 +29,13 @@ export function customerFromRow(row: object): CustomerView {
 export async function upsertCustomer(em: Em, accountId: string, id: string, c: CustomerFieldsInput, opts: { stickyPaid?: boolean } = {}): Promise<CustomerView> {
   const given = (k: keyof CustomerFieldsInput) => c[k] !== undefined;
   // a field left out keeps the stored value: only the given ones are in the update
-  const set: Record<string, unknown> = { updated_at: sql`now()` };
-  if (given('email')) set.email = sql`excluded.email`;
-  if (given('country')) set.country = sql`excluded.country`;
-  if (given('region')) set.region = sql`excluded.region`;
-  if (given('postalCode')) set.postal_code = sql`excluded.postal_code`;
+  const set: RowUpdate<'customers'> = { updated_at: sql<Date>`now()` };
+  if (given('email')) set.email = sql<string>`excluded.email`;
+  if (given('country')) set.country = sql<string>`excluded.country`;
+  if (given('region')) set.region = sql<string>`excluded.region`;
+  if (given('postalCode')) set.postal_code = sql<string>`excluded.postal_code`;
   if (given('hasPaidSubscription')) {
-    set.has_paid_subscription = opts.stickyPaid ? sql`customers.has_paid_subscription or excluded.has_paid_subscription` : sql`excluded.has_paid_subscription`;
+    set.has_paid_subscription = opts.stickyPaid ? sql<boolean>`customers.has_paid_subscription or excluded.has_paid_subscription` : sql<boolean>`excluded.has_paid_subscription`;
   }
   const row = await em
     .getKysely()

@@ -1,5 +1,5 @@
 import type { Em } from '../db/orm';
-import type { EventView } from './events';
+import { EVENT_COLUMNS, eventFromRow, type EventView } from './events';
 
 /**
  * Events newest first (the console's feed): ids below `before` when given, optionally of one
@@ -13,15 +13,10 @@ export async function listEventsNewestFirst(
   let query = em
     .getKysely()
     .selectFrom('events')
-    .select(['id', 'type', 'created_at', 'data'])
+    .select(EVENT_COLUMNS)
     .where('account_id', '=', accountId);
   if (q.before !== undefined) query = query.where('id', '<', q.before);
   if (q.type !== undefined) query = query.where('type', '=', q.type);
   const rows = await query.orderBy('id', 'desc').limit(q.limit).execute();
-  return rows.map((r) => ({
-    id: String(r.id),
-    type: r.type,
-    createdAt: new Date(r.created_at as unknown as string).toISOString(),
-    data: r.data as Record<string, unknown>,
-  }));
+  return rows.map(eventFromRow);
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Em } from '../db/orm';
+import type { StoredRow } from '../db/rows';
 import { iso } from '../db/values';
 
 export interface EventInput {
@@ -52,6 +53,14 @@ export interface EventView {
   data: Record<string, unknown>;
 }
 
+/** The columns of an events row that its view shows. */
+export const EVENT_COLUMNS = ['id', 'type', 'created_at', 'data'] as const;
+
+/** The one mapping of an events row (the ascending feed and the console's newest-first one). */
+export function eventFromRow(r: Pick<StoredRow<'events'>, (typeof EVENT_COLUMNS)[number]>): EventView {
+  return { id: String(r.id), type: r.type, createdAt: iso(r.created_at), data: r.data };
+}
+
 /**
  * Events after an id, in id order, up to the horizon: an event is served only once every event
  * with a lower id is committed or rolled back, so a poller that saw id N never misses one below N.
@@ -61,17 +70,12 @@ export async function listEvents(em: Em, accountId: string, after: number, limit
   const rows = await em
     .getKysely()
     .selectFrom('events')
-    .select(['id', 'type', 'created_at', 'data'])
+    .select(EVENT_COLUMNS)
     .where('account_id', '=', accountId)
     .where('id', '>', after)
     .where('id', '<=', Number(horizon))
     .orderBy('id')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({
-    id: String(r.id),
-    type: r.type,
-    createdAt: iso(r.created_at),
-    data: r.data as Record<string, unknown>,
-  }));
+  return rows.map(eventFromRow);
 }

@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import type { Em } from '../db/orm';
-import type { CouponTerms } from '../domain';
+import type { StoredRow } from '../db/rows';
 import { iso, isoOrNull } from '../db/values';
+import { redemptionRowFrom, type RedemptionRow } from './redemptions';
 import { exhaustedSql, nearlyExhaustedSql } from './status-sql';
 
 /**
@@ -23,7 +24,7 @@ export interface DueExpiry {
 
 /** Coupons (not archived, no coupon.expired yet) whose expiry is at or before `now`, after `afterId`. */
 export async function dueCouponExpiries(tx: Em, now: string, afterId: string, limit: number): Promise<DueExpiry[]> {
-  const { rows } = await sql<{ id: string; account_id: string; expires_at: unknown }>`
+  const { rows } = await sql<Pick<StoredRow<'coupons'>, 'id' | 'account_id'> & { expires_at: Date | string }>`
     select id, account_id, expires_at from coupons
      where expired_event_at is null and state <> 'archived' and expires_at <= ${now}::timestamptz and id > ${afterId}::uuid
      order by id limit ${limit} for update skip locked`.execute(tx.getKysely());
@@ -32,7 +33,7 @@ export async function dueCouponExpiries(tx: Em, now: string, afterId: string, li
 
 /** Codes past their own expiry (not batch, not deleted, not archived, no code.expired yet), after `afterId`. */
 export async function dueCodeExpiries(tx: Em, now: string, afterId: string, limit: number): Promise<DueExpiry[]> {
-  const { rows } = await sql<{ id: string; account_id: string; coupon_id: string; code: string; expires_at: unknown }>`
+  const { rows } = await sql<Pick<StoredRow<'codes'>, 'id' | 'account_id' | 'coupon_id' | 'code'> & { expires_at: Date | string }>`
     select id, account_id, coupon_id, code, expires_at from codes
      where expires_at is not null and expired_event_at is null and batch_id is null and deleted_at is null and state <> 'archived'
        and expires_at <= ${now}::timestamptz and id > ${afterId}::bigint
@@ -53,7 +54,7 @@ export interface DueLimit {
 
 /** Coupons (not archived) nearly exhausted (isNearlyExhausted: 90 % or more of their limit) that still miss nearly_exhausted or exhausted. */
 export async function dueCouponLimits(tx: Em, afterId: string, limit: number): Promise<DueLimit[]> {
-  const { rows } = await sql<Record<string, unknown> & { id: string; account_id: string }>`
+  const { rows } = await sql<Pick<StoredRow<'coupons'>, 'id' | 'account_id' | 'max_redemptions' | 'times_redeemed' | 'nearly_exhausted_event_at' | 'exhausted_event_at'>>`
     select id, account_id, max_redemptions, times_redeemed, nearly_exhausted_event_at, exhausted_event_at from coupons
      where max_redemptions is not null and state <> 'archived' and (exhausted_event_at is null or nearly_exhausted_event_at is null)
        and ${nearlyExhaustedSql(sql.ref('max_redemptions'), sql.ref('times_redeemed'))} and id > ${afterId}::uuid
@@ -67,7 +68,7 @@ export async function dueCouponLimits(tx: Em, afterId: string, limit: number): P
 
 /** Non-batch live codes that used their limit without a code.exhausted yet. */
 export async function dueCodeLimits(tx: Em, afterId: string, limit: number): Promise<DueLimit[]> {
-  const { rows } = await sql<Record<string, unknown> & { account_id: string; coupon_id: string; code: string }>`
+  const { rows } = await sql<Pick<StoredRow<'codes'>, 'id' | 'account_id' | 'coupon_id' | 'code' | 'max_redemptions' | 'times_redeemed'>>`
     select id, account_id, coupon_id, code, max_redemptions, times_redeemed from codes
      where max_redemptions is not null and exhausted_event_at is null and batch_id is null and deleted_at is null and state <> 'archived'
        and ${exhaustedSql(sql.ref('max_redemptions'), sql.ref('times_redeemed'))} and id > ${afterId}::bigint
@@ -99,16 +100,8 @@ export async function markOnce(tx: Em, m: Marker, ids: string[], expiredBy?: str
   return new Set(rows.map((r) => String(r.id)));
 }
 
-export interface WindowedRedemption {
-  id: string;
-  accountId: string;
-  couponId: string;
-  code: string;
-  subscriptionId: string;
-  status: 'active';
-  terms: CouponTerms;
-  anchor: string | null;
-}
+/** An active redemption whose window may have passed. */
+export type WindowedRedemption = RedemptionRow & { status: 'active' };
 
 /**
  * Active months/until redemptions whose window may have passed at `now`, after `afterId`. The SQL
@@ -116,18 +109,15 @@ export interface WindowedRedemption {
  * last at least 28·N days less a DST hour); redemptionWindowPassed decides.
  */
 export async function windowedRedemptions(tx: Em, now: string, afterId: string, limit: number): Promise<WindowedRedemption[]> {
-  const { rows } = await sql<{ id: string; account_id: string; coupon_id: string; code: string; subscription_id: string; terms: CouponTerms; anchor: unknown }>`
-    select id, account_id, coupon_id, code, subscription_id, terms, anchor from redemptions
+  const { rows } = await sql<StoredRow<'redemptions'>>`
+    select * from redemptions
      where status = 'active' and (terms->'duration'->>'type') in ('months', 'until') and id > ${afterId}::uuid
        and case terms->'duration'->>'type'
              when 'until' then (terms->'duration'->>'date')::date <= (${now}::timestamptz at time zone 'UTC')::date
              else anchor is not null and anchor + make_interval(days => 28 * (terms->'duration'->>'months')::int) <= ${now}::timestamptz + interval '1 day'
            end
      order by id limit ${limit}`.execute(tx.getKysely());
-  return rows.map((r) => ({
-    id: r.id, accountId: r.account_id, couponId: r.coupon_id, code: r.code,
-    subscriptionId: r.subscription_id, status: 'active', terms: r.terms, anchor: isoOrNull(r.anchor),
-  }));
+  return rows.map((r) => ({ ...redemptionRowFrom(r), status: 'active' }));
 }
 
 export const subscriptionKey = (accountId: string, subscriptionId: string): string => `${accountId}|${subscriptionId}`;
@@ -167,7 +157,8 @@ export interface ExpiryTarget {
 
 /** One coupon or code, locked for the caller's transaction; null when it is gone. */
 export async function lockExpiryTarget(tx: Em, kind: 'coupon' | 'code', accountId: string, id: string): Promise<ExpiryTarget | null> {
-  type Row = { id: string; account_id: string; coupon_id: string; code: string | null; expires_at: unknown; eligible: boolean };
+  // a codes row, or a coupon's columns in its shape (the coupon is its own coupon_id, with no code)
+  type Row = Pick<StoredRow<'codes'>, 'id' | 'account_id' | 'coupon_id' | 'expires_at'> & { code: string | null; eligible: boolean };
   const { rows } = kind === 'coupon'
     ? await sql<Row>`
       select id, account_id, id as coupon_id, null as code, expires_at,

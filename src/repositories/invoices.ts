@@ -2,14 +2,20 @@ import { sql } from 'kysely';
 import type { Em } from '../db/orm';
 import type { Statement } from '../db/pipeline';
 import { namedStatement } from '../db/sql-text';
-import { isoOrNull } from '../db/values';
+import type { JsonRow, StoredRow } from '../db/rows';
 import { SUBSCRIPTION_CANCELLED, type InvoiceDiscountPlan, type RedemptionState } from '../domain';
 import { planFromRow, type PlanView } from './plans';
+import { redemptionRowFrom, type RedemptionRow } from './redemptions';
 
 export interface StoredInvoice {
   requestHash: string;
   paid: boolean;
   result: Record<string, unknown>;
+}
+
+/** What an invoice's replay needs of its row: the one mapping of an invoices row (read through kysely, or as JSON by the context). */
+export function storedInvoiceFrom(r: Pick<StoredRow<'invoices'>, 'request_hash' | 'paid' | 'result'>): StoredInvoice {
+  return { requestHash: r.request_hash, paid: r.paid, result: r.result };
 }
 
 export async function findInvoice(em: Em, accountId: string, invoiceId: string): Promise<StoredInvoice | null> {
@@ -20,8 +26,7 @@ export async function findInvoice(em: Em, accountId: string, invoiceId: string):
     .where('account_id', '=', accountId)
     .where('id', '=', invoiceId)
     .executeTakeFirst();
-  if (!row) return null;
-  return { requestHash: row.request_hash, paid: Boolean(row.paid), result: row.result as Record<string, unknown> };
+  return row ? storedInvoiceFrom(row) : null;
 }
 
 export type LoadedRedemption = RedemptionState & { codeId: number | null };
@@ -34,7 +39,12 @@ export interface InvoiceContext {
   plans: Map<string, PlanView>;
 }
 
-type ContextRow = { existing: StoredInvoice | null; redemptions: Record<string, unknown>[]; plans: Record<string, unknown>[] };
+/** The row the context statement answers, its rows read as JSON. */
+type ContextRow = {
+  existing: Pick<JsonRow<'invoices'>, 'request_hash' | 'paid' | 'result'> | null;
+  redemptions: JsonRow<'redemptions'>[];
+  plans: JsonRow<'plans'>[];
+};
 
 /**
  * Everything an invoice needs, in one statement (named, for the pipelined transaction of
@@ -45,14 +55,14 @@ type ContextRow = { existing: StoredInvoice | null; redemptions: Record<string, 
 export function invoiceContextStatement(accountId: string, invoiceId: string, subscriptionId: string, linePlanIds: string[]): Statement {
   return namedStatement('cf_invoice_context', sql<ContextRow>`
     with reds as (
-       select id, coupon_id, code, code_id, plan_id, terms, status, cycles_applied, anchor, last_counted_discounted, created_at
+       select *
          from redemptions
         where account_id = ${accountId}::uuid and subscription_id = ${subscriptionId}
           and (status = 'active' or (status = 'ended' and last_counted_discounted))
           and not exists (select 1 from subscriptions s where s.account_id = redemptions.account_id and s.id = redemptions.subscription_id
                             and s.status = ${SUBSCRIPTION_CANCELLED}))
      select
-       (select jsonb_build_object('requestHash', request_hash, 'paid', paid, 'result', result)
+       (select jsonb_build_object('request_hash', request_hash, 'paid', paid, 'result', result)
           from invoices where account_id = ${accountId}::uuid and id = ${invoiceId}) as existing,
        coalesce((select jsonb_agg(to_jsonb(r) order by r.created_at, r.id) from reds r), '[]'::jsonb) as redemptions,
        coalesce((select jsonb_agg(to_jsonb(p)) from plans p
@@ -60,24 +70,18 @@ export function invoiceContextStatement(accountId: string, invoiceId: string, su
 }
 
 /** The answer of invoiceContextStatement. */
-export function invoiceContextFromRow(row: Record<string, unknown>): InvoiceContext {
-  const r = row as ContextRow;
+export function invoiceContextFromRow(r: ContextRow): InvoiceContext {
   return {
-    existing: r.existing ?? null,
-    redemptions: r.redemptions.map((x) => ({
-      id: x.id as string,
-      couponId: x.coupon_id as string,
-      code: (x.code as string | null) ?? null,
-      codeId: x.code_id == null ? null : Number(x.code_id),
-      planId: x.plan_id as string,
-      terms: x.terms as RedemptionState['terms'],
-      status: x.status as 'active' | 'ended',
-      cyclesApplied: Number(x.cycles_applied),
-      anchor: isoOrNull(x.anchor),
-      lastCountedDiscounted: Boolean(x.last_counted_discounted),
-    })),
-    plans: new Map(r.plans.map((p) => [p.id as string, planFromRow(p)])),
+    existing: r.existing ? storedInvoiceFrom(r.existing) : null,
+    redemptions: r.redemptions.map((x) => loadedRedemption(redemptionRowFrom(x))),
+    plans: new Map(r.plans.map((p) => [p.id, planFromRow(p)])),
   };
+}
+
+/** What invoicing needs of a redemption; the statement loads active ones and ended ones only. */
+function loadedRedemption(r: RedemptionRow): LoadedRedemption {
+  const { id, couponId, code, codeId, planId, terms, cyclesApplied, anchor, lastCountedDiscounted } = r;
+  return { id, couponId, code, codeId, planId, terms, status: r.status as LoadedRedemption['status'], cyclesApplied, anchor, lastCountedDiscounted };
 }
 
 export interface InvoiceRow {
@@ -137,7 +141,7 @@ export function recordInvoiceStatement(
 }
 
 /** Marks an invoice paid (paid_at set once); answers its customer, whether it is a trial invoice, and its stored result. */
-const markInvoicePaidSql = (accountId: string, invoiceId: string) => sql<{ customer_id: string | null; trial: boolean; result: Record<string, unknown> }>`
+const markInvoicePaidSql = (accountId: string, invoiceId: string) => sql<Pick<StoredRow<'invoices'>, 'customer_id' | 'trial' | 'result'>>`
   update invoices set paid = true, paid_at = coalesce(paid_at, now()) where account_id = ${accountId}::uuid and id = ${invoiceId}
   returning customer_id, trial, result`;
 
@@ -154,5 +158,5 @@ export async function markInvoicePaid(
   const { rows } = await markInvoicePaidSql(accountId, invoiceId).execute(em.getKysely());
   const row = rows[0];
   if (!row) return null;
-  return { customerId: row.customer_id ?? null, trial: Boolean(row.trial), result: row.result };
+  return { customerId: row.customer_id, trial: row.trial, result: row.result };
 }

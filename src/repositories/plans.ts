@@ -1,12 +1,15 @@
 import type { Em } from '../db/orm';
 import { sql } from 'kysely';
 import type { PlanAccess } from '../domain';
+import type { StoredRow } from '../db/rows';
+
+type IntervalUnit = 'day' | 'week' | 'month' | 'year';
 
 export interface PlanView {
   id: string;
   name: string;
   kind: 'recurring' | 'one_time';
-  interval: { unit: 'day' | 'week' | 'month' | 'year'; count: number } | null;
+  interval: { unit: IntervalUnit; count: number } | null;
   currency: string;
   price: number;
   family: string | null;
@@ -16,24 +19,24 @@ export interface PlanView {
 export interface PlanInput {
   name: string;
   kind: 'recurring' | 'one_time';
-  interval?: { unit: 'day' | 'week' | 'month' | 'year'; count: number } | null;
+  interval?: { unit: IntervalUnit; count: number } | null;
   currency: string;
   price: number;
   family?: string | null;
   access?: PlanAccess;
 }
 
-export function planFromRow(row: object): PlanView {
-  const r = row as Record<string, unknown>;
+/** The one mapping of a plans row, read through kysely or as JSON (the redemption and invoice contexts' `to_jsonb`). */
+export function planFromRow(r: StoredRow<'plans'>): PlanView {
   return {
-    id: r.id as string,
-    name: r.name as string,
+    id: r.id,
+    name: r.name,
     kind: r.kind as PlanView['kind'],
-    interval: r.interval_unit ? { unit: r.interval_unit as 'month', count: Number(r.interval_count) } : null,
-    currency: r.currency as string,
+    interval: r.interval_unit ? { unit: r.interval_unit as IntervalUnit, count: Number(r.interval_count) } : null,
+    currency: r.currency,
     price: Number(r.price),
-    family: (r.family as string | null) ?? null,
-    access: (r.access as PlanAccess | undefined) ?? 'open',
+    family: r.family,
+    access: r.access as PlanAccess,
   };
 }
 

@@ -13,6 +13,7 @@ import type { CustomerFields, StoredCustomer } from '../domain';
 import { sql } from 'kysely';
 import { namedStatement, preparedStatement, sqlText } from '../db/sql-text';
 import type { Em } from '../db/orm';
+import type { JsonRow, StoredRow } from '../db/rows';
 import { isoOrNull } from '../db/values';
 import { codeLookupSql, codeRowFrom } from './codes';
 import { couponRowFrom } from './coupons';
@@ -74,21 +75,32 @@ export interface LoadedContext extends RedemptionContext {
   storedCustomer: StoredCustomer | null;
 }
 
-export function contextFromRow(r: Record<string, unknown>, q: { planId?: string; fromPlanId?: string }): LoadedContext {
-  const cu = r.customer as Record<string, unknown> | null;
+/** The row the context statement answers: the rows it reads come as JSON (`to_jsonb`), mapped by their tables' one mappers. */
+export interface ContextRow {
+  plan: JsonRow<'plans'> | null;
+  from_plan: JsonRow<'plans'> | null;
+  customer: JsonRow<'customers'> | null;
+  code_row: JsonRow<'codes'> | null;
+  coupon_row: JsonRow<'coupons'> | null;
+  nearly_exhausted_event_at: StoredRow<'coupons'>['nearly_exhausted_event_at'];
+  customer_count: number;
+  sub_active: boolean[];
+}
+
+export function contextFromRow(r: ContextRow, q: { planId?: string; fromPlanId?: string }): LoadedContext {
   return {
-    plan: q.planId === undefined ? undefined : r.plan ? planFromRow(r.plan as Record<string, unknown>) : null,
-    fromPlan: q.fromPlanId === undefined ? undefined : r.from_plan ? planFromRow(r.from_plan as Record<string, unknown>) : null,
+    plan: q.planId === undefined ? undefined : r.plan ? planFromRow(r.plan) : null,
+    fromPlan: q.fromPlanId === undefined ? undefined : r.from_plan ? planFromRow(r.from_plan) : null,
     loaded: r.coupon_row
       ? {
-          code: r.code_row ? codeRowFrom(r.code_row as Record<string, unknown>) : null,
-          coupon: couponRowFrom(r.coupon_row as Record<string, unknown>),
+          code: r.code_row ? codeRowFrom(r.code_row) : null,
+          coupon: couponRowFrom(r.coupon_row),
           nearlyExhaustedEventAt: isoOrNull(r.nearly_exhausted_event_at),
         }
       : null,
-    customerCount: Number(r.customer_count ?? 0),
-    subscriptionActive: (r.sub_active as boolean[]).map((stackable) => ({ stackable })),
-    storedCustomer: cu ? customerFromRow(cu) : null,
+    customerCount: r.customer_count,
+    subscriptionActive: r.sub_active.map((stackable) => ({ stackable })),
+    storedCustomer: r.customer ? customerFromRow(r.customer) : null,
   };
 }
 

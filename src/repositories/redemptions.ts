@@ -1,12 +1,12 @@
 import { sql } from 'kysely';
 import type { Em } from '../db/orm';
+import { storedJson, type StoredRow } from '../db/rows';
 import { iso, isoOrNull } from '../db/values';
 import { compactAttribution, type Attribution, type CouponTerms } from '../domain';
 import type { CodeRow } from './codes';
 import type { CouponRow } from './coupons';
 import type { PlanView } from './plans';
 import { lockSubscription } from './redemption-statements';
-
 
 /** A code joined with its coupon, as the redemption decision needs them (code null: a direct coupon). */
 export interface CodeWithCoupon {
@@ -47,25 +47,54 @@ export interface RedemptionView {
   attribution: Attribution;
 }
 
-export function redemptionFromRow(r: Record<string, unknown>): RedemptionView {
+/** A redemptions row, typed and camelCased (instants are UTC ISO strings): the API view and what invoicing and the expiry sweep read. */
+export interface RedemptionRow extends RedemptionView {
+  accountId: string;
+  /** null for a direct coupon */
+  codeId: number | null;
+  stackable: boolean;
+  /** Period start of cycle 1, null before the first counted invoice. */
+  anchor: string | null;
+  /** Whether it discounted the subscription's latest counted invoice. */
+  lastCountedDiscounted: boolean;
+}
+
+/**
+ * The one mapping of a redemptions row, read through kysely or as JSON (`to_jsonb`: the
+ * redemption a job committed, the invoice context); `terms` is narrowed to CouponTerms here, once.
+ */
+export function redemptionRowFrom(r: StoredRow<'redemptions'>): RedemptionRow {
   return {
-    id: r.id as string,
-    couponId: r.coupon_id as string,
+    id: r.id,
+    accountId: r.account_id,
+    couponId: r.coupon_id,
     couponVersion: Number(r.coupon_version),
-    code: (r.code as string | null) ?? null,
-    customerId: r.customer_id as string,
-    subscriptionId: r.subscription_id as string,
-    planId: r.plan_id as string,
-    action: r.action as string,
-    status: r.status as string,
-    terms: r.terms as CouponTerms,
+    codeId: r.code_id === null ? null : Number(r.code_id),
+    code: r.code,
+    customerId: r.customer_id,
+    subscriptionId: r.subscription_id,
+    planId: r.plan_id,
+    action: r.action,
+    status: r.status,
+    terms: storedJson<CouponTerms>(r.terms),
+    stackable: r.stackable,
     cyclesApplied: Number(r.cycles_applied),
+    anchor: isoOrNull(r.anchor),
+    lastCountedDiscounted: r.last_counted_discounted,
     createdAt: iso(r.created_at),
     endedAt: isoOrNull(r.ended_at),
     voidedAt: isoOrNull(r.voided_at),
-    attribution: compactAttribution({ channel: r.channel as string | null, partner: r.partner as string | null, referrerCustomerId: r.referrer_customer_id as string | null }),
+    attribution: compactAttribution({ channel: r.channel, partner: r.partner, referrerCustomerId: r.referrer_customer_id }),
   };
 }
+
+/** The API.md redemption object. */
+export function redemptionView(r: RedemptionRow): RedemptionView {
+  const { id, couponId, couponVersion, code, customerId, subscriptionId, planId, action, status, terms, cyclesApplied, createdAt, endedAt, voidedAt, attribution } = r;
+  return { id, couponId, couponVersion, code, customerId, subscriptionId, planId, action, status, terms, cyclesApplied, createdAt, endedAt, voidedAt, attribution };
+}
+
+const viewOf = (r: StoredRow<'redemptions'>): RedemptionView => redemptionView(redemptionRowFrom(r));
 
 /** What an idempotency key holds: the request's hash and its answer body. */
 export interface StoredOutcome {
@@ -82,12 +111,12 @@ export async function findStoredOutcome(em: Em, accountId: string, key: string):
     .where('idempotency_key', '=', key)
     .executeTakeFirst();
   if (!row) return null;
-  return { requestHash: row.request_hash, body: row.body as Record<string, unknown> };
+  return { requestHash: row.request_hash, body: row.body };
 }
 
 export async function getRedemption(em: Em, accountId: string, id: string): Promise<RedemptionView | null> {
   const row = await em.getKysely().selectFrom('redemptions').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
-  return row ? redemptionFromRow(row) : null;
+  return row ? viewOf(row) : null;
 }
 
 export async function listRedemptions(
@@ -102,7 +131,7 @@ export async function listRedemptions(
   if (filter.customerId) query = query.where('customer_id', '=', filter.customerId);
   if (cursor) query = query.where(sql<boolean>`(date_trunc('milliseconds', created_at), id) > (${cursor.createdAt}::timestamptz, ${cursor.id}::uuid)`);
   const rows = await query.orderBy(sql`date_trunc('milliseconds', created_at)`).orderBy('id').limit(limit).execute();
-  return rows.map(redemptionFromRow);
+  return rows.map(viewOf);
 }
 
 /** Voids a redemption (active or ended); answers null when it does not exist, the row when already voided. */
@@ -120,5 +149,5 @@ export async function voidRedemption(em: Em, accountId: string, id: string, reas
     .returningAll()
     .executeTakeFirst();
   if (!row) return { view: (await getRedemption(em, accountId, id))!, changed: false };
-  return { view: redemptionFromRow(row), changed: true };
+  return { view: viewOf(row), changed: true };
 }

@@ -27,12 +27,28 @@ export type StatsSubject = { couponId: string } | { codeId: number };
  * Postgres bigint/numeric values arrive as strings. Counts and money sums stay far below 2^53
  * (90 trillion of a currency's minor units), so they are returned as JSON numbers.
  */
-const int = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+const int = (v: string | null): number => (v === null ? 0 : Number(v));
 
-function money(v: unknown): Record<string, number> {
+/** Sums per currency, as json_object_agg gives them (text, so no precision is lost on the way). */
+type Money = Record<string, string> | null;
+
+function money(v: Money): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [cur, sum] of Object.entries((v as Record<string, string | number> | null) ?? {})) out[cur] = int(sum);
+  for (const [cur, sum] of Object.entries(v ?? {})) out[cur] = int(sum);
   return out;
+}
+
+/** What statsSql answers: counts (bigint) and sums (numeric) as text, null over no rows. */
+interface StatsRow {
+  total: string;
+  active: string;
+  ended: string;
+  voided: string;
+  customers: string;
+  converted: string;
+  invoices: string | null;
+  discount_total: Money;
+  revenue: Money;
 }
 
 /**
@@ -44,9 +60,9 @@ function money(v: unknown): Record<string, number> {
  * so an invoice discounted by two redemptions of the subject counts once. Voided redemptions
  * keep their ledger rows: those discounts were given.
  */
-function statsSql(subject: StatsSubject, accountId: string): RawBuilder<Record<string, unknown>> {
+function statsSql(subject: StatsSubject, accountId: string): RawBuilder<StatsRow> {
   const [col, id] = 'couponId' in subject ? [sql.ref('coupon_id'), sql`${subject.couponId}::uuid`] : [sql.ref('code_id'), sql`${subject.codeId}::bigint`];
-  return sql<Record<string, unknown>>`
+  return sql<StatsRow>`
 with st as (
   select count(*) as total,
          count(*) filter (where status = 'active') as active,
@@ -128,7 +144,7 @@ export async function accountStats(em: Em, accountId: string, range: ReportRange
   const k = within('k');
   const r = within('r');
   // One pass over the account's codes counts both the created ones (in range) and the active ones (now).
-  const { rows } = await sql<Record<string, unknown>>`
+  const { rows } = await sql<{ codes: string; active_codes: string; redemptions: string; top_code: string | null; top_n: string | null }>`
     with live_coupons as (
        select c.id from coupons c where c.account_id = ${accountId}::uuid and (${couponStatusSql('c', now)}) = 'active'
      ),
@@ -158,6 +174,6 @@ export async function accountStats(em: Em, accountId: string, range: ReportRange
     codes: int(row.codes),
     activeCodes: int(row.active_codes),
     redemptions: int(row.redemptions),
-    topCode: row.top_code === null || row.top_code === undefined ? null : { code: row.top_code as string, redemptions: int(row.top_n) },
+    topCode: row.top_code === null ? null : { code: row.top_code, redemptions: int(row.top_n) },
   };
 }

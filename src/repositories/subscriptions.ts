@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Em } from '../db/orm';
+import type { StoredRow } from '../db/rows';
 import { isoOrNull } from '../db/values';
 import { SUBSCRIPTION_CANCELLED, SUBSCRIPTION_CANCELLED_REASON } from '../domain';
 
@@ -11,8 +12,11 @@ export interface SubscriptionView {
   cancelledAt: string | null;
 }
 
-type Row = { id: string; customer_id: string | null; status: string; cancelled_at: Date | string | null };
+const COLUMNS = ['id', 'customer_id', 'status', 'cancelled_at'] as const;
 
+type Row = Pick<StoredRow<'subscriptions'>, (typeof COLUMNS)[number]>;
+
+/** The one mapping of a subscriptions row. */
 function view(r: Row): SubscriptionView {
   return { id: r.id, customerId: r.customer_id, status: r.status as SubscriptionView['status'], cancelledAt: isoOrNull(r.cancelled_at) };
 }
@@ -22,7 +26,7 @@ export async function findSubscription(em: Em, accountId: string, id: string, op
   const q = em
     .getKysely()
     .selectFrom('subscriptions')
-    .select(['id', 'customer_id', 'status', 'cancelled_at'])
+    .select(COLUMNS)
     .where('account_id', '=', accountId)
     .where('id', '=', id);
   const row = await (opts.lock ? q.forUpdate() : q).executeTakeFirst();

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Em } from '../db/orm';
-import { iso, isoOrNull } from '../db/values';
+import { storedJson, type StoredRow } from '../db/rows';
+import { iso, isoOrNull, jsonb } from '../db/values';
 import type { WebhookMessage } from '../domain';
 
 /** Webhook deliveries and their attempt log. */
@@ -41,30 +42,32 @@ const COLUMNS = [
   'id', 'account_id', 'endpoint_id', 'event_id', 'message_id', 'event_type', 'status', 'attempts', 'attempts_allowed', 'round',
   'last_status_code', 'last_error', 'next_attempt_at', 'created_at', 'delivered_at',
 ] as const;
-type Raw = Record<(typeof COLUMNS)[number] | 'cursor_at', unknown>;
+/** A webhook_deliveries row as this module reads it. */
+type DeliveryStoredRow = Pick<StoredRow<'webhook_deliveries'>, (typeof COLUMNS)[number]> & { cursor_at: string };
 
 const cursorAt = sql<string>`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('cursor_at');
 
-function toRow(r: Raw): DeliveryRow {
-  const messageId = r.message_id as string;
+/** The one mapping of a webhook_deliveries row. */
+function deliveryRowFrom(r: DeliveryStoredRow): DeliveryRow {
+  const messageId = r.message_id;
   return {
-    id: r.id as string,
-    accountId: r.account_id as string,
-    endpointId: r.endpoint_id as string,
+    id: r.id,
+    accountId: r.account_id,
+    endpointId: r.endpoint_id,
     // the event's id as GET /v1/events shows it; a test delivery's event is its own message
     eventId: r.event_id === null ? messageId : String(r.event_id),
-    eventType: r.event_type as string,
+    eventType: r.event_type,
     webhookId: messageId,
     status: r.status as DeliveryStatus,
     attempts: Number(r.attempts),
     attemptsAllowed: Number(r.attempts_allowed),
     round: Number(r.round),
     lastStatusCode: r.last_status_code === null ? null : Number(r.last_status_code),
-    lastError: (r.last_error as string | null) ?? null,
+    lastError: r.last_error,
     nextAttemptAt: isoOrNull(r.next_attempt_at),
     createdAt: iso(r.created_at),
     deliveredAt: isoOrNull(r.delivered_at),
-    cursorAt: r.cursor_at as string,
+    cursorAt: r.cursor_at,
   };
 }
 
@@ -80,16 +83,16 @@ export async function insertTestDelivery(em: Em, d: { accountId: string; endpoin
     .insertInto('webhook_deliveries')
     .values({
       account_id: d.accountId, endpoint_id: d.endpointId, message_id: d.message.id, event_type: d.message.type,
-      payload: d.message as unknown as Record<string, unknown>, attempts_allowed: d.attemptsAllowed, next_attempt_at: sql`now()`,
+      payload: jsonb(d.message), attempts_allowed: d.attemptsAllowed, next_attempt_at: sql`now()`,
     })
     .returning([...COLUMNS, cursorAt])
     .executeTakeFirstOrThrow();
-  return toRow(row as Raw);
+  return deliveryRowFrom(row);
 }
 
 export async function findDelivery(em: Em, accountId: string, id: string): Promise<DeliveryRow | null> {
   const row = await em.getKysely().selectFrom('webhook_deliveries').select([...COLUMNS, cursorAt]).where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst();
-  return row ? toRow(row as Raw) : null;
+  return row ? deliveryRowFrom(row) : null;
 }
 
 export async function listAttempts(em: Em, deliveryId: string): Promise<AttemptView[]> {
@@ -121,7 +124,7 @@ export async function listDeliveries(
   let q = em.getKysely().selectFrom('webhook_deliveries').select([...COLUMNS, cursorAt]).where('endpoint_id', '=', endpointId).where('account_id', '=', accountId);
   if (status) q = q.where('status', '=', status);
   if (after) q = q.where(sql<boolean>`(created_at, id) < (${after[0]}::timestamptz, ${after[1]}::uuid)`);
-  const rows = (await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute()).map((r) => toRow(r as Raw));
+  const rows = (await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute()).map(deliveryRowFrom);
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return { rows: page, next: rows.length > limit && last ? [last.cursorAt, last.id] : null };
@@ -140,7 +143,7 @@ export async function startRedelivery(em: Em, accountId: string, id: string): Pr
     .where('account_id', '=', accountId)
     .returning([...COLUMNS, cursorAt])
     .executeTakeFirst();
-  return row ? toRow(row as Raw) : null;
+  return row ? deliveryRowFrom(row) : null;
 }
 
 /** Everything one attempt needs: the delivery, its endpoint's address and secrets, and the message. */
@@ -164,32 +167,37 @@ export interface AttemptTarget {
 }
 
 export async function loadAttemptTarget(em: Em, deliveryId: string): Promise<AttemptTarget | null> {
-  const { rows } = await sql<Record<string, unknown>>`
-    select d.id, d.account_id, d.endpoint_id, d.status, d.round, d.attempts, d.attempts_allowed, d.message_id, d.event_type, d.payload,
-           e.id as event_id, e.created_at as event_created_at, e.data as event_data,
-           w.url, w.status as endpoint_status, w.secret, w.previous_secret, w.previous_secret_expires_at
-      from webhook_deliveries d
-      join webhook_endpoints w on w.id = d.endpoint_id
-      left join events e on e.id = d.event_id
-     where d.id = ${deliveryId}`.execute(em.getKysely());
-  const r = rows[0];
+  const r = await em
+    .getKysely()
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhook_endpoints as w', 'w.id', 'd.endpoint_id')
+    .leftJoin('events as e', 'e.id', 'd.event_id')
+    .select([
+      'd.id', 'd.account_id', 'd.endpoint_id', 'd.status', 'd.round', 'd.attempts', 'd.attempts_allowed', 'd.message_id', 'd.event_type', 'd.payload',
+      'e.id as event_id', 'e.created_at as event_created_at', 'e.data as event_data',
+      'w.url', 'w.status as endpoint_status', 'w.secret', 'w.previous_secret', 'w.previous_secret_expires_at',
+    ])
+    .where('d.id', '=', deliveryId)
+    .executeTakeFirst();
   if (!r) return null;
   return {
-    deliveryId: r.id as string,
-    accountId: r.account_id as string,
-    endpointId: r.endpoint_id as string,
+    deliveryId: r.id,
+    accountId: r.account_id,
+    endpointId: r.endpoint_id,
     status: r.status as DeliveryStatus,
     round: Number(r.round),
     attempts: Number(r.attempts),
     attemptsAllowed: Number(r.attempts_allowed),
-    messageId: r.message_id as string,
-    eventType: r.event_type as string,
-    payload: (r.payload as WebhookMessage | null) ?? null,
-    event: r.event_id === null ? null : { id: String(r.event_id), createdAt: iso(r.event_created_at), data: r.event_data as Record<string, unknown> },
-    url: r.url as string,
-    endpointStatus: r.endpoint_status as 'enabled' | 'disabled',
-    secret: r.secret as string,
-    previousSecret: (r.previous_secret as string | null) ?? null,
+    messageId: r.message_id,
+    eventType: r.event_type,
+    payload: storedJson<WebhookMessage>(r.payload),
+    event: r.event_id === null || r.event_created_at === null || r.event_data === null
+      ? null
+      : { id: String(r.event_id), createdAt: iso(r.event_created_at), data: r.event_data },
+    url: r.url,
+    endpointStatus: r.endpoint_status as AttemptTarget['endpointStatus'],
+    secret: r.secret,
+    previousSecret: r.previous_secret,
     previousSecretExpiresAt: isoOrNull(r.previous_secret_expires_at),
   };
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Em } from '../db/orm';
+import type { RowUpdate, StoredRow } from '../db/rows';
 import { iso, isoOrNull } from '../db/values';
 import { appendEvent } from './events';
 
@@ -41,22 +42,24 @@ const COLUMNS = [
   'previous_secret_expires_at', 'created_at', 'updated_at',
 ] as const;
 
-type Raw = Record<(typeof COLUMNS)[number] | 'cursor_at', unknown>;
+/** A webhook_endpoints row as this module reads it. */
+type EndpointStoredRow = Pick<StoredRow<'webhook_endpoints'>, (typeof COLUMNS)[number]> & { cursor_at: string };
 
-function toRow(r: Raw): EndpointRow {
+/** The one mapping of a webhook_endpoints row. */
+function endpointRowFrom(r: EndpointStoredRow): EndpointRow {
   return {
-    id: r.id as string,
-    accountId: r.account_id as string,
-    url: r.url as string,
-    eventTypes: (r.event_types as string[]) ?? [],
-    description: (r.description as string | null) ?? null,
+    id: r.id,
+    accountId: r.account_id,
+    url: r.url,
+    eventTypes: r.event_types,
+    description: r.description,
     status: r.status as EndpointStatus,
-    secret: r.secret as string,
-    previousSecret: (r.previous_secret as string | null) ?? null,
+    secret: r.secret,
+    previousSecret: r.previous_secret,
     previousSecretExpiresAt: isoOrNull(r.previous_secret_expires_at),
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),
-    cursorAt: r.cursor_at as string,
+    cursorAt: r.cursor_at,
   };
 }
 
@@ -77,21 +80,21 @@ export async function insertEndpoint(
     .values({ account_id: e.accountId, url: e.url, event_types: e.eventTypes, description: e.description, secret: e.secret, enabled_event_ids: openSpan })
     .returning([...COLUMNS, cursorAt])
     .executeTakeFirstOrThrow();
-  return toRow(row as Raw);
+  return endpointRowFrom(row);
 }
 
 export async function findEndpoint(em: Em, accountId: string, id: string, lock = false): Promise<EndpointRow | null> {
   let q = em.getKysely().selectFrom('webhook_endpoints').select([...COLUMNS, cursorAt]).where('id', '=', id).where('account_id', '=', accountId);
   if (lock) q = q.forUpdate();
   const row = await q.executeTakeFirst();
-  return row ? toRow(row as Raw) : null;
+  return row ? endpointRowFrom(row) : null;
 }
 
 /** Oldest first; `after` is the last row's [created_at with microseconds, id]. */
 export async function listEndpoints(em: Em, accountId: string, after: [string, string] | null, limit: number): Promise<{ rows: EndpointRow[]; next: [string, string] | null }> {
   let q = em.getKysely().selectFrom('webhook_endpoints').select([...COLUMNS, cursorAt]).where('account_id', '=', accountId);
   if (after) q = q.where(sql<boolean>`(created_at, id) > (${after[0]}::timestamptz, ${after[1]}::uuid)`);
-  const rows = (await q.orderBy('created_at').orderBy('id').limit(limit + 1).execute()).map((r) => toRow(r as Raw));
+  const rows = (await q.orderBy('created_at').orderBy('id').limit(limit + 1).execute()).map(endpointRowFrom);
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return { rows: page, next: rows.length > limit && last ? [last.cursorAt, last.id] : null };
@@ -110,7 +113,7 @@ export interface EndpointPatch {
  * its span, so every event that occurred before is still delivered, however late the relay is.
  */
 export async function updateEndpoint(em: Em, accountId: string, id: string, patch: EndpointPatch): Promise<EndpointRow | null> {
-  const set: Record<string, unknown> = { updated_at: sql`now()` };
+  const set: RowUpdate<'webhook_endpoints'> = { updated_at: sql<Date>`now()` };
   if (patch.url !== undefined) set.url = patch.url;
   if (patch.eventTypes !== undefined) set.event_types = patch.eventTypes;
   if (patch.description !== undefined) set.description = patch.description;
@@ -118,8 +121,8 @@ export async function updateEndpoint(em: Em, accountId: string, id: string, patc
     set.status = patch.status;
     set.enabled_event_ids =
       patch.status === 'enabled'
-        ? sql`case when status = 'disabled' then enabled_event_ids + ${openSpan} else enabled_event_ids end`
-        : sql`case when status = 'enabled' then ${closedSpans} else enabled_event_ids end`;
+        ? sql<string>`case when status = 'disabled' then enabled_event_ids + ${openSpan} else enabled_event_ids end`
+        : sql<string>`case when status = 'enabled' then ${closedSpans} else enabled_event_ids end`;
   }
   const row = await em
     .getKysely()
@@ -129,7 +132,7 @@ export async function updateEndpoint(em: Em, accountId: string, id: string, patc
     .where('account_id', '=', accountId)
     .returning([...COLUMNS, cursorAt])
     .executeTakeFirst();
-  return row ? toRow(row as Raw) : null;
+  return row ? endpointRowFrom(row) : null;
 }
 
 export async function setEndpointSecrets(
@@ -164,6 +167,6 @@ export async function disableGoneEndpoint(tx: Em, endpointId: string, deliveryId
     .returning(['account_id', 'url'])
     .executeTakeFirst();
   if (!row) return null;
-  await appendEvent(tx, row.account_id as string, 'webhook_endpoint.disabled', { endpointId, url: row.url, reason: 'gone', deliveryId });
-  return row.account_id as string;
+  await appendEvent(tx, row.account_id, 'webhook_endpoint.disabled', { endpointId, url: row.url, reason: 'gone', deliveryId });
+  return row.account_id;
 }

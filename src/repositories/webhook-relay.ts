@@ -81,5 +81,5 @@ export async function duePendingDeliveries(em: Em, before: string, after: string
     .where('next_attempt_at', '<', new Date(before));
   if (after) q = q.where('id', '>', after);
   const rows = await q.orderBy('id').limit(limit).execute();
-  return rows.map((r) => ({ id: r.id, accountId: r.account_id as string, round: Number(r.round), attempts: Number(r.attempts), attemptsAllowed: Number(r.attempts_allowed) }));
+  return rows.map((r) => ({ id: r.id, accountId: r.account_id, round: Number(r.round), attempts: Number(r.attempts), attemptsAllowed: Number(r.attempts_allowed) }));
 }

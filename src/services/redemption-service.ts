@@ -17,7 +17,7 @@ import {
   contextFromRow, contextStatement, countRedemptionStatement, lockCountedRowsStatements, lockCustomerStatement, lockIdempotencyKeyStatement,
   lockSubscriptionStatement, redemptionByIdStatement, storedOutcomeStatement, storeOutcomeStatement, type ContextQuery, type CountOutcome, type LoadedContext,
 } from '../repositories/redemption-statements';
-import { redemptionFromRow, type CodeWithCoupon, type RedemptionView } from '../repositories/redemptions';
+import { redemptionRowFrom, redemptionView, type CodeWithCoupon, type RedemptionView } from '../repositories/redemptions';
 
 export interface DecisionInput {
   /** Exactly one of `code` and `couponId` (a direct coupon). */
@@ -164,7 +164,7 @@ async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJ
   const written = first.written?.rows[0];
   if (written) {
     await p.flight(['rollback']);
-    return done(succeeded(createdBody(redemptionFromRow(written.row))));
+    return done(succeeded(createdBody(redemptionView(redemptionRowFrom(written.row)))));
   }
   const ctx = contextFromRow(first.context.rows[0], q);
   // the customer upsert ran before the read in this transaction, so the read saw its result
