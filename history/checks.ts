@@ -20,6 +20,8 @@ export const FEED_LAG_MS = 30_000;
 /** While a server is down, a request answers within 3 s (API.md); this much more is allowed for a busy machine. */
 export const OUTAGE_ANSWER_MS = 3_000;
 export const OUTAGE_SLACK_MS = 500;
+/** API.md "Failure answers": both services are used again within 30 s of coming back. */
+export const RECOVERY_MS = 30_000;
 /** After the feed probe's edits were answered, polls this much later must show them. */
 export const PROBE_GRACE_MS = 500;
 
@@ -124,6 +126,7 @@ export class Checker {
   run(): Violation[] {
     this.answers();
     this.outages();
+    this.recovery();
     this.asyncJobs();
     this.redemptions();
     this.idempotency();
@@ -180,6 +183,24 @@ export class Checker {
           this.flag(inFlight ? 'waited-through-outage' : 'slow-during-outage', `${when}, ${op.end === null ? 'never answered' : `answered ${took} ms later`} (limit ${OUTAGE_ANSWER_MS} ms)`, [op.id]);
         }
       }
+    }
+  }
+
+  /**
+   * A request that starts more than RECOVERY_MS after the last outage ended, while no server is
+   * down, is not answered as if one were (503 database_unavailable / queue_unavailable): the
+   * service recovers without a restart (a pool left holding dead connections, say, would not).
+   */
+  private recovery(): void {
+    const outages = this.h.faults.filter((f) => f.kind !== 'kill-worker');
+    for (const op of this.h.ops) {
+      if (op.status !== 503) continue;
+      const code = op.res?.error?.code;
+      if (code !== 'database_unavailable' && code !== 'queue_unavailable') continue;
+      if (outages.some((f) => op.start < f.end && (op.end ?? Infinity) > f.start)) continue;
+      const before = outages.filter((f) => f.end <= op.start);
+      const since = before.length ? op.start - Math.max(...before.map((f) => f.end)) : op.start;
+      if (since > RECOVERY_MS) this.flag('no-recovery', `answered 503 ${code} ${since} ms after the last outage ended (limit ${RECOVERY_MS} ms)`, [op.id]);
     }
   }
 

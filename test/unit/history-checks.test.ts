@@ -279,6 +279,18 @@ test('while PostgreSQL is down, a request in flight answers within 3 s of the ou
   expect(check(h).map((v) => [v.rule, v.ops])).toEqual([['waited-through-outage', [late.id]], ['slow-during-outage', [slow.id]]]);
 });
 
+test('the service is used again within 30 s of an outage ending, without a restart', () => {
+  const b = allowed();
+  const h = b.history();
+  h.faults = [{ kind: 'postgres-down', start: 1_000, down: 1_100, restart: 8_000, end: 8_200, detail: 'PostgreSQL down for 6900 ms' }];
+  const at = (start: number, code: string) => b.redeem(start, start + 5, 503, { error: { code } }, { sub: `hs-r${start}`, customer: 'c9' });
+  at(20_000, 'database_unavailable'); // 11.8 s after it ended: still allowed
+  at(38_200, 'queue_full'); // not an outage's answer
+  expect(check(h)).toEqual([]);
+  const stuck = at(38_300, 'database_unavailable');
+  expect(check(h).map((v) => [v.rule, v.ops, v.message])).toEqual([['no-recovery', [stuck.id], 'answered 503 database_unavailable 30100 ms after the last outage ended (limit 30000 ms)']]);
+});
+
 test('the feed probe: polls that stop below an edit committed while only refused redemptions wait', () => {
   const b = allowed();
   const patch = b.op('patch-coupon', 8_000, 8_010, 200, { id: K, version: 3, timesRedeemed: 6 }, { couponId: K, fields: ['discount'] }, { discount: TERMS.discount });
