@@ -2,6 +2,7 @@ import { ConfigError, loadConfig, type Config } from '../config';
 import { createLogger, errorFields } from './logger';
 import type { Running } from './server';
 import { checkServices } from './preflight';
+import { isSupervisedProcess, superviseProcesses } from './processes';
 
 /** MikroORM 7 needs this Node at least. */
 const MIN_NODE = [22, 12];
@@ -22,12 +23,22 @@ async function main(): Promise<void> {
     process.stderr.write(`couponflow: Node ${MIN_NODE.join('.')} or later is needed, this is ${process.version}: run it with \`npm start\` (which uses the pinned Node) or install a newer Node\n`);
     process.exit(1);
   }
-  const missing = await checkServices(config);
-  if (missing.length) {
-    for (const line of missing) process.stderr.write(`couponflow: ${line}\n`);
-    process.exit(1);
+  // a process forked for WEB_CONCURRENCY: its supervisor checked the services already
+  const supervised = isSupervisedProcess();
+  if (!supervised) {
+    const missing = await checkServices(config);
+    if (missing.length) {
+      for (const line of missing) process.stderr.write(`couponflow: ${line}\n`);
+      process.exit(1);
+    }
   }
-  const logger = createLogger(config.logLevel, { service: 'couponflow' });
+  const logger = createLogger(config.logLevel, supervised ? { service: 'couponflow', pid: process.pid } : { service: 'couponflow' });
+  const roles = config.role === 'all' ? ['api', 'worker'] : [config.role];
+  if (!supervised && config.webConcurrency > 1 && config.role !== 'worker') {
+    const port = await superviseProcesses(config, logger).listening;
+    logger.info(`couponflow listening on http://127.0.0.1:${port}`, { roles, port, processes: config.webConcurrency, queuePrefix: config.queuePrefix });
+    return;
+  }
   let running: Running;
   try {
     // Loaded only now: the preflight above answers within seconds, before the ORM and queues load.
@@ -39,8 +50,9 @@ async function main(): Promise<void> {
     process.stderr.write(`couponflow: start-up failed: ${e?.message ?? String(err)}${e?.code && !String(e.message).includes(e.code) ? ` (${e.code})` : ''}\n`);
     process.exit(1);
   }
-  const roles = config.role === 'all' ? ['api', 'worker'] : [config.role];
-  logger.info(running.url ? `couponflow listening on ${running.url}` : 'couponflow worker running', {
+  if (supervised) process.send?.({ couponflow: 'ready' });
+  const line = running.url ? (supervised ? 'api process listening' : `couponflow listening on ${running.url}`) : 'couponflow worker running';
+  logger.info(line, {
     roles,
     port: running.url ? Number(new URL(running.url).port) : null,
     queuePrefix: config.queuePrefix,
