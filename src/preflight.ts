@@ -59,8 +59,16 @@ async function checkRedis(url: string, cluster: boolean): Promise<string | null>
   }
 }
 
+type Checked = Pick<Config, 'databaseUrl' | 'redisUrl'> & Partial<Pick<Config, 'redisCluster'>>;
+
+/** For each service, null when it answers, else the line saying where and how to get it. */
+export async function checkEachService(config: Checked): Promise<{ database: string | null; redis: string | null }> {
+  const [database, redis] = await Promise.all([checkPostgres(config.databaseUrl), checkRedis(config.redisUrl, config.redisCluster ?? false)]);
+  return { database, redis };
+}
+
 /** One line per service the process cannot reach, saying where and how to get it; empty when both answer. */
-export async function checkServices(config: Pick<Config, 'databaseUrl' | 'redisUrl'> & Partial<Pick<Config, 'redisCluster'>>): Promise<string[]> {
-  const found = await Promise.all([checkPostgres(config.databaseUrl), checkRedis(config.redisUrl, config.redisCluster ?? false)]);
-  return found.filter((l): l is string => l !== null);
+export async function checkServices(config: Checked): Promise<string[]> {
+  const found = await checkEachService(config);
+  return [found.database, found.redis].filter((l): l is string => l !== null);
 }

@@ -18,7 +18,7 @@ export interface Supervised {
   listening: Promise<number>;
 }
 
-export function superviseProcesses(config: Config, logger: Logger): Supervised {
+export function superviseProcesses(config: Config, logger: Logger, afterStop: () => Promise<unknown> = async () => undefined): Supervised {
   const roles: ('api' | 'worker')[] = [...Array.from({ length: config.webConcurrency }, () => 'api' as const), ...(config.role === 'all' ? ['worker' as const] : [])];
   const byWorker = new Map<Worker, { slot: number; role: 'api' | 'worker'; ready: boolean }>();
   let stopping = false;
@@ -48,8 +48,10 @@ export function superviseProcesses(config: Config, logger: Logger): Supervised {
     if (stopping) {
       if (code !== 0) failed = true;
       if (byWorker.size === 0) {
-        logger.info('stopped', { processes: roles.length });
-        process.exit(failed ? 1 : 0);
+        void afterStop().finally(() => {
+          logger.info('stopped', { processes: roles.length });
+          process.exit(failed ? 1 : 0);
+        });
       }
       return;
     }
@@ -58,7 +60,7 @@ export function superviseProcesses(config: Config, logger: Logger): Supervised {
       logger.error('a process failed to start; stopping', { role: who.role, pid: worker.process.pid, code, signal });
       stopping = true;
       failed = true;
-      if (byWorker.size === 0) process.exit(1);
+      if (byWorker.size === 0) void afterStop().finally(() => process.exit(1));
       for (const w of byWorker.keys()) w.process.kill('SIGTERM');
       return;
     }
@@ -74,7 +76,7 @@ export function superviseProcesses(config: Config, logger: Logger): Supervised {
     if (stopping) return;
     stopping = true;
     logger.info('draining', { signal, processes: byWorker.size, deadlineMs: config.shutdownTimeoutMs });
-    if (byWorker.size === 0) process.exit(0);
+    if (byWorker.size === 0) void afterStop().finally(() => process.exit(0));
     for (const w of byWorker.keys()) w.process.kill('SIGTERM');
     // a process past its own deadline (and its bounded closing steps) is killed
     setTimeout(() => {
