@@ -9,10 +9,15 @@ export interface Config {
   nodeEnv: string;
   port: number;
   databaseUrl: string;
+  /** DATABASE_READ_URL: streaming replicas that stats, reports and exports read from (may be empty). */
+  databaseReadUrls: string[];
   databasePoolMax: number;
   /** PostgreSQL `statement_timeout` and `idle_in_transaction_session_timeout` of every pooled connection. */
   databaseTimeouts: { statementMs: number; idleInTransactionMs: number };
+  /** One URL, or with `redisCluster` one or more node URLs, comma-separated. */
   redisUrl: string;
+  /** REDIS_CLUSTER: REDIS_URL names nodes of a Redis Cluster; keys are hash-tagged per queue. */
+  redisCluster: boolean;
   /** ioredis auto-pipelining on the producer connection: commands of one event-loop turn go in one write. */
   redisAutoPipelining: boolean;
   queuePrefix: string;
@@ -21,6 +26,13 @@ export interface Config {
   adminPassword: string;
   logLevel: LogLevel;
   role: Role;
+  /** WEB_CONCURRENCY: API processes sharing the port (node's cluster module) when the role serves HTTP. */
+  webConcurrency: number;
+  /**
+   * Which engines may be started here when nothing answers at the default address: those whose
+   * URL variable is unset, never with NODE_ENV=production. `dir` holds their data.
+   */
+  embedded: { database: boolean; redis: boolean; dir: string };
   shutdownTimeoutMs: number;
   jobWaitTimeoutMs: number;
   /** A queue holding this many jobs not yet started refuses new ones with 503 queue_full. */
@@ -103,6 +115,36 @@ function url(env: Env, name: string, fallback: string, protocols: string[]): str
   return raw;
 }
 
+/** The default addresses: the standard local ports, or PGPORT / REDIS_PORT when set. */
+function defaultDatabaseUrl(env: Env): string {
+  return `postgres://postgres@127.0.0.1:${int(env, 'PGPORT', 5432, 1, 65535)}/couponflow`;
+}
+function defaultRedisUrl(env: Env): string {
+  return `redis://127.0.0.1:${int(env, 'REDIS_PORT', 6379, 1, 65535)}`;
+}
+
+const unset = (env: Env, name: string) => env[name] === undefined || env[name]!.trim() === '';
+
+/** REDIS_URL: one URL, or with REDIS_CLUSTER several node URLs separated by commas. */
+function redisUrls(env: Env, cluster: boolean): string {
+  const raw = str(env, 'REDIS_URL', defaultRedisUrl(env));
+  const parts = raw.split(',').map((x) => x.trim());
+  if (parts.length > 1 && !cluster) throw new ConfigError('REDIS_URL', 'lists several servers: set REDIS_CLUSTER=true for a Redis Cluster');
+  if (parts.some((p) => p === '')) throw new ConfigError('REDIS_URL', 'has an empty entry in its comma-separated list');
+  for (const p of parts) url({ REDIS_URL: p }, 'REDIS_URL', p, ['redis:', 'rediss:']);
+  return parts.join(',');
+}
+
+/** DATABASE_READ_URL: none, or PostgreSQL URLs separated by commas. */
+function readUrls(env: Env): string[] {
+  const raw = env.DATABASE_READ_URL;
+  if (raw === undefined || raw.trim() === '') return [];
+  const parts = raw.split(',').map((x) => x.trim());
+  if (parts.some((p) => p === '')) throw new ConfigError('DATABASE_READ_URL', 'has an empty entry in its comma-separated list');
+  for (const p of parts) url({ DATABASE_READ_URL: p }, 'DATABASE_READ_URL', p, ['postgres:', 'postgresql:']);
+  return parts;
+}
+
 function secret(env: Env, name: string, production: boolean, devDefault: string): string {
   const v = env[name];
   if (v !== undefined && v !== '') return v;
@@ -147,13 +189,15 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     nodeEnv,
     port: int(env, 'PORT', 3000, 0, 65535),
-    databaseUrl: url(env, 'DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/couponflow', ['postgres:', 'postgresql:']),
+    databaseUrl: url(env, 'DATABASE_URL', defaultDatabaseUrl(env), ['postgres:', 'postgresql:']),
+    databaseReadUrls: readUrls(env),
     databasePoolMax: int(env, 'DATABASE_POOL_MAX', 6, 1, 500),
     databaseTimeouts: {
       statementMs: int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 15_000, 100, 30_000),
       idleInTransactionMs: int(env, 'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', 5_000, 100, 30_000),
     },
-    redisUrl: url(env, 'REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+    redisUrl: redisUrls(env, bool(env, 'REDIS_CLUSTER', false)),
+    redisCluster: bool(env, 'REDIS_CLUSTER', false),
     redisAutoPipelining: bool(env, 'REDIS_AUTO_PIPELINING', false),
     queuePrefix,
     platformAdminToken: secret(env, 'PLATFORM_ADMIN_TOKEN', production, 'dev-platform-token'),
@@ -161,6 +205,12 @@ export function loadConfig(env: Env = process.env): Config {
     adminPassword: secret(env, 'ADMIN_PASSWORD', production, 'admin'),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error'] as const),
     role: oneOf(env, 'ROLE', 'all', ['all', 'api', 'worker'] as const),
+    webConcurrency: int(env, 'WEB_CONCURRENCY', 1, 1, 64),
+    embedded: {
+      database: !production && unset(env, 'DATABASE_URL'),
+      redis: !production && unset(env, 'REDIS_URL') && !bool(env, 'REDIS_CLUSTER', false),
+      dir: str(env, 'EMBEDDED_DIR', '.couponflow'),
+    },
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     jobWaitTimeoutMs: int(env, 'JOB_WAIT_TIMEOUT_MS', 10_000, 100, 600_000),
     queueMaxWaiting: int(env, 'QUEUE_MAX_WAITING', 100_000, 1, 100_000_000),

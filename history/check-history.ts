@@ -9,6 +9,7 @@ import { Client } from './http';
 import type { Fault, History, Violation } from './model';
 import { summary } from './report';
 import { freePort, PrivatePostgres, PrivateRedis, ServiceProcess, sleep } from './services';
+import { PrivateRedisCluster } from './redis-cluster';
 import { type Recorder, setUp, Workload } from './workload';
 
 export interface HistoryOptions {
@@ -23,11 +24,17 @@ export interface HistoryOptions {
   hangMs: number;
   /** keep the run's directory (logs, history.json) even when no rule broke */
   keep: boolean;
+  /**
+   * Run on a private Redis Cluster (3 masters, 3 replicas; REDIS_CLUSTER=true) instead of one
+   * redis-server. Its faults are workers killed (a master killed is the cluster test's: its
+   * failover takes longer than the 3 s a single Redis outage is answered within).
+   */
+  redisCluster: boolean;
   log: (line: string) => void;
 }
 
 export const DEFAULTS: HistoryOptions = {
-  seed: 1, durationSec: 60, faults: true, clients: 24, workers: 2, hangMs: 15_000, keep: false, log: (l) => process.stderr.write(`${l}\n`),
+  seed: 1, durationSec: 60, faults: true, clients: 24, workers: 2, hangMs: 15_000, keep: false, redisCluster: false, log: (l) => process.stderr.write(`${l}\n`),
 };
 
 export interface HistoryResult {
@@ -54,18 +61,22 @@ export async function runHistory(options: Partial<HistoryOptions> = {}): Promise
   const procs: ServiceProcess[] = [];
   let pg: PrivatePostgres | undefined;
   let redis: PrivateRedis | undefined;
+  let cluster: PrivateRedisCluster | undefined;
   let passed = false;
   /** set when the run ends, however it ends: the fault loop stops at its next step */
   const over = { value: false };
   /** what stops the loops started (the fault injector, the job watcher, the feed poller) */
   const stops: (() => Promise<unknown>)[] = [];
   try {
-    [pg, redis] = await Promise.all([PrivatePostgres.create(dir), PrivateRedis.create(dir)]);
+    if (o.redisCluster) [pg, cluster] = await Promise.all([PrivatePostgres.create(dir), PrivateRedisCluster.create({ dir: path.join(dir, 'redis-cluster') })]);
+    else [pg, redis] = await Promise.all([PrivatePostgres.create(dir), PrivateRedis.create(dir)]);
+    const redisUrl = cluster ? cluster.url : redis!.url;
     const port = await freePort();
     const env: Record<string, string> = {
       NODE_ENV: 'development',
       DATABASE_URL: pg.url('couponflow_history'),
-      REDIS_URL: redis.url,
+      REDIS_URL: redisUrl,
+      REDIS_CLUSTER: String(o.redisCluster),
       QUEUE_PREFIX: PREFIX,
       PLATFORM_ADMIN_TOKEN: PLATFORM_TOKEN,
       LOG_LEVEL: 'info',
@@ -102,7 +113,7 @@ export async function runHistory(options: Partial<HistoryOptions> = {}): Promise
     const setup = await setUp(client, PLATFORM_TOKEN);
     const t0 = Date.now();
     const until = o.durationSec * 1000;
-    o.log(`history run: seed ${o.seed}, ${o.durationSec} s, ${o.clients} clients, ${o.workers} workers, faults ${o.faults ? 'on' : 'off'}, directory ${dir}`);
+    o.log(`history run: seed ${o.seed}, ${o.durationSec} s, ${o.clients} clients, ${o.workers} workers, faults ${o.faults ? 'on' : 'off'}, ${o.redisCluster ? 'Redis Cluster' : 'one Redis'}, directory ${dir}`);
     const watcher = new JobWatcher(new Client(`http://127.0.0.1:${port}`, CLIENT_TIMEOUT_MS), setup.token);
     watcher.start();
     stops.push(() => watcher.stop());
@@ -111,7 +122,10 @@ export async function runHistory(options: Partial<HistoryOptions> = {}): Promise
     poller.start();
     stops.push(() => poller.stop());
     const faults: Promise<Fault[]> = o.faults
-      ? injectFaults({ pg, redis, workers, startWorker }, { seed: o.seed, t0, from: Math.min(5000, until / 4), until: until - 3000, over, log: o.log })
+      ? injectFaults({ pg, redis: redis ?? { stop: async () => undefined, start: async () => undefined }, workers, startWorker }, {
+        seed: o.seed, t0, from: Math.min(5000, until / 4), until: until - 3000, over, log: o.log,
+        weights: o.redisCluster ? { 'kill-worker': 100 } : undefined,
+      })
       : Promise.resolve([]);
     stops.push(() => faults);
     await new Workload(client, rec, setup, { seed: o.seed, clients: o.clients, until }).run();
@@ -119,10 +133,10 @@ export async function runHistory(options: Partial<HistoryOptions> = {}): Promise
     const injected = await faults;
     o.log(`operations done (${rec.ops.length}); settling`);
 
-    let left = await waitForQueues(redis.url, PREFIX, 90_000);
+    let left = await waitForQueues(redisUrl, PREFIX, 90_000, o.redisCluster);
     if (Object.keys(left).length) o.log(`queues not drained after 90 s: ${JSON.stringify(left)}`);
     const probes = await probeFeed(client, rec, setup, env.DATABASE_URL, o.log);
-    if (!Object.keys(left).length) left = await waitForQueues(redis.url, PREFIX, 30_000);
+    if (!Object.keys(left).length) left = await waitForQueues(redisUrl, PREFIX, 30_000, o.redisCluster);
     const jobs = await watcher.finish();
     const db = await readDatabase(env.DATABASE_URL, setup.accountId);
     await poller.stopAfter(db.events.length ? db.events[db.events.length - 1].id : 0, 40_000);
@@ -141,6 +155,7 @@ export async function runHistory(options: Partial<HistoryOptions> = {}): Promise
     await Promise.allSettled(stops.map((stop) => stop()));
     await Promise.all(procs.map((p) => p.stop().catch(() => undefined)));
     await redis?.stop().catch(() => undefined);
+    await cluster?.destroy().catch(() => undefined);
     await pg?.stop().catch(() => undefined);
     if (passed && !o.keep) rmSync(dir, { recursive: true, force: true });
     else rmSync(path.join(dir, 'pg', 'data'), { recursive: true, force: true });

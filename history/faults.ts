@@ -1,10 +1,10 @@
 import type { Fault, FaultKind } from './model';
 import { Prng } from './prng';
-import { sleep, type PrivatePostgres, type PrivateRedis, type ServiceProcess } from './services';
+import { sleep, type PrivatePostgres, type ServiceProcess } from './services';
 
 export interface FaultTargets {
   pg: PrivatePostgres;
-  redis: PrivateRedis;
+  redis: { stop(how: 'kill' | 'shutdown'): Promise<void>; start(): Promise<void> };
   workers: ServiceProcess[];
   startWorker(): Promise<ServiceProcess>;
 }
@@ -17,7 +17,7 @@ export interface FaultTargets {
  */
 export async function injectFaults(
   t: FaultTargets,
-  opts: { seed: number; t0: number; from: number; until: number; over: { value: boolean }; log: (s: string) => void },
+  opts: { seed: number; t0: number; from: number; until: number; over: { value: boolean }; log: (s: string) => void; weights?: Partial<Record<FaultKind, number>> },
 ): Promise<Fault[]> {
   const rng = new Prng(opts.seed, 7);
   const faults: Fault[] = [];
@@ -27,7 +27,7 @@ export async function injectFaults(
     if (at >= opts.until) break;
     while (now() < at && !opts.over.value) await sleep(Math.min(100, at - now()));
     if (opts.over.value) break;
-    const kind = rng.weighted<FaultKind>({ 'kill-worker': 50, 'postgres-down': 25, 'redis-down': 25 });
+    const kind = rng.weighted<FaultKind>((opts.weights as Record<FaultKind, number> | undefined) ?? { 'kill-worker': 50, 'postgres-down': 25, 'redis-down': 25 });
     const pause = rng.int(4000, 8000);
     const start = now();
     let down = start;

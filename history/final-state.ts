@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import IORedis from 'ioredis';
+import { createRedis, queuePrefix } from '../src/queues/connection';
 import { Client as PgClient } from 'pg';
 import type { Client } from './http';
 import type { FinalState, JobState, Op, Poll } from './model';
@@ -12,9 +12,9 @@ export const JOB_QUEUES = ['redemptions', 'invoice-discounts'];
  * Waits until no job of the run's queues is waiting, delayed, prioritized, paused or active
  * (or the deadline passes); answers what was left.
  */
-export async function waitForQueues(redisUrl: string, prefix: string, deadlineMs: number): Promise<Record<string, number>> {
-  const connection = new IORedis(redisUrl, { maxRetriesPerRequest: null });
-  const queues = JOB_QUEUES.map((name) => new Queue(name, { connection, prefix }));
+export async function waitForQueues(redisUrl: string, prefix: string, deadlineMs: number, cluster = false): Promise<Record<string, number>> {
+  const connection = createRedis({ url: redisUrl, cluster }, 'blocking');
+  const queues = JOB_QUEUES.map((name) => new Queue(name, { connection, prefix: queuePrefix(prefix, cluster, name) }));
   const end = Date.now() + deadlineMs;
   let left: Record<string, number> = {};
   try {

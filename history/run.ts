@@ -1,7 +1,7 @@
 import { DEFAULTS, runHistory, type HistoryOptions } from './check-history';
 
 const USAGE = `usage: npm run check:history -- [--seed N] [--duration SECONDS] [--faults | --no-faults]
-       [--clients N] [--workers N] [--hang-ms MS] [--keep]
+       [--clients N] [--workers N] [--hang-ms MS] [--keep] [--redis-cluster]
 
 Runs the service on its own PostgreSQL and Redis, sends seeded concurrent operations while
 killing workers and stopping the servers, then checks the recorded history and the final state.
@@ -26,6 +26,7 @@ function parse(argv: string[]): Partial<HistoryOptions> {
       case '--workers': out.workers = num(a, argv[++i], 1); break;
       case '--hang-ms': out.hangMs = num(a, argv[++i], 1000); break;
       case '--keep': out.keep = true; break;
+      case '--redis-cluster': out.redisCluster = true; break;
       case '-h': case '--help': process.stdout.write(`${USAGE}\n`); process.exit(0); break;
       default: throw new Error(`unknown option ${a}`);
     }

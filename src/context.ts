@@ -1,7 +1,8 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './queues/connection';
 import type { Config } from '../config';
 import type { Logger } from './logger';
 import type { Orm } from './db/orm';
+import type { ReadReplicas } from './db/read-replicas';
 import type { Queues } from './queues/producers';
 import type { JobWaiter } from './queues/job-waiter';
 import type { GuessLimiter } from './rate-limit';
@@ -13,8 +14,10 @@ export interface AppContext {
   config: Config;
   logger: Logger;
   orm: Orm;
+  /** Where stats, reports and exports read: the streaming replicas of DATABASE_READ_URL, else the primary. */
+  reads: ReadReplicas;
   /** Producer connection: fails fast when Redis is down. */
-  redis: Redis;
+  redis: RedisConnection;
   queues: Queues;
   waiter: JobWaiter;
   limiter: GuessLimiter;

@@ -19,8 +19,12 @@ const PG_UNAVAILABLE = new Set(['57P01', '57P02', '57P03', '53300', '53400', '58
 const PG_MESSAGES =
   /Connection terminated|timeout exceeded when trying to connect|connection error and is not queryable|Client was closed and is not queryable|Cannot use a pool after calling end|the database system is (starting up|shutting down|in recovery mode)|terminating connection due to/i;
 
-/** ioredis messages of a connection that is down (no offline queue) or gave up retrying. */
-const REDIS_MESSAGES = /Stream isn't writeable|enableOfflineQueue|Connection is closed|max retries per request|Connection in subscriber mode/i;
+/**
+ * ioredis messages of a connection that is down (no offline queue) or gave up retrying, and of a
+ * Redis Cluster that is failing over or moving slots (CLUSTERDOWN, TRYAGAIN, its client giving up
+ * on redirections or finding no node).
+ */
+const REDIS_MESSAGES = /Stream isn't writeable|enableOfflineQueue|Connection is closed|max retries per request|Connection in subscriber mode|CLUSTERDOWN|TRYAGAIN|Too many Cluster redirections|Failed to refresh slots cache|None of startup nodes is available/i;
 
 interface ErrorLike {
   name?: string;

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './queues/connection';
 import type { Logger } from './logger';
 import type { HealthView } from './faults';
 
@@ -9,6 +9,7 @@ export const DB_PROBE_TIMEOUT_MS = 1500;
 
 /** A URL without its password, for log lines and messages. */
 export function redactUrl(url: string): string {
+  if (url.includes(',')) return url.split(',').map(redactUrl).join(',');
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
@@ -92,7 +93,7 @@ export class ServiceHealth implements HealthView {
   }
 
   /** Follows a Redis connection: its errors are not logged one by one, only the outage. */
-  watchRedis(connection: Redis): void {
+  watchRedis(connection: RedisConnection): void {
     connection.on('error', (err: Error) => {
       this.redisReason = reason(err);
     });

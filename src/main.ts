@@ -1,7 +1,9 @@
 import { ConfigError, loadConfig, type Config } from '../config';
 import { createLogger, errorFields } from './logger';
 import type { Running } from './server';
-import { checkServices } from './preflight';
+import { checkEachService } from './preflight';
+import type { EmbeddedEngine } from './embedded';
+import { isSupervisedProcess, superviseProcesses } from './processes';
 
 /** MikroORM 7 needs this Node at least. */
 const MIN_NODE = [22, 12];
@@ -22,12 +24,37 @@ async function main(): Promise<void> {
     process.stderr.write(`couponflow: Node ${MIN_NODE.join('.')} or later is needed, this is ${process.version}: run it with \`npm start\` (which uses the pinned Node) or install a newer Node\n`);
     process.exit(1);
   }
-  const missing = await checkServices(config);
-  if (missing.length) {
-    for (const line of missing) process.stderr.write(`couponflow: ${line}\n`);
-    process.exit(1);
+  // a process forked for WEB_CONCURRENCY: its supervisor checked the services already
+  const supervised = isSupervisedProcess();
+  const logger = createLogger(config.logLevel, supervised ? { service: 'couponflow', pid: process.pid } : { service: 'couponflow' });
+  let engines: EmbeddedEngine[] = [];
+  if (!supervised) {
+    const missing = await checkEachService(config);
+    if (missing.database !== null || missing.redis !== null) {
+      // what is missing and may be embedded (URL unset, not production) is started here
+      const { embedMissing } = await import('./embedded.js');
+      const embedded = await embedMissing(config, missing, logger);
+      if (embedded.problems.length) {
+        for (const line of embedded.problems) process.stderr.write(`couponflow: ${line}\n`);
+        process.exit(1);
+      }
+      config = embedded.config;
+      engines = embedded.engines;
+      // processes forked for WEB_CONCURRENCY use the same engines
+      process.env.DATABASE_URL = config.databaseUrl;
+      process.env.REDIS_URL = config.redisUrl;
+      logger.info(`embedded engines: ${engines.map((e) => e.name).join(' and ')}`, {
+        engines: engines.map((e) => ({ engine: e.name, url: e.url, dataDir: e.dataDir })),
+      });
+    }
   }
-  const logger = createLogger(config.logLevel, { service: 'couponflow' });
+  const stopEngines = () => Promise.all(engines.map((e) => e.stop().catch(() => undefined)));
+  const roles = config.role === 'all' ? ['api', 'worker'] : [config.role];
+  if (!supervised && config.webConcurrency > 1 && config.role !== 'worker') {
+    const port = await superviseProcesses(config, logger, stopEngines).listening;
+    logger.info(`couponflow listening on http://127.0.0.1:${port}`, { roles, port, processes: config.webConcurrency, queuePrefix: config.queuePrefix });
+    return;
+  }
   let running: Running;
   try {
     // Loaded only now: the preflight above answers within seconds, before the ORM and queues load.
@@ -37,10 +64,12 @@ async function main(): Promise<void> {
     // One line, no stack: start-up problems are configuration or environment, not bugs to debug here.
     const e = err as { code?: string; message?: string };
     process.stderr.write(`couponflow: start-up failed: ${e?.message ?? String(err)}${e?.code && !String(e.message).includes(e.code) ? ` (${e.code})` : ''}\n`);
+    await stopEngines();
     process.exit(1);
   }
-  const roles = config.role === 'all' ? ['api', 'worker'] : [config.role];
-  logger.info(running.url ? `couponflow listening on ${running.url}` : 'couponflow worker running', {
+  if (supervised) process.send?.({ couponflow: 'ready' });
+  const line = running.url ? (supervised ? 'api process listening' : `couponflow listening on ${running.url}`) : 'couponflow worker running';
+  logger.info(line, {
     roles,
     port: running.url ? Number(new URL(running.url).port) : null,
     queuePrefix: config.queuePrefix,
@@ -53,7 +82,8 @@ async function main(): Promise<void> {
     logger.info('draining', { signal, deadlineMs: config.shutdownTimeoutMs });
     running
       .close()
-      .then(() => {
+      .then(async () => {
+        await stopEngines();
         logger.info('stopped');
         process.exit(0);
       })

@@ -36,7 +36,13 @@ async function checkPostgres(url: string): Promise<string | null> {
   }
 }
 
-async function checkRedis(url: string): Promise<string | null> {
+async function checkRedis(url: string, cluster: boolean): Promise<string | null> {
+  if (cluster) {
+    // a cluster is there when any node it lists answers (the client learns the rest from it)
+    const answers = await Promise.all(url.split(',').map((u) => checkRedis(u, false)));
+    if (answers.some((a) => a === null)) return null;
+    return `Redis Cluster: no node answers at ${redactUrl(url)}: start it, or set REDIS_URL to its nodes`;
+  }
   const redis = new IORedis(url, {
     lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: PREFLIGHT_TIMEOUT_MS,
     retryStrategy: () => null,
@@ -53,8 +59,16 @@ async function checkRedis(url: string): Promise<string | null> {
   }
 }
 
+type Checked = Pick<Config, 'databaseUrl' | 'redisUrl'> & Partial<Pick<Config, 'redisCluster'>>;
+
+/** For each service, null when it answers, else the line saying where and how to get it. */
+export async function checkEachService(config: Checked): Promise<{ database: string | null; redis: string | null }> {
+  const [database, redis] = await Promise.all([checkPostgres(config.databaseUrl), checkRedis(config.redisUrl, config.redisCluster ?? false)]);
+  return { database, redis };
+}
+
 /** One line per service the process cannot reach, saying where and how to get it; empty when both answer. */
-export async function checkServices(config: Pick<Config, 'databaseUrl' | 'redisUrl'>): Promise<string[]> {
-  const found = await Promise.all([checkPostgres(config.databaseUrl), checkRedis(config.redisUrl)]);
-  return found.filter((l): l is string => l !== null);
+export async function checkServices(config: Checked): Promise<string[]> {
+  const found = await checkEachService(config);
+  return [found.database, found.redis].filter((l): l is string => l !== null);
 }

@@ -7,11 +7,13 @@
  *
  *   import { createInvoiceQueue, enqueueInvoice } from 'couponflow/dist/src/producer';
  *   const queue = createInvoiceQueue({ connection: new IORedis(url), prefix: 'couponflow' });
+ *   // on a Redis Cluster: createInvoiceQueue({ connection: new Cluster(nodes), prefix: 'couponflow' })
  *   await enqueueInvoice(queue, accountId, invoice);
  */
 import { Queue, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
 import { bulkJob, INVOICE_JOB_OPTIONS, invoiceJobId } from './queues/catalogue';
 import { QUEUES } from './queues/names';
+import { queuePrefix } from './queues/connection';
 import type { InvoiceInput, InvoiceJobData } from './queues/payloads';
 
 export type { InvoiceInput, InvoiceJobData, InvoiceLineInput } from './queues/payloads';
@@ -21,8 +23,14 @@ export { INVOICE_JOB_OPTIONS, invoiceJobId };
 export const INVOICE_QUEUE = QUEUES.invoices;
 export const INVOICE_JOB_NAME = 'invoice';
 
-export function createInvoiceQueue(opts: { connection: ConnectionOptions; prefix?: string }): Queue<InvoiceJobData> {
-  return new Queue<InvoiceJobData>(INVOICE_QUEUE, { connection: opts.connection, prefix: opts.prefix ?? 'couponflow' });
+/**
+ * The invoice queue under the service's `QUEUE_PREFIX`. On a Redis Cluster (an ioredis `Cluster`
+ * connection, or `cluster: true`) the queue lives under the hash-tagged prefix the service uses
+ * there, `{prefix:invoice-discounts}`.
+ */
+export function createInvoiceQueue(opts: { connection: ConnectionOptions; prefix?: string; cluster?: boolean }): Queue<InvoiceJobData> {
+  const cluster = opts.cluster ?? (opts.connection as { isCluster?: boolean }).isCluster === true;
+  return new Queue<InvoiceJobData>(INVOICE_QUEUE, { connection: opts.connection, prefix: queuePrefix(opts.prefix ?? 'couponflow', cluster, INVOICE_QUEUE) });
 }
 
 /** The invoice job of the job catalogue (src/queues/catalogue.ts): its name, payload, id and options. */

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { keyGroup, type RedisConnection } from './queues/connection';
 
 export interface GuessLimits {
   windowSeconds: number;
@@ -34,17 +34,30 @@ return 1`;
 /**
  * Guessing defence: attempts with codes that do not exist are counted in Redis per customer and
  * per API key in a fixed window, so every process shares the counts. Other refusals are never
- * counted.
+ * counted. On a Redis Cluster an account's counters and job marks carry one hash tag
+ * (`{prefix:guess:account}`), so the counting script's keys share a slot (an API key belongs to
+ * one account); on a single Redis the keys are `prefix:guess:c:account:customer`,
+ * `prefix:guess:k:apiKey` and `prefix:guess:job:jobId`.
  */
 export class GuessLimiter {
-  constructor(private readonly redis: Redis, private readonly prefix: string, private readonly limits: GuessLimits) {}
+  constructor(
+    private readonly redis: RedisConnection,
+    private readonly prefix: string,
+    private readonly limits: GuessLimits,
+    private readonly cluster = false,
+  ) {}
 
-  private customerKey(accountId: string, customerId: string): string {
-    return `${this.prefix}:guess:c:${accountId}:${customerId}`;
+  private key(accountId: string, kind: 'c' | 'k' | 'job', id: string): string {
+    if (this.cluster) return `${keyGroup(this.prefix, true, 'guess', accountId)}:${kind}:${id}`;
+    return `${keyGroup(this.prefix, false, 'guess')}:${kind}:${kind === 'c' ? `${accountId}:${id}` : id}`;
   }
 
-  private apiKeyKey(apiKeyId: string): string {
-    return `${this.prefix}:guess:k:${apiKeyId}`;
+  private customerKey(accountId: string, customerId: string): string {
+    return this.key(accountId, 'c', customerId);
+  }
+
+  private apiKeyKey(accountId: string, apiKeyId: string): string {
+    return this.key(accountId, 'k', apiKeyId);
   }
 
   /** A customer past the threshold is refused on every validate/redeem until the window passes. */
@@ -52,10 +65,10 @@ export class GuessLimiter {
     return this.check(this.customerKey(accountId, customerId), this.limits.perCustomer);
   }
 
-  /** Whether the key is already past its threshold of unknown-code attempts. */
-  async apiKeyThrottle(apiKeyId: string | null): Promise<Throttle> {
+  /** Whether the key (of that account) is already past its threshold of unknown-code attempts. */
+  async apiKeyThrottle(accountId: string, apiKeyId: string | null): Promise<Throttle> {
     if (!apiKeyId) return OPEN;
-    return this.check(this.apiKeyKey(apiKeyId), this.limits.perKey);
+    return this.check(this.apiKeyKey(accountId, apiKeyId), this.limits.perKey);
   }
 
   /** One GET on the common path; the TTL is read only when the threshold is reached. */
@@ -67,7 +80,7 @@ export class GuessLimiter {
 
   /** Counts one unknown-code attempt for the customer and the key (one script, one round trip). */
   async recordUnknownCode(accountId: string, customerId: string, apiKeyId: string | null): Promise<void> {
-    const keys = [this.customerKey(accountId, customerId), ...(apiKeyId ? [this.apiKeyKey(apiKeyId)] : [])];
+    const keys = [this.customerKey(accountId, customerId), ...(apiKeyId ? [this.apiKeyKey(accountId, apiKeyId)] : [])];
     await this.redis.eval(COUNT_SCRIPT, keys.length, ...keys, String(this.limits.windowSeconds), 'every');
   }
 
@@ -77,7 +90,7 @@ export class GuessLimiter {
    */
   async recordUnknownCodeOnce(jobId: string | null, accountId: string, customerId: string, apiKeyId: string | null): Promise<void> {
     if (jobId === null) return this.recordUnknownCode(accountId, customerId, apiKeyId);
-    const keys = [`${this.prefix}:guess:job:${jobId}`, this.customerKey(accountId, customerId), ...(apiKeyId ? [this.apiKeyKey(apiKeyId)] : [])];
+    const keys = [this.key(accountId, 'job', jobId), this.customerKey(accountId, customerId), ...(apiKeyId ? [this.apiKeyKey(accountId, apiKeyId)] : [])];
     await this.redis.eval(COUNT_SCRIPT, keys.length, ...keys, String(this.limits.windowSeconds), 'once');
   }
 }

@@ -5,6 +5,7 @@ import type { Config } from '../config';
 import type { AppContext } from './context';
 import { openDatabase } from './db/orm';
 import { pgPool } from './db/pg-client';
+import { ReadReplicas } from './db/read-replicas';
 import { createApp } from './http/app';
 import { routes } from './http/routes';
 import { mountOps } from './http/routes/ops';
@@ -52,7 +53,7 @@ async function bounded(p: Promise<unknown>, ms: number, what: string, logger: Lo
 export async function start(config: Config, opts: StartOptions = {}): Promise<Running> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const orm = await openDatabase({ databaseUrl: config.databaseUrl, poolMax: config.databasePoolMax, timeouts: config.databaseTimeouts });
-  const redis = createRedis(config.redisUrl, 'producer', { autoPipelining: config.redisAutoPipelining });
+  const redis = createRedis({ url: config.redisUrl, cluster: config.redisCluster }, 'producer', { autoPipelining: config.redisAutoPipelining });
   const health = new ServiceHealth(logger, { databaseUrl: config.databaseUrl, redisUrl: config.redisUrl });
   health.watchRedis(redis);
   // an idle pooled connection that the server closed is news of an outage before any probe
@@ -62,12 +63,13 @@ export async function start(config: Config, opts: StartOptions = {}): Promise<Ru
     const t = setTimeout(() => reject(new Error(`REDIS_URL: Redis did not answer at ${config.redisUrl}`)), 10_000);
     redis.once('ready', () => { clearTimeout(t); resolve(); });
   });
-  const queues = createQueues(redis, config.queuePrefix);
-  const waiter = new JobWaiter(redis, config.queuePrefix);
+  const queues = createQueues(redis, config.queuePrefix, config.redisCluster);
+  const waiter = new JobWaiter(redis, config.queuePrefix, config.redisCluster);
   // requests waiting for jobs answer 202 as soon as an outage begins, not after it
   health.onOutage(() => waiter.releaseAll());
-  const limiter = new GuessLimiter(redis, config.queuePrefix, config.rateLimit);
-  const ctx: AppContext = { config, logger, orm, redis, queues, waiter, limiter, health, clock: opts.clock ?? systemClock };
+  const limiter = new GuessLimiter(redis, config.queuePrefix, config.rateLimit, config.redisCluster);
+  const reads = await ReadReplicas.open(orm, config.databaseReadUrls, { poolMax: config.databasePoolMax, timeouts: config.databaseTimeouts, logger });
+  const ctx: AppContext = { config, logger, orm, reads, redis, queues, waiter, limiter, health, clock: opts.clock ?? systemClock };
   health.start();
 
   const runApi = config.role === 'all' || config.role === 'api';
@@ -122,6 +124,7 @@ export async function start(config: Config, opts: StartOptions = {}): Promise<Ru
       await bounded(waiter.close(), 5000, 'job waiter', logger);
       await bounded(closeQueues(queues), 5000, 'queues', logger);
       redis.disconnect();
+      await bounded(reads.close(), 5000, 'read replica pools', logger);
       await bounded(orm.close(true), 5000, 'database pool', logger);
     })());
 

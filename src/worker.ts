@@ -1,8 +1,8 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { AppContext } from './context';
 import { errorFields } from './logger';
 import { QUEUES, type QueueKey } from './queues/names';
+import { duplicateBlocking, queuePrefix, type RedisConnection } from './queues/connection';
 import { processors, workerSettings, type AnyProcessor } from '../jobs';
 import { isDatabaseUnavailable, isRedisUnavailable } from './faults';
 
@@ -49,15 +49,15 @@ export interface Workers {
 /** Starts one BullMQ worker per queue that has a processor. */
 export async function startWorkers(ctx: AppContext): Promise<Workers> {
   const workers: Worker[] = [];
-  const connections: Redis[] = [];
+  const connections: RedisConnection[] = [];
   for (const key of Object.keys(QUEUES) as QueueKey[]) {
     // each queue's processor takes its own payloads (checked in jobs/index.ts); here any job
     const factory = processors[key] as unknown as (ctx: AppContext) => AnyProcessor;
-    const connection = ctx.redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true, enableAutoPipelining: false });
+    const connection = duplicateBlocking(ctx.redis);
     connections.push(connection);
     const worker = new Worker(QUEUES[key], withDatabaseRetry(ctx, factory(ctx)), {
       connection,
-      prefix: ctx.config.queuePrefix,
+      prefix: queuePrefix(ctx.config.queuePrefix, ctx.config.redisCluster, QUEUES[key]),
       concurrency: CONCURRENCY[key](ctx.config),
       settings: workerSettings[key]?.(ctx),
       lockDuration: ctx.config.jobLock.durationMs,

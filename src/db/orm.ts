@@ -34,8 +34,8 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
       try {
         await client.query(`create database ${quoteIdent(name)}`);
       } catch (err) {
-        // another process created it first
-        if ((err as { code?: string }).code !== '42P04') throw err;
+        // another process created it first (42P04), or at the same instant (23505 on pg_database)
+        if (!['42P04', '23505'].includes((err as { code?: string }).code ?? '')) throw err;
       }
     }
   } finally {

@@ -4,7 +4,6 @@ import type { Response } from 'express';
 import type { PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { AppContext } from '../context';
-import { pgPool } from '../db/pg-client';
 import { errorFields } from '../logger';
 
 export interface CsvExport {
@@ -24,9 +23,10 @@ export interface CsvExport {
  * HEADER`) to the response, with back-pressure: memory stays constant whatever the row count.
  * Runs in a read-only transaction so every row comes from one snapshot. A failure before the
  * first byte is thrown (the error handler answers it); after that the response is cut short.
+ * Exports read from a streaming replica when DATABASE_READ_URL names one that answers.
  */
 export async function streamCsv(ctx: AppContext, res: Response, spec: CsvExport): Promise<undefined> {
-  const client: PoolClient = await (await pgPool(ctx.orm)).connect();
+  const { client }: { client: PoolClient } = await ctx.reads.connect();
   let ok = false;
   try {
     await client.query('begin transaction read only');

@@ -32,6 +32,26 @@ export function createMetrics(ctx: AppContext): Metrics {
     },
   });
   void depth;
+  // DATABASE_READ_URL: whether each replica answers, and how far behind the primary it reads
+  new Gauge({
+    name: 'couponflow_db_replica_up',
+    help: 'Read replica answering its probe (1) or left aside, its reads on the primary (0)',
+    labelNames: ['replica'] as const,
+    registers: [registry],
+    collect() {
+      for (const r of ctx.reads.states()) this.set({ replica: r.name }, r.up ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'couponflow_db_replica_lag_seconds',
+    help: 'Seconds a read replica lags the primary (0 when it has replayed everything it received); absent while it does not answer',
+    labelNames: ['replica'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of ctx.reads.states()) if (r.lagSeconds !== null) this.set({ replica: r.name }, r.lagSeconds);
+    },
+  });
   const httpRequests = new Counter({
     name: 'couponflow_http_requests_total',
     help: 'HTTP requests by route and status',

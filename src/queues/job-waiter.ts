@@ -1,5 +1,5 @@
 import { Job, QueueEvents, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { duplicateBlocking, queuePrefix, type RedisConnection } from './connection';
 import type { QueueName } from './names';
 
 export type WaitOutcome =
@@ -43,9 +43,9 @@ export class JobWaiter {
   private readonly events = new Map<string, QueueEvents>();
   private readonly ready = new Map<string, Promise<void>>();
   private readonly pending = new Map<string, Pending[]>();
-  private readonly connections: Redis[] = [];
+  private readonly connections: RedisConnection[] = [];
 
-  constructor(private readonly connection: Redis, private readonly prefix: string) {}
+  constructor(private readonly connection: RedisConnection, private readonly prefix: string, private readonly cluster = false) {}
 
   /** Subscribes to a queue's events; resolves once the subscription reads (every caller waits for the same). */
   watch(queue: QueueName): Promise<void> {
@@ -70,9 +70,9 @@ export class JobWaiter {
   }
 
   private async subscribe(queue: QueueName): Promise<void> {
-    const connection = this.connection.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true, enableAutoPipelining: false });
+    const connection = duplicateBlocking(this.connection);
     this.connections.push(connection);
-    const qe = new QueueEvents(queue, { connection, prefix: this.prefix });
+    const qe = new QueueEvents(queue, { connection, prefix: queuePrefix(this.prefix, this.cluster, queue) });
     // It reconnects by itself; the outage is logged once by ServiceHealth.
     qe.on('error', () => undefined);
     qe.on('completed', ({ jobId, returnvalue }) => this.settle(queue, jobId, { state: 'completed', result: parse(returnvalue) }));

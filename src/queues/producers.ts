@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, type JobsOptions, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { queuePrefix, type RedisConnection } from './connection';
 import { QUEUES, type QueueKey } from './names';
 import { AppError, queueFull, queueUnavailable } from '../errors';
 import { jobOptions, type JobContext, type JobItem } from './catalogue';
 
 export type Queues = Record<QueueKey, Queue>;
 
-export function createQueues(connection: Redis, prefix: string): Queues {
+/** The queues, each under its own prefix on a Redis Cluster (`queuePrefix`). */
+export function createQueues(connection: RedisConnection, prefix: string, cluster = false): Queues {
   const make = (name: string) => {
-    const queue = new Queue(name, { connection, prefix });
+    const queue = new Queue(name, { connection, prefix: queuePrefix(prefix, cluster, name) });
     // Connection errors are followed (and logged once) by ServiceHealth; without a listener
     // BullMQ would print each one.
     queue.on('error', () => undefined);
@@ -48,7 +49,7 @@ redis.call('ZADD', KEYS[5], now + tonumber(ARGV[5]), ARGV[4])
 redis.call('PEXPIRE', KEYS[5], ARGV[5])
 return 1`;
 
-async function admit(connection: Redis, queue: Queue, jobId: string, limit: number): Promise<string> {
+async function admit(connection: RedisConnection, queue: Queue, jobId: string, limit: number): Promise<string> {
   const base = queue.qualifiedName;
   const admitted = await connection.eval(
     ADMIT_SCRIPT, 5,
@@ -68,7 +69,7 @@ export interface EnqueueLimits {
  * Adds a job, failing fast with 503 queue_unavailable when Redis cannot take it, and with 503
  * queue_full (Retry-After) when `maxWaiting` jobs are already waiting.
  */
-export async function enqueue<T>(connection: Redis, queue: Queue, name: string, data: T, opts: JobsOptions, limits: EnqueueLimits = {}): Promise<Job> {
+export async function enqueue<T>(connection: RedisConnection, queue: Queue, name: string, data: T, opts: JobsOptions, limits: EnqueueLimits = {}): Promise<Job> {
   if (connection.status !== 'ready') throw queueUnavailable();
   const jobId = opts.jobId ?? `job-${randomUUID()}`;
   let reservations: string | null = null;
@@ -90,7 +91,7 @@ export async function enqueue<T>(connection: Redis, queue: Queue, name: string, 
  * (enqueue's failures: 503 queue_unavailable, queue_full past `maxWaiting`).
  */
 export async function enqueueJob(
-  ctx: { redis: Redis; queues: Queues },
+  ctx: { redis: RedisConnection; queues: Queues },
   item: JobItem,
   opts: EnqueueLimits & { jobContext?: JobContext } = {},
 ): Promise<Job> {

@@ -178,7 +178,7 @@ async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJ
   if (!decision.ok) {
     const unknownCode = decision.code === 'code_not_found';
     if (unknownCode) {
-      const keyThrottle = await app.limiter.apiKeyThrottle(data.apiKeyId);
+      const keyThrottle = await app.limiter.apiKeyThrottle(data.accountId, data.apiKeyId);
       if (keyThrottle.limited) {
         await p.flight(['commit']);
         return done(refused(rateLimited(keyThrottle.retryAfterSeconds)), true);

@@ -12,7 +12,11 @@ import { findCouponForBatch } from '../repositories/batches';
 import { attributionReport as attributionRows, codeReportCsv, codeReportPage, timeseriesDays, type AttributionGroup, type CodeReportKey } from '../repositories/growth-reports';
 import { accountStats as accountFigures, usageStats } from '../repositories/reports';
 
-/** Stats, reports and exports: each one statement over the ledger and the stored redemptions. */
+/**
+ * Stats, reports and exports: each one statement over the ledger and the stored redemptions, read
+ * through `ctx.reads` (a streaming replica when DATABASE_READ_URL names one that answers, else
+ * the primary); the coupon or code a report names is looked up on the primary.
+ */
 
 /** A CSV export: a file name, the SELECT behind it (every value through `literal`) and session settings. */
 export interface CsvExportSpec {
@@ -41,18 +45,16 @@ async function couponFilter(ctx: AppContext, accountId: string, couponId: string
 
 /** GET /v1/coupons/{id}/stats. */
 export async function couponStats(ctx: AppContext, accountId: string, couponId: string) {
-  const em = ctx.orm.em.fork();
-  const coupon = await getCouponRow(em, accountId, couponId);
+  const coupon = await getCouponRow(ctx.orm.em.fork(), accountId, couponId);
   if (!coupon) throw notFound('coupon');
-  return usageStats(em, accountId, { couponId: coupon.id });
+  return ctx.reads.run((em) => usageStats(em, accountId, { couponId: coupon.id }));
 }
 
 /** GET /v1/codes/{code}/stats: the code found as GET /v1/codes/{code} finds it. */
 export async function codeStats(ctx: AppContext, accountId: string, code: string) {
-  const em = ctx.orm.em.fork();
-  const row = await findCodeRow(em, accountId, code);
+  const row = await findCodeRow(ctx.orm.em.fork(), accountId, code);
   if (!row) throw notFound('code');
-  return usageStats(em, accountId, { codeId: row.id });
+  return ctx.reads.run((em) => usageStats(em, accountId, { codeId: row.id }));
 }
 
 /** GET /v1/stats: from/to are local days in the account's zone. */
@@ -64,7 +66,8 @@ export async function accountStats(ctx: AppContext, account: AccountRow, query: 
     if (err instanceof DomainError) throw badRequest(err.message, err.field);
     throw err;
   }
-  return accountFigures(ctx.orm.em.fork(), account.id, range, ctx.clock.now());
+  const now = ctx.clock.now();
+  return ctx.reads.run((em) => accountFigures(em, account.id, range, now));
 }
 
 export interface CodeReportQuery {
@@ -92,7 +95,7 @@ function cursorKey(values: unknown[]): CodeReportKey {
 export async function codeReport(ctx: AppContext, account: AccountRow, query: CodeReportQuery & { limit: number; cursor?: string }) {
   const f = codeFilter(account, query, await couponFilter(ctx, account.id, query.couponId));
   const after = query.cursor === undefined ? null : cursorKey(decodeCursor(query.cursor, cursorKind(f)));
-  const { rows, keys } = await codeReportPage(ctx.orm.em.fork(), account.id, f, query.limit + 1, after);
+  const { rows, keys } = await ctx.reads.run((em) => codeReportPage(em, account.id, f, query.limit + 1, after));
   const data = rows.slice(0, query.limit);
   const nextCursor = rows.length > query.limit ? encodeCursor(cursorKind(f), keys[query.limit - 1] as unknown[]) : null;
   return { data, nextCursor };
@@ -113,7 +116,7 @@ export async function attributionReport(
 ) {
   const range = domain400(() => resolveReportRange(query, account.timeZone));
   const currency = query.currency ?? account.currency;
-  const rows = await attributionRows(ctx.orm.em.fork(), account.id, { groupBy: query.groupBy, since: range.from, until: range.until, currency });
+  const rows = await ctx.reads.run((em) => attributionRows(em, account.id, { groupBy: query.groupBy, since: range.from, until: range.until, currency }));
   return { data: sortGroups(rows, query.sort as ReportSort, currency).map(({ sortDiscount: _d, sortRevenue: _r, ...row }) => row) };
 }
 
@@ -126,7 +129,7 @@ export async function timeseries(
   const plan = domain400(() => planBuckets(query.from, query.to, query.interval, account.timeZone));
   const couponId = await couponFilter(ctx, account.id, query.couponId);
   const code = query.code === undefined ? null : isValidCode(query.code) ? normalizeCode(query.code) : query.code;
-  const days = await timeseriesDays(ctx.orm.em.fork(), account.id, { zone: account.timeZone, rangeStart: plan.rangeStart, rangeEnd: plan.rangeEnd, couponId, code });
+  const days = await ctx.reads.run((em) => timeseriesDays(em, account.id, { zone: account.timeZone, rangeStart: plan.rangeStart, rangeEnd: plan.rangeEnd, couponId, code }));
   return { interval: query.interval, timeZone: account.timeZone, data: fillBuckets(plan, query.interval, days) };
 }
 

@@ -17,7 +17,7 @@ export async function checkCustomerThrottle(ctx: AppContext, accountId: string, 
 
 /** An unknown code counts toward the guessing defence (customer and key); 429 when the key is held back. */
 export async function countUnknownCode(ctx: AppContext, accountId: string, customerId: string, apiKeyId: string | null): Promise<void> {
-  const keyThrottle = await ctx.limiter.apiKeyThrottle(apiKeyId);
+  const keyThrottle = await ctx.limiter.apiKeyThrottle(accountId, apiKeyId);
   await ctx.limiter.recordUnknownCode(accountId, customerId, apiKeyId);
   if (keyThrottle.limited) throw rateLimited(keyThrottle.retryAfterSeconds);
 }

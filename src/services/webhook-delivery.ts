@@ -22,7 +22,7 @@ function runtime(ctx: AppContext): Runtime {
   let r = runtimes.get(ctx);
   if (!r) {
     const w = ctx.config.webhooks;
-    r = { agents: createAgents(w.allowPrivate), pacer: new EndpointPacer(ctx.redis, ctx.config.queuePrefix, w.endpointConcurrency, w.timeoutMs + 5000) };
+    r = { agents: createAgents(w.allowPrivate), pacer: new EndpointPacer(ctx.redis, ctx.config.queuePrefix, w.endpointConcurrency, w.timeoutMs + 5000, ctx.config.redisCluster) };
     runtimes.set(ctx, r);
   }
   return r;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { keyGroup, type RedisConnection } from '../queues/connection';
 
 /**
  * Per-endpoint pacing: at most `cap` deliveries in flight to one endpoint across every worker
@@ -18,15 +18,17 @@ return 1`;
 
 export class EndpointPacer {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
     private readonly cap: number,
     /** How long a slot is held at most (the request timeout plus a margin). */
     private readonly holdMs: number,
+    private readonly cluster = false,
   ) {}
 
+  /** One key per endpoint (the script's only key): `prefix:webhooks-pacing:id`, hash-tagged on a cluster. */
   private key(endpointId: string): string {
-    return `${this.prefix}:webhooks-pacing:${endpointId}`;
+    return keyGroup(this.prefix, this.cluster, 'webhooks-pacing', endpointId);
   }
 
   /** Takes a slot for `holder`; false when the endpoint already has `cap` deliveries in flight. */

@@ -115,6 +115,23 @@ export class PrivatePostgres {
     return pg;
   }
 
+  /**
+   * A streaming replica of a running private primary: `pg_basebackup -R` (it streams the WAL and
+   * follows the primary from then on) into a directory of its own, started on a free port.
+   */
+  static async replicaOf(primary: PrivatePostgres): Promise<PrivatePostgres> {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cf-pg-replica-'));
+    if (process.getuid?.() === 0) {
+      const pw = execFileSync('id', ['-u', 'postgres']).toString().trim();
+      const gid = execFileSync('id', ['-g', 'postgres']).toString().trim();
+      chownSync(dir, Number(pw), Number(gid));
+    }
+    asPostgres('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', path.join(dir, 'data'), '-R', '-X', 'stream', '-c', 'fast']);
+    const replica = new PrivatePostgres(await freePort(), dir);
+    await replica.start();
+    return replica;
+  }
+
   url(database: string): string {
     return `postgres://postgres@127.0.0.1:${this.port}/${database}`;
   }

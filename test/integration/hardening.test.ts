@@ -2,6 +2,7 @@ import { Worker } from 'bullmq';
 import { startTestApp, type TestAccount, type TestApp } from '../helpers/harness';
 import { MONTHLY, putPlan, redeemBody } from '../helpers/api';
 import { QUEUES } from '../../src/queues/names';
+import { duplicateBlocking } from '../../src/queues/connection';
 
 /**
  * Bad text, lists' query parameters and cursors, job status, and queue admission. The process
@@ -99,7 +100,7 @@ describe('job status', () => {
   test("a failed job's internal error text does not reach the client", async () => {
     const queue = t.running.ctx.queues.invoices;
     await queue.add('invoice', { accountId: acct.id, invoice: {} }, { jobId: 'inv-failing-one' });
-    const connection = t.running.ctx.redis.duplicate({ maxRetriesPerRequest: null });
+    const connection = duplicateBlocking(t.running.ctx.redis);
     const worker = new Worker(QUEUES.invoices, async () => {
       throw new Error('duplicate key value violates unique constraint "invoices_pkey" at /srv/app/x.js:1');
     }, { connection, prefix: t.config.queuePrefix });

@@ -4,6 +4,7 @@ import { startTestApp, type TestAccount, type TestApp } from '../helpers/harness
 import { addCode, createCoupon, putPlan, redeemBody } from '../helpers/api';
 import { holdLock, untilWaitingOnLock } from '../helpers/locks';
 import { QUEUES } from '../../src/queues/names';
+import { duplicateBlocking } from '../../src/queues/connection';
 import { invoiceJobId } from '../../src/producer';
 import { lockIdempotencyKeyStatement } from '../../src/repositories/redemption-statements';
 import { redeem } from '../../src/services/redemption-service';
@@ -135,7 +136,7 @@ describe('idempotency keys', () => {
     const body = redeemBody(code, { subscriptionId: 'skf', customer: { id: 'skf-cus' }, idempotencyKey: 'skf' });
     // a worker of its own fails the job for good while this process's worker takes nothing
     const failing = new Worker(QUEUES.redemptions, async () => { throw new UnrecoverableError('lost'); }, {
-      connection: t.running.ctx.redis.duplicate({ maxRetriesPerRequest: null }), prefix: t.env.queuePrefix,
+      connection: duplicateBlocking(t.running.ctx.redis), prefix: t.env.queuePrefix,
     });
     let jobId = '';
     await withWorkerPaused(QUEUES.redemptions, async () => {

@@ -63,3 +63,38 @@ describe('loadConfig', () => {
     expect((caught as ConfigError).message.startsWith(`${variable}: `)).toBe(true);
   });
 });
+
+describe('running past one machine', () => {
+  test('a Redis Cluster: REDIS_CLUSTER=true with several node URLs', () => {
+    const c = loadConfig({ REDIS_CLUSTER: 'true', REDIS_URL: 'redis://a:7000, redis://b:7001,redis://c:7002' });
+    expect({ redisCluster: c.redisCluster, redisUrl: c.redisUrl }).toEqual({ redisCluster: true, redisUrl: 'redis://a:7000,redis://b:7001,redis://c:7002' });
+    expect(loadConfig({}).redisCluster).toBe(false);
+  });
+
+  test.each([
+    [{ REDIS_URL: 'redis://a:7000,redis://b:7001' }, 'REDIS_URL: lists several servers: set REDIS_CLUSTER=true for a Redis Cluster'],
+    [{ REDIS_CLUSTER: 'true', REDIS_URL: 'redis://a:7000,,redis://b:7001' }, 'REDIS_URL: has an empty entry in its comma-separated list'],
+    [{ REDIS_CLUSTER: 'true', REDIS_URL: 'redis://a:7000,http://b:7001' }, 'REDIS_URL: must use redis: or rediss:, got "http:"'],
+    [{ DATABASE_READ_URL: 'postgres://r1/x,mysql://r2/x' }, 'DATABASE_READ_URL: must use postgres: or postgresql:, got "mysql:"'],
+    [{ WEB_CONCURRENCY: '0' }, 'WEB_CONCURRENCY: must be between 1 and 64, got 0'],
+  ])('%j is refused: %s', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  test('read replicas, processes per core and the default ports', () => {
+    const c = loadConfig({ DATABASE_READ_URL: 'postgres://r1:5432/x, postgres://r2:5432/x', WEB_CONCURRENCY: '4', PGPORT: '6543', REDIS_PORT: '7379' });
+    expect(c.databaseReadUrls).toEqual(['postgres://r1:5432/x', 'postgres://r2:5432/x']);
+    expect(c.webConcurrency).toBe(4);
+    expect({ db: c.databaseUrl, redis: c.redisUrl }).toEqual({ db: 'postgres://postgres@127.0.0.1:6543/couponflow', redis: 'redis://127.0.0.1:7379' });
+    expect(loadConfig({}).databaseReadUrls).toEqual([]);
+    expect(loadConfig({}).webConcurrency).toBe(1);
+  });
+
+  test('embedded engines only for unset URLs, never in production', () => {
+    expect(loadConfig({}).embedded).toEqual({ database: true, redis: true, dir: '.couponflow' });
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/x', EMBEDDED_DIR: '/tmp/cf' }).embedded).toEqual({ database: false, redis: true, dir: '/tmp/cf' });
+    expect(loadConfig({ REDIS_CLUSTER: 'true', REDIS_URL: '' }).embedded.redis).toBe(false);
+    const prod = loadConfig({ NODE_ENV: 'production', PLATFORM_ADMIN_TOKEN: 't', ADMIN_USER: 'u', ADMIN_PASSWORD: 'p' });
+    expect(prod.embedded).toEqual({ database: false, redis: false, dir: '.couponflow' });
+  });
+});
