@@ -44,6 +44,8 @@ async function startProcs(extra: Record<string, string>): Promise<{ proc: Proc; 
 test('ROLE=all, WEB_CONCURRENCY=2: two API processes answer on one port, one worker process runs the queues; SIGTERM stops all, exit 0', async () => {
   const { proc, http } = await startProcs({ ROLE: 'all', WEB_CONCURRENCY: '2' });
   try {
+    // the worker process starts beside the API processes, not before them
+    await proc.waitFor('couponflow worker running', 90_000);
     const log = lines(proc);
     const apiPids = log.filter((l) => l.msg === 'api process listening').map((l) => l.pid);
     const workerPids = log.filter((l) => l.msg === 'couponflow worker running').map((l) => l.pid);
