@@ -1,5 +1,5 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, createWriteStream, existsSync, mkdirSync, readdirSync, type WriteStream } from 'node:fs';
+import { chmodSync, chownSync, createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, type WriteStream } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -89,8 +89,29 @@ export class PrivatePostgres {
     return pg;
   }
 
+  /**
+   * A streaming replica of a running primary: `pg_basebackup -R` (it streams the WAL and follows
+   * the primary from then on) into `<dir>/pg`, started on a free port.
+   */
+  static async replicaOf(primary: PrivatePostgres, dir: string): Promise<PrivatePostgres> {
+    const pgDir = path.join(dir, 'pg');
+    if (isRoot()) chmodSync(dir, 0o755);
+    mkdirSync(pgDir);
+    giveToPostgres(pgDir);
+    await asPostgres('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', path.join(pgDir, 'data'), '-R', '-X', 'stream', '-c', 'fast']);
+    const replica = new PrivatePostgres(await freePort(), pgDir);
+    await replica.start();
+    return replica;
+  }
+
   url(database: string): string {
     return `postgres://postgres@127.0.0.1:${this.port}/${database}`;
+  }
+
+  /** Stops it and removes its directory. */
+  async destroy(): Promise<void> {
+    await this.stop().catch(() => undefined);
+    rmSync(this.dir, { recursive: true, force: true });
   }
 
   async start(): Promise<void> {
@@ -125,6 +146,12 @@ export class PrivateRedis {
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Stops it and removes its directory. */
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 
   get running(): boolean {
