@@ -46,7 +46,7 @@ export async function rawRedeemSameWork(c: PoolClient, k: RawCode, i: number, ta
       lockSubscriptionStatement(k.accountId, sub, cus),
       lockCustomerStatement(k.accountId, cus, {}),
       redemptionByIdStatement(k.accountId, id),
-      contextStatement(k.accountId, { code: code.code, planId: 'pro', customerId: cus, subscriptionId: sub }),
+      contextStatement(k.accountId, { code: code.code, planId: 'pro', customerId: cus, subscriptionId: sub, now: new Date().toISOString() }),
     ]);
     await p.flight([
       ...lockCountedRowsStatements(k.couponId, code.id),
@@ -86,7 +86,7 @@ export async function rawRedeemFloor(c: PoolClient, k: RawCode, i: number, tag: 
 export async function rawValidateSameWork(c: PoolClient, k: RawCode, i: number): Promise<void> {
   const code = k.codes[i % k.codes.length];
   const cus = `rv${i % 5000}`;
-  const r = await c.query(contextStatement(k.accountId, { code: code.code, planId: 'pro', customerId: cus }));
+  const r = await c.query(contextStatement(k.accountId, { code: code.code, planId: 'pro', customerId: cus, now: new Date().toISOString() }));
   if (!r.rows[0].customer) await c.query(lockCustomerStatement(k.accountId, cus, {}));
 }
 

@@ -6,9 +6,9 @@ import type { ExpireAtData } from './payloads';
 import { enqueueJob } from './producers';
 
 export interface ExpiryItem {
-  kind: 'coupon' | 'code';
+  kind: 'coupon' | 'code' | 'hold';
   accountId: string;
-  /** Coupon uuid, or the code's numeric id as a string. */
+  /** Coupon or hold uuid, or the code's numeric id as a string. */
   id: string;
   expiresAt: string | null;
 }
@@ -19,7 +19,9 @@ export { expiryJobId };
 function expiryJob(item: ExpiryItem & { expiresAt: string }): JobItem & { queue: 'expiry'; name: 'expire-at' } {
   const data: ExpireAtData = item.kind === 'coupon'
     ? { kind: 'coupon', accountId: item.accountId, couponId: item.id, expiresAt: item.expiresAt }
-    : { kind: 'code', accountId: item.accountId, codeId: Number(item.id), expiresAt: item.expiresAt };
+    : item.kind === 'hold'
+      ? { kind: 'hold', accountId: item.accountId, holdId: item.id, expiresAt: item.expiresAt }
+      : { kind: 'code', accountId: item.accountId, codeId: Number(item.id), expiresAt: item.expiresAt };
   return { queue: 'expiry', name: 'expire-at', data };
 }
 

@@ -25,6 +25,8 @@ export interface CodeRow {
   state: CodeStoredStatus;
   maxRedemptions: number | null;
   timesRedeemed: number;
+  /** Active holds of the code. */
+  held: number;
   expiresAt: string | null;
   customerId: string | null;
   metadata: Record<string, unknown> | null;
@@ -46,6 +48,7 @@ export function codeRowFrom(row: object): CodeRow {
     state: r.state as CodeStoredStatus,
     maxRedemptions: r.max_redemptions === null || r.max_redemptions === undefined ? null : Number(r.max_redemptions),
     timesRedeemed: Number(r.times_redeemed),
+    held: Number(r.held ?? 0),
     expiresAt: isoOrNull(r.expires_at),
     customerId: (r.customer_id as string | null) ?? null,
     metadata: (r.metadata as Record<string, unknown> | null) ?? null,
@@ -63,7 +66,7 @@ export function codeStatusInput(k: CodeRow): CodeStatusInput {
 
 /** The code as decideRedemption takes it. */
 export function decisionCode(k: CodeRow): DecisionCode {
-  return { status: k.state, maxRedemptions: k.maxRedemptions, timesRedeemed: k.timesRedeemed, expiresAt: k.expiresAt, customerId: k.customerId };
+  return { status: k.state, maxRedemptions: k.maxRedemptions, timesRedeemed: k.timesRedeemed, held: k.held, expiresAt: k.expiresAt, customerId: k.customerId };
 }
 
 /** The API.md code object; `status` is the effective one (the more restrictive of code and coupon). */

@@ -58,6 +58,8 @@ const NOT_AUDITED: Record<string, string> = {
   'POST /v1/signups/authorize': 'writes nothing but the customer',
   'POST /v1/webhook-endpoints/:id/test': 'a delivery, not a change of the endpoint',
   'POST /v1/webhook-deliveries/:id/redeliver': 'a delivery, not a change of the endpoint',
+  'POST /v1/holds': 'business traffic like a redemption (its events are hold.created, hold.expired)',
+  'DELETE /v1/holds/:id': 'business traffic like a redemption (its event is hold.released)',
 };
 
 /** Non-GET routes and the actions they record (checked one by one below). */
@@ -276,7 +278,7 @@ describe('coupons and codes', () => {
     ]);
   });
 
-  test('a redemption and an invoice write no record; a void and a cancel do, once', async () => {
+  test('a redemption, an invoice and a hold write no record; a void and a cancel do, once', async () => {
     const redeemed = await call('post', '/v1/redemptions', { code: 'SPRING1', customer: { id: 'cus_a' }, subscriptionId: 'sub_a', planId: 'pro-monthly' });
     const redemptionId = redeemed.res.body.redemption.id;
     const invoice = {
@@ -288,7 +290,9 @@ describe('coupons and codes', () => {
     const customer = await call('put', '/v1/customers/cus_b', { email: 'b@example.com' });
     const validated = await call('post', '/v1/codes/validate', { code: 'SPRING1', customer: { id: 'cus_b' } });
     const authorized = await call('post', '/v1/signups/authorize', { planId: 'pro-monthly', customer: { id: 'cus_b' } });
-    for (const r of [redeemed, invoiced, paid, customer, validated, authorized]) expect(await recordsOf(r.requestId)).toEqual([]);
+    const held = await call('post', '/v1/holds', { code: 'SPRING1', customer: { id: 'cus_b' } });
+    const released = await call('delete', `/v1/holds/${held.res.body.hold.id}`);
+    for (const r of [redeemed, invoiced, paid, customer, validated, authorized, held, released]) expect(await recordsOf(r.requestId)).toEqual([]);
 
     const voided = await call('post', `/v1/redemptions/${redemptionId}/void`, { reason: 'refund' });
     const voidRecords = await recordsOf(voided.requestId);
