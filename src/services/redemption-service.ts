@@ -98,6 +98,13 @@ export function redemptionAttribution(loaded: CodeWithCoupon): Attribution {
   return effectiveAttribution(loaded.code?.attribution, loaded.coupon.attribution);
 }
 
+/** The context read of a decision, outside a transaction, writing nothing. */
+export async function readDecisionContext(em: Em, accountId: string, q: ContextQuery): Promise<LoadedContext> {
+  const pool: Pool = await em.getConnection().getNativeClient();
+  const read = await pool.query(contextStatement(accountId, q));
+  return contextFromRow(read.rows[0], q);
+}
+
 /**
  * The decision without counting (validate, signup authorization), outside a transaction. One
  * read in steady state: the customer is written (on its own) only when the request creates or
@@ -106,9 +113,7 @@ export function redemptionAttribution(loaded: CodeWithCoupon): Attribution {
 export async function loadAndDecide(em: Em, accountId: string, input: DecisionInput, now: string): Promise<Decided> {
   const { id, ...fields } = input.customer;
   const q = contextQuery(input, now);
-  const pool: Pool = await em.getConnection().getNativeClient();
-  const read = await pool.query(contextStatement(accountId, q));
-  const ctx = contextFromRow(read.rows[0], q);
+  const ctx = await readDecisionContext(em, accountId, q);
   const merged = mergeCustomer(ctx.storedCustomer, id, fields, { stickyPaid: true });
   if (merged.changed) await upsertCustomer(em, accountId, id, fields, { stickyPaid: true });
   return decide(ctx, q, input, merged.customer, now);

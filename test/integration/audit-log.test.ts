@@ -60,6 +60,8 @@ const NOT_AUDITED: Record<string, string> = {
   'POST /v1/webhook-deliveries/:id/redeliver': 'a delivery, not a change of the endpoint',
   'POST /v1/holds': 'business traffic like a redemption (its events are hold.created, hold.expired)',
   'DELETE /v1/holds/:id': 'business traffic like a redemption (its event is hold.released)',
+  'POST /v1/qualifications': 'writes nothing',
+  'POST /v1/previews/invoices': 'writes nothing',
 };
 
 /** Non-GET routes and the actions they record (checked one by one below). */
@@ -126,7 +128,10 @@ test('POST /v1/accounts: the account and its first key, by the platform', async 
   expect(records).toEqual([
     {
       id: expect.any(String), at: START, actor: platform, action: 'account.created', target: { type: 'account', id: acct.id },
-      changes: { name: { from: null, to: 'Audited' }, timeZone: { from: null, to: 'UTC' }, currency: { from: null, to: 'USD' }, overflow: { from: null, to: 'cap' } },
+      changes: {
+        name: { from: null, to: 'Audited' }, timeZone: { from: null, to: 'UTC' }, currency: { from: null, to: 'USD' }, overflow: { from: null, to: 'cap' },
+        rounding: { from: null, to: 'half_up' },
+      },
       requestId: 'create-account-1', ip: IP,
     },
     {
@@ -142,6 +147,12 @@ test('account and plans', async () => {
   expect(await recordsOf(patched.requestId)).toEqual([
     byKey('account.updated', { type: 'account', id: acct.id }, { name: { from: 'Audited', to: 'Audited Inc' } }, patched.requestId),
   ]);
+  const rounded = await call('patch', '/v1/account', { rounding: 'half_even' });
+  expect(rounded.res.body.rounding).toBe('half_even');
+  expect(await recordsOf(rounded.requestId)).toEqual([
+    byKey('account.updated', { type: 'account', id: acct.id }, { rounding: { from: 'half_up', to: 'half_even' } }, rounded.requestId),
+  ]);
+  await call('patch', '/v1/account', { rounding: 'half_up' });
   saw('PATCH /v1/account', await recordsOf(patched.requestId));
   const unchanged = await call('patch', '/v1/account', { name: 'Audited Inc' });
   expect(await recordsOf(unchanged.requestId)).toEqual([]);

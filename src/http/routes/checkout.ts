@@ -5,14 +5,19 @@ import { rateLimited } from '../../errors';
 import type { z } from '../openapi';
 import { JobRef } from '../../contracts/common';
 import { Refusal } from '../../contracts/redemptions';
-import { HoldParams, HoldReleaseQuery, HoldRequest, HoldWrapped } from '../../contracts/checkout';
+import {
+  HoldParams, HoldReleaseQuery, HoldRequest, HoldWrapped, PreviewRequest, PreviewResult, QualificationList, QualificationRequest,
+} from '../../contracts/checkout';
 import { enqueueAndReply, replyOf } from '../job-reply';
 import type { HoldJobData } from '../../queues/payloads';
 import { getHold, releaseHold, storedHoldOutcome } from '../../services/holds';
+import { previewInvoices } from '../../services/previews';
+import { qualify } from '../../services/qualifications';
 
 type HoldBody = z.infer<typeof HoldRequest>;
 
-export const holdRoutes = [
+/** Holds, qualifications and invoice previews (API.md "Checkout" and "Previews and rounding"). */
+export const checkoutRoutes = [
   defineRoute<HoldBody>({
     method: 'post',
     path: '/v1/holds',
@@ -68,5 +73,32 @@ export const holdRoutes = [
       await releaseHold(ctx, account.id, params.id, query.customerId);
       return { status: 204 };
     },
+  }),
+  defineRoute<z.infer<typeof QualificationRequest>>({
+    method: 'post',
+    path: '/v1/qualifications',
+    auth: 'account',
+    scope: 'redemptions:validate',
+    summary: 'The direct coupons and the given codes this customer could redeem now (limits, per-customer counts, holds and budgets honoured), largest discount on the plan’s price first; writes nothing',
+    tags: ['checkout'],
+    body: QualificationRequest,
+    responses: { 200: { description: 'the offers', schema: QualificationList } },
+    errors: [429],
+    handler: async ({ ctx, account, apiKeyId, body }) => ({ status: 200, body: await qualify(ctx, account.id, apiKeyId, body) }),
+  }),
+  defineRoute<z.infer<typeof PreviewRequest>>({
+    method: 'post',
+    path: '/v1/previews/invoices',
+    auth: 'account',
+    scope: 'redemptions:validate',
+    summary: 'The next invoices of a subscription (1–36 cycles), discounted by the invoice worker’s own function with its redemptions and the listed coupons as if redeemed at startsAt; writes nothing',
+    tags: ['checkout'],
+    body: PreviewRequest,
+    responses: {
+      200: { description: 'one invoice per cycle', schema: PreviewResult },
+      422: { description: 'a listed coupon would be refused: its refusal code, error.field coupons[i]', schema: Refusal },
+    },
+    errors: [429],
+    handler: async ({ ctx, account, apiKeyId, body }) => ({ status: 200, body: await previewInvoices(ctx, account, apiKeyId, body) }),
   }),
 ];
