@@ -8,6 +8,7 @@ function answerText(op: Op): string {
   if (op.status === null) return `no answer (${op.error ?? '?'})`;
   const r = op.res;
   if (r?.redemption) return `${op.status} redemption ${r.redemption.id} v${r.redemption.couponVersion} ${r.redemption.code} ${r.redemption.customerId} ${r.redemption.subscriptionId}`;
+  if (r?.hold) return `${op.status} hold ${r.hold.id} ${r.hold.code} ${r.hold.customerId} until ${r.hold.expiresAt}`;
   if (r?.error) return `${op.status} ${r.error.code}`;
   if (r?.job) return `${op.status} job ${r.job.queue}/${r.job.id}`;
   if (op.kind === 'invoice' || op.kind === 'invoice-paid') return `${op.status} subtotal ${r?.subtotal} discount ${r?.discountTotal} paid ${r?.paid} applied ${r?.applied?.length}`;
