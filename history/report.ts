@@ -44,6 +44,13 @@ export function summary(h: History, violations: Violation[], opts: { examples?: 
   const examples = opts.examples ?? 5;
   const lines: string[] = [];
   lines.push(`seed ${h.seed}: ${h.ops.length} operations in ${(h.opsEnd / 1000).toFixed(1)} s, ${h.polls.length} feed polls, ${h.final.events.length} events, ${h.final.redemptions.length} redemptions, ${h.final.invoices.length} invoices`);
+  const holds = h.final.holds ?? [];
+  if (holds.length) {
+    const by = (st: string) => holds.filter((x) => x.status === st).length;
+    lines.push(`holds: ${holds.length} (${by('consumed')} consumed, ${by('released')} released, ${by('expired')} expired, ${by('active')} active)`);
+  }
+  const spend = h.final.budgetSpend ?? [];
+  if (spend.length) lines.push(`budget periods: ${spend.map((b) => `${b.periodStart.slice(0, 7)} ${b.spent} ${b.currency}${b.exhausted ? ' (spent)' : ''}`).join(', ')}`);
   lines.push('operations by kind and answer:');
   lines.push(...tally(h.ops));
   lines.push(`faults injected: ${h.faults.length}`);

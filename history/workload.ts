@@ -78,7 +78,7 @@ const PROBE_COUPON: CouponSpec = {
 /** Codes redeemed and validated, with weights; the coupon each belongs to. */
 const CODE_WEIGHTS: Record<string, number> = { 'HIS-A': 18, 'HIS-A-LIM': 8, 'HIS-A-CUS': 4, 'HIS-B': 10, 'HIS-B-LIM': 5, 'HIS-C': 18, 'HIS-D': 20, 'HIS-E': 8, 'HIS-F': 10 };
 /** Codes held, with weights: the limited ones, where a hold takes a slot others want. */
-const HOLD_WEIGHTS: Record<string, number> = { 'HIS-A-LIM': 6, 'HIS-B-LIM': 5, 'HIS-D': 4, 'HIS-A': 3, 'HIS-F': 3 };
+const HOLD_WEIGHTS: Record<string, number> = { 'HIS-A-LIM': 3, 'HIS-B-LIM': 2, 'HIS-D': 3, 'HIS-A': 5, 'HIS-F': 5, 'HIS-C': 3 };
 const TOGGLED_CODES = ['HIS-A-LIM', 'HIS-C', 'HIS-D', 'HIS-B'];
 const CUSTOMERS = Array.from({ length: 20 }, (_, i) => `hc-${i}`);
 const POOL_SUBSCRIPTIONS = Array.from({ length: 16 }, (_, i) => `hs-p${i}`);
