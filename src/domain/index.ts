@@ -58,6 +58,16 @@
  *   unit is taken back from the last line of the last redemption that discounted anything
  *   (whatever that redemption's own overflow). Credit already granted is not changed.
  * - round_half_up rounds halves towards +infinity (money paths only see non-negative values).
+ *   A redemption's terms may pin another mode (`rounding`: half_even, down, up); it applies to
+ *   the percentage amount per invoice per redemption, never to the largest-remainder split.
+ * - Minimum amounts (appliesTo.minimumAmounts) are judged on the in-scope lines as invoiced,
+ *   before any stacked discount; below it the redemption discounts nothing and its cycle counts.
+ * - Budgets: computeInvoiceDiscounts takes what each budgeted coupon has left (`budgets`) and
+ *   caps that coupon's discount at it, lines in invoice order; a capped redemption gives no
+ *   credit; `budgetSpent` says what the invoice took. Budget periods are calendar days, ISO
+ *   weeks (from Monday) or months from local midnight in the coupon's zone (budgetPeriodAt).
+ * - Holds count against every limit like redemptions (takenSlots); a redemption consuming its
+ *   own usable hold takes the hold's slot, so no limit or budget refuses it.
  * - Expiry: `expiresOn` = the next local midnight after that date in the coupon's zone;
  *   `expiresAfterDays` = createdAt + N calendar days in the zone, same wall time; giving
  *   more than one is `expiry_conflict`. A coupon or code is expired when now >= expiresAt and
