@@ -50,7 +50,10 @@ export function summary(h: History, violations: Violation[], opts: { examples?: 
     lines.push(`holds: ${holds.length} (${by('consumed')} consumed, ${by('released')} released, ${by('expired')} expired, ${by('active')} active)`);
   }
   const spend = h.final.budgetSpend ?? [];
-  if (spend.length) lines.push(`budget periods: ${spend.map((b) => `${b.periodStart.slice(0, 7)} ${b.spent} ${b.currency}${b.exhausted ? ' (spent)' : ''}`).join(', ')}`);
+  if (spend.length) {
+    const spent = spend.filter((b) => b.exhausted).map((b) => `${b.periodStart.slice(0, 7)} ${b.spent} ${b.currency}`).sort();
+    lines.push(`budget periods: ${spend.length}, ${spent.length} spent${spent.length ? ` (${spent.join(', ')})` : ''}`);
+  }
   lines.push('operations by kind and answer:');
   lines.push(...tally(h.ops));
   lines.push(`faults injected: ${h.faults.length}`);
