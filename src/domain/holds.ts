@@ -23,12 +23,16 @@ export interface HoldState {
   codeId: number | null;
 }
 
-/** When a hold made at `now` for `ttlSeconds` expires (UTC ISO). */
+/**
+ * When a hold made at `now` for `ttlSeconds` expires (UTC ISO): `ttlSeconds` later, rounded up
+ * to a whole second, so the holds of an account expiring in one second share one expiry job.
+ */
 export function holdExpiresAt(now: Instant, ttlSeconds: number = HOLD_TTL_SECONDS.default): string {
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < HOLD_TTL_SECONDS.min || ttlSeconds > HOLD_TTL_SECONDS.max) {
     throw new DomainError('invalid_ttl', `ttlSeconds must be an integer ${HOLD_TTL_SECONDS.min}..${HOLD_TTL_SECONDS.max}`, 'ttlSeconds');
   }
-  return toUtcIso(toDateTime(now, 'now').plus({ seconds: ttlSeconds }));
+  const at = toDateTime(now, 'now').plus({ seconds: ttlSeconds });
+  return toUtcIso(at.millisecond === 0 ? at : at.set({ millisecond: 0 }).plus({ seconds: 1 }));
 }
 
 /** Active at `now`: stored active and `now` before its expiry. */

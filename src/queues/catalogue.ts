@@ -78,7 +78,7 @@ export function invoiceJobId(accountId: string, invoice: InvoiceJobData['invoice
 export const batchJobId = (batchId: string): string => `batch-${jobIdPart(batchId)}`;
 
 /** `exp-<kind>-<id>-<epochMillis>`: the same instant is the same job; a new instant is a new job. */
-export function expiryJobId(kind: 'coupon' | 'code' | 'hold', id: string, expiresAt: string): string {
+export function expiryJobId(kind: 'coupon' | 'code' | 'holds', id: string, expiresAt: string): string {
   return `exp-${kind}-${jobIdPart(id)}-${epochMillis(expiresAt)}`;
 }
 
@@ -119,7 +119,7 @@ export function jobOptions(item: JobItem, ctx: JobContext = {}): JobsOptions & {
       const d = item.data;
       if (ctx.now === undefined) throw new Error('an expire-at job needs the clock\'s now for its delay');
       return {
-        jobId: expiryJobId(d.kind, d.kind === 'coupon' ? d.couponId : d.kind === 'hold' ? d.holdId : String(d.codeId), d.expiresAt),
+        jobId: expiryJobId(d.kind, d.kind === 'coupon' ? d.couponId : d.kind === 'holds' ? d.accountId : String(d.codeId), d.expiresAt),
         delay: expiryDelayMs(d.expiresAt, ctx.now),
         attempts: 5, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: 7 * 24 * 3600 }, removeOnFail: { age: 30 * 24 * 3600 },
       };

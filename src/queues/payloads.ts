@@ -97,7 +97,8 @@ export interface ExpirySweepData {
 export type ExpireAtData =
   | { kind: 'coupon'; accountId: string; couponId: string; expiresAt: string }
   | { kind: 'code'; accountId: string; codeId: number; expiresAt: string }
-  | { kind: 'hold'; accountId: string; holdId: string; expiresAt: string };
+  /** The account's holds that expire at `expiresAt` (a whole second): one job per account and second. */
+  | { kind: 'holds'; accountId: string; expiresAt: string };
 
 export type ExpiryJobData = ExpirySweepData | ExpireAtData;
 

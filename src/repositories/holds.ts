@@ -106,10 +106,11 @@ export async function endHolds(tx: Em, ids: string[], status: 'released' | 'expi
   return holds;
 }
 
-/** Active holds whose expiry is at or before `now`, after `afterId`, locked (skipping those another transaction holds). */
-export async function dueHolds(tx: Em, now: string, afterId: string, limit: number): Promise<HoldRow[]> {
+/** Active holds (of one account, when given) whose expiry is at or before `now`, after `afterId`, locked (skipping those another transaction holds). */
+export async function dueHolds(tx: Em, now: string, afterId: string, limit: number, accountId?: string): Promise<HoldRow[]> {
+  const account = accountId === undefined ? sql`` : sql` and account_id = ${accountId}::uuid`;
   const { rows } = await sql<Record<string, unknown>>`
-    select * from holds where status = 'active' and expires_at <= ${now}::timestamptz and id > ${afterId}::uuid
+    select * from holds where status = 'active' and expires_at <= ${now}::timestamptz and id > ${afterId}::uuid${account}
      order by id limit ${limit} for update skip locked`.execute(tx.getKysely());
   return rows.map(holdFromRow);
 }

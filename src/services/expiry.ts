@@ -1,7 +1,7 @@
 import type { Em } from '../db/orm';
 import { expiryStillScheduled, isExhausted, isExpired, isNearlyExhausted, redemptionWindowPassed } from '../domain';
 import { appendEvents, type EventInput } from '../repositories/events';
-import { dueHolds, endHolds, findHold, type HoldRow } from '../repositories/holds';
+import { dueHolds, endHolds, type HoldRow } from '../repositories/holds';
 import {
   dueCodeExpiries, dueCodeLimits, dueCouponExpiries, dueCouponLimits, endRedemptions, FIRST_UUID, lockExpiryTarget,
   lockFreeSubscriptions, markOnce, subscriptionKey, windowedRedemptions,
@@ -148,19 +148,17 @@ async function sweepHolds(em: Em, now: string, size: number): Promise<number> {
 }
 
 /**
- * The delayed job of a hold's expiry: at `expiresAt` an active hold is released as `expired`
- * (its slots given back, `hold.expired` written in the same transaction); a hold consumed or
- * released first is left alone (`skipped`). `not_yet` when the clock has not reached it.
+ * The delayed job of an account's holds expiring in one second: at `expiresAt` (or later) every
+ * active hold of the account whose expiry has come is released as `expired`, its slots given
+ * back, `hold.expired` written in the same transaction (batches of 500); a hold consumed or
+ * released first is not touched. Answers how many it expired, or `not_yet` before the instant.
  */
-export async function expireHold(em: Em, item: { accountId: string; id: string; expiresAt: string }, now: string): Promise<ExpireOneOutcome> {
-  return em.transactional(async (tx) => {
-    const hold = await findHold(tx, item.accountId, item.id, { lock: true });
-    if (!hold) return 'gone';
-    if (hold.status !== 'active') return 'skipped';
-    if (!isExpired(hold.expiresAt, now)) return 'not_yet';
-    const ended = await endHolds(tx, [hold.id], 'expired', now);
+export async function expireHolds(em: Em, item: { accountId: string; expiresAt: string }, now: string): Promise<number | 'not_yet'> {
+  if (!isExpired(item.expiresAt, now)) return 'not_yet';
+  return inBatches(em, FIRST_UUID, 500, (tx, after) => dueHolds(tx, now, after, 500, item.accountId), async (tx, rows) => {
+    const ended = await endHolds(tx, rows.map((h) => h.id), 'expired', now);
     await appendEvents(tx, ended.map(holdExpiredEvent));
-    return ended.length ? 'expired' : 'skipped';
+    return ended.length;
   });
 }
 

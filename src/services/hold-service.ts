@@ -3,7 +3,7 @@ import type { AppContext } from '../context';
 import { withPipeline, type Pipeline } from '../db/pipeline';
 import { holdExpiresAt, mergeCustomer, REFUSAL_MESSAGES, type Action, type RefusalCode } from '../domain';
 import { AppError, idempotencyConflict, rateLimited, unknownPlan } from '../errors';
-import { scheduleExpiry } from '../queues/expiry-producer';
+import { scheduleHoldsExpiry } from '../queues/expiry-producer';
 import { outcomeOfBody, refused, succeeded, type JobOutcome } from '../queues/outcomes';
 import type { HoldJobData } from '../queues/payloads';
 import { holdFromRow, holdView, type HoldRow } from '../repositories/holds';
@@ -34,8 +34,9 @@ const MAX_ATTEMPTS = 3;
  *    `held` + 1 on both, the hold row, `hold.created`, the stored answer) and COMMIT.
  *
  * Lock order: customer → coupon → code, the redemption's without its subscription. After the
- * commit, the hold's delayed `expire-at` job is added for its `expiresAt` (the sweep covers one
- * Redis did not take).
+ * commit, the delayed `expire-at` job of the account's holds expiring in the hold's second is
+ * added, once per process and second (scheduleHoldsExpiry; the sweep covers one Redis did not
+ * take).
  */
 export async function placeHold(app: AppContext, data: HoldJobData, jobId?: string): Promise<JobOutcome> {
   for (let attempt = 1; ; attempt++) {
@@ -43,7 +44,7 @@ export async function placeHold(app: AppContext, data: HoldJobData, jobId?: stri
     if (result.kind === 'done') {
       if (result.unknownCode) await app.limiter.recordUnknownCodeOnce(jobId ?? null, data.accountId, data.request.customer.id, data.apiKeyId);
       if (result.hold && result.hold.status === 'active') {
-        await scheduleExpiry(app, { kind: 'hold', accountId: data.accountId, id: result.hold.id, expiresAt: result.hold.expiresAt });
+        await scheduleHoldsExpiry(app, data.accountId, result.hold.expiresAt);
       }
       return result.outcome;
     }

@@ -31,10 +31,10 @@ async function events(type: string): Promise<Record<string, unknown>[]> {
   return rows.map((r) => r.data as Record<string, unknown>);
 }
 
-/** Runs a hold's delayed expiry job now (as if its time had come) and answers its return value. */
-async function runExpiryJob(holdId: string, expiresAt: string): Promise<unknown> {
+/** Runs the delayed job of the account's holds expiring at `expiresAt` now (as if its time had come); answers its return value. */
+async function runExpiryJob(expiresAt: string): Promise<unknown> {
   const queue = t.running.ctx.queues.expiry;
-  const id = expiryJobId('hold', holdId, expiresAt);
+  const id = expiryJobId('holds', acct.id, expiresAt);
   const job = await queue.getJob(id);
   if (!job) throw new Error(`no job ${id}`);
   expect(await job.getState()).toBe('delayed');
@@ -49,10 +49,13 @@ async function runExpiryJob(holdId: string, expiresAt: string): Promise<unknown>
 
 beforeAll(async () => {
   t = await startTestApp({ EXPIRY_EVERY_MS: '86400000' }, { clock });
+});
+// an account per test: the expiry jobs of one account's holds are its own
+beforeEach(async () => {
+  clock.set(START);
   acct = await t.createAccount();
   await putPlan(t, acct, 'pro-monthly');
 });
-beforeEach(() => clock.set(START));
 afterAll(async () => {
   await t?.close();
 });
@@ -91,8 +94,9 @@ describe('holds', () => {
     expect([again.status, again.body.error.code]).toEqual([422, 'hold_not_active']);
     const created = (await events('redemption.created')).filter((e) => e.code === 'LASTONE');
     expect(created).toEqual([expect.objectContaining({ holdId, customerId: 'cus_a' })]);
-    // the expiry job then finds nothing to do
-    expect(await runExpiryJob(holdId, '2026-06-01T12:15:00.000Z')).toBe('skipped');
+    // the expiry job of that second then finds nothing to do
+    clock.set('2026-06-01T12:15:00.000Z');
+    expect(await runExpiryJob('2026-06-01T12:15:00.000Z')).toEqual({ holdsExpired: 0 });
   });
 
   test('a hold counts against perCustomer; its own redemption does not count twice', async () => {
@@ -152,30 +156,31 @@ describe('holds', () => {
     expect((await hold({ couponId: coupon.id, customer: { id: 'cus_s' } })).status).toBe(201);
   });
 
-  test('at expiresAt the delayed job releases it (expired, hold.expired once); the sweep covers a job that was missed', async () => {
+  test('at expiresAt the delayed job of that second releases it (expired, hold.expired once); the sweep covers a job that was missed', async () => {
     const coupon = await createCoupon(t, acct, {});
     await addCode(t, acct, coupon.id, 'SHORTHOLD', { maxRedemptions: 2 });
     const a = (await hold({ code: 'SHORTHOLD', customer: { id: 'cus_e1' }, ttlSeconds: 60 })).body.hold;
+    clock.advance(250);
+    // expiries are whole seconds: 12:00:00.250 + 120 s → 12:02:01
     const b = (await hold({ code: 'SHORTHOLD', customer: { id: 'cus_e2' }, ttlSeconds: 120 })).body.hold;
-    expect([a.expiresAt, b.expiresAt]).toEqual(['2026-06-01T12:01:00.000Z', '2026-06-01T12:02:00.000Z']);
-    // not yet: the job fails its attempt and stays
+    expect([a.expiresAt, b.expiresAt]).toEqual(['2026-06-01T12:01:00.000Z', '2026-06-01T12:02:01.000Z']);
     clock.set('2026-06-01T12:00:59.999Z');
     expect(await counts('SHORTHOLD')).toEqual({ coupon: [0, 2], code: [0, 2] });
     clock.set('2026-06-01T12:01:00.000Z');
-    expect(await runExpiryJob(a.id, a.expiresAt)).toBe('expired');
+    expect(await runExpiryJob(a.expiresAt)).toEqual({ holdsExpired: 1 });
     expect(await counts('SHORTHOLD')).toEqual({ coupon: [0, 1], code: [0, 1] });
     expect(await events('hold.expired')).toContainEqual({ holdId: a.id, couponId: coupon.id, code: 'SHORTHOLD', customerId: 'cus_e1', expiresAt: a.expiresAt });
-    // the sweep at 12:02 expires b (as if its job were lost) and nothing twice; a sweep just before
-    // takes whatever else of this file is due by then, so the one at 12:02 sees b alone
-    await runExpirySweep(t.running.ctx.orm.em.fork(), '2026-06-01T12:01:59.999Z');
+    // the sweep at 12:02:01 expires b (as if its job were lost) and nothing twice; a sweep just
+    // before takes whatever else of this file is due by then, so the one at 12:02:01 sees b alone
+    await runExpirySweep(t.running.ctx.orm.em.fork(), '2026-06-01T12:02:00.999Z');
     expect(await counts('SHORTHOLD')).toEqual({ coupon: [0, 1], code: [0, 1] });
-    const swept = await runExpirySweep(t.running.ctx.orm.em.fork(), '2026-06-01T12:02:00.000Z');
+    const swept = await runExpirySweep(t.running.ctx.orm.em.fork(), '2026-06-01T12:02:01.000Z');
     expect(swept.holdsExpired).toBe(1);
     expect((await runExpirySweep(t.running.ctx.orm.em.fork(), '2026-06-01T12:03:00.000Z')).holdsExpired).toBe(0);
     expect(await counts('SHORTHOLD')).toEqual({ coupon: [0, 0], code: [0, 0] });
     expect((await events('hold.expired')).filter((e) => e.code === 'SHORTHOLD').map((e) => e.holdId)).toEqual([a.id, b.id]);
-    clock.set('2026-06-01T12:02:00.000Z');
-    expect(await runExpiryJob(b.id, b.expiresAt)).toBe('skipped');
+    clock.set('2026-06-01T12:02:01.000Z');
+    expect(await runExpiryJob(b.expiresAt)).toEqual({ holdsExpired: 0 });
   });
 
   test('idempotency: the same key and body answers the same hold; another body 409; a 400 pins nothing', async () => {

@@ -192,6 +192,9 @@ describe('holds', () => {
   it('expires ttlSeconds after it is made; ttl 60..86400', () => {
     expect(holdExpiresAt(NOW)).toBe('2026-06-01T12:15:00.000Z');
     expect(holdExpiresAt('2026-03-08T01:59:00-05:00', 86_400)).toBe('2026-03-09T06:59:00.000Z');
+    // rounded up to a whole second
+    expect(holdExpiresAt('2026-06-01T12:00:00.001Z', 60)).toBe('2026-06-01T12:01:01.000Z');
+    expect(holdExpiresAt('2026-06-01T12:00:00.999Z', 60)).toBe('2026-06-01T12:01:01.000Z');
     expect(domainError(() => holdExpiresAt(NOW, 59)).field).toBe('ttlSeconds');
     expect(domainError(() => holdExpiresAt(NOW, 86_401)).code).toBe('invalid_ttl');
   });
