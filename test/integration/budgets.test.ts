@@ -123,8 +123,11 @@ describe('budgets', () => {
     expect(res.body).toMatchObject({ version: 2, limits: { maxRedemptions: 5, perCustomer: null, budget: { amounts: { USD: 900 }, period: 'week' } } });
     const log = (await t.http.get(`/v1/audit-log?targetId=${coupon.id}&action=coupon.updated`).set(acct.auth)).body.data;
     expect(log[0].changes).toEqual({ 'limits.budget.amounts.USD': { from: null, to: 900 }, 'limits.budget.period': { from: null, to: 'week' } });
+    // limits merge key by key: an edit of maxRedemptions keeps the budget
+    const kept = await t.http.patch(`/v1/coupons/${coupon.id}`).set(acct.auth).send({ limits: { maxRedemptions: 6 } });
+    expect(kept.body.limits).toEqual({ maxRedemptions: 6, perCustomer: null, budget: { amounts: { USD: 900 }, period: 'week' } });
     const cleared = await t.http.patch(`/v1/coupons/${coupon.id}`).set(acct.auth).send({ limits: { budget: null } });
-    expect(cleared.body).toMatchObject({ version: 3, limits: { maxRedemptions: 5, perCustomer: null } });
+    expect(cleared.body).toMatchObject({ version: 4, limits: { maxRedemptions: 6, perCustomer: null } });
     expect(cleared.body.limits.budget).toBeUndefined();
     const bad = await t.http.post('/v1/coupons').set(acct.auth).send({ name: 'bad budget', discount: { type: 'percentage', basisPoints: 100 }, limits: { budget: { amounts: { usd: 5 } } } });
     expect([bad.status, bad.body.error.field]).toEqual([400, 'limits.budget.amounts.usd']);
