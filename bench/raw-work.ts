@@ -13,7 +13,8 @@
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import {
-  contextStatement, countRedemptionStatement, lockCountedRowsStatements, lockCustomerStatement, lockSubscriptionStatement, redemptionByIdStatement,
+  contextStatement, countHoldStatement, countRedemptionStatement, holdByIdStatement, lockCountedRowsStatements, lockCustomerStatement, lockSubscriptionStatement,
+  redemptionByIdStatement,
 } from '../src/repositories/redemption-statements';
 import { invoiceContextFromRow, invoiceContextStatement, recordInvoiceStatement } from '../src/repositories/invoices';
 import type { InvoiceDiscountPlan } from '../src/domain';
@@ -46,7 +47,7 @@ export async function rawRedeemSameWork(c: PoolClient, k: RawCode, i: number, ta
       lockSubscriptionStatement(k.accountId, sub, cus),
       lockCustomerStatement(k.accountId, cus, {}),
       redemptionByIdStatement(k.accountId, id),
-      contextStatement(k.accountId, { code: code.code, planId: 'pro', customerId: cus, subscriptionId: sub }),
+      contextStatement(k.accountId, { code: code.code, planId: 'pro', customerId: cus, subscriptionId: sub, now: new Date().toISOString() }),
     ]);
     await p.flight([
       ...lockCountedRowsStatements(k.couponId, code.id),
@@ -86,7 +87,7 @@ export async function rawRedeemFloor(c: PoolClient, k: RawCode, i: number, tag: 
 export async function rawValidateSameWork(c: PoolClient, k: RawCode, i: number): Promise<void> {
   const code = k.codes[i % k.codes.length];
   const cus = `rv${i % 5000}`;
-  const r = await c.query(contextStatement(k.accountId, { code: code.code, planId: 'pro', customerId: cus }));
+  const r = await c.query(contextStatement(k.accountId, { code: code.code, planId: 'pro', customerId: cus, now: new Date().toISOString() }));
   if (!r.rows[0].customer) await c.query(lockCustomerStatement(k.accountId, cus, {}));
 }
 
@@ -148,5 +149,57 @@ export async function rawInvoiceFloor(c: PoolClient, accountId: string, couponId
     [accountId, inv, red.rows[0].id, couponId, codeId, Number(red.rows[0].cycles_applied) + 1],
   );
   await c.query(`update redemptions set cycles_applied = cycles_applied + 1 where id = $1`, [red.rows[0].id]);
+  await c.query('commit');
+}
+
+/**
+ * One hold, same work, sent as the product sends it: prepared statements in two pipelined flights
+ * (BEGIN, the customer upsert, the hold an earlier run may have written, the context read; then
+ * the coupon and code locks, the counting write with its event, and COMMIT).
+ */
+export async function rawHoldSameWork(c: PoolClient, k: RawCode, i: number, tag: string): Promise<void> {
+  const code = k.codes[i % k.codes.length];
+  const cus = `rh${tag}_${i}`;
+  const id = randomUUID();
+  const now = new Date();
+  const mode = c as unknown as { pipeline: boolean };
+  mode.pipeline = true;
+  try {
+    const p = new Pipeline(c);
+    await p.flight([
+      'begin',
+      lockCustomerStatement(k.accountId, cus, {}),
+      holdByIdStatement(k.accountId, id),
+      contextStatement(k.accountId, { code: code.code, customerId: cus, now: now.toISOString() }),
+    ]);
+    await p.flight([
+      ...lockCountedRowsStatements(k.couponId, code.id),
+      countHoldStatement({
+        id, createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + 900_000).toISOString(), accountId: k.accountId, couponId: k.couponId,
+        couponVersion: 1, codeId: code.id, code: code.code, customerId: cus, planId: null, currency: null, action: 'new_subscription', codeCustomerId: null,
+        idempotency: null,
+      }),
+      'commit',
+    ]);
+  } finally {
+    mode.pipeline = false;
+  }
+}
+
+/** One hold, floor: the two conditional counter updates and the insert, nothing else. */
+export async function rawHoldFloor(c: PoolClient, k: RawCode, i: number, tag: string): Promise<void> {
+  const code = k.codes[i % k.codes.length];
+  await c.query('begin');
+  const counted = await c.query(
+    `update codes set held = held + 1 where id = $1 and (max_redemptions is null or times_redeemed + held < max_redemptions) returning id`,
+    [code.id],
+  );
+  if (counted.rowCount === 1) {
+    await c.query(`update coupons set held = held + 1 where id = $1 and (max_redemptions is null or times_redeemed + held < max_redemptions)`, [k.couponId]);
+    await c.query(
+      `insert into holds (account_id, coupon_id, code_id, code, customer_id, action, expires_at) values ($1, $2, $3, 'RAW', $4, 'new_subscription', now() + interval '15 minutes')`,
+      [k.accountId, k.couponId, code.id, `rhf${tag}_${i}`],
+    );
+  }
   await c.query('commit');
 }

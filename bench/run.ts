@@ -9,6 +9,7 @@ import { benchReports, seedReportData, type ReportSeed } from './reports';
 import { benchRedemptions, benchValidate, type RedemptionBaseline } from './redemptions';
 import { benchWebhooks } from './webhooks';
 import { benchGrowthReports } from './growth-reports';
+import { benchCheckout } from './checkout';
 import { fmt, renderTable, type Row } from './table';
 
 const README_START = '<!-- bench table:';
@@ -68,6 +69,7 @@ const GROUPS: Group[] = [
   { rows: [12], run: async (env) => [await benchGrowthReports(env)] },
   // Its own API, worker and receivers on a separate database (the other groups' workers stay idle).
   { rows: [14], run: async () => [await benchWebhooks()] },
+  { rows: [15, 16], run: (env) => benchCheckout(env) },
 ];
 
 /** The groups to run for the asked rows (all when none), with every group they need; every row they measure is reported. */

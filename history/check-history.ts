@@ -86,6 +86,8 @@ export async function runHistory(options: Partial<HistoryOptions> = {}): Promise
       JOB_STALLED_INTERVAL_MS: '1000',
       RATE_LIMIT_PER_CUSTOMER: '1000000',
       RATE_LIMIT_PER_KEY: '100000000',
+      // holds past their expiry whose delayed job was lost (a Redis outage) are expired by the sweep within seconds
+      EXPIRY_EVERY_MS: '5000',
     };
     const api = new ServiceProcess('api', { ...env, ROLE: 'api', PORT: String(port) }, path.join(dir, 'api.log'));
     procs.push(api);
@@ -138,13 +140,14 @@ export async function runHistory(options: Partial<HistoryOptions> = {}): Promise
     const probes = await probeFeed(client, rec, setup, env.DATABASE_URL, o.log);
     if (!Object.keys(left).length) left = await waitForQueues(redisUrl, PREFIX, 30_000, o.redisCluster);
     const jobs = await watcher.finish();
+    const readAt = new Date().toISOString();
     const db = await readDatabase(env.DATABASE_URL, setup.accountId);
     await poller.stopAfter(db.events.length ? db.events[db.events.length - 1].id : 0, 40_000);
     const feed = await readFeed(client, setup.token);
     const invoiceReads = await readInvoices(client, setup.token, rec.ops);
     client.close();
 
-    const history: History = { seed: o.seed, ops: rec.ops, polls: poller.polls, faults: injected, jobs, final: { ...db, feed, invoiceReads }, probes, opsEnd, hangMs: o.hangMs };
+    const history: History = { seed: o.seed, ops: rec.ops, polls: poller.polls, faults: injected, jobs, final: { ...db, feed, invoiceReads, readAt }, probes, opsEnd, hangMs: o.hangMs };
     const violations = check(history);
     if (Object.keys(left).length) violations.push({ rule: 'queues-not-drained', message: `jobs left after the run settled: ${JSON.stringify(left)}`, ops: [] });
     writeFileSync(path.join(dir, 'history.json'), JSON.stringify({ history, violations }));

@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import type { FinalState, History, JobState, Op, Violation } from './model';
 import { canonical } from './canonical';
 
@@ -39,9 +40,13 @@ const EXPECTED: Record<Op['kind'], Set<number>> = {
   invoice: new Set([200, 202, 409, 503]),
   'invoice-paid': new Set([200, 404, 503]),
   cancel: new Set([200, 503]),
+  hold: new Set([201, 202, 422, 503]),
+  release: new Set([204, 422, 503]),
 };
 /** Routes that enqueue or count guesses: bound to answer within 3 s while Redis is down. */
-const REDIS_ROUTES = new Set<Op['kind']>(['redeem', 'validate', 'invoice']);
+const REDIS_ROUTES = new Set<Op['kind']>(['redeem', 'validate', 'invoice', 'hold']);
+/** How long after its expiry a hold may still be active when the final state is read (the sweep runs every 5 s). */
+export const HOLD_EXPIRY_SLACK_MS = 15_000;
 const OUTAGE_CODES = new Set(['queue_unavailable', 'database_unavailable', 'queue_full']);
 
 /** A definite outcome: the status and body the request's effect stands for. */
@@ -53,7 +58,7 @@ interface Outcome {
 }
 
 function redemptionStatusOf(body: any): number {
-  if (body?.redemption) return 201;
+  if (body?.redemption || body?.hold) return 201;
   const code = body?.error?.code;
   if (code === 'validation_failed') return 400;
   if (code === 'idempotency_conflict') return 409;
@@ -132,6 +137,9 @@ export class Checker {
     this.idempotency();
     this.counters();
     this.countedOnTermsInForce();
+    this.holds();
+    this.limitsWithHolds();
+    this.budgets();
     this.voids();
     this.validations();
     this.invoices();
@@ -349,6 +357,25 @@ export class Checker {
       if (r.codeId !== null) rowsOfCode.set(r.codeId, (rowsOfCode.get(r.codeId) ?? 0) + 1);
       if (r.status !== 'voided') perCustomer.set(`${r.couponId}|${r.customerId}`, (perCustomer.get(`${r.couponId}|${r.customerId}`) ?? 0) + 1);
     }
+    const activeOfCoupon = new Map<string, number>();
+    const activeOfCode = new Map<number, number>();
+    for (const h of this.f.holds ?? []) {
+      if (h.status !== 'active') continue;
+      activeOfCoupon.set(h.couponId, (activeOfCoupon.get(h.couponId) ?? 0) + 1);
+      if (h.codeId !== null) activeOfCode.set(h.codeId, (activeOfCode.get(h.codeId) ?? 0) + 1);
+    }
+    for (const c of this.f.coupons) {
+      if (c.held !== undefined && c.held !== (activeOfCoupon.get(c.id) ?? 0)) this.flag('held-mismatch', `coupon ${c.id}: held ${c.held} but ${activeOfCoupon.get(c.id) ?? 0} active holds`);
+      if (c.maxRedemptions !== null && c.timesRedeemed + (c.held ?? 0) > c.maxRedemptions) {
+        this.flag('over-limit', `coupon ${c.id}: timesRedeemed ${c.timesRedeemed} + held ${c.held} > maxRedemptions ${c.maxRedemptions}`);
+      }
+    }
+    for (const k of this.f.codes) {
+      if (k.held !== undefined && k.held !== (activeOfCode.get(k.id) ?? 0)) this.flag('held-mismatch', `code ${k.code}: held ${k.held} but ${activeOfCode.get(k.id) ?? 0} active holds`);
+      if (k.maxRedemptions !== null && k.timesRedeemed + (k.held ?? 0) > k.maxRedemptions) {
+        this.flag('over-limit', `code ${k.code}: timesRedeemed ${k.timesRedeemed} + held ${k.held} > maxRedemptions ${k.maxRedemptions}`);
+      }
+    }
     for (const c of this.f.coupons) {
       const n = rowsOfCoupon.get(c.id) ?? 0;
       if (c.timesRedeemed !== n) this.flag('counter-mismatch', `coupon ${c.id}: timesRedeemed ${c.timesRedeemed} but ${n} redemptions`);
@@ -438,6 +465,208 @@ export class Checker {
         this.flag('over-customer-limit-at-count', `redemption ${r.id}: customer ${r.customerId} already held ${holding.length} of coupon ${r.couponId} (${holding.map((x) => x.id).join(', ')}), version ${inForce} allows ${limits.perCustomer}`, [...ops(), ...patchOf(inForce)]);
       }
       customerRows.set(k, [...earlier, r]);
+    }
+  }
+
+  // ---- holds
+
+  /**
+   * Each hold answered 201 is stored as this request's; each stored hold was answered or its
+   * request's outcome is unknown; a release answered 204 left it released, a redemption with a
+   * hold answered 201 consumed it (before its expiry, by that redemption of the same customer,
+   * coupon and code); an expired hold ended at or after its expiry; no hold is still active well
+   * after its expiry when the run settled.
+   */
+  private holds(): void {
+    const rows = this.f.holds ?? [];
+    const byId = new Map(rows.map((h) => [h.id, h]));
+    const holdOps = this.h.ops.filter((o) => o.kind === 'hold');
+    const answered = new Set<string>();
+    for (const op of holdOps) {
+      const out = this.outcome(op);
+      if (out?.status !== 201) continue;
+      const h = out.body?.hold;
+      answered.add(h?.id);
+      const row = byId.get(h?.id);
+      const body = op.body as any;
+      if (!row) this.flag('answered-hold-missing', `answered 201 with hold ${h?.id}, which is not stored`, [op.id]);
+      else if (row.customerId !== body.customer.id || row.code !== String(body.code).toUpperCase() || row.couponId !== op.meta.couponId) {
+        this.flag('hold-answer-not-this-request', `answered hold ${row.id} of ${row.customerId} on ${row.code} to a request of ${body.customer.id} on ${body.code}`, [op.id]);
+      }
+    }
+    for (const row of rows) {
+      if (answered.has(row.id)) continue;
+      const open = holdOps.filter((o) => this.outcome(o) === null && o.meta.customerId === row.customerId && String(o.meta.code).toUpperCase() === row.code);
+      if (open.length === 0) this.flag('unattributed-hold', `hold ${row.id} (${row.customerId}, ${row.code}) belongs to no request that may have made it`);
+    }
+    const releases = this.h.ops.filter((o) => o.kind === 'release');
+    for (const op of releases) {
+      const row = byId.get(op.meta.holdId!);
+      if (op.status === 204 && row?.status !== 'released') this.flag('release-lost', `release of ${op.meta.holdId} answered 204 but the hold is ${row?.status ?? 'missing'}`, [op.id]);
+    }
+    const redeems = this.h.ops.filter((o) => o.kind === 'redeem' && o.meta.holdId);
+    const redemptions = new Map(this.f.redemptions.map((r) => [r.id, r]));
+    for (const op of redeems) {
+      const out = this.outcome(op);
+      if (out?.status !== 201) continue;
+      const row = byId.get(op.meta.holdId!);
+      if (!row || row.status !== 'consumed' || row.redemptionId !== out.body?.redemption?.id) {
+        this.flag('hold-not-consumed', `a redemption with hold ${op.meta.holdId} answered 201 (${out.body?.redemption?.id}) but the hold is ${row?.status ?? 'missing'} (by ${row?.redemptionId ?? 'none'})`, [op.id]);
+      }
+    }
+    const ms = (iso: string) => Date.parse(iso);
+    for (const row of rows) {
+      if (row.status === 'released' && !releases.some((o) => o.meta.holdId === row.id && (o.status === 204 || this.outcome(o) === null))) {
+        this.flag('released-without-request', `hold ${row.id} is released but no release of it was accepted`);
+      }
+      if (row.status === 'consumed') {
+        const r = row.redemptionId ? redemptions.get(row.redemptionId) : undefined;
+        if (!r || r.customerId !== row.customerId || r.couponId !== row.couponId || r.codeId !== row.codeId) {
+          this.flag('consumed-by-other', `hold ${row.id} is consumed by ${row.redemptionId}, not a redemption of its customer, coupon and code`);
+        } else if (row.endedAt !== null && ms(row.endedAt) >= ms(row.expiresAt)) {
+          this.flag('consumed-after-expiry', `hold ${row.id} expiring at ${row.expiresAt} was consumed at ${row.endedAt}`, this.opsOfRow(r).map((o) => o.id));
+        }
+      }
+      if (row.status === 'expired' && (row.endedAt === null || ms(row.endedAt) < ms(row.expiresAt))) {
+        this.flag('expired-early', `hold ${row.id} expiring at ${row.expiresAt} was expired at ${row.endedAt}`);
+      }
+      if (row.status === 'active' && this.f.readAt && ms(row.expiresAt) < ms(this.f.readAt) - HOLD_EXPIRY_SLACK_MS) {
+        this.flag('hold-not-expired', `hold ${row.id} expiring at ${row.expiresAt} is still active when the run settled (${this.f.readAt})`);
+      }
+    }
+  }
+
+  /**
+   * No coupon, code or customer past its limit at any count, counting active holds as
+   * redemptions: the events of holds (created, released, expired) and redemptions (a redemption
+   * with a hold takes the hold's slot) replayed in id order — each is written under its coupon's
+   * row lock, so for one coupon a lower event id committed first — against the limits of the
+   * version in force. perCustomer frees a voided redemption's slot from its void's event on, or
+   * from its void's request when that started before the count was answered (a void takes no
+   * coupon lock).
+   */
+  private limitsWithHolds(): void {
+    if (!this.f.holds || this.f.holds.length === 0) return;
+    const snapshots = new Map(this.f.versions.map((v) => [`${v.couponId}|${v.version}`, v.snapshot]));
+    const codeByText = new Map(this.f.codes.filter((k) => k.state !== 'archived').map((k) => [k.code.toUpperCase(), k]));
+    const version = new Map<string, number>();
+    const couponTaken = new Map<string, number>();
+    const codeTaken = new Map<string, number>();
+    const active = new Map<string, { couponId: string; code: string | null; customerId: string }>();
+    const live = new Map<string, { id: string; couponId: string; customerId: string }[]>();
+    const holdAnswered = new Map<string, number>();
+    for (const op of this.h.ops) {
+      const out = op.kind === 'hold' ? this.outcome(op) : null;
+      if (out?.status === 201 && op.end !== null) holdAnswered.set(out.body.hold.id, op.end);
+    }
+    const add = (m: Map<string, number>, k: string | null, n: number) => {
+      if (k !== null) m.set(k, (m.get(k) ?? 0) + n);
+    };
+    const check = (e: { id: number; data: any }, what: string, answeredBy: number, ops: number[]) => {
+      const couponId = e.data.couponId as string;
+      const limits = snapshots.get(`${couponId}|${version.get(couponId) ?? 1}`)?.limits ?? {};
+      const code = e.data.code ? String(e.data.code).toUpperCase() : null;
+      const taken = couponTaken.get(couponId) ?? 0;
+      if (limits.maxRedemptions != null && taken + 1 > limits.maxRedemptions) {
+        this.flag('over-limit-with-holds', `${what}: coupon ${couponId} had ${taken} redemptions and active holds, version ${version.get(couponId) ?? 1} allows ${limits.maxRedemptions}`, ops);
+      }
+      const k = code ? codeByText.get(code) : undefined;
+      if (k && k.maxRedemptions !== null && (codeTaken.get(code!) ?? 0) + 1 > k.maxRedemptions) {
+        this.flag('over-limit-with-holds', `${what}: code ${code} had ${codeTaken.get(code!)} redemptions and active holds, its limit is ${k.maxRedemptions}`, ops);
+      }
+      if (limits.perCustomer != null) {
+        const customerId = e.data.customerId as string;
+        const reds = (live.get(`${couponId}|${customerId}`) ?? []).filter((r) => {
+          const voided = this.voidedEvent.get(r.id);
+          return !((voided ?? Infinity) < e.id || (voided !== undefined && (this.voidStarts.get(r.id) ?? Infinity) < answeredBy));
+        });
+        const holds = [...active.values()].filter((h) => h.couponId === couponId && h.customerId === customerId).length;
+        if (reds.length + holds + 1 > limits.perCustomer) {
+          this.flag('over-customer-limit-with-holds', `${what}: customer ${customerId} already had ${reds.length} redemptions and ${holds} active holds of coupon ${couponId}, version ${version.get(couponId) ?? 1} allows ${limits.perCustomer}`, ops);
+        }
+      }
+    };
+    for (const e of this.f.events) {
+      const d = e.data ?? {};
+      switch (e.type) {
+        case 'coupon.updated':
+          version.set(d.couponId, d.version);
+          break;
+        case 'hold.created':
+          check(e, `hold ${d.holdId}`, holdAnswered.get(d.holdId) ?? Infinity, []);
+          active.set(d.holdId, { couponId: d.couponId, code: d.code ? String(d.code).toUpperCase() : null, customerId: d.customerId });
+          add(couponTaken, d.couponId, 1);
+          add(codeTaken, d.code ? String(d.code).toUpperCase() : null, 1);
+          break;
+        case 'hold.released':
+        case 'hold.expired': {
+          const h = active.get(d.holdId);
+          if (!h) break;
+          active.delete(d.holdId);
+          add(couponTaken, h.couponId, -1);
+          add(codeTaken, h.code, -1);
+          break;
+        }
+        case 'redemption.created': {
+          const key = `${d.couponId}|${d.customerId}`;
+          if (d.holdId) {
+            const h = active.get(d.holdId);
+            if (!h) this.flag('consumed-inactive-hold', `redemption ${d.redemptionId} consumed hold ${d.holdId}, which was not active at its count`);
+            else {
+              active.delete(d.holdId);
+              add(couponTaken, h.couponId, -1);
+              add(codeTaken, h.code, -1);
+            }
+          } else {
+            check(e, `redemption ${d.redemptionId}`, this.answeredAt.get(d.redemptionId) ?? Infinity, []);
+          }
+          add(couponTaken, d.couponId, 1);
+          add(codeTaken, d.code ? String(d.code).toUpperCase() : null, 1);
+          live.set(key, [...(live.get(key) ?? []), { id: d.redemptionId, couponId: d.couponId, customerId: d.customerId }]);
+          break;
+        }
+      }
+    }
+  }
+
+  // ---- budgets
+
+  /**
+   * No budget passed by a cent: per budgeted coupon, the ledger amounts of the invoices whose
+   * periodStart falls in one calendar period of the coupon's zone (Luxon, independently of the
+   * service's own rules) sum to at most the budget, and to what the spend row says; one
+   * coupon.budget_exhausted per period spent, none otherwise.
+   */
+  private budgets(): void {
+    const invoices = new Map(this.f.invoices.map((i) => [i.id, i]));
+    for (const c of this.f.coupons) {
+      const budget = c.budget;
+      if (!budget) continue;
+      const zone = c.timeZone ?? 'UTC';
+      const sums = new Map<string, number>();
+      for (const l of this.f.ledger) {
+        if (l.couponId !== c.id) continue;
+        const inv = invoices.get(l.invoiceId);
+        if (!inv?.periodStart || !inv.currency) continue;
+        const start = budget.period ? DateTime.fromISO(inv.periodStart).setZone(zone).startOf(budget.period).toUTC().toISO() : 'life';
+        const key = `${inv.currency}|${start}`;
+        sums.set(key, (sums.get(key) ?? 0) + l.amount);
+      }
+      for (const [key, sum] of sums) {
+        const [currency, start] = key.split('|') as [string, string];
+        const amount = budget.amounts[currency];
+        if (amount !== undefined && sum > amount) this.flag('budget-passed', `coupon ${c.id}: invoices of the period ${start} took ${sum} ${currency} of a budget of ${amount}`);
+      }
+      const spendRows = (this.f.budgetSpend ?? []).filter((b) => b.couponId === c.id);
+      for (const b of spendRows) {
+        const key = `${b.currency}|${b.period === 'life' ? 'life' : new Date(b.periodStart).toISOString()}`;
+        if ((sums.get(key) ?? 0) !== b.spent) this.flag('budget-spend-mismatch', `coupon ${c.id}: the spend row of ${key} says ${b.spent}, the ledger ${sums.get(key) ?? 0}`);
+        const events = this.f.events.filter((e) => e.type === 'coupon.budget_exhausted' && e.data.couponId === c.id && e.data.currency === b.currency
+          && (b.period === 'life' ? e.data.periodStart === null : e.data.periodStart && new Date(e.data.periodStart).toISOString() === new Date(b.periodStart).toISOString()));
+        const amount = budget.amounts[b.currency];
+        const spent = amount !== undefined && b.spent >= amount;
+        if (events.length !== (spent ? 1 : 0)) this.flag('budget-event-count', `coupon ${c.id} ${key}: ${events.length} coupon.budget_exhausted events, spent ${b.spent} of ${amount}`);
+      }
     }
   }
 
@@ -608,6 +837,10 @@ export class Checker {
     expectOnce('invoice.discounted for', count('invoice.discounted', (d) => d.invoiceId), new Set(this.f.invoices.filter((i) => (i.result.applied ?? []).length > 0).map((i) => i.id)));
     expectOnce('coupon.updated for', count('coupon.updated', (d) => `${d.couponId} v${d.version}`), new Set(this.f.versions.filter((v) => v.version > 1).map((v) => `${v.couponId} v${v.version}`)));
     expectOnce('subscription.cancelled for', count('subscription.cancelled', (d) => d.subscriptionId), new Set(this.f.subscriptions.filter((s) => s.status === 'cancelled').map((s) => s.id)));
+    const holds = this.f.holds ?? [];
+    expectOnce('hold.created for', count('hold.created', (d) => d.holdId), new Set(holds.map((h) => h.id)));
+    expectOnce('hold.released for', count('hold.released', (d) => d.holdId), new Set(holds.filter((h) => h.status === 'released').map((h) => h.id)));
+    expectOnce('hold.expired for', count('hold.expired', (d) => d.holdId), new Set(holds.filter((h) => h.status === 'expired').map((h) => h.id)));
   }
 
   /**

@@ -157,17 +157,25 @@ export async function readDatabase(databaseUrl: string, accountId: string): Prom
   await db.connect();
   try {
     const q = async (text: string) => (await db.query(text, [accountId])).rows;
-    const coupons = (await q(`select id, state, version, times_redeemed, max_redemptions, per_customer from coupons where account_id = $1`)).map((r) => ({
+    const coupons = (await q(`select id, state, version, times_redeemed, max_redemptions, per_customer, held, budget, time_zone from coupons where account_id = $1`)).map((r) => ({
       id: r.id, state: r.state, version: Number(r.version), timesRedeemed: Number(r.times_redeemed),
       maxRedemptions: r.max_redemptions === null ? null : Number(r.max_redemptions), perCustomer: r.per_customer === null ? null : Number(r.per_customer),
+      held: Number(r.held), budget: r.budget ?? null, timeZone: r.time_zone,
     }));
     const versions = (await q(`select v.coupon_id, v.version, v.snapshot from coupon_versions v join coupons c on c.id = v.coupon_id where c.account_id = $1`))
       .map((r) => ({ couponId: r.coupon_id, version: Number(r.version), snapshot: r.snapshot }));
-    const codes = (await q(`select id, code, coupon_id, state, times_redeemed, max_redemptions, customer_id from codes where account_id = $1`)).map((r) => ({
+    const codes = (await q(`select id, code, coupon_id, state, times_redeemed, max_redemptions, customer_id, held from codes where account_id = $1`)).map((r) => ({
       id: Number(r.id), code: r.code, couponId: r.coupon_id, state: r.state, timesRedeemed: Number(r.times_redeemed),
-      maxRedemptions: r.max_redemptions === null ? null : Number(r.max_redemptions), customerId: r.customer_id,
+      maxRedemptions: r.max_redemptions === null ? null : Number(r.max_redemptions), customerId: r.customer_id, held: Number(r.held),
     }));
     const iso = (v: Date | null) => (v ? v.toISOString() : null);
+    const holds = (await q(`select * from holds where account_id = $1`)).map((r) => ({
+      id: r.id, couponId: r.coupon_id, codeId: r.code_id === null ? null : Number(r.code_id), code: r.code, customerId: r.customer_id, status: r.status,
+      expiresAt: iso(r.expires_at)!, redemptionId: r.redemption_id, createdAt: iso(r.created_at)!, endedAt: iso(r.ended_at),
+    }));
+    const budgetSpend = (await q(`select * from coupon_budget_spend where account_id = $1`)).map((r) => ({
+      couponId: r.coupon_id, period: r.period, periodStart: iso(r.period_start)!, currency: r.currency, spent: Number(r.spent), exhausted: r.exhausted_event_at !== null,
+    }));
     const redemptions = (await q(`select * from redemptions where account_id = $1`)).map((r) => ({
       id: r.id, couponId: r.coupon_id, couponVersion: Number(r.coupon_version), codeId: r.code_id === null ? null : Number(r.code_id), code: r.code,
       customerId: r.customer_id, subscriptionId: r.subscription_id, planId: r.plan_id, status: r.status, terms: r.terms,
@@ -176,14 +184,15 @@ export async function readDatabase(databaseUrl: string, accountId: string): Prom
     // a key stores its answer body: a refusal (the only errors stored) answered 422, a redemption 201
     const storedOutcomes = (await q(`select idempotency_key, body from redemption_requests where account_id = $1`))
       .map((r) => ({ key: r.idempotency_key, status: r.body?.error ? 422 : 201, body: r.body }));
-    const invoices = (await q(`select id, subscription_id, paid, subtotal, discount_total, result from invoices where account_id = $1`)).map((r) => ({
+    const invoices = (await q(`select id, subscription_id, paid, subtotal, discount_total, result, period_start, currency from invoices where account_id = $1`)).map((r) => ({
       id: r.id, subscriptionId: r.subscription_id, paid: r.paid, subtotal: Number(r.subtotal), discountTotal: Number(r.discount_total), result: r.result,
+      periodStart: iso(r.period_start)!, currency: r.currency,
     }));
-    const ledger = (await q(`select invoice_id, redemption_id, amount from invoice_discounts where account_id = $1`))
-      .map((r) => ({ invoiceId: r.invoice_id, redemptionId: r.redemption_id, amount: Number(r.amount) }));
+    const ledger = (await q(`select invoice_id, redemption_id, amount, coupon_id from invoice_discounts where account_id = $1`))
+      .map((r) => ({ invoiceId: r.invoice_id, redemptionId: r.redemption_id, amount: Number(r.amount), couponId: r.coupon_id }));
     const events = (await q(`select id, type, data from events where account_id = $1 order by id`)).map((r) => ({ id: Number(r.id), type: r.type, data: r.data }));
     const subscriptions = (await q(`select id, status from subscriptions where account_id = $1`)).map((r) => ({ id: r.id, status: r.status }));
-    return { coupons, versions, codes, redemptions, storedOutcomes, invoices, ledger, events, subscriptions };
+    return { coupons, versions, codes, redemptions, storedOutcomes, invoices, ledger, events, subscriptions, holds, budgetSpend };
   } finally {
     await db.end();
   }

@@ -6,7 +6,7 @@
 
 export type OpKind =
   | 'redeem' | 'validate' | 'patch-coupon' | 'code-state' | 'archive' | 'void'
-  | 'invoice' | 'invoice-paid' | 'cancel';
+  | 'invoice' | 'invoice-paid' | 'cancel' | 'hold' | 'release';
 
 export interface OpMeta {
   /** redeem: the idempotency key, if any */
@@ -34,6 +34,8 @@ export interface OpMeta {
   paid?: boolean;
   /** patch-coupon: which fields the body sets */
   fields?: string[];
+  /** redeem with a hold (consuming it), release: the hold */
+  holdId?: string;
 }
 
 export interface Op {
@@ -86,16 +88,35 @@ export interface JobState {
 
 /** Rows read from the run's own database at the end. */
 export interface FinalState {
-  coupons: { id: string; state: string; version: number; timesRedeemed: number; maxRedemptions: number | null; perCustomer: number | null }[];
+  coupons: {
+    id: string; state: string; version: number; timesRedeemed: number; maxRedemptions: number | null; perCustomer: number | null;
+    /** active holds counted on the row (absent: 0) */
+    held?: number;
+    /** limits.budget, when the coupon has one */
+    budget?: { amounts: Record<string, number>; period?: 'day' | 'week' | 'month' | null } | null;
+    timeZone?: string;
+  }[];
   versions: { couponId: string; version: number; snapshot: any }[];
-  codes: { id: number; code: string; couponId: string; state: string; timesRedeemed: number; maxRedemptions: number | null; customerId: string | null }[];
+  codes: {
+    id: number; code: string; couponId: string; state: string; timesRedeemed: number; maxRedemptions: number | null; customerId: string | null;
+    held?: number;
+  }[];
+  /** every hold of the account */
+  holds?: {
+    id: string; couponId: string; codeId: number | null; code: string | null; customerId: string; status: string; expiresAt: string;
+    redemptionId: string | null; createdAt: string; endedAt: string | null;
+  }[];
+  /** what invoices took from the coupons' budgets, per coupon, period and currency */
+  budgetSpend?: { couponId: string; period: string; periodStart: string; currency: string; spent: number; exhausted: boolean }[];
+  /** when the final state was read (wall clock, ISO) */
+  readAt?: string;
   redemptions: {
     id: string; couponId: string; couponVersion: number; codeId: number | null; code: string | null; customerId: string; subscriptionId: string;
     planId: string; status: string; terms: any; idempotencyKey: string | null; endedAt: string | null; endedReason: string | null; voidedAt: string | null;
   }[];
   storedOutcomes: { key: string; status: number; body: any }[];
-  invoices: { id: string; subscriptionId: string; paid: boolean; subtotal: number; discountTotal: number; result: any }[];
-  ledger: { invoiceId: string; redemptionId: string; amount: number }[];
+  invoices: { id: string; subscriptionId: string; paid: boolean; subtotal: number; discountTotal: number; result: any; periodStart?: string; currency?: string }[];
+  ledger: { invoiceId: string; redemptionId: string; amount: number; couponId?: string }[];
   events: { id: number; type: string; data: any }[];
   subscriptions: { id: string; status: string }[];
   /** GET /v1/invoices/{id} for every invoice id sent */

@@ -8,6 +8,7 @@ function answerText(op: Op): string {
   if (op.status === null) return `no answer (${op.error ?? '?'})`;
   const r = op.res;
   if (r?.redemption) return `${op.status} redemption ${r.redemption.id} v${r.redemption.couponVersion} ${r.redemption.code} ${r.redemption.customerId} ${r.redemption.subscriptionId}`;
+  if (r?.hold) return `${op.status} hold ${r.hold.id} ${r.hold.code} ${r.hold.customerId} until ${r.hold.expiresAt}`;
   if (r?.error) return `${op.status} ${r.error.code}`;
   if (r?.job) return `${op.status} job ${r.job.queue}/${r.job.id}`;
   if (op.kind === 'invoice' || op.kind === 'invoice-paid') return `${op.status} subtotal ${r?.subtotal} discount ${r?.discountTotal} paid ${r?.paid} applied ${r?.applied?.length}`;
@@ -43,6 +44,16 @@ export function summary(h: History, violations: Violation[], opts: { examples?: 
   const examples = opts.examples ?? 5;
   const lines: string[] = [];
   lines.push(`seed ${h.seed}: ${h.ops.length} operations in ${(h.opsEnd / 1000).toFixed(1)} s, ${h.polls.length} feed polls, ${h.final.events.length} events, ${h.final.redemptions.length} redemptions, ${h.final.invoices.length} invoices`);
+  const holds = h.final.holds ?? [];
+  if (holds.length) {
+    const by = (st: string) => holds.filter((x) => x.status === st).length;
+    lines.push(`holds: ${holds.length} (${by('consumed')} consumed, ${by('released')} released, ${by('expired')} expired, ${by('active')} active)`);
+  }
+  const spend = h.final.budgetSpend ?? [];
+  if (spend.length) {
+    const spent = spend.filter((b) => b.exhausted).map((b) => `${b.periodStart.slice(0, 7)} ${b.spent} ${b.currency}`).sort();
+    lines.push(`budget periods: ${spend.length}, ${spent.length} spent${spent.length ? ` (${spent.join(', ')})` : ''}`);
+  }
   lines.push('operations by kind and answer:');
   lines.push(...tally(h.ops));
   lines.push(`faults injected: ${h.faults.length}`);

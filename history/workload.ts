@@ -57,6 +57,15 @@ const COUPONS: CouponSpec[] = [
     body: { name: 'History E', discount: { type: 'percentage', basisPoints: 1500 }, duration: { type: 'once' }, stackable: true, code: 'HIS-E' },
     codes: [],
   },
+  {
+    // a budget per month of the invoices' periodStart (UTC): spent in the first months the history invoices
+    ref: 'F',
+    body: {
+      name: 'History F', discount: { type: 'percentage', basisPoints: 2000 }, duration: { type: 'forever' }, stackable: true,
+      limits: { maxRedemptions: 60, budget: { amounts: { USD: 6000 }, period: 'month' } }, code: 'HIS-F',
+    },
+    codes: [],
+  },
 ];
 
 /** A disabled code of its own coupon and a customer of its own, for the feed probe (feed-probe.ts). */
@@ -67,7 +76,9 @@ const PROBE_COUPON: CouponSpec = {
 };
 
 /** Codes redeemed and validated, with weights; the coupon each belongs to. */
-const CODE_WEIGHTS: Record<string, number> = { 'HIS-A': 18, 'HIS-A-LIM': 8, 'HIS-A-CUS': 4, 'HIS-B': 10, 'HIS-B-LIM': 5, 'HIS-C': 18, 'HIS-D': 20, 'HIS-E': 8 };
+const CODE_WEIGHTS: Record<string, number> = { 'HIS-A': 18, 'HIS-A-LIM': 8, 'HIS-A-CUS': 4, 'HIS-B': 10, 'HIS-B-LIM': 5, 'HIS-C': 18, 'HIS-D': 20, 'HIS-E': 8, 'HIS-F': 10 };
+/** Codes held, with weights: the limited ones, where a hold takes a slot others want. */
+const HOLD_WEIGHTS: Record<string, number> = { 'HIS-A-LIM': 3, 'HIS-B-LIM': 2, 'HIS-D': 3, 'HIS-A': 5, 'HIS-F': 5, 'HIS-C': 3 };
 const TOGGLED_CODES = ['HIS-A-LIM', 'HIS-C', 'HIS-D', 'HIS-B'];
 const CUSTOMERS = Array.from({ length: 20 }, (_, i) => `hc-${i}`);
 const POOL_SUBSCRIPTIONS = Array.from({ length: 16 }, (_, i) => `hs-p${i}`);
@@ -142,6 +153,8 @@ interface Memory {
   disabled: Set<string>;
   limits: Record<string, { maxRedemptions?: number; perCustomer?: number }>;
   archived: boolean;
+  /** holds answered 201 and not yet consumed or released by this run */
+  holds: { id: string; code: string; customerId: string }[];
 }
 
 export interface WorkloadOptions {
@@ -154,7 +167,7 @@ export interface WorkloadOptions {
 export class Workload {
   private readonly mem: Memory = {
     keys: [], redemptions: [], invoices: [], invoiceCount: new Map(), disabled: new Set(),
-    limits: Object.fromEntries(COUPONS.map((c) => [c.ref, { ...(c.body.limits as object) }])), archived: false,
+    limits: Object.fromEntries(COUPONS.map((c) => [c.ref, { ...(c.body.limits as object) }])), archived: false, holds: [],
   };
 
   constructor(private readonly client: Client, private readonly rec: Recorder, private readonly setup: Setup, private readonly opts: WorkloadOptions) {}
@@ -177,6 +190,7 @@ export class Workload {
       const choice = rng.weighted({
         redeem: 40, replay: 6, keyConflict: 2, keyRace: 2, key400: 1.5, validate: 8, patch: 5, codeState: 1, archive: 0.3, void: 4,
         invoice: 10, invoiceResend: 4, invoicePaidResend: 4, invoiceOther: 2, invoicePaid: 3, cancel: 0.7,
+        hold: 7, consume: 4, release: 2.5,
       });
       switch (choice) {
         case 'redeem': await this.redeem(rng, tag); break;
@@ -195,6 +209,9 @@ export class Workload {
         case 'invoiceOther': await this.resendInvoice(rng, 'other'); break;
         case 'invoicePaid': await this.markPaid(rng); break;
         case 'cancel': await this.cancel(rng); break;
+        case 'hold': await this.hold(rng); break;
+        case 'consume': await this.consume(rng, tag); break;
+        case 'release': await this.release(rng); break;
       }
       await sleep(rng.int(0, 25));
     }
@@ -273,6 +290,43 @@ export class Workload {
     const customerId = rng.pick(CUSTOMERS);
     const body = { code, customer: { id: customerId }, ...(rng.chance(0.7) ? { planId: rng.pick(Object.keys(PLANS)) } : {}) };
     await this.send('validate', 'POST', '/v1/codes/validate', body, { code, couponId: this.setup.codeCoupon[code], customerId });
+  }
+
+  // ---- holds
+
+  /** A hold of a limited code for 60–90 s (so some expire during the run), sometimes with Prefer: respond-async. */
+  private async hold(rng: Prng): Promise<void> {
+    const code = rng.weighted(HOLD_WEIGHTS);
+    const customerId = rng.pick(CUSTOMERS);
+    const body = { code, customer: { id: customerId }, ttlSeconds: rng.int(60, 90) };
+    const async = rng.chance(0.08);
+    const op = await this.send('hold', 'POST', '/v1/holds', body, { code, couponId: this.setup.codeCoupon[code], customerId, async }, async ? { Prefer: 'respond-async' } : undefined);
+    const hold = op.status === 201 ? op.res?.hold : undefined;
+    if (hold?.id) this.mem.holds.push({ id: hold.id, code, customerId });
+  }
+
+  /** The holder redeems with its hold (on a subscription of its own, so rows are attributed). */
+  private async consume(rng: Prng, tag: string): Promise<void> {
+    if (this.mem.holds.length === 0) return;
+    const i = rng.int(0, this.mem.holds.length - 1);
+    const h = this.mem.holds[i]!;
+    this.mem.holds.splice(i, 1);
+    const body = { code: h.code, customer: { id: h.customerId }, subscriptionId: `hs-h${tag}`, planId: rng.pick(Object.keys(PLANS)), holdId: h.id };
+    const meta: OpMeta = {
+      bodyKey: canonical(body), valid: true, async: false, code: h.code, couponId: this.setup.codeCoupon[h.code], customerId: h.customerId,
+      subscriptionId: body.subscriptionId, holdId: h.id,
+    };
+    const op = await this.send('redeem', 'POST', '/v1/redemptions', body, meta);
+    const red = op.status === 201 ? op.res?.redemption : undefined;
+    if (red?.id) this.mem.redemptions.push({ id: red.id, subscriptionId: red.subscriptionId, customerId: red.customerId });
+  }
+
+  private async release(rng: Prng): Promise<void> {
+    if (this.mem.holds.length === 0) return;
+    const i = rng.int(0, this.mem.holds.length - 1);
+    const h = this.mem.holds[i]!;
+    this.mem.holds.splice(i, 1);
+    await this.send('release', 'DELETE', `/v1/holds/${h.id}`, undefined, { holdId: h.id, code: h.code, couponId: this.setup.codeCoupon[h.code], customerId: h.customerId });
   }
 
   // ---- edits

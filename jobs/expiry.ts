@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import type { AppContext } from '../src/context';
 import type { ExpiryJobData } from '../src/queues/payloads';
-import { expireOne, runExpirySweep, type ExpireOneOutcome, type SweepResult } from '../src/services/expiry';
+import { expireHolds, expireOne, runExpirySweep, type ExpireOneOutcome, type SweepResult } from '../src/services/expiry';
 
 /** Thrown when a delayed job runs before its instant (clock skew); BullMQ retries it with backoff. */
 export class NotYetDue extends Error {}
@@ -9,10 +9,11 @@ export class NotYetDue extends Error {}
 /**
  * `expiry` queue: `sweep` (the job scheduler, every EXPIRY_EVERY_MS) runs the whole sweep at the
  * clock's now; `expire-at` (coupon/code) applies one item's expiry at its exact instant, or does
- * nothing when the window was edited since.
+ * nothing when the window was edited since; for an account's holds, it releases those whose
+ * expiry has come (`hold.expired` each), whatever was consumed or released first.
  */
 export function expiryProcessor(ctx: AppContext) {
-  return async (job: Job<ExpiryJobData>): Promise<SweepResult | ExpireOneOutcome> => {
+  return async (job: Job<ExpiryJobData>): Promise<SweepResult | ExpireOneOutcome | { holdsExpired: number }> => {
     const data = job.data;
     const now = ctx.clock.now();
     const em = ctx.orm.em.fork();
@@ -20,6 +21,11 @@ export function expiryProcessor(ctx: AppContext) {
       const result = await runExpirySweep(em, now);
       if (Object.values(result).some((n) => n > 0)) ctx.logger.info('expiry sweep', { ...result });
       return result;
+    }
+    if (data.kind === 'holds') {
+      const expired = await expireHolds(em, { accountId: data.accountId, expiresAt: data.expiresAt }, now);
+      if (expired === 'not_yet') throw new NotYetDue(`holds of ${data.accountId} expire at ${data.expiresAt}, not yet at ${now}`);
+      return { holdsExpired: expired };
     }
     const id = data.kind === 'coupon' ? data.couponId : String(data.codeId);
     const outcome = await expireOne(em, { kind: data.kind, accountId: data.accountId, id, expiresAt: data.expiresAt }, now);

@@ -6,6 +6,8 @@ export interface AccountRow {
   timeZone: string;
   currency: string;
   overflow: string;
+  /** How percentages round (half_up, half_even, down, up); pinned in each redemption's terms. */
+  rounding: string;
 }
 
 export function hashApiKey(key: string): string {

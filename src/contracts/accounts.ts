@@ -1,6 +1,7 @@
 import { z } from './zod';
 import { Currency, Id, MinorUnits, Overflow, TimeZone } from './common';
 import { PlanAccess } from './attribution';
+import { ROUNDING_MODES } from '../domain';
 
 export const AccountCreate = z
   .object({
@@ -8,6 +9,10 @@ export const AccountCreate = z
     timeZone: TimeZone.optional(),
     currency: Currency.optional(),
     overflow: Overflow.optional(),
+    rounding: z
+      .enum(ROUNDING_MODES)
+      .optional()
+      .openapi({ description: 'how a percentage of an amount that is not a whole minor unit rounds (default half_up); each redemption pins the mode in force when it is made' }),
   })
   .strict()
   .openapi('AccountCreate');
@@ -15,7 +20,7 @@ export const AccountCreate = z
 export const AccountPatch = AccountCreate.partial().strict().openapi('AccountPatch');
 
 export const Account = z
-  .object({ id: z.string(), name: z.string(), timeZone: z.string(), currency: z.string(), overflow: Overflow })
+  .object({ id: z.string(), name: z.string(), timeZone: z.string(), currency: z.string(), overflow: Overflow, rounding: z.enum(ROUNDING_MODES) })
   .openapi('Account');
 
 export const AccountCreated = z.object({ account: Account, apiKey: z.string() }).openapi('AccountCreated');

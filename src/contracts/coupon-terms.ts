@@ -45,6 +45,17 @@ export const Duration = z
   )
   .openapi('Duration');
 
+/** `{CUR: minor units}` with at least one ISO 4217 currency. */
+function amountsPerCurrency(min: number) {
+  return z.record(z.string(), MinorUnits.min(min)).superRefine((amounts, ctx) => {
+    const keys = Object.keys(amounts);
+    if (keys.length === 0) ctx.addIssue({ code: 'custom', message: 'must hold at least one currency' });
+    for (const k of keys) {
+      if (!isCurrency(k)) ctx.addIssue({ code: 'custom', path: [k], message: 'is not an ISO 4217 currency code (upper case, e.g. USD)' });
+    }
+  });
+}
+
 const IntervalMatch = z
   .object({ unit: z.enum(['day', 'week', 'month', 'year']), count: z.number().int().min(1).max(1000) })
   .strict();
@@ -73,6 +84,12 @@ export const AppliesTo = z
       .enum(['any', 'same_interval_upgrade', 'to_longer_interval'])
       .optional()
       .openapi({ description: 'plan switches the coupon applies to (default any); other values apply to switches only' }),
+    minimumAmounts: amountsPerCurrency(0)
+      .optional()
+      .openapi({
+        description: 'per currency, the least the invoice lines in the coupon’s scope must sum to (before discounts) for it to discount the invoice; a plan priced below it is refused minimum_not_met',
+        example: { USD: 5000 },
+      }),
   })
   .strict()
   .openapi('AppliesTo');
@@ -100,11 +117,25 @@ export const Eligibility = z
   .strict()
   .openapi('Eligibility');
 
+/** The most discount (ledger amounts) all invoices together may take from the coupon per period and currency. */
+export const Budget = z
+  .object({
+    amounts: amountsPerCurrency(1).openapi({ example: { USD: 1_000_000 } }),
+    period: z
+      .enum(['day', 'week', 'month'])
+      .nullable()
+      .optional()
+      .openapi({ description: 'calendar period in the coupon’s zone an invoice counts in (by its periodStart); null or absent: the coupon’s whole life' }),
+  })
+  .strict()
+  .openapi('Budget');
+
 /** Whole-coupon limits; null or omitted means no limit. */
 export const Limits = z
   .object({
     maxRedemptions: z.number().int().min(1).max(2_000_000_000).nullable().optional(),
     perCustomer: z.number().int().min(1).max(2_000_000_000).nullable().optional(),
+    budget: Budget.nullable().optional().openapi({ description: 'a discount budget; null clears it' }),
   })
   .strict()
   .openapi('Limits');

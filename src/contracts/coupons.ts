@@ -1,10 +1,10 @@
 import { EXPIRY_KEYS, isValidCode } from '../domain';
 import { z } from './zod';
 import { Id, Instant, ListQuery, LocalDate, Overflow, page } from './common';
-import { AppliesTo, Discount, Duration, Eligibility, Limits, Metadata } from './coupon-terms';
+import { AppliesTo, Budget, Discount, Duration, Eligibility, Limits, Metadata } from './coupon-terms';
 import { Attribution } from './attribution';
 
-export { AppliesTo, Discount, Duration, Eligibility, Limits, Metadata } from './coupon-terms';
+export { AppliesTo, Budget, Discount, Duration, Eligibility, Limits, Metadata } from './coupon-terms';
 
 export const COUPON_STATUSES = ['archived', 'disabled', 'draft', 'expired', 'exhausted', 'scheduled', 'active'] as const;
 export const CouponStatus = z.enum(COUPON_STATUSES);
@@ -86,7 +86,7 @@ export const Coupon = z
     duration: Duration,
     appliesTo: AppliesTo,
     eligibility: Eligibility,
-    limits: z.object({ maxRedemptions: z.number().nullable(), perCustomer: z.number().nullable() }),
+    limits: z.object({ maxRedemptions: z.number().nullable(), perCustomer: z.number().nullable(), budget: Budget.optional().openapi({ description: 'present when the coupon has a budget' }) }),
     validFrom: z.string().nullable(),
     expiresAt: z.string().nullable().openapi({ description: 'the resolved expiry instant (UTC)' }),
     expiresOn: z.string().nullable(),

@@ -4,10 +4,10 @@ import { CustomerInput } from './accounts';
 import { Attribution } from './attribution';
 
 export const ActionEnum = z.enum(['new_subscription', 'renewal', 'upgrade', 'downgrade', 'one_time_purchase']);
-const CodeText = z.string().trim().min(1).max(64);
+export const CodeText = z.string().trim().min(1).max(64);
 
 /** `code` or `couponId` (a direct coupon), exactly one of the two (API.md "Growth"). */
-function codeOrCoupon(v: { code?: string; couponId?: string }, ctx: z.RefinementCtx): void {
+export function codeOrCoupon(v: { code?: string; couponId?: string }, ctx: z.RefinementCtx): void {
   if ((v.code === undefined) === (v.couponId === undefined)) {
     ctx.addIssue({ code: 'custom', path: [v.code === undefined ? 'code' : 'couponId'], message: 'give exactly one of code and couponId' });
   }
@@ -40,6 +40,7 @@ export const RedeemRequest = z
     fromPlanId: FromPlanId,
     action: ActionEnum.optional(),
     idempotencyKey: z.string().min(1).max(255).optional(),
+    holdId: z.uuid().optional().openapi({ description: 'consume this active hold of the same customer and code: never refused for a limit' }),
   })
   .strict()
   .superRefine(codeOrCoupon)

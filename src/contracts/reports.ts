@@ -16,6 +16,16 @@ export const UsageStats = z
     conversionRate: z.number().min(0).max(1).nullable().openapi({
       description: 'non-voided redemptions whose subscription has a paid invoice processed at or after them ÷ non-voided redemptions; null without any',
     }),
+    budget: z
+      .object({
+        period: z.enum(['day', 'week', 'month']).nullable(),
+        periodStart: z.string().nullable().openapi({ description: 'the current period’s start (null for a budget over the coupon’s life)' }),
+        resetsAt: z.string().nullable(),
+        spent: z.record(z.string(), z.number().int()),
+        remaining: z.record(z.string(), z.number().int()),
+      })
+      .optional()
+      .openapi({ description: 'coupon stats of a coupon with a budget: the period holding now, per currency of the budget' }),
   })
   .openapi('UsageStats');
 

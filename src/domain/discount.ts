@@ -1,4 +1,4 @@
-import { allocate, assertMinorUnits, percentOf, sumMinor } from './money';
+import { allocate, assertMinorUnits, DEFAULT_ROUNDING, percentOf, sumMinor, type RoundingMode } from './money';
 import type { Discount } from './terms';
 
 /** The fixed amount a fixed_amount discount grants in `currency` (case-insensitive key), or null. */
@@ -23,7 +23,8 @@ export interface LineDiscounts {
 
 /**
  * One redemption's discount on what the invoice lines have left. `eligible[i]` says whether
- * line i is in scope. Percentage: round_half_up(E × bp / 10000) of the eligible amount E, once,
+ * line i is in scope. Percentage: E × bp / 10000 of the eligible amount E rounded by `rounding`
+ * (half up unless the redemption pinned another mode), once,
  * then split over the eligible lines by largest remainder. Fixed amount: min(amount, E), split
  * likewise; nothing when the invoice currency has no amount. Free shipping: every eligible
  * (shipping) line in full. Free trial and none: nothing.
@@ -33,6 +34,7 @@ export function discountLines(
   currency: string,
   remaining: readonly number[],
   eligible: readonly boolean[],
+  rounding: RoundingMode = DEFAULT_ROUNDING,
 ): LineDiscounts {
   const weights = remaining.map((amount, i) => (eligible[i] ? amount : 0));
   const eligibleAmount = sumMinor(weights);
@@ -40,7 +42,7 @@ export function discountLines(
   let amount = 0;
   let excess = 0;
   if (discount.type === 'percentage') {
-    amount = percentOf(eligibleAmount, discount.basisPoints);
+    amount = percentOf(eligibleAmount, discount.basisPoints, rounding);
   } else if (discount.type === 'fixed_amount') {
     const fixed = fixedAmountFor(discount, currency);
     if (fixed !== null && anyEligible) {

@@ -5,11 +5,12 @@
  */
 export const EVENT_TYPES = [
   'coupon.created', 'coupon.updated', 'coupon.activated', 'coupon.disabled', 'coupon.enabled', 'coupon.archived',
-  'coupon.deleted', 'coupon.expired', 'coupon.exhausted', 'coupon.nearly_exhausted',
+  'coupon.deleted', 'coupon.expired', 'coupon.exhausted', 'coupon.nearly_exhausted', 'coupon.budget_exhausted',
   'code.created', 'code.updated', 'code.disabled', 'code.enabled', 'code.deleted', 'code.expired', 'code.exhausted',
   'batch.completed', 'batch.failed',
   'redemption.created', 'redemption.ended', 'redemption.voided',
   'invoice.discounted',
+  'hold.created', 'hold.released', 'hold.expired',
   'subscription.cancelled',
   'webhook_endpoint.disabled',
   'webhook.test',

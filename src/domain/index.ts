@@ -5,13 +5,15 @@
  *
  * Redemption refusal order (SPEC §3.5; the first failing check is answered), see
  * decideRedemption:
+ *   0 hold_not_active           the request names a hold that is not active at now, or another customer's, coupon's or code's
  *   1 code_not_found            code is null (missing or deleted)
  *   1b coupon_not_found         a direct coupon (couponId, no code) that does not exist (decideDirectRedemption)
  *   2 coupon_archived           coupon archived (or the code archived with it)
  *   3 code_disabled             coupon draft or disabled, or the code disabled
  *   4 code_not_yet_valid        now < coupon.validFrom
  *   5 code_expired              now >= coupon's or code's expiresAt
- *   6 code_exhausted            coupon's or code's timesRedeemed >= maxRedemptions
+ *   6 code_exhausted            coupon's or code's timesRedeemed + active holds (less the request's own hold) >= maxRedemptions
+ *   6b budget_exhausted         the coupon's budget has nothing left in the request's currency this period (not with a hold)
  *   7 code_restricted_to_customer  code.customerId set and not this customer
  *   8 one_time_purchase_not_allowed  duration not `once` on a one-time plan or one_time_purchase action
  *   9 plan_not_eligible         planInScope false (planKinds, include/exclude)
@@ -19,10 +21,11 @@
  *  10 action_not_eligible       appliesTo.actions given and without the action
  *  10b switch_not_eligible      appliesTo.switches restricts and this is not such a switch (src/domain/switches.ts)
  *  11 currency_mismatch         fixed_amount without an amount in the requested (else the plan's) currency
+ *  11b minimum_not_met          the plan's price is below appliesTo.minimumAmounts of that currency
  *  12 new_customers_only / existing_customers_only
  *  13 email_domain_not_allowed
  *  14 region_not_allowed
- *  15 customer_limit_reached    customerRedemptionCount >= perCustomer
+ *  15 customer_limit_reached    customerRedemptionCount + the customer's active holds (less its own) >= perCustomer
  *  16 already_discounted        the subscription has an active redemption and either it or this coupon is not stackable
  *
  * Choices made where SPEC is silent:
@@ -55,6 +58,16 @@
  *   unit is taken back from the last line of the last redemption that discounted anything
  *   (whatever that redemption's own overflow). Credit already granted is not changed.
  * - round_half_up rounds halves towards +infinity (money paths only see non-negative values).
+ *   A redemption's terms may pin another mode (`rounding`: half_even, down, up); it applies to
+ *   the percentage amount per invoice per redemption, never to the largest-remainder split.
+ * - Minimum amounts (appliesTo.minimumAmounts) are judged on the in-scope lines as invoiced,
+ *   before any stacked discount; below it the redemption discounts nothing and its cycle counts.
+ * - Budgets: computeInvoiceDiscounts takes what each budgeted coupon has left (`budgets`) and
+ *   caps that coupon's discount at it, lines in invoice order; a capped redemption gives no
+ *   credit; `budgetSpent` says what the invoice took. Budget periods are calendar days, ISO
+ *   weeks (from Monday) or months from local midnight in the coupon's zone (budgetPeriodAt).
+ * - Holds count against every limit like redemptions (takenSlots); a redemption consuming its
+ *   own usable hold takes the hold's slot, so no limit or budget refuses it.
  * - Expiry: `expiresOn` = the next local midnight after that date in the coupon's zone;
  *   `expiresAfterDays` = createdAt + N calendar days in the zone, same wall time; giving
  *   more than one is `expiry_conflict`. A coupon or code is expired when now >= expiresAt and
@@ -122,3 +135,6 @@ export * from './csv-cells';
 export * from './changes';
 export * from './api-scopes';
 export * from './audit';
+export * from './budget';
+export * from './holds';
+export * from './preview';

@@ -1,9 +1,10 @@
 import type { DateTime } from 'luxon';
+import { capToBudget } from './budget';
 import { type EndedReason, evaluateCountedInvoice, insideWindow, type RedemptionState } from './cycles';
 import { discountLines } from './discount';
 import { DomainError } from './errors';
 import { assertMinorUnits, sumMinor } from './money';
-import { lineInScope } from './scope';
+import { lineInScope, meetsMinimum } from './scope';
 import { discountsInvoices, LINE_KINDS, type LineKind, type Plan } from './terms';
 import { toDateTime } from './time';
 
@@ -29,6 +30,11 @@ export interface InvoiceDiscountInput {
   plans: Record<string, Plan>;
   /** The subscription's redemptions (active, and ended ones that may still cover a mid-period invoice), oldest first. */
   redemptions: readonly RedemptionState[];
+  /**
+   * What the budget of each budgeted coupon (by coupon id) has left in the invoice's currency for
+   * the period of its `periodStart`; coupons not listed are not capped.
+   */
+  budgets?: Readonly<Record<string, number>>;
 }
 
 export interface InvoiceLineResult {
@@ -70,6 +76,8 @@ export interface InvoiceDiscountPlan {
   applied: AppliedDiscount[];
   /** New state of every redemption whose state this invoice changed. */
   updates: RedemptionUpdate[];
+  /** What this invoice takes from each budgeted coupon's budget (coupons of `budgets` that discounted anything). */
+  budgetSpent: Record<string, number>;
 }
 
 interface Work {
@@ -150,8 +158,17 @@ function applyMinimumCharge(subtotal: number, remaining: number[], work: Work[])
 }
 
 /**
- * Computes the discounts of one invoice for the subscription's redemptions (SPEC §3.1–3.4, §3.7)
- * and the redemptions' new cycle state. Pure: the inputs are not mutated.
+ * Computes the discounts of one invoice for the subscription's redemptions (SPEC §3.1–3.4, §3.7,
+ * §3.14) and the redemptions' new cycle state. Pure: the inputs are not mutated.
+ *
+ * Checkout rules, per redemption that covers the invoice, in stacking order:
+ * - minimum amount: when the lines in its scope sum (as invoiced) below its minimum in the
+ *   invoice's currency, it discounts nothing (its cycle still counts; listed with amount 0);
+ * - rounding: its percentage rounds by the mode its terms pinned (half up when none);
+ * - budget: its discount is capped at what its coupon's budget has left (`budgets`), the lines
+ *   keeping theirs in invoice order until it runs out; a capped redemption gives no credit;
+ *   two redemptions of one coupon draw on the same budget. `budgetSpent` says what was taken
+ *   (after the minimum charge's unit, if one was taken back).
  */
 export function computeInvoiceDiscounts(input: InvoiceDiscountInput): InvoiceDiscountPlan {
   const { invoice } = input;
@@ -164,20 +181,44 @@ export function computeInvoiceDiscounts(input: InvoiceDiscountInput): InvoiceDis
   const updates: RedemptionUpdate[] = [];
   // each redemption's excess is at most its fixed amount, but stacked ones may add up past 2^53 − 1: summed exactly, refused past it
   const excesses: number[] = [];
+  const budgetLeft = new Map(Object.entries(input.budgets ?? {}));
+  budgetLeft.forEach((v, k) => assertMinorUnits(v, `budgets.${k}`));
 
   if (!invoice.trial) {
     input.redemptions.forEach((state, index) => {
       const step = invoice.midPeriod ? midPeriodStep(state, periodStart) : countedStep(state, periodStart);
       if (step.update) updates.push(step.update);
       if (!step.entitled || !discountsInvoices(state.terms.discount)) return;
-      const result = discountLines(state.terms.discount, invoice.currency, remaining, eligibleLines(input, state, index));
-      result.shares.forEach((s, i) => {
+      const eligible = eligibleLines(input, state, index);
+      // the minimum is judged on the lines in scope as invoiced, before any discount
+      const inScope = sumMinor(amounts.filter((_, i) => eligible[i]));
+      if (!meetsMinimum(state.terms.appliesTo, invoice.currency, inScope)) {
+        work.push({ state, cycle: step.cycle, shares: amounts.map(() => 0) });
+        return;
+      }
+      const result = discountLines(state.terms.discount, invoice.currency, remaining, eligible, state.terms.rounding);
+      let shares = result.shares;
+      let excess = result.excess;
+      const left = budgetLeft.get(state.couponId);
+      if (left !== undefined) {
+        shares = capToBudget(shares, left);
+        // a coupon its budget caps gives nothing beyond it, credit included
+        if (sumMinor(shares) < result.amount) excess = 0;
+        budgetLeft.set(state.couponId, left - sumMinor(shares));
+      }
+      shares.forEach((s, i) => {
         remaining[i] = (remaining[i] as number) - s;
       });
-      if (state.terms.overflow === 'credit') excesses.push(result.excess);
-      work.push({ state, cycle: step.cycle, shares: result.shares });
+      if (state.terms.overflow === 'credit') excesses.push(excess);
+      work.push({ state, cycle: step.cycle, shares });
     });
     applyMinimumCharge(subtotal, remaining, work);
+  }
+  const budgetSpent: Record<string, number> = {};
+  for (const w of work) {
+    if (!budgetLeft.has(w.state.couponId)) continue;
+    const spent = sumMinor(w.shares);
+    if (spent > 0) budgetSpent[w.state.couponId] = (budgetSpent[w.state.couponId] ?? 0) + spent;
   }
 
   const lines = invoice.lines.map((line, i) => {
@@ -204,5 +245,6 @@ export function computeInvoiceDiscounts(input: InvoiceDiscountInput): InvoiceDis
     lines,
     applied,
     updates,
+    budgetSpent,
   };
 }

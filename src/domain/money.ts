@@ -23,13 +23,54 @@ export function roundHalfUp(numerator: bigint, denominator: bigint): bigint {
   return twice % den !== 0n && twice < 0n ? q - 1n : q;
 }
 
-/** round_half_up(amount × basisPoints / 10000), exact for every safe integer amount. */
-export function percentOf(amount: number, basisPoints: number): number {
+/**
+ * How a percentage of an amount that is not a whole minor unit rounds (API.md "Previews and
+ * rounding"): `half_up` (the default: halves up), `half_even` (halves to the even unit, banker's
+ * rounding), `down` (towards zero), `up` (away from zero). An account chooses one; a redemption
+ * pins the mode in force when it is made, in its terms.
+ */
+export const ROUNDING_MODES = ['half_up', 'half_even', 'down', 'up'] as const;
+export type RoundingMode = (typeof ROUNDING_MODES)[number];
+export const DEFAULT_ROUNDING: RoundingMode = 'half_up';
+
+export function isRoundingMode(value: unknown): value is RoundingMode {
+  return typeof value === 'string' && (ROUNDING_MODES as readonly string[]).includes(value);
+}
+
+/**
+ * numerator / denominator rounded to an integer by `mode`, exactly, on bigints. Money only
+ * divides non-negative amounts: a negative numerator or a non-positive denominator is refused.
+ */
+export function roundDivide(numerator: bigint, denominator: bigint, mode: RoundingMode): bigint {
+  if (denominator <= 0n) throw new DomainError('invalid_denominator', 'denominator must be positive');
+  if (numerator < 0n) throw new DomainError('invalid_amount', 'only non-negative amounts are rounded');
+  const q = numerator / denominator;
+  const r = numerator % denominator;
+  if (r === 0n) return q;
+  switch (mode) {
+    case 'down':
+      return q;
+    case 'up':
+      return q + 1n;
+    case 'half_up':
+      return 2n * r >= denominator ? q + 1n : q;
+    case 'half_even': {
+      const twice = 2n * r;
+      if (twice !== denominator) return twice > denominator ? q + 1n : q;
+      return q % 2n === 0n ? q : q + 1n;
+    }
+    default:
+      throw new DomainError('invalid_rounding', `unknown rounding mode "${String(mode)}"`, 'rounding');
+  }
+}
+
+/** amount × basisPoints / 10000 rounded by `mode` (default half up), exact for every safe integer amount. */
+export function percentOf(amount: number, basisPoints: number, mode: RoundingMode = DEFAULT_ROUNDING): number {
   assertMinorUnits(amount);
   if (!Number.isInteger(basisPoints) || basisPoints < 0 || basisPoints > FULL_BASIS_POINTS) {
     throw new DomainError('invalid_basis_points', 'basisPoints must be an integer 0..10000', 'basisPoints');
   }
-  return Number(roundHalfUp(BigInt(amount) * BigInt(basisPoints), BigInt(FULL_BASIS_POINTS)));
+  return Number(roundDivide(BigInt(amount) * BigInt(basisPoints), BigInt(FULL_BASIS_POINTS), mode));
 }
 
 /**

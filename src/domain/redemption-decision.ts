@@ -1,8 +1,10 @@
 import { accessRefusal } from './access';
+import { type Budget, type BudgetSpend, budgetExhausted } from './budget';
+import { holdRefusal, type HoldState, takenSlots } from './holds';
 import { customerKindAllowed, emailDomainAllowed, regionAllowed } from './eligibility';
 import { fixedAmountFor } from './discount';
 import { REFUSAL_MESSAGES, type RefusalCode } from './refusals';
-import { planInScope } from './scope';
+import { meetsMinimum, planInScope } from './scope';
 import { type CodeStoredStatus, type CouponStoredStatus, isExhausted, isExpired, isScheduled } from './status';
 import { switchAllowed } from './switches';
 import type { Action, CouponTerms, Customer, Plan } from './terms';
@@ -15,15 +17,21 @@ export interface DecisionCoupon {
   maxRedemptions?: number | null;
   perCustomer?: number | null;
   timesRedeemed: number;
+  /** Active holds of the coupon: each takes a slot of maxRedemptions like a redemption. */
+  held?: number;
   terms: CouponTerms;
   /** Its codes are invitations to invitation_only plans. */
   grantsAccess?: boolean;
+  /** The coupon's discount budget (limits.budget), read in the coupon's zone (terms.timeZone). */
+  budget?: Budget | null;
 }
 
 export interface DecisionCode {
   status: CodeStoredStatus;
   maxRedemptions?: number | null;
   timesRedeemed: number;
+  /** Active holds of the code. */
+  held?: number;
   expiresAt?: Instant | null;
   customerId?: string | null;
 }
@@ -42,8 +50,19 @@ export interface RedemptionRequest {
   currency?: string;
   /** Non-voided redemptions of this coupon by this customer. */
   customerRedemptionCount: number;
+  /** This customer's active holds of this coupon (each counts against perCustomer). */
+  customerHoldCount?: number;
   /** The subscription's other active redemptions. */
   subscriptionActive: readonly { stackable: boolean }[];
+  /**
+   * A redemption naming a hold (`holdId`): the hold (null when there is none) and the coupon and
+   * code the request resolved to (null when not found). A usable hold's slot is already counted
+   * in `held` and `customerHoldCount`, so the request takes no new one and is never refused for a
+   * limit or the budget; any other hold is refused `hold_not_active`.
+   */
+  hold?: { state: HoldState | null; couponId: string | null; codeId: number | null };
+  /** The coupon's budget spend rows (at least those of the period holding `now`). */
+  budgetSpend?: readonly BudgetSpend[];
 }
 
 export type RedemptionDecision =
@@ -57,6 +76,9 @@ export function defaultAction(plan: Pick<Plan, 'kind'> | null, action?: Action):
 
 type Check = (req: RedemptionRequest, code: DecisionCode, action: Action, now: Instant) => RefusalCode | null;
 
+const ownHold = (r: RedemptionRequest): boolean => r.hold !== undefined;
+const requestCurrency = (r: RedemptionRequest): string | undefined => r.currency ?? r.plan?.currency;
+
 /** The checks, in SPEC §3.5's order. */
 const CHECKS: readonly Check[] = [
   (r, c) => (r.coupon.status === 'archived' || c.status === 'archived' ? 'coupon_archived' : null),
@@ -64,9 +86,15 @@ const CHECKS: readonly Check[] = [
   (r, _c, _a, now) => (isScheduled(r.coupon.validFrom, now) ? 'code_not_yet_valid' : null),
   (r, c, _a, now) => (isExpired(r.coupon.expiresAt, now) || isExpired(c.expiresAt, now) ? 'code_expired' : null),
   (r, c) =>
-    isExhausted(r.coupon.maxRedemptions, r.coupon.timesRedeemed) || isExhausted(c.maxRedemptions, c.timesRedeemed)
+    isExhausted(r.coupon.maxRedemptions, takenSlots(r.coupon.timesRedeemed, r.coupon.held, ownHold(r)))
+    || isExhausted(c.maxRedemptions, takenSlots(c.timesRedeemed, c.held, ownHold(r)))
       ? 'code_exhausted'
       : null,
+  (r, _c, _a, now) => {
+    const currency = requestCurrency(r);
+    if (ownHold(r) || currency === undefined || !r.coupon.budget) return null;
+    return budgetExhausted(r.coupon.budget, r.coupon.terms.timeZone, currency, now, r.budgetSpend ?? []) ? 'budget_exhausted' : null;
+  },
   (r, c) => (c.customerId != null && c.customerId !== r.customer.id ? 'code_restricted_to_customer' : null),
   (r, _c, a) =>
     (r.plan?.kind === 'one_time' || a === 'one_time_purchase') && r.coupon.terms.duration.type !== 'once'
@@ -86,13 +114,18 @@ const CHECKS: readonly Check[] = [
     return discount.type === 'fixed_amount' && fixedAmountFor(discount, currency) === null ? 'currency_mismatch' : null;
   },
   (r) => {
+    const currency = requestCurrency(r);
+    if (r.plan === null || currency === undefined) return null;
+    return meetsMinimum(r.coupon.terms.appliesTo, currency, r.plan.price) ? null : 'minimum_not_met';
+  },
+  (r) => {
     const kind = r.coupon.terms.eligibility.customers;
     if (customerKindAllowed(kind, r.customer)) return null;
     return kind === 'new' ? 'new_customers_only' : 'existing_customers_only';
   },
   (r) => (emailDomainAllowed(r.coupon.terms.eligibility.emailDomains, r.customer.email) ? null : 'email_domain_not_allowed'),
   (r) => (regionAllowed(r.coupon.terms.eligibility.regions, r.customer) ? null : 'region_not_allowed'),
-  (r) => (isExhausted(r.coupon.perCustomer, r.customerRedemptionCount) ? 'customer_limit_reached' : null),
+  (r) => (isExhausted(r.coupon.perCustomer, takenSlots(r.customerRedemptionCount, r.customerHoldCount, ownHold(r))) ? 'customer_limit_reached' : null),
   (r) => {
     const others = r.subscriptionActive;
     const stackable = r.coupon.terms.stackable && others.every((o) => o.stackable);
@@ -107,6 +140,10 @@ const CHECKS: readonly Check[] = [
  */
 export function decideRedemption(req: RedemptionRequest, now: Instant): RedemptionDecision {
   const refuse = (code: RefusalCode): RedemptionDecision => ({ ok: false, code, message: REFUSAL_MESSAGES[code] });
+  if (req.hold !== undefined) {
+    const refusal = holdRefusal(req.hold.state, { customerId: req.customer.id, couponId: req.hold.couponId, codeId: req.hold.codeId }, now);
+    if (refusal !== null) return refuse(refusal);
+  }
   if (req.code === null) return refuse('code_not_found');
   const action = defaultAction(req.plan, req.action);
   for (const check of CHECKS) {
@@ -131,6 +168,9 @@ export const DIRECT_CODE: DecisionCode = { status: 'active', maxRedemptions: nul
  * checks passing (it counts against the coupon's limits only).
  */
 export function decideDirectRedemption(req: Omit<RedemptionRequest, 'coupon' | 'code'> & { coupon: DecisionCoupon | null }, now: Instant): RedemptionDecision {
+  if (req.hold !== undefined && holdRefusal(req.hold.state, { customerId: req.customer.id, couponId: req.hold.couponId, codeId: null }, now) !== null) {
+    return { ok: false, code: 'hold_not_active', message: REFUSAL_MESSAGES.hold_not_active };
+  }
   if (req.coupon === null) return { ok: false, code: 'coupon_not_found', message: REFUSAL_MESSAGES.coupon_not_found };
   return decideRedemption({ ...req, coupon: req.coupon, code: DIRECT_CODE }, now);
 }

@@ -48,3 +48,21 @@ export function lineInScope(
 ): boolean {
   return targetLineKinds(terms).includes(line.kind) && planInScope(terms.appliesTo, plan);
 }
+
+/** The coupon's minimum in `currency` (appliesTo.minimumAmounts, case-insensitive key), or null when it has none. */
+export function minimumAmountFor(appliesTo: Pick<AppliesTo, 'minimumAmounts'>, currency: string): number | null {
+  const minimums = appliesTo.minimumAmounts;
+  if (!minimums) return null;
+  const wanted = currency.toUpperCase();
+  const key = Object.keys(minimums).find((k) => k.toUpperCase() === wanted);
+  return key === undefined ? null : (minimums[key] as number);
+}
+
+/**
+ * Whether `amount` (the sum of the invoice lines in the coupon's scope, before any discount, or
+ * a plan's price) reaches the coupon's minimum in `currency`; true when there is none.
+ */
+export function meetsMinimum(appliesTo: Pick<AppliesTo, 'minimumAmounts'>, currency: string, amount: number): boolean {
+  const minimum = minimumAmountFor(appliesTo, currency);
+  return minimum === null || amount >= minimum;
+}

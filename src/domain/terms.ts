@@ -4,6 +4,7 @@
  */
 
 import type { PlanAccess } from './access';
+import type { RoundingMode } from './money';
 import type { SwitchRule } from './switches';
 
 export type LineKind = 'recurring' | 'setup_fee' | 'component' | 'one_time' | 'shipping';
@@ -47,6 +48,11 @@ export interface AppliesTo {
   actions?: Action[];
   /** Plan switches the coupon applies to (default `any`). */
   switches?: SwitchRule;
+  /**
+   * The least the invoice lines in the coupon's scope must sum to, per currency (minor units),
+   * for the coupon to discount the invoice (Stripe's restrictions.minimum_amount).
+   */
+  minimumAmounts?: Record<string, number>;
 }
 
 export type CustomerKind = 'any' | 'new' | 'existing';
@@ -75,6 +81,8 @@ export interface CouponTerms {
   stackable: boolean;
   /** IANA zone of the account when the coupon was created. */
   timeZone: string;
+  /** How a percentage rounds (the account's mode when the redemption was made); absent: half up. */
+  rounding?: RoundingMode;
 }
 
 export interface Plan {

@@ -2,7 +2,7 @@ import type { JobsOptions } from 'bullmq';
 import { epochMillis, expiryDelayMs } from '../domain';
 import { invoiceHash, sha256 } from '../hash';
 import { jobIdPart, type QueueKey } from './names';
-import type { BatchJobData, ExpireAtData, ExpirySweepData, InvoiceJobData, RedemptionJobData, WebhookJobData } from './payloads';
+import type { BatchJobData, ExpireAtData, ExpirySweepData, HoldJobData, InvoiceJobData, RedemptionJobData, WebhookJobData } from './payloads';
 
 /**
  * Every job the service runs: its queue, its name in the queue, and its payload. A new kind of
@@ -11,7 +11,8 @@ import type { BatchJobData, ExpireAtData, ExpirySweepData, InvoiceJobData, Redem
  * queue's payloads, and a queue without a processor does not compile.
  */
 export interface JobCatalogue {
-  redemptions: { redeem: RedemptionJobData };
+  /** Holds go through the redemptions queue: they count on the same rows under the same locks. */
+  redemptions: { redeem: RedemptionJobData; hold: HoldJobData };
   invoices: { invoice: InvoiceJobData };
   batches: { 'generate-batch': BatchJobData };
   expiry: { sweep: ExpirySweepData; 'expire-at': ExpireAtData };
@@ -50,6 +51,19 @@ export function redemptionJobId(data: RedemptionJobData): string {
 }
 
 /**
+ * Job id of a hold request, as for redemptions: with an idempotency key one job per (account,
+ * key, request); without one the request's own id (which becomes the hold's id).
+ */
+export function holdJobId(data: HoldJobData): string {
+  const key = data.request.idempotencyKey;
+  if (key === undefined) {
+    if (!data.requestId) throw new Error('a hold job without an idempotency key needs its requestId');
+    return `hold-${data.requestId}`;
+  }
+  return `hold-${data.accountId}-${sha256(`${key}\n${data.requestHash}`).slice(0, 40)}`;
+}
+
+/**
  * Job id of an invoice: one job per (account, invoice id, content, paid flag). The same invoice
  * enqueued again is a no-op; the same invoice now reported paid, or other content under the same
  * invoice id, is another job, which the worker answers from the stored invoice (marking it paid,
@@ -64,7 +78,7 @@ export function invoiceJobId(accountId: string, invoice: InvoiceJobData['invoice
 export const batchJobId = (batchId: string): string => `batch-${jobIdPart(batchId)}`;
 
 /** `exp-<kind>-<id>-<epochMillis>`: the same instant is the same job; a new instant is a new job. */
-export function expiryJobId(kind: 'coupon' | 'code', id: string, expiresAt: string): string {
+export function expiryJobId(kind: 'coupon' | 'code' | 'holds', id: string, expiresAt: string): string {
   return `exp-${kind}-${jobIdPart(id)}-${epochMillis(expiresAt)}`;
 }
 
@@ -90,7 +104,7 @@ export function jobOptions(item: JobItem, ctx: JobContext = {}): JobsOptions & {
   switch (item.queue) {
     case 'redemptions':
       return {
-        jobId: redemptionJobId(item.data), attempts: 5, backoff: { type: 'exponential', delay: 200 },
+        jobId: item.name === 'hold' ? holdJobId(item.data) : redemptionJobId(item.data), attempts: 5, backoff: { type: 'exponential', delay: 200 },
         removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: { age: 86_400 },
       };
     case 'invoices':
@@ -105,7 +119,8 @@ export function jobOptions(item: JobItem, ctx: JobContext = {}): JobsOptions & {
       const d = item.data;
       if (ctx.now === undefined) throw new Error('an expire-at job needs the clock\'s now for its delay');
       return {
-        jobId: expiryJobId(d.kind, d.kind === 'coupon' ? d.couponId : String(d.codeId), d.expiresAt), delay: expiryDelayMs(d.expiresAt, ctx.now),
+        jobId: expiryJobId(d.kind, d.kind === 'coupon' ? d.couponId : d.kind === 'holds' ? d.accountId : String(d.codeId), d.expiresAt),
+        delay: expiryDelayMs(d.expiresAt, ctx.now),
         attempts: 5, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: 7 * 24 * 3600 }, removeOnFail: { age: 30 * 24 * 3600 },
       };
     }

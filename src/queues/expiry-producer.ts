@@ -6,9 +6,9 @@ import type { ExpireAtData } from './payloads';
 import { enqueueJob } from './producers';
 
 export interface ExpiryItem {
-  kind: 'coupon' | 'code';
+  kind: 'coupon' | 'code' | 'holds';
   accountId: string;
-  /** Coupon uuid, or the code's numeric id as a string. */
+  /** Coupon uuid, the code's numeric id as a string, or (holds) the account's id. */
   id: string;
   expiresAt: string | null;
 }
@@ -19,7 +19,9 @@ export { expiryJobId };
 function expiryJob(item: ExpiryItem & { expiresAt: string }): JobItem & { queue: 'expiry'; name: 'expire-at' } {
   const data: ExpireAtData = item.kind === 'coupon'
     ? { kind: 'coupon', accountId: item.accountId, couponId: item.id, expiresAt: item.expiresAt }
-    : { kind: 'code', accountId: item.accountId, codeId: Number(item.id), expiresAt: item.expiresAt };
+    : item.kind === 'holds'
+      ? { kind: 'holds', accountId: item.accountId, expiresAt: item.expiresAt }
+      : { kind: 'code', accountId: item.accountId, codeId: Number(item.id), expiresAt: item.expiresAt };
   return { queue: 'expiry', name: 'expire-at', data };
 }
 
@@ -88,4 +90,23 @@ export async function withCouponExpiry<T extends { id: string; expiresAt: string
 export async function withCodeExpiry<T extends { code: string; expiresAt: string | null }>(ctx: AppContext, accountId: string, view: T): Promise<T> {
   await scheduleCodeExpiry(ctx, accountId, view.code, view.expiresAt);
   return view;
+}
+
+/** The (account, second) expiry jobs this process has added, so it adds each once (bounded: the oldest are forgotten). */
+const scheduledHoldSeconds = new Set<string>();
+const SCHEDULED_HOLD_SECONDS_KEPT = 10_000;
+
+/**
+ * The delayed job that expires the account's holds at `expiresAt` (a whole second: holds expire
+ * on whole seconds, so every hold of an account expiring in that second shares one job). Each
+ * process adds a given job once; adding it again elsewhere is a no-op (same job id). Never
+ * throws: what Redis does not take, the sweep covers.
+ */
+export async function scheduleHoldsExpiry(ctx: AppContext, accountId: string, expiresAt: string, now: string = ctx.clock.now()): Promise<void> {
+  const key = `${accountId}|${expiresAt}`;
+  if (scheduledHoldSeconds.has(key)) return;
+  const id = await scheduleExpiry(ctx, { kind: 'holds', accountId, id: accountId, expiresAt }, now);
+  if (id === null) return;
+  scheduledHoldSeconds.add(key);
+  if (scheduledHoldSeconds.size > SCHEDULED_HOLD_SECONDS_KEPT) scheduledHoldSeconds.delete(scheduledHoldSeconds.values().next().value!);
 }

@@ -19,6 +19,8 @@ export interface RedeemRequest {
   fromPlanId?: string;
   action?: string;
   idempotencyKey?: string;
+  /** The hold this redemption consumes (same customer and code). */
+  holdId?: string;
 }
 
 export interface RedemptionJobData {
@@ -34,6 +36,27 @@ export interface RedemptionJobData {
   requestId?: string;
 }
 
+/** POST /v1/holds. */
+export interface HoldRequestInput {
+  /** Exactly one of `code` and `couponId` (a direct coupon). */
+  code?: string;
+  couponId?: string;
+  customer: CustomerInput;
+  planId?: string;
+  currency?: string;
+  action?: string;
+  ttlSeconds?: number;
+  idempotencyKey?: string;
+}
+
+export interface HoldJobData {
+  accountId: string;
+  apiKeyId: string | null;
+  requestHash: string;
+  request: HoldRequestInput;
+  /** Without an idempotency key: the request's own id, which becomes the hold's id. */
+  requestId?: string;
+}
 
 export interface InvoiceLineInput {
   id: string;
@@ -70,10 +93,12 @@ export interface ExpirySweepData {
   kind: 'sweep';
 }
 
-/** One coupon's or code's expiry at its exact instant. */
+/** One coupon's, code's or hold's expiry at its exact instant. */
 export type ExpireAtData =
   | { kind: 'coupon'; accountId: string; couponId: string; expiresAt: string }
-  | { kind: 'code'; accountId: string; codeId: number; expiresAt: string };
+  | { kind: 'code'; accountId: string; codeId: number; expiresAt: string }
+  /** The account's holds that expire at `expiresAt` (a whole second): one job per account and second. */
+  | { kind: 'holds'; accountId: string; expiresAt: string };
 
 export type ExpiryJobData = ExpirySweepData | ExpireAtData;
 

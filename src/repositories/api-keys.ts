@@ -73,13 +73,13 @@ export async function insertApiKey(
 export async function findKeyBySecretHash(em: Em, hash: string): Promise<KeyMatch | null> {
   const r = await selectKeys(em)
     .innerJoin('accounts as a', 'a.id', 'k.account_id')
-    .select(['a.name as account_name', 'a.time_zone', 'a.currency', 'a.overflow', 'k.key_hash', 'k.previous_key_expires_at'])
+    .select(['a.name as account_name', 'a.time_zone', 'a.currency', 'a.overflow', 'a.rounding', 'k.key_hash', 'k.previous_key_expires_at'])
     .where((eb) => eb.or([eb('k.key_hash', '=', hash), eb('k.previous_key_hash', '=', hash)]))
     .executeTakeFirst();
   if (!r) return null;
   return {
     key: apiKeyRowFrom(r),
-    account: { id: r.account_id, name: r.account_name, timeZone: r.time_zone, currency: r.currency, overflow: r.overflow },
+    account: { id: r.account_id, name: r.account_name, timeZone: r.time_zone, currency: r.currency, overflow: r.overflow, rounding: r.rounding },
     replacedSecretUntil: r.key_hash === hash ? null : (isoOrNull(r.previous_key_expires_at) ?? new Date(0).toISOString()),
   };
 }

@@ -26,6 +26,8 @@ export interface CodeRow {
   state: CodeStoredStatus;
   maxRedemptions: number | null;
   timesRedeemed: number;
+  /** Active holds of the code. */
+  held: number;
   expiresAt: string | null;
   customerId: string | null;
   metadata: Record<string, unknown> | null;
@@ -47,6 +49,7 @@ export function codeRowFrom(r: StoredRow<'codes'>): CodeRow {
     state: r.state as CodeStoredStatus,
     maxRedemptions: r.max_redemptions === null ? null : Number(r.max_redemptions),
     timesRedeemed: Number(r.times_redeemed),
+    held: Number(r.held ?? 0),
     expiresAt: isoOrNull(r.expires_at),
     customerId: r.customer_id,
     metadata: r.metadata,
@@ -64,7 +67,7 @@ export function codeStatusInput(k: CodeRow): CodeStatusInput {
 
 /** The code as decideRedemption takes it. */
 export function decisionCode(k: CodeRow): DecisionCode {
-  return { status: k.state, maxRedemptions: k.maxRedemptions, timesRedeemed: k.timesRedeemed, expiresAt: k.expiresAt, customerId: k.customerId };
+  return { status: k.state, maxRedemptions: k.maxRedemptions, timesRedeemed: k.timesRedeemed, held: k.held, expiresAt: k.expiresAt, customerId: k.customerId };
 }
 
 /** The API.md code object; `status` is the effective one (the more restrictive of code and coupon). */

@@ -6,6 +6,7 @@ import {
   couponStatus,
   type AppliesTo,
   type Attribution,
+  type Budget,
   type CouponStatusInput,
   type CouponStoredStatus,
   type CouponTerms,
@@ -37,6 +38,8 @@ export interface CouponRow {
   stackable: boolean;
   maxRedemptions: number | null;
   perCustomer: number | null;
+  /** limits.budget, or null when the coupon has none. */
+  budget: Budget | null;
   validFrom: string | null;
   /** The resolved expiry instant (from expiresAt, expiresOn or expiresAfterDays). */
   expiresAt: string | null;
@@ -44,6 +47,8 @@ export interface CouponRow {
   expiresAfterDays: number | null;
   timeZone: string;
   timesRedeemed: number;
+  /** Active holds of the coupon. */
+  held: number;
   version: number;
   metadata: Record<string, unknown> | null;
   /** Its codes are invitations to invitation_only plans. */
@@ -87,12 +92,14 @@ export function couponRowFrom(r: CouponStoredRow): CouponRow {
     stackable: r.stackable,
     maxRedemptions: numOrNull(r.max_redemptions),
     perCustomer: numOrNull(r.per_customer),
+    budget: r.budget === null || r.budget === undefined ? null : storedJson<Budget>(r.budget),
     validFrom: isoOrNull(r.valid_from),
     expiresAt: isoOrNull(r.expires_at),
     expiresOn: r.expires_on,
     expiresAfterDays: numOrNull(r.expires_after_days),
     timeZone: r.time_zone,
     timesRedeemed: Number(r.times_redeemed),
+    held: Number(r.held ?? 0),
     version: Number(r.version),
     metadata: r.metadata,
     grantsAccess: r.grants_access,
@@ -115,7 +122,10 @@ export function couponTerms(c: CouponRow): CouponTerms {
 
 /** The coupon as decideRedemption takes it. */
 export function decisionCoupon(c: CouponRow): DecisionCoupon {
-  return { status: c.state, validFrom: c.validFrom, expiresAt: c.expiresAt, maxRedemptions: c.maxRedemptions, perCustomer: c.perCustomer, timesRedeemed: c.timesRedeemed, terms: couponTerms(c), grantsAccess: c.grantsAccess };
+  return {
+    status: c.state, validFrom: c.validFrom, expiresAt: c.expiresAt, maxRedemptions: c.maxRedemptions, perCustomer: c.perCustomer, timesRedeemed: c.timesRedeemed,
+    held: c.held, terms: couponTerms(c), grantsAccess: c.grantsAccess, budget: c.budget,
+  };
 }
 
 export function couponEffectiveStatus(c: CouponRow, now: string): EffectiveStatus {
@@ -146,7 +156,8 @@ export function couponSnapshot(c: CouponRow) {
     duration: c.duration,
     appliesTo: c.appliesTo,
     eligibility: c.eligibility,
-    limits: { maxRedemptions: c.maxRedemptions, perCustomer: c.perCustomer },
+    // budget only when set, so coupons without one answer as before
+    limits: { maxRedemptions: c.maxRedemptions, perCustomer: c.perCustomer, ...(c.budget ? { budget: c.budget } : {}) },
     validFrom: c.validFrom,
     expiresAt: c.expiresAt,
     expiresOn: c.expiresOn,
@@ -249,7 +260,7 @@ export async function writeVersion(em: Em, c: CouponRow): Promise<void> {
 }
 
 /** A coupon to insert: every stored field but the identity, counters and version. */
-export type NewCoupon = Omit<CouponRow, 'id' | 'timesRedeemed' | 'version' | 'createdAt' | 'updatedAt' | 'firstCode'>;
+export type NewCoupon = Omit<CouponRow, 'id' | 'timesRedeemed' | 'held' | 'version' | 'createdAt' | 'updatedAt' | 'firstCode'>;
 
 /** The attribution columns of a row. */
 function attributionRow(a: Partial<Attribution> | null | undefined) {
@@ -265,7 +276,7 @@ export async function insertCoupon(tx: Em, c: NewCoupon, now: string): Promise<C
     .values({
       account_id: c.accountId, name: c.name, description: c.description, state: c.state, discount: jsonb(c.discount), duration: jsonb(c.duration),
       applies_to: jsonb(c.appliesTo), eligibility: jsonb(c.eligibility), overflow: c.overflow, stackable: c.stackable, max_redemptions: c.maxRedemptions,
-      per_customer: c.perCustomer, valid_from: tstz(c.validFrom), expires_at: tstz(c.expiresAt), expires_on: c.expiresOn,
+      per_customer: c.perCustomer, budget: jsonb(c.budget), valid_from: tstz(c.validFrom), expires_at: tstz(c.expiresAt), expires_on: c.expiresOn,
       expires_after_days: c.expiresAfterDays, time_zone: c.timeZone, metadata: jsonb(c.metadata), version: 1, created_at: tstz(now), updated_at: tstz(now),
       grants_access: c.grantsAccess, ...attributionRow(c.attribution),
     })
@@ -287,7 +298,7 @@ export async function updateCoupon(tx: Em, next: CouponRow, now: string): Promis
     .set({
       name: next.name, description: next.description, discount: jsonb(next.discount), duration: jsonb(next.duration), applies_to: jsonb(next.appliesTo),
       eligibility: jsonb(next.eligibility), overflow: next.overflow, stackable: next.stackable, max_redemptions: next.maxRedemptions,
-      per_customer: next.perCustomer, valid_from: tstz(next.validFrom), expires_at: tstz(next.expiresAt), expires_on: next.expiresOn,
+      per_customer: next.perCustomer, budget: jsonb(next.budget), valid_from: tstz(next.validFrom), expires_at: tstz(next.expiresAt), expires_on: next.expiresOn,
       expires_after_days: next.expiresAfterDays, metadata: jsonb(next.metadata), version: next.version, updated_at: tstz(now),
       grants_access: next.grantsAccess, ...attributionRow(next.attribution),
       expired_event_at: sql<Date | null>`case when ${next.expiresAt}::timestamptz is null or ${next.expiresAt}::timestamptz > ${now}::timestamptz then null else expired_event_at end`,
@@ -297,17 +308,17 @@ export async function updateCoupon(tx: Em, next: CouponRow, now: string): Promis
     .execute();
 }
 
-/** The most non-voided redemptions one customer has of the coupon (0 when none). */
+/** The most non-voided redemptions and active holds one customer has of the coupon (0 when none). */
 export async function largestCustomerCount(tx: Em, couponId: string): Promise<number> {
-  const perCustomer = tx
-    .getKysely()
+  const db = tx.getKysely();
+  const taken = db
     .selectFrom('redemptions')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .select('customer_id')
     .where('coupon_id', '=', couponId)
     .where('status', '<>', 'voided')
-    .groupBy('customer_id');
-  const used = await tx
-    .getKysely()
+    .unionAll(db.selectFrom('holds').select('customer_id').where('coupon_id', '=', couponId).where('status', '=', 'active'));
+  const perCustomer = db.selectFrom(taken.as('u')).select((eb) => eb.fn.countAll<string>().as('n')).groupBy('u.customer_id');
+  const used = await db
     .selectFrom(perCustomer.as('t'))
     .select(sql<number>`coalesce(max(t.n), 0)::int`.as('n'))
     .executeTakeFirstOrThrow();

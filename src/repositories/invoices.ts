@@ -3,7 +3,8 @@ import type { Em } from '../db/orm';
 import type { Statement } from '../db/pipeline';
 import { namedStatement } from '../db/sql-text';
 import type { JsonRow, StoredRow } from '../db/rows';
-import { SUBSCRIPTION_CANCELLED, type InvoiceDiscountPlan, type RedemptionState } from '../domain';
+import { isoOrNull } from '../db/values';
+import { SUBSCRIPTION_CANCELLED, type Budget, type BudgetPeriodKind, type InvoiceDiscountPlan, type RedemptionState } from '../domain';
 import { planFromRow, type PlanView } from './plans';
 import { redemptionRowFrom, type RedemptionRow } from './redemptions';
 
@@ -37,6 +38,8 @@ export interface InvoiceContext {
   redemptions: LoadedRedemption[];
   /** The plans of the invoice lines and of those redemptions. */
   plans: Map<string, PlanView>;
+  /** The current budget (and zone) of each of those redemptions' coupons that has one. */
+  budgets: Map<string, { budget: Budget; zone: string }>;
 }
 
 /** The row the context statement answers, its rows read as JSON. */
@@ -44,13 +47,14 @@ type ContextRow = {
   existing: Pick<JsonRow<'invoices'>, 'request_hash' | 'paid' | 'result'> | null;
   redemptions: JsonRow<'redemptions'>[];
   plans: JsonRow<'plans'>[];
+  budgets: { couponId: string; budget: Budget; zone: string }[];
 };
 
 /**
  * Everything an invoice needs, in one statement (named, for the pipelined transaction of
  * src/services/invoice-service.ts): the invoice if already recorded, the redemptions that can
- * discount it, the plans. A cancelled subscription's invoices are discounted by nothing: no
- * redemption is loaded for them.
+ * discount it, the plans, the budgets of their coupons. A cancelled subscription's invoices are
+ * discounted by nothing: no redemption is loaded for them.
  */
 export function invoiceContextStatement(accountId: string, invoiceId: string, subscriptionId: string, linePlanIds: string[]): Statement {
   return namedStatement('cf_invoice_context', sql<ContextRow>`
@@ -66,7 +70,9 @@ export function invoiceContextStatement(accountId: string, invoiceId: string, su
           from invoices where account_id = ${accountId}::uuid and id = ${invoiceId}) as existing,
        coalesce((select jsonb_agg(to_jsonb(r) order by r.created_at, r.id) from reds r), '[]'::jsonb) as redemptions,
        coalesce((select jsonb_agg(to_jsonb(p)) from plans p
-                  where p.account_id = ${accountId}::uuid and (p.id = any(${[...new Set(linePlanIds)]}::text[]) or p.id in (select plan_id from reds))), '[]'::jsonb) as plans`);
+                  where p.account_id = ${accountId}::uuid and (p.id = any(${[...new Set(linePlanIds)]}::text[]) or p.id in (select plan_id from reds))), '[]'::jsonb) as plans,
+       coalesce((select jsonb_agg(jsonb_build_object('couponId', k.id, 'budget', k.budget, 'zone', k.time_zone)) from coupons k
+                  where k.id in (select coupon_id from reds) and jsonb_typeof(k.budget) = 'object'), '[]'::jsonb) as budgets`);
 }
 
 /** The answer of invoiceContextStatement. */
@@ -75,6 +81,7 @@ export function invoiceContextFromRow(r: ContextRow): InvoiceContext {
     existing: r.existing ? storedInvoiceFrom(r.existing) : null,
     redemptions: r.redemptions.map((x) => loadedRedemption(redemptionRowFrom(x))),
     plans: new Map(r.plans.map((p) => [p.id, planFromRow(p)])),
+    budgets: new Map((r.budgets ?? []).map((b) => [b.couponId, { budget: b.budget, zone: b.zone }])),
   };
 }
 
@@ -82,6 +89,61 @@ export function invoiceContextFromRow(r: ContextRow): InvoiceContext {
 function loadedRedemption(r: RedemptionRow): LoadedRedemption {
   const { id, couponId, code, codeId, planId, terms, cyclesApplied, anchor, lastCountedDiscounted } = r;
   return { id, couponId, code, codeId, planId, terms, status: r.status as LoadedRedemption['status'], cyclesApplied, anchor, lastCountedDiscounted };
+}
+
+/** One budget period row an invoice takes from: the coupon, currency and period of the invoice's periodStart. */
+export interface BudgetKey {
+  couponId: string;
+  currency: string;
+  period: BudgetPeriodKind;
+  periodStart: string;
+}
+
+/** What a budget row holds when the invoice locked it. */
+export interface LockedBudget extends BudgetKey {
+  spent: number;
+  exhausted: boolean;
+}
+
+/**
+ * Creates (if missing) and locks an invoice's budget rows, in key order, so concurrent invoices
+ * of one coupon wait for each other there (and never in a cycle): the insert takes the keys in
+ * order, then the rows are locked `for update` in the same order. Answers each row's spend.
+ */
+export function lockBudgetSpendStatements(accountId: string, keys: BudgetKey[]): Statement[] {
+  const sorted = [...keys].sort((a, b) => (a.couponId + a.currency + a.period + a.periodStart < b.couponId + b.currency + b.period + b.periodStart ? -1 : 1));
+  const cols = sql`unnest(${sorted.map((k) => k.couponId)}::uuid[], ${sorted.map((k) => k.periodStart)}::timestamptz[], ${sorted.map((k) => k.currency)}::text[],
+                          ${sorted.map((k) => k.period)}::text[]) with ordinality as u(coupon_id, period_start, currency, period, ord)`;
+  return [
+    namedStatement('cf_insert_budget_spend', sql`
+      insert into coupon_budget_spend (coupon_id, period_start, currency, period, account_id)
+      select u.coupon_id, u.period_start, u.currency, u.period, ${accountId}::uuid from ${cols} order by u.ord
+      on conflict do nothing`),
+    namedStatement('cf_lock_budget_spend', sql`
+      select b.coupon_id, b.period_start, b.currency, b.period, b.spent, b.exhausted_event_at is not null as exhausted
+        from coupon_budget_spend b join ${cols}
+          on b.coupon_id = u.coupon_id and b.period_start = u.period_start and b.currency = u.currency and b.period = u.period
+       order by u.ord for update of b`),
+  ];
+}
+
+/** The answer of the lock statement, by coupon id. */
+export function lockedBudgetsFromRows(rows: Record<string, unknown>[]): Map<string, LockedBudget> {
+  return new Map(rows.map((r) => [r.coupon_id as string, {
+    couponId: r.coupon_id as string, currency: r.currency as string, period: r.period as BudgetPeriodKind, periodStart: isoOrNull(r.period_start as string | Date | null)!,
+    spent: Number(r.spent), exhausted: Boolean(r.exhausted),
+  }]));
+}
+
+/** Adds what an invoice took to its (locked) budget rows, marking the ones it spent (their coupon.budget_exhausted is due). */
+export function recordBudgetSpendStatement(writes: (BudgetKey & { add: number; markExhausted: boolean })[]): Statement {
+  return namedStatement('cf_record_budget_spend', sql`
+    update coupon_budget_spend b set spent = b.spent + u.add, updated_at = now(),
+           exhausted_event_at = case when u.mark and b.exhausted_event_at is null then now() else b.exhausted_event_at end
+      from unnest(${writes.map((w) => w.couponId)}::uuid[], ${writes.map((w) => w.periodStart)}::timestamptz[], ${writes.map((w) => w.currency)}::text[],
+                  ${writes.map((w) => w.period)}::text[], ${writes.map((w) => w.add)}::bigint[], ${writes.map((w) => w.markExhausted)}::boolean[])
+           as u(coupon_id, period_start, currency, period, add, mark)
+     where b.coupon_id = u.coupon_id and b.period_start = u.period_start and b.currency = u.currency and b.period = u.period`);
 }
 
 export interface InvoiceRow {

@@ -9,12 +9,13 @@
  * the coupon, then the code, in two statements before the one that counts on both).
  */
 import type { Statement } from '../db/pipeline';
-import type { CustomerFields, StoredCustomer } from '../domain';
+import { DEFAULT_ROUNDING, isRoundingMode, type BudgetSpend, type CustomerFields, type RoundingMode, type StoredCustomer } from '../domain';
 import { sql } from 'kysely';
 import { namedStatement, preparedStatement, sqlText } from '../db/sql-text';
 import type { Em } from '../db/orm';
 import type { JsonRow, StoredRow } from '../db/rows';
-import { isoOrNull } from '../db/values';
+import { iso, isoOrNull } from '../db/values';
+import { holdFromRow, type HoldRow } from './holds';
 import { codeLookupSql, codeRowFrom } from './codes';
 import { couponRowFrom } from './coupons';
 import { customerFromRow } from './customers';
@@ -30,7 +31,9 @@ const CODE_LOOKUP = sqlText(codeLookupSql(sql.raw(':accountId'), sql.raw(':code'
  * Everything a decision reads, in one statement: the plan (and the plan switched from), the
  * code (a live code wins over an archived one with the same text) with its coupon — or, for a
  * direct coupon (:direct), the coupon by id (:couponId) — the customer as stored, the
- * customer's non-voided redemptions of the coupon, the subscription's active redemptions.
+ * customer's non-voided redemptions and active holds of the coupon, the subscription's active
+ * redemptions, the account's rounding mode, the hold the request names (:holdId), and, for a
+ * coupon with a budget, its spend rows of the latest period of its kind at or before :now.
  */
 const context = preparedStatement('cf_redemption_context', `with k as (
     select c.coupon_id as kid, to_jsonb(c) as code_row, to_jsonb(k) as coupon_row, k.nearly_exhausted_event_at
@@ -45,10 +48,21 @@ const context = preparedStatement('cf_redemption_context', `with k as (
          k.code_row, k.coupon_row, k.nearly_exhausted_event_at,
          (select count(*) from redemptions r
            where r.account_id = :accountId and r.coupon_id = k.kid and r.customer_id = :customerId and r.status <> 'voided')::int as customer_count,
+         (select count(*) from holds h where h.coupon_id = k.kid and h.customer_id = :customerId and h.status = 'active')::int as customer_holds,
          coalesce((select json_agg(r.stackable order by r.created_at) from redemptions r
-                    where r.account_id = :accountId and r.subscription_id = :subscriptionId and r.status = 'active'), '[]'::json) as sub_active
+                    where r.account_id = :accountId and r.subscription_id = :subscriptionId and r.status = 'active'), '[]'::json) as sub_active,
+         (select a.rounding from accounts a where a.id = :accountId) as rounding,
+         (select to_jsonb(h) from holds h where :hasHold::boolean and h.account_id = :accountId and h.id = :holdId::uuid) as hold_row,
+         case when k.coupon_row->'budget' is not null and jsonb_typeof(k.coupon_row->'budget') = 'object' then
+           coalesce((select jsonb_agg(jsonb_build_object('period', b.period, 'periodStart', b.period_start, 'currency', b.currency, 'spent', b.spent))
+                       from coupon_budget_spend b
+                      where b.coupon_id = k.kid and b.period = coalesce(k.coupon_row->'budget'->>'period', 'life')
+                        and b.period_start = (select max(b2.period_start) from coupon_budget_spend b2
+                                               where b2.coupon_id = k.kid and b2.period = coalesce(k.coupon_row->'budget'->>'period', 'life')
+                                                 and b2.period_start <= :now::timestamptz)), '[]'::jsonb)
+         end as budget_spend
     from (select 1) as one left join k on true`,
-  ['accountId', 'code', 'planId', 'customerId', 'subscriptionId', 'direct', 'couponId', 'fromPlanId'],
+  ['accountId', 'code', 'planId', 'customerId', 'subscriptionId', 'direct', 'couponId', 'fromPlanId', 'hasHold', 'holdId', 'now'],
 );
 
 /** What a context read is asked for: a code's normalized text, or a direct coupon's id (a UUID). */
@@ -59,20 +73,34 @@ export interface ContextQuery {
   fromPlanId?: string;
   customerId: string;
   subscriptionId?: string;
+  /** A redemption naming a hold: its id (a UUID; anything else is looked up as no hold). */
+  holdId?: string;
+  /** The decision's instant: the budget period whose spend is read. */
+  now: string;
 }
 
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function contextStatement(accountId: string, q: ContextQuery): Statement {
   return context({
     accountId, code: q.code, planId: q.planId ?? '', customerId: q.customerId, subscriptionId: q.subscriptionId ?? '',
     direct: q.couponId !== undefined, couponId: q.couponId ?? NIL_UUID, fromPlanId: q.fromPlanId ?? '',
+    hasHold: q.holdId !== undefined && UUID_TEXT.test(q.holdId), holdId: q.holdId !== undefined && UUID_TEXT.test(q.holdId) ? q.holdId : NIL_UUID, now: q.now,
   });
 }
 
 export interface LoadedContext extends RedemptionContext {
   /** The customer as stored when the context was read; null when there is none yet. */
   storedCustomer: StoredCustomer | null;
+  /** The customer's active holds of the coupon. */
+  customerHoldCount: number;
+  /** The account's rounding mode (pinned in the terms of a redemption made now). */
+  rounding: RoundingMode;
+  /** The hold the request names: undefined when it names none, null when there is no such hold. */
+  hold: HoldRow | null | undefined;
+  /** The coupon's budget spend rows of its latest period at or before now (empty without a budget). */
+  budgetSpend: BudgetSpend[];
 }
 
 /** The row the context statement answers: the rows it reads come as JSON (`to_jsonb`), mapped by their tables' one mappers. */
@@ -85,9 +113,13 @@ export interface ContextRow {
   nearly_exhausted_event_at: StoredRow<'coupons'>['nearly_exhausted_event_at'];
   customer_count: number;
   sub_active: boolean[];
+  customer_holds: number | null;
+  rounding: unknown;
+  hold_row: Record<string, unknown> | null;
+  budget_spend: { period: string; periodStart: string; currency: string; spent: number | string }[] | null;
 }
 
-export function contextFromRow(r: ContextRow, q: { planId?: string; fromPlanId?: string }): LoadedContext {
+export function contextFromRow(r: ContextRow, q: { planId?: string; fromPlanId?: string; holdId?: string }): LoadedContext {
   return {
     plan: q.planId === undefined ? undefined : r.plan ? planFromRow(r.plan) : null,
     fromPlan: q.fromPlanId === undefined ? undefined : r.from_plan ? planFromRow(r.from_plan) : null,
@@ -101,6 +133,10 @@ export function contextFromRow(r: ContextRow, q: { planId?: string; fromPlanId?:
     customerCount: r.customer_count,
     subscriptionActive: r.sub_active.map((stackable) => ({ stackable })),
     storedCustomer: r.customer ? customerFromRow(r.customer) : null,
+    customerHoldCount: Number(r.customer_holds ?? 0),
+    rounding: isRoundingMode(r.rounding) ? r.rounding : DEFAULT_ROUNDING,
+    hold: q.holdId === undefined ? undefined : r.hold_row ? holdFromRow(r.hold_row) : null,
+    budgetSpend: (r.budget_spend ?? []).map((b) => ({ period: b.period as BudgetSpend['period'], periodStart: iso(b.periodStart), currency: b.currency, spent: Number(b.spent) })),
   };
 }
 
@@ -219,25 +255,30 @@ export interface CountedRedemption {
   idempotency: { key: string; requestHash: string; body: unknown; exhaustedBody: unknown } | null;
   /** The code's customerId the decision saw (null: none, or a direct coupon). */
   codeCustomerId: string | null;
+  /** The hold the redemption consumes (its slot is already taken), or null. */
+  holdId?: string | null;
 }
 
 /**
  * What the counting statement did: `counted`; `limit_reached` (a limit was used up meanwhile:
  * nothing counted, the refusal stored under the key); `state_changed` (the coupon or code is no
  * longer what the decision saw — archived, disabled, expired, deleted, another version, another
- * customerId: nothing counted or stored, decide again).
+ * customerId — or the hold it consumes is no longer active: nothing counted or stored, decide
+ * again).
  */
 export type CountOutcome = 'counted' | 'limit_reached' | 'state_changed';
 
 /**
- * Locks the coupon, then the code (a direct coupon has none): the lock order written at
- * getCouponRow (subscription → customer → coupon → code), which archiving shares. Sent in the
- * counting flight, just before countRedemptionStatement, so the rows it re-checks are held.
+ * Locks the hold a redemption consumes (if any), the coupon, then the code (a direct coupon has
+ * none): the lock order written at getCouponRow (subscription → customer → hold → coupon →
+ * code), which archiving and the ends of holds share. Sent in the counting flight, just before
+ * the counting statement, so the rows it re-checks are held.
  */
-export function lockCountedRowsStatements(couponId: string, codeId: number | null): Statement[] {
+export function lockCountedRowsStatements(couponId: string, codeId: number | null, holdId: string | null = null): Statement[] {
+  const hold: Statement[] = holdId === null ? [] : [{ name: 'cf_lock_counted_hold', text: 'select 1 from holds where id = $1 for update', values: [holdId] }];
   const coupon: Statement = { name: 'cf_lock_counted_coupon', text: 'select 1 from coupons where id = $1 for update', values: [couponId] };
-  if (codeId === null) return [coupon];
-  return [coupon, { name: 'cf_lock_counted_code', text: 'select 1 from codes where id = $1 for update', values: [codeId] }];
+  if (codeId === null) return [...hold, coupon];
+  return [...hold, coupon, { name: 'cf_lock_counted_code', text: 'select 1 from codes where id = $1 for update', values: [codeId] }];
 }
 
 // The statuses of src/domain/status.ts over the locked rows, at the decision's `now`.
@@ -249,25 +290,42 @@ const AFTER_COUNT = (t: string) => [sql.ref(`${t}.max_redemptions`), sql`${sql.r
 const NEARLY = (t: string) => sqlText(nearlyExhaustedSql(...AFTER_COUNT(t)));
 const EXHAUSTED = (t: string) => sqlText(exhaustedSql(...AFTER_COUNT(t)));
 
-const countRedemption = preparedStatement('cf_count_redemption', `with
-       chk as (
+/**
+ * The re-check of the counting statements (chk): on the latest committed coupon and code rows,
+ * whose `times_redeemed` is read as the slots taken — redemptions counted plus active holds,
+ * less :own (1 when the request consumes its own hold, whose slot is already taken) — so the
+ * status rules' `exhausted` counts holds like redemptions. `ok`: the rows are what the decision
+ * saw and a slot is free; `exhausted`: a limit is what refuses it.
+ */
+const CHECK_TAKEN = `chk as (
          select coalesce(k0.version = :couponVersion::int and ${COUPON_STATUS('k0')} = 'active'
                          and (:codeId::bigint is null
                               or (c0.deleted_at is null and ${CODE_STATUS('c0')} = 'active' and c0.customer_id is not distinct from :codeCustomerId::text)), false) as ok,
                 coalesce(${COUPON_STATUS('k0')} = 'exhausted' or (c0.id is not null and ${CODE_STATUS('c0')} = 'exhausted'), false) as exhausted
-           from (select 1) as one left join coupons k0 on k0.id = :couponId left join codes c0 on c0.id = :codeId::bigint),
+           from (select 1) as one
+           left join (select k.id, k.state, k.valid_from, k.expires_at, k.max_redemptions, k.times_redeemed + k.held - :own::int as times_redeemed, k.version
+                        from coupons k where k.id = :couponId) k0 on true
+           left join (select c.id, c.state, c.expires_at, c.max_redemptions, c.times_redeemed + c.held - :own::int as times_redeemed, c.deleted_at, c.customer_id
+                        from codes c where c.id = :codeId::bigint) c0 on true)`;
+
+const countRedemption = preparedStatement('cf_count_redemption', `with
+       ${CHECK_TAKEN},
+       hk as (
+         select :holdId::uuid is null
+                or exists (select 1 from holds h0 where h0.id = :holdId::uuid and h0.status = 'active' and h0.expires_at > :now::timestamptz
+                             and h0.customer_id = :customerId and h0.coupon_id = :couponId and h0.code_id is not distinct from :codeId::bigint) as ok),
        c as (
-         update codes x set times_redeemed = x.times_redeemed + 1, updated_at = now(),
+         update codes x set times_redeemed = x.times_redeemed + 1, held = x.held - :own::int, updated_at = now(),
                 exhausted_event_at = case when x.exhausted_event_at is null and ${EXHAUSTED('x')} then now() else x.exhausted_event_at end
            from (select id, exhausted_event_at from codes where id = :codeId::bigint) o
-          where x.id = o.id and (select ok from chk)
+          where x.id = o.id and (select ok from chk) and (select ok from hk)
           returning x.batch_id, (o.exhausted_event_at is null and x.exhausted_event_at is not null) as exhausted_now),
        k as (
-         update coupons x set times_redeemed = x.times_redeemed + 1, updated_at = now(),
+         update coupons x set times_redeemed = x.times_redeemed + 1, held = x.held - :own::int, updated_at = now(),
                 nearly_exhausted_event_at = case when x.nearly_exhausted_event_at is null and ${NEARLY('x')} then now() else x.nearly_exhausted_event_at end,
                 exhausted_event_at = case when x.exhausted_event_at is null and ${EXHAUSTED('x')} then now() else x.exhausted_event_at end
            from (select id, nearly_exhausted_event_at, exhausted_event_at from coupons where id = :couponId) o
-          where x.id = o.id and (select ok from chk)
+          where x.id = o.id and (select ok from chk) and (select ok from hk)
           returning (o.nearly_exhausted_event_at is null and x.nearly_exhausted_event_at is not null) as nearly_now,
                     (o.exhausted_event_at is null and x.exhausted_event_at is not null) as exhausted_now),
        r as (
@@ -277,11 +335,16 @@ const countRedemption = preparedStatement('cf_count_redemption', `with
                 :now, :now, :channel, :partner, :referrerCustomerId
           where exists (select 1 from k)
          returning id),
+       h as (
+         update holds set status = 'consumed', redemption_id = :id::uuid, ended_at = :now::timestamptz, updated_at = now()
+          where id = :holdId::uuid and exists (select 1 from r)
+         returning id),
        e as (
          insert into events (account_id, type, data)
          select :accountId, t.type, t.data from (
              select 1 as ord, 'redemption.created' as type,
-                    jsonb_build_object('redemptionId', :id::uuid, 'couponId', :couponId::uuid, 'code', :code::text, 'subscriptionId', :subscriptionId::text, 'customerId', :customerId::text) as data
+                    jsonb_build_object('redemptionId', :id::uuid, 'couponId', :couponId::uuid, 'code', :code::text, 'subscriptionId', :subscriptionId::text, 'customerId', :customerId::text)
+                    || case when :holdId::uuid is null then '{}'::jsonb else jsonb_build_object('holdId', :holdId::uuid) end as data
                from r
              union all select 2, 'coupon.nearly_exhausted', jsonb_build_object('couponId', :couponId::uuid) from k where k.nearly_now and exists (select 1 from r)
              union all select 3, 'coupon.exhausted', jsonb_build_object('couponId', :couponId::uuid) from k where k.exhausted_now and exists (select 1 from r)
@@ -294,31 +357,35 @@ const countRedemption = preparedStatement('cf_count_redemption', `with
                 case when exists (select 1 from r) then :createdBody::jsonb else :exhaustedBody::jsonb end
            from chk where :key::text is not null and (exists (select 1 from r) or (not chk.ok and chk.exhausted))
          on conflict (account_id, idempotency_key) do nothing)
-     select case when exists (select 1 from r) then 'counted' when chk.exhausted then 'limit_reached' else 'state_changed' end as outcome
+     select case when exists (select 1 from r) then 'counted' when chk.exhausted then 'limit_reached' else 'state_changed' end as outcome,
+            (select count(*) from h)::int as consumed
        from chk`,
   [
     'codeId', 'couponId', 'accountId', 'couponVersion', 'code', 'customerId', 'subscriptionId', 'planId', 'action', 'terms', 'stackable', 'key', 'id',
-    'now', 'requestHash', 'createdBody', 'exhaustedBody', 'channel', 'partner', 'referrerCustomerId', 'codeCustomerId',
+    'now', 'requestHash', 'createdBody', 'exhaustedBody', 'channel', 'partner', 'referrerCustomerId', 'codeCustomerId', 'own', 'holdId',
   ],
 );
 
 /**
- * Counts one redemption and writes everything it leaves, in one statement, on the coupon and
- * code rows lockCountedRowsStatements locked, and answers what it did as `outcome`
- * (CountOutcome).
+ * Counts one redemption and writes everything it leaves, in one statement, on the rows
+ * lockCountedRowsStatements locked, and answers what it did as `outcome` (CountOutcome).
  *
  * It first re-checks (chk), on the latest committed rows, everything the decision assumed about
  * them: the status rules of src/domain/status.ts (not archived, disabled, expired, scheduled or
- * exhausted, limits included), the coupon's version (every change of terms, limits, eligibility
- * and scope bumps it) and the code's customerId. Only then does it write the code's and the
- * coupon's counts (marking the limit events due, each once, at the thresholds of the locked
- * row's limit), the redemption under the version it was decided on, its events in order
- * (redemption.created, then coupon.nearly_exhausted, coupon.exhausted, code.exhausted) and,
- * with an idempotency key, the stored answer — or, when a limit was used up meanwhile, the
- * stored code_exhausted refusal. So a redemption is counted on the terms in force when it is
- * counted, and nothing is written when it is not.
+ * exhausted — a limit counting redemptions and active holds), the coupon's version (every change
+ * of terms, limits, eligibility and scope bumps it) and the code's customerId; with a hold
+ * (hk), that the hold is still active and this customer's hold of this coupon and code. Only
+ * then does it write the code's and the coupon's counts (the hold's slot becoming the
+ * redemption's: `held` − 1, `times_redeemed` + 1, so a holder is never refused for a limit),
+ * marking the limit events due, each once, at the thresholds of the locked row's limit; the
+ * redemption under the version it was decided on; the hold consumed; its events in order
+ * (redemption.created, then coupon.nearly_exhausted, coupon.exhausted, code.exhausted) and, with
+ * an idempotency key, the stored answer — or, when a limit was used up meanwhile, the stored
+ * code_exhausted refusal. So a redemption is counted on the terms in force when it is counted,
+ * and nothing is written when it is not.
  */
 export function countRedemptionStatement(n: CountedRedemption): Statement {
+  const holdId = n.holdId ?? null;
   return countRedemption({
     codeId: n.codeId, couponId: n.couponId, accountId: n.accountId, couponVersion: n.couponVersion, code: n.code, customerId: n.customerId,
     subscriptionId: n.subscriptionId, planId: n.planId, action: n.action, terms: JSON.stringify(n.terms), stackable: n.stackable,
@@ -326,6 +393,105 @@ export function countRedemptionStatement(n: CountedRedemption): Statement {
     createdBody: n.idempotency ? JSON.stringify(n.idempotency.body) : null,
     exhaustedBody: n.idempotency ? JSON.stringify(n.idempotency.exhaustedBody) : null,
     channel: n.attribution.channel, partner: n.attribution.partner, referrerCustomerId: n.attribution.referrerCustomerId,
-    codeCustomerId: n.codeCustomerId,
+    codeCustomerId: n.codeCustomerId, own: holdId === null ? 0 : 1, holdId,
   });
+}
+
+/** One hold to count: what the hold row holds, and the decision's view of the coupon and code. */
+export interface CountedHold {
+  id: string;
+  createdAt: string;
+  expiresAt: string;
+  accountId: string;
+  couponId: string;
+  couponVersion: number;
+  codeId: number | null;
+  code: string | null;
+  customerId: string;
+  planId: string | null;
+  currency: string | null;
+  action: string;
+  codeCustomerId: string | null;
+  idempotency: { key: string; requestHash: string; body: unknown; exhaustedBody: unknown } | null;
+}
+
+const countHold = preparedStatement('cf_count_hold', `with
+       ${CHECK_TAKEN},
+       c as (update codes x set held = x.held + 1, updated_at = now() where x.id = :codeId::bigint and (select ok from chk) returning 1),
+       k as (update coupons x set held = x.held + 1, updated_at = now() where x.id = :couponId and (select ok from chk) returning 1),
+       h as (
+         insert into holds (id, account_id, coupon_id, code_id, code, customer_id, plan_id, currency, action, status, expires_at, idempotency_key, created_at, updated_at)
+         select :id, :accountId, :couponId, :codeId, :code, :customerId, :planId, :currency, :action, 'active', :expiresAt::timestamptz, :key, :now, :now
+          where exists (select 1 from k)
+         returning id),
+       e as (
+         insert into events (account_id, type, data)
+         select :accountId, 'hold.created',
+                jsonb_build_object('holdId', :id::uuid, 'couponId', :couponId::uuid, 'code', :code::text, 'customerId', :customerId::text, 'expiresAt', :expiresAt::text)
+           from h),
+       q as (
+         insert into hold_requests (account_id, idempotency_key, request_hash, body)
+         select :accountId, :key, :requestHash,
+                case when exists (select 1 from h) then :createdBody::jsonb else :exhaustedBody::jsonb end
+           from chk where :key::text is not null and (exists (select 1 from h) or (not chk.ok and chk.exhausted))
+         on conflict (account_id, idempotency_key) do nothing)
+     select case when exists (select 1 from h) then 'counted' when chk.exhausted then 'limit_reached' else 'state_changed' end as outcome
+       from chk`,
+  [
+    'codeId', 'couponId', 'accountId', 'couponVersion', 'code', 'customerId', 'planId', 'currency', 'action', 'key', 'id', 'now', 'expiresAt',
+    'requestHash', 'createdBody', 'exhaustedBody', 'codeCustomerId', 'own',
+  ],
+);
+
+/**
+ * Counts one hold, in one statement, on the coupon and code rows lockCountedRowsStatements
+ * locked: the same re-check as a redemption's (status rules with holds counted, version, the
+ * code's customerId), then `held` + 1 on the code and the coupon, the hold row, its
+ * `hold.created` event and, with an idempotency key, the stored answer (or the stored
+ * code_exhausted refusal when a limit was used up meanwhile). Answers `outcome` (CountOutcome).
+ */
+export function countHoldStatement(n: CountedHold): Statement {
+  return countHold({
+    codeId: n.codeId, couponId: n.couponId, accountId: n.accountId, couponVersion: n.couponVersion, code: n.code, customerId: n.customerId,
+    planId: n.planId, currency: n.currency, action: n.action, key: n.idempotency?.key ?? null, id: n.id, now: n.createdAt, expiresAt: n.expiresAt,
+    requestHash: n.idempotency?.requestHash ?? null, createdBody: n.idempotency ? JSON.stringify(n.idempotency.body) : null,
+    exhaustedBody: n.idempotency ? JSON.stringify(n.idempotency.exhaustedBody) : null, codeCustomerId: n.codeCustomerId, own: 0,
+  });
+}
+
+const holdById = preparedStatement('cf_hold_by_id', `select to_jsonb(h) as row from holds h where h.id = :id and h.account_id = :accountId`, ['id', 'accountId']);
+
+/** The hold a request without an idempotency key wrote, if an earlier run of its job committed one. */
+export function holdByIdStatement(accountId: string, id: string): Statement {
+  return holdById({ id, accountId });
+}
+
+const storedHoldOutcome = preparedStatement('cf_stored_hold_outcome',
+  `select request_hash, body from hold_requests where account_id = :accountId and idempotency_key = :key`,
+  ['accountId', 'key'],
+);
+
+export function storedHoldOutcomeStatement(accountId: string, key: string): Statement {
+  return storedHoldOutcome({ accountId, key });
+}
+
+const storeHoldOutcome = preparedStatement('cf_store_hold_outcome',
+  `insert into hold_requests (account_id, idempotency_key, request_hash, body) values (:accountId, :key, :requestHash, :body::jsonb)
+   on conflict (account_id, idempotency_key) do nothing`,
+  ['accountId', 'key', 'requestHash', 'body'],
+);
+
+/** Stores the outcome of a hold request with an idempotency key (kept when one is already stored). */
+export function storeHoldOutcomeStatement(accountId: string, key: string, requestHash: string, outcome: JobOutcome): Statement {
+  return storeHoldOutcome({ accountId, key, requestHash, body: JSON.stringify(outcome.ok ? outcome.body : { error: outcome.error }) });
+}
+
+/** The advisory lock class of hold idempotency keys (two-key form, like IDEMPOTENCY_LOCK_CLASS). */
+export const HOLD_IDEMPOTENCY_LOCK_CLASS = 7212031;
+
+const lockHoldKey = preparedStatement('cf_lock_hold_key', `select pg_advisory_xact_lock(${HOLD_IDEMPOTENCY_LOCK_CLASS}, hashtext(:lockKey))`, ['lockKey']);
+
+/** Serializes work on one hold idempotency key for the rest of the transaction. */
+export function lockHoldKeyStatement(accountId: string, key: string): Statement {
+  return lockHoldKey({ lockKey: `${accountId}|${key}` });
 }

@@ -113,7 +113,7 @@ export interface CodePatchFields {
   attribution?: Partial<Attribution> | null;
 }
 
-/** PATCH /v1/codes/{code}: same not-looser rule as creation; a limit below timesRedeemed → 409. */
+/** PATCH /v1/codes/{code}: same not-looser rule as creation; a limit below timesRedeemed and the active holds → 409. */
 export async function patchCode(ctx: AppContext, accountId: string, code: string, patch: CodePatchFields, caller: Caller): Promise<CodeView> {
   const now = ctx.clock.now();
   const view = await ctx.orm.em.fork().transactional(async (tx) => {
@@ -127,7 +127,8 @@ export async function patchCode(ctx: AppContext, accountId: string, code: string
       attribution: patch.attribution !== undefined ? compactAttribution(patch.attribution) : k.attribution,
     };
     assertNotLooser(next, coupon);
-    const below = checkLimitNotBelowUsage(next.maxRedemptions, k.timesRedeemed, 'maxRedemptions');
+    // active holds take slots like redemptions (the code row is locked: its held count stands)
+    const below = checkLimitNotBelowUsage(next.maxRedemptions, k.timesRedeemed + k.held, 'maxRedemptions', 'redemptions already made and active holds');
     if (below) throw conflict(`${below.field}: ${below.message}`, below.field);
     const row = await updateCode(tx, k.id, next, now);
     await appendEvent(tx, accountId, 'code.updated', { couponId: k.couponId, code: k.code });

@@ -95,6 +95,7 @@ export async function createCoupon(ctx: AppContext, accountId: string, input: Co
           stackable: input.stackable,
           maxRedemptions: input.limits.maxRedemptions ?? null,
           perCustomer: input.limits.perCustomer ?? null,
+          budget: input.limits.budget ?? null,
           ...window,
           timeZone: acct.timeZone,
           metadata: input.metadata ?? null,
@@ -120,7 +121,7 @@ export async function createCoupon(ctx: AppContext, accountId: string, input: Co
   return withExpiry(ctx, accountId, created);
 }
 
-const TERMS_FIELDS = ['discount', 'duration', 'appliesTo', 'eligibility', 'overflow', 'stackable', 'maxRedemptions', 'perCustomer', 'validFrom', 'expiresAt', 'expiresOn', 'expiresAfterDays', 'grantsAccess'] as const;
+const TERMS_FIELDS = ['discount', 'duration', 'appliesTo', 'eligibility', 'overflow', 'stackable', 'maxRedemptions', 'perCustomer', 'budget', 'validFrom', 'expiresAt', 'expiresOn', 'expiresAfterDays', 'grantsAccess'] as const;
 const OTHER_FIELDS = ['name', 'description', 'metadata', 'attribution'] as const;
 
 /** PATCH /v1/coupons/{id}: editable fields; terms changes bump the version and write a version row. */
@@ -132,7 +133,7 @@ export async function patchCoupon(ctx: AppContext, accountId: string, id: string
       const cur = await getCouponRow(tx, accountId, id, { lock: 'update' });
       if (!cur) throw notFound('coupon');
       if (cur.state === 'archived') throw conflict('the coupon is archived and read-only');
-      const limits = { maxRedemptions: cur.maxRedemptions, perCustomer: cur.perCustomer, ...patch.limits };
+      const limits = { maxRedemptions: cur.maxRedemptions, perCustomer: cur.perCustomer, budget: cur.budget, ...patch.limits };
       const expiryGiven = EXPIRY_KEYS.some((k) => patch[k] !== undefined);
       const window = resolveWindow(
         {
@@ -157,6 +158,7 @@ export async function patchCoupon(ctx: AppContext, accountId: string, id: string
         stackable: patch.stackable ?? cur.stackable,
         maxRedemptions: limits.maxRedemptions ?? null,
         perCustomer: limits.perCustomer ?? null,
+        budget: limits.budget ?? null,
         metadata: patch.metadata !== undefined ? patch.metadata : cur.metadata,
         grantsAccess: patch.grantsAccess ?? cur.grantsAccess,
         // PATCH replaces the whole attribution object; null clears it
@@ -165,10 +167,11 @@ export async function patchCoupon(ctx: AppContext, accountId: string, id: string
       };
       const changed = [...TERMS_FIELDS, ...OTHER_FIELDS].filter((f) => !sameJson(next[f], cur[f]));
       if (changed.length === 0) return couponView(cur, now);
-      refuseLimit(checkLimitNotBelowUsage(next.maxRedemptions, cur.timesRedeemed, 'limits.maxRedemptions'));
+      // active holds take slots like redemptions (the coupon row is locked: its held count stands)
+      refuseLimit(checkLimitNotBelowUsage(next.maxRedemptions, cur.timesRedeemed + cur.held, 'limits.maxRedemptions', 'redemptions already made and active holds'));
       if (next.perCustomer !== null && next.perCustomer !== cur.perCustomer) {
         const used = await largestCustomerCount(tx, cur.id);
-        refuseLimit(checkLimitNotBelowUsage(next.perCustomer, used, 'limits.perCustomer', 'redemptions one customer already has'));
+        refuseLimit(checkLimitNotBelowUsage(next.perCustomer, used, 'limits.perCustomer', 'redemptions and active holds one customer already has'));
       }
       const termsChanged = changed.some((f) => (TERMS_FIELDS as readonly string[]).includes(f));
       next.version = termsChanged ? cur.version + 1 : cur.version;

@@ -1,6 +1,7 @@
 import type { Em } from '../db/orm';
 import { expiryStillScheduled, isExhausted, isExpired, isNearlyExhausted, redemptionWindowPassed } from '../domain';
 import { appendEvents, type EventInput } from '../repositories/events';
+import { dueHolds, endHolds, type HoldRow } from '../repositories/holds';
 import {
   dueCodeExpiries, dueCodeLimits, dueCouponExpiries, dueCouponLimits, endRedemptions, FIRST_UUID, lockExpiryTarget,
   lockFreeSubscriptions, markOnce, subscriptionKey, windowedRedemptions,
@@ -20,6 +21,7 @@ export interface SweepResult {
   couponsExhausted: number;
   codesExhausted: number;
   redemptionsEnded: number;
+  holdsExpired: number;
 }
 
 export interface SweepOptions {
@@ -124,7 +126,40 @@ export async function runExpirySweep(em: Em, now: string, opts: SweepOptions = {
   const limits = await sweepCouponLimits(em, size);
   const codesExhausted = await sweepCodeLimits(em, size);
   const redemptionsEnded = await sweepRedemptions(em, now, size);
-  return { couponsExpired, codesExpired, couponsNearlyExhausted: limits.nearly, couponsExhausted: limits.exhausted, codesExhausted, redemptionsEnded };
+  const holdsExpired = await sweepHolds(em, now, size);
+  return { couponsExpired, codesExpired, couponsNearlyExhausted: limits.nearly, couponsExhausted: limits.exhausted, codesExhausted, redemptionsEnded, holdsExpired };
+}
+
+/** The `hold.expired` event of a hold its expiry released. */
+function holdExpiredEvent(h: HoldRow): EventInput {
+  return { accountId: h.accountId, type: 'hold.expired', data: { holdId: h.id, couponId: h.couponId, code: h.code, customerId: h.customerId, expiresAt: h.expiresAt } };
+}
+
+/**
+ * Holds whose expiry passed and that are still active (their delayed job missed, e.g. Redis was
+ * away): released as `expired`, their slots given back, one `hold.expired` each.
+ */
+async function sweepHolds(em: Em, now: string, size: number): Promise<number> {
+  return inBatches(em, FIRST_UUID, size, (tx, after) => dueHolds(tx, now, after, size), async (tx, rows) => {
+    const ended = await endHolds(tx, rows.map((h) => h.id), 'expired', now);
+    await appendEvents(tx, ended.map(holdExpiredEvent));
+    return ended.length;
+  });
+}
+
+/**
+ * The delayed job of an account's holds expiring in one second: at `expiresAt` (or later) every
+ * active hold of the account whose expiry has come is released as `expired`, its slots given
+ * back, `hold.expired` written in the same transaction (batches of 500); a hold consumed or
+ * released first is not touched. Answers how many it expired, or `not_yet` before the instant.
+ */
+export async function expireHolds(em: Em, item: { accountId: string; expiresAt: string }, now: string): Promise<number | 'not_yet'> {
+  if (!isExpired(item.expiresAt, now)) return 'not_yet';
+  return inBatches(em, FIRST_UUID, 500, (tx, after) => dueHolds(tx, now, after, 500, item.accountId), async (tx, rows) => {
+    const ended = await endHolds(tx, rows.map((h) => h.id), 'expired', now);
+    await appendEvents(tx, ended.map(holdExpiredEvent));
+    return ended.length;
+  });
 }
 
 export interface ExpireOneInput {

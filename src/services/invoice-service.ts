@@ -1,13 +1,14 @@
 import type { AppContext } from '../context';
 import { withPipeline } from '../db/pipeline';
-import { computeInvoiceDiscounts, DomainError, paysCustomer, type Plan } from '../domain';
+import { budgetAmountFor, budgetPeriodAt, computeInvoiceDiscounts, DomainError, paysCustomer, type Plan } from '../domain';
 import { type AppError, badRequest, conflict, isUniqueViolation, notFound, unknownPlan } from '../errors';
 import { invoiceHash } from '../hash';
 import type { InvoiceInput } from '../queues/payloads';
 import { refused, succeeded, type JobOutcome } from '../queues/outcomes';
 import { markCustomerPaid, markCustomerPaidStatement } from '../repositories/customers';
 import {
-  findInvoice, invoiceContextFromRow, invoiceContextStatement, markInvoicePaid, markInvoicePaidStatement, recordInvoiceStatement,
+  findInvoice, invoiceContextFromRow, invoiceContextStatement, lockBudgetSpendStatements, lockedBudgetsFromRows, markInvoicePaid, markInvoicePaidStatement,
+  recordBudgetSpendStatement, recordInvoiceStatement, type BudgetKey, type InvoiceContext, type LockedBudget,
 } from '../repositories/invoices';
 import { lockSubscriptionStatement } from '../repositories/redemption-statements';
 
@@ -35,15 +36,36 @@ function invoiceEvents(
   return events;
 }
 
+/** The budget rows an invoice takes from: per budgeted coupon with an amount in its currency, the period of its periodStart. */
+function budgetKeys(inv: InvoiceInput, budgets: InvoiceContext['budgets']): (BudgetKey & { amount: number })[] {
+  const keys: (BudgetKey & { amount: number })[] = [];
+  for (const [couponId, { budget, zone }] of budgets) {
+    const amount = budgetAmountFor(budget, inv.currency);
+    if (amount === null) continue;
+    const p = budgetPeriodAt(budget.period, zone, inv.periodStart);
+    keys.push({ couponId, currency: inv.currency, period: p.period, periodStart: p.start, amount });
+  }
+  return keys;
+}
+
 /**
  * One invoice (the `invoice-discounts` worker's use case): one transaction under the
- * subscription's row lock, sent in two pipelined flights of named statements:
+ * subscription's row lock, sent in two pipelined flights of named statements (three when a
+ * coupon involved has a budget):
  *
  * 1. BEGIN, the subscription's row lock (created if new), the context read (the invoice if
- *    already recorded, the redemptions that can discount it, the plans) — sent at once; the
- *    rules engine computes the discounts on the answer.
- * 2. The one-statement write (invoice, ledger, redemption state, events), the customer marked
- *    paid when the invoice pays (paysCustomer), COMMIT — sent at once.
+ *    already recorded, the redemptions that can discount it, the plans, their coupons' budgets)
+ *    — sent at once.
+ * 1b. With budgets in the invoice's currency: their rows for the period of its periodStart,
+ *    created if missing and locked in key order; the rules engine then computes the discounts
+ *    on what each budget has left, so concurrent invoices of a coupon take from its budget one
+ *    after the other and never pass it.
+ * 2. The one-statement write (invoice, ledger, redemption state, events), what it took from the
+ *    budgets (the one that spends a budget marks it: one coupon.budget_exhausted per period and
+ *    currency), the customer marked paid when the invoice pays (paysCustomer), COMMIT — sent at
+ *    once.
+ *
+ * Lock order: subscription → budget rows → customer.
  *
  * Idempotent on invoiceId; a re-sent invoice now reported paid marks it paid. Refusals (an
  * unknown plan, a domain error, a conflict) are outcomes, not failures. Two sends of one invoice
@@ -71,7 +93,7 @@ async function discountInvoiceOnce(app: AppContext, accountId: string, inv: Invo
       lockSubscriptionStatement(accountId, inv.subscriptionId, inv.customerId ?? null),
       invoiceContextStatement(accountId, inv.invoiceId, inv.subscriptionId, linePlanIds),
     ]);
-    const { existing, redemptions, plans } = invoiceContextFromRow(read.rows[0]);
+    const { existing, redemptions, plans, budgets } = invoiceContextFromRow(read.rows[0]);
     if (existing) {
       if (existing.requestHash !== hash) {
         await p.flight(['rollback']);
@@ -85,18 +107,43 @@ async function discountInvoiceOnce(app: AppContext, accountId: string, inv: Invo
       await p.flight(['commit']);
       return refused(unknownPlan(`lines[${unknown}].planId`, inv.lines[unknown].planId!));
     }
+    let keys: (BudgetKey & { amount: number })[];
+    try {
+      keys = trial ? [] : budgetKeys(inv, budgets);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      await p.flight(['rollback']);
+      return refused(badRequest(err.message, err.field));
+    }
+    let locked = new Map<string, LockedBudget>();
+    if (keys.length > 0) {
+      const [, lockedRows] = await p.flight(lockBudgetSpendStatements(accountId, keys));
+      locked = lockedBudgetsFromRows(lockedRows.rows);
+    }
+    const left = Object.fromEntries(keys.map((k) => [k.couponId, Math.max(0, k.amount - (locked.get(k.couponId)?.spent ?? 0))]));
     let plan: ReturnType<typeof computeInvoiceDiscounts>;
     try {
       plan = computeInvoiceDiscounts({
         invoice: { id: inv.invoiceId, currency: inv.currency, periodStart: inv.periodStart, trial, midPeriod: inv.midPeriod ?? false, lines: inv.lines },
         plans: Object.fromEntries(plans) as Record<string, Plan>,
         redemptions,
+        budgets: left,
       });
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       await p.flight(['rollback']);
       return refused(badRequest(err.message, err.field));
     }
+    const spends = keys.map((k) => {
+      const before = locked.get(k.couponId)?.spent ?? 0;
+      const add = plan.budgetSpent[k.couponId] ?? 0;
+      return { ...k, add, markExhausted: before + add >= k.amount && !(locked.get(k.couponId)?.exhausted ?? false) };
+    });
+    const budgetEvents = spends.filter((w) => w.markExhausted).map((w) => ({
+      type: 'coupon.budget_exhausted',
+      data: { couponId: w.couponId, currency: w.currency, period: w.period === 'life' ? null : w.period, periodStart: w.period === 'life' ? null : w.periodStart, amount: w.amount, invoiceId: inv.invoiceId },
+    }));
+    const spendWrites = spends.filter((w) => w.add > 0 || w.markExhausted);
     const result = {
       invoiceId: plan.invoiceId, currency: plan.currency, subtotal: plan.subtotal, discountTotal: plan.discountTotal,
       total: plan.total, credit: plan.credit, lines: plan.lines,
@@ -107,7 +154,8 @@ async function discountInvoiceOnce(app: AppContext, accountId: string, inv: Invo
         accountId, id: inv.invoiceId, subscriptionId: inv.subscriptionId, customerId: inv.customerId ?? null, currency: inv.currency,
         periodStart: inv.periodStart, periodEnd: inv.periodEnd ?? null, trial, midPeriod: inv.midPeriod ?? false,
         paid, requestHash: hash,
-      }, plan, result, new Map(redemptions.map((s) => [s.id, s.codeId])), invoiceEvents(inv, plan, redemptions)),
+      }, plan, result, new Map(redemptions.map((s) => [s.id, s.codeId])), [...invoiceEvents(inv, plan, redemptions), ...budgetEvents]),
+      ...(spendWrites.length ? [recordBudgetSpendStatement(spendWrites)] : []),
       ...payer,
       'commit',
     ]);

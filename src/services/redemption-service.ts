@@ -5,13 +5,15 @@ import type { Em } from '../db/orm';
 import { withPipeline, type Pipeline } from '../db/pipeline';
 import {
   attributionColumns, decideDirectRedemption, decideRedemption, decisionCustomer, effectiveAttribution, mergeCustomer,
-  normalizeCode, REFUSAL_MESSAGES, trialDaysOf, type Action, type RefusalCode, type Attribution, type Customer, type Plan, type RedemptionDecision, type StoredCustomer,
+  normalizeCode, REFUSAL_MESSAGES, trialDaysOf, type Action, type RefusalCode, type Attribution, type Customer, type CouponTerms, type Plan,
+  type RedemptionDecision, type RoundingMode, type StoredCustomer,
 } from '../domain';
 import type { CustomerInput, RedemptionJobData } from '../queues/payloads';
 import { outcomeOfBody, refused, succeeded, type JobOutcome } from '../queues/outcomes';
 import { AppError, idempotencyConflict, rateLimited, unknownPlan } from '../errors';
 import { decisionCode } from '../repositories/codes';
-import { couponTerms, decisionCoupon, isUuid } from '../repositories/coupons';
+import { couponTerms, decisionCoupon, isUuid, type CouponRow } from '../repositories/coupons';
+import { holdState } from '../repositories/holds';
 import { upsertCustomer } from '../repositories/customers';
 import {
   contextFromRow, contextStatement, countRedemptionStatement, lockCountedRowsStatements, lockCustomerStatement, lockIdempotencyKeyStatement,
@@ -30,14 +32,20 @@ export interface DecisionInput {
   subscriptionId?: string;
   action?: Action;
   currency?: string;
+  /** A redemption consuming a hold: the hold's id. */
+  holdId?: string;
 }
 
 export type Decided =
   | { kind: 'unknown_plan'; planId: string; field: 'planId' | 'fromPlanId' }
-  | { kind: 'decided'; decision: RedemptionDecision; loaded: CodeWithCoupon | null; plan: Plan | null; customer: Customer };
+  | {
+      kind: 'decided'; decision: RedemptionDecision; loaded: CodeWithCoupon | null; plan: Plan | null; customer: Customer;
+      /** The account's rounding mode, pinned in the terms of a redemption made now. */
+      rounding: RoundingMode;
+    };
 
-/** What the context read is asked for this request. */
-function contextQuery(input: DecisionInput): ContextQuery {
+/** What the context read is asked for this request, at the decision's `now`. */
+export function contextQuery(input: DecisionInput, now: string): ContextQuery {
   // fromPlanId only matters for a plan switch; with any other action it is ignored (API.md)
   const fromPlanId = input.action === 'upgrade' || input.action === 'downgrade' ? input.fromPlanId : undefined;
   const direct = input.couponId !== undefined;
@@ -46,16 +54,17 @@ function contextQuery(input: DecisionInput): ContextQuery {
     // a couponId that is not a UUID names no coupon: looked up as the nil UUID, which exists nowhere
     couponId: direct ? (isUuid(input.couponId!) ? input.couponId : '00000000-0000-0000-0000-000000000000') : undefined,
     planId: input.planId, fromPlanId, customerId: input.customer.id, subscriptionId: input.subscriptionId,
+    ...(input.holdId !== undefined ? { holdId: input.holdId } : {}), now,
   };
 }
 
 /** Asks the rules engine about a loaded context for this customer (as it is stored after the request). */
-function decide(ctx: LoadedContext, q: ContextQuery, input: DecisionInput, stored: StoredCustomer, now: string): Decided {
+export function decide(ctx: LoadedContext, q: ContextQuery, input: DecisionInput, stored: StoredCustomer, now: string): Decided {
   const customer = decisionCustomer(stored);
   if (ctx.plan === null) return { kind: 'unknown_plan', planId: q.planId!, field: 'planId' };
   if (ctx.fromPlan === null) return { kind: 'unknown_plan', planId: q.fromPlanId!, field: 'fromPlanId' };
   const plan = ctx.plan ?? null;
-  const { loaded } = ctx;
+  const { loaded, rounding } = ctx;
   const common = {
     customer,
     plan,
@@ -63,22 +72,37 @@ function decide(ctx: LoadedContext, q: ContextQuery, input: DecisionInput, store
     action: input.action,
     currency: input.currency,
     customerRedemptionCount: ctx.customerCount,
+    customerHoldCount: ctx.customerHoldCount,
     subscriptionActive: input.subscriptionId ? ctx.subscriptionActive : [],
+    budgetSpend: ctx.budgetSpend,
+    // a hold named: the domain matches it against the coupon and code this request resolved to
+    ...(ctx.hold !== undefined
+      ? { hold: { state: ctx.hold ? holdState(ctx.hold) : null, couponId: loaded?.coupon.id ?? null, codeId: loaded?.code?.id ?? null } }
+      : {}),
   };
   if (q.couponId !== undefined) {
     const decision = decideDirectRedemption({ ...common, coupon: loaded ? decisionCoupon(loaded.coupon) : null }, now);
-    return { kind: 'decided', decision, loaded, plan, customer };
+    return { kind: 'decided', decision, loaded, plan, customer, rounding };
   }
   if (!loaded || !loaded.code) {
-    return { kind: 'decided', decision: { ok: false, code: 'code_not_found', message: REFUSAL_MESSAGES.code_not_found }, loaded: null, plan, customer };
+    // a hold named with a code that does not exist cannot be a hold of it
+    const code: RefusalCode = ctx.hold !== undefined ? 'hold_not_active' : 'code_not_found';
+    return { kind: 'decided', decision: { ok: false, code, message: REFUSAL_MESSAGES[code] }, loaded: null, plan, customer, rounding };
   }
   const decision = decideRedemption({ ...common, coupon: decisionCoupon(loaded.coupon), code: decisionCode(loaded.code) }, now);
-  return { kind: 'decided', decision, loaded, plan, customer };
+  return { kind: 'decided', decision, loaded, plan, customer, rounding };
 }
 
 /** The attribution a redemption snapshots: the code's over its coupon's, field by field (a direct one: the coupon's). */
 export function redemptionAttribution(loaded: CodeWithCoupon): Attribution {
   return effectiveAttribution(loaded.code?.attribution, loaded.coupon.attribution);
+}
+
+/** The context read of a decision, outside a transaction, writing nothing. */
+export async function readDecisionContext(em: Em, accountId: string, q: ContextQuery): Promise<LoadedContext> {
+  const pool: Pool = await em.getConnection().getNativeClient();
+  const read = await pool.query(contextStatement(accountId, q));
+  return contextFromRow(read.rows[0], q);
 }
 
 /**
@@ -88,10 +112,8 @@ export function redemptionAttribution(loaded: CodeWithCoupon): Attribution {
  */
 export async function loadAndDecide(em: Em, accountId: string, input: DecisionInput, now: string): Promise<Decided> {
   const { id, ...fields } = input.customer;
-  const q = contextQuery(input);
-  const pool: Pool = await em.getConnection().getNativeClient();
-  const read = await pool.query(contextStatement(accountId, q));
-  const ctx = contextFromRow(read.rows[0], q);
+  const q = contextQuery(input, now);
+  const ctx = await readDecisionContext(em, accountId, q);
   const merged = mergeCustomer(ctx.storedCustomer, id, fields, { stickyPaid: true });
   if (merged.changed) await upsertCustomer(em, accountId, id, fields, { stickyPaid: true });
   return decide(ctx, q, input, merged.customer, now);
@@ -142,7 +164,7 @@ async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJ
   const { id: customerId, ...fields } = request.customer;
   const now = app.clock.now();
   const input: DecisionInput = { ...request, action: request.action as Action | undefined };
-  const q = contextQuery(input);
+  const q = contextQuery(input, now);
   const done = (outcome: JobOutcome, unknownCode = false): Attempt => ({ kind: 'done', outcome, unknownCode });
   // Without a key, the request's id is the redemption's: read after the subscription's lock, so a
   // second run of the job sees what a first run committed.
@@ -174,7 +196,7 @@ async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJ
     await p.flight(['commit']);
     return done(refused(unknownPlan(decided.field, decided.planId)));
   }
-  const { decision, loaded } = decided;
+  const { decision, loaded, rounding } = decided;
   if (!decision.ok) {
     const unknownCode = decision.code === 'code_not_found';
     if (unknownCode) {
@@ -189,8 +211,9 @@ async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJ
     return done(out, unknownCode);
   }
   const { code, coupon } = loaded!;
-  const terms = couponTerms(coupon);
+  const terms = pinnedTerms(coupon, rounding);
   const attribution = redemptionAttribution(loaded!);
+  const holdId = request.holdId ?? null;
   const redemption: RedemptionView = {
     id: requestId ?? randomUUID(), couponId: coupon.id, couponVersion: coupon.version, code: code?.code ?? null, customerId,
     subscriptionId: request.subscriptionId, planId: request.planId, action: decision.action, status: 'active', terms,
@@ -200,13 +223,13 @@ async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJ
   const exhaustedError = refusal('code_exhausted');
   const exhausted = refused(exhaustedError);
   const counted = await p.named({
-    ...Object.fromEntries(lockCountedRowsStatements(coupon.id, code?.id ?? null).map((st, i) => [`lock${i}`, st])),
+    ...Object.fromEntries(lockCountedRowsStatements(coupon.id, code?.id ?? null, holdId).map((st, i) => [`lock${i}`, st])),
     count: countRedemptionStatement({
       id: redemption.id, createdAt: now, accountId, couponId: coupon.id, couponVersion: coupon.version, codeId: code?.id ?? null, code: code?.code ?? null,
       customerId, subscriptionId: request.subscriptionId, planId: request.planId, action: decision.action, terms, stackable: terms.stackable,
       attribution: attributionColumns(attribution),
       idempotency: key ? { key, requestHash: data.requestHash, body, exhaustedBody: exhaustedError.toBody() } : null,
-      codeCustomerId: code?.customerId ?? null,
+      codeCustomerId: code?.customerId ?? null, holdId,
     }),
     commit: 'commit',
   });
@@ -219,6 +242,11 @@ async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJ
     case 'state_changed':
       return { kind: 'changed' };
   }
+}
+
+/** The terms a redemption (or a preview's listed coupon) pins: the coupon's, with the account's rounding mode now. */
+export function pinnedTerms(coupon: CouponRow, rounding: RoundingMode): CouponTerms {
+  return { ...couponTerms(coupon), rounding };
 }
 
 /** The 201 body of a redemption: the redemption, and the trial days its terms grant. */

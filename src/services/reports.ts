@@ -2,8 +2,9 @@ import type { AppContext } from '../context';
 import type { AccountRow } from '../api-keys';
 import { decodeCursor, encodeCursor } from '../cursor';
 import {
-  DomainError, fillBuckets, isValidCode, normalizeCode, planBuckets, resolveReportRange, sortGroups, type ReportSort,
+  budgetPeriodAt, budgetStats, DomainError, fillBuckets, isValidCode, normalizeCode, planBuckets, resolveReportRange, sortGroups, type ReportSort,
 } from '../domain';
+import { budgetSpendIn } from '../repositories/budgets';
 import { badRequest, notFound } from '../errors';
 import { couponRedemptionsQuery } from '../repositories/batch-exports';
 import { findCodeRow } from '../repositories/codes';
@@ -43,11 +44,16 @@ async function couponFilter(ctx: AppContext, accountId: string, couponId: string
   return coupon.id;
 }
 
-/** GET /v1/coupons/{id}/stats. */
+/** GET /v1/coupons/{id}/stats; a coupon with a budget adds `budget`: the period holding now, spent and remaining per currency. */
 export async function couponStats(ctx: AppContext, accountId: string, couponId: string) {
   const coupon = await getCouponRow(ctx.orm.em.fork(), accountId, couponId);
   if (!coupon) throw notFound('coupon');
-  return ctx.reads.run((em) => usageStats(em, accountId, { couponId: coupon.id }));
+  const figures = await ctx.reads.run((em) => usageStats(em, accountId, { couponId: coupon.id }));
+  if (!coupon.budget) return figures;
+  // the budget as the invoices take it: read on the primary
+  const now = ctx.clock.now();
+  const spend = await budgetSpendIn(ctx.orm.em.fork(), coupon.id, budgetPeriodAt(coupon.budget.period, coupon.timeZone, now));
+  return { ...figures, budget: budgetStats(coupon.budget, coupon.timeZone, now, spend) };
 }
 
 /** GET /v1/codes/{code}/stats: the code found as GET /v1/codes/{code} finds it. */

@@ -58,6 +58,10 @@ const NOT_AUDITED: Record<string, string> = {
   'POST /v1/signups/authorize': 'writes nothing but the customer',
   'POST /v1/webhook-endpoints/:id/test': 'a delivery, not a change of the endpoint',
   'POST /v1/webhook-deliveries/:id/redeliver': 'a delivery, not a change of the endpoint',
+  'POST /v1/holds': 'business traffic like a redemption (its events are hold.created, hold.expired)',
+  'DELETE /v1/holds/:id': 'business traffic like a redemption (its event is hold.released)',
+  'POST /v1/qualifications': 'writes nothing',
+  'POST /v1/previews/invoices': 'writes nothing',
 };
 
 /** Non-GET routes and the actions they record (checked one by one below). */
@@ -124,7 +128,10 @@ test('POST /v1/accounts: the account and its first key, by the platform', async 
   expect(records).toEqual([
     {
       id: expect.any(String), at: START, actor: platform, action: 'account.created', target: { type: 'account', id: acct.id },
-      changes: { name: { from: null, to: 'Audited' }, timeZone: { from: null, to: 'UTC' }, currency: { from: null, to: 'USD' }, overflow: { from: null, to: 'cap' } },
+      changes: {
+        name: { from: null, to: 'Audited' }, timeZone: { from: null, to: 'UTC' }, currency: { from: null, to: 'USD' }, overflow: { from: null, to: 'cap' },
+        rounding: { from: null, to: 'half_up' },
+      },
       requestId: 'create-account-1', ip: IP,
     },
     {
@@ -140,6 +147,12 @@ test('account and plans', async () => {
   expect(await recordsOf(patched.requestId)).toEqual([
     byKey('account.updated', { type: 'account', id: acct.id }, { name: { from: 'Audited', to: 'Audited Inc' } }, patched.requestId),
   ]);
+  const rounded = await call('patch', '/v1/account', { rounding: 'half_even' });
+  expect(rounded.res.body.rounding).toBe('half_even');
+  expect(await recordsOf(rounded.requestId)).toEqual([
+    byKey('account.updated', { type: 'account', id: acct.id }, { rounding: { from: 'half_up', to: 'half_even' } }, rounded.requestId),
+  ]);
+  await call('patch', '/v1/account', { rounding: 'half_up' });
   saw('PATCH /v1/account', await recordsOf(patched.requestId));
   const unchanged = await call('patch', '/v1/account', { name: 'Audited Inc' });
   expect(await recordsOf(unchanged.requestId)).toEqual([]);
@@ -276,7 +289,7 @@ describe('coupons and codes', () => {
     ]);
   });
 
-  test('a redemption and an invoice write no record; a void and a cancel do, once', async () => {
+  test('a redemption, an invoice and a hold write no record; a void and a cancel do, once', async () => {
     const redeemed = await call('post', '/v1/redemptions', { code: 'SPRING1', customer: { id: 'cus_a' }, subscriptionId: 'sub_a', planId: 'pro-monthly' });
     const redemptionId = redeemed.res.body.redemption.id;
     const invoice = {
@@ -288,7 +301,9 @@ describe('coupons and codes', () => {
     const customer = await call('put', '/v1/customers/cus_b', { email: 'b@example.com' });
     const validated = await call('post', '/v1/codes/validate', { code: 'SPRING1', customer: { id: 'cus_b' } });
     const authorized = await call('post', '/v1/signups/authorize', { planId: 'pro-monthly', customer: { id: 'cus_b' } });
-    for (const r of [redeemed, invoiced, paid, customer, validated, authorized]) expect(await recordsOf(r.requestId)).toEqual([]);
+    const held = await call('post', '/v1/holds', { code: 'SPRING1', customer: { id: 'cus_b' } });
+    const released = await call('delete', `/v1/holds/${held.res.body.hold.id}`);
+    for (const r of [redeemed, invoiced, paid, customer, validated, authorized, held, released]) expect(await recordsOf(r.requestId)).toEqual([]);
 
     const voided = await call('post', `/v1/redemptions/${redemptionId}/void`, { reason: 'refund' });
     const voidRecords = await recordsOf(voided.requestId);

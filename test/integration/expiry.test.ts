@@ -179,7 +179,7 @@ describe('the sweep', () => {
       runExpirySweep(t.running.ctx.orm.em.fork(), now, { batchSize: 3 }),
     ]);
     const total = sum(a, b);
-    expect(total).toEqual({ couponsExpired: 10, codesExpired: 7, couponsNearlyExhausted: 2, couponsExhausted: 1, codesExhausted: 1, redemptionsEnded: 0 });
+    expect(total).toEqual({ couponsExpired: 10, codesExpired: 7, couponsNearlyExhausted: 2, couponsExhausted: 1, codesExhausted: 1, redemptionsEnded: 0, holdsExpired: 0 });
     const [after] = await sql(`select count(*)::int as n from events`);
     expect(after.n - before[0].n).toBe(21);
     expect((await events(acct, 'coupon.expired')).map((d) => d.couponId).sort()).toEqual([...expiring].sort());
@@ -189,7 +189,7 @@ describe('the sweep', () => {
     expect(await events(acct, 'coupon.exhausted')).toEqual([{ couponId: marked.id }, { couponId: full.id }]);
     expect(await events(acct, 'code.exhausted')).toEqual([{ couponId: codes.id, code: 'CODE-LIMIT' }]);
     // the holder coupon expires later; nothing else is left
-    expect(await runExpirySweep(t.running.ctx.orm.em.fork(), now)).toEqual({ couponsExpired: 0, codesExpired: 0, couponsNearlyExhausted: 0, couponsExhausted: 0, codesExhausted: 0, redemptionsEnded: 0 });
+    expect(await runExpirySweep(t.running.ctx.orm.em.fork(), now)).toEqual({ couponsExpired: 0, codesExpired: 0, couponsNearlyExhausted: 0, couponsExhausted: 0, codesExhausted: 0, redemptionsEnded: 0, holdsExpired: 0 });
     // reads agree with the events
     expect((await t.http.get(`/v1/coupons/${full.id}`).set(acct.auth)).body.status).toBe('exhausted');
   });

@@ -15,7 +15,7 @@ describe('accounts and auth', () => {
       .set('Authorization', 'Bearer dev-platform-token')
       .send({ name: 'Acme', timeZone: 'Europe/Paris', currency: 'EUR' });
     expect(res.status).toBe(201);
-    expect(res.body.account).toEqual({ id: expect.any(String), name: 'Acme', timeZone: 'Europe/Paris', currency: 'EUR', overflow: 'cap' });
+    expect(res.body.account).toEqual({ id: expect.any(String), name: 'Acme', timeZone: 'Europe/Paris', currency: 'EUR', overflow: 'cap', rounding: 'half_up' });
     expect(res.body.apiKey).toMatch(/^cf_/);
 
     const me = await t.http.get('/v1/account').set('Authorization', `Bearer ${res.body.apiKey}`);

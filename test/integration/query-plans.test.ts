@@ -4,7 +4,7 @@ import { codeLookupSql } from '../../src/repositories/codes';
 import { sqlText } from '../../src/db/sql-text';
 import { pgPool } from '../../src/db/pg-client';
 import {
-  contextStatement, countRedemptionStatement, lockCountedRowsStatements, lockCustomerStatement, lockSubscriptionStatement, storedOutcomeStatement,
+  contextStatement, countHoldStatement, holdByIdStatement, storedHoldOutcomeStatement, countRedemptionStatement, lockCountedRowsStatements, lockCustomerStatement, lockSubscriptionStatement, storedOutcomeStatement,
 } from '../../src/repositories/redemption-statements';
 
 let t: TestApp;
@@ -71,7 +71,7 @@ test('the redemption hot path statements keep index plans as generic (prepared) 
   const acct = await t.createAccount();
   const uuid = '00000000-0000-4000-8000-000000000001';
   const statements = {
-    context: contextStatement(acct.id, { code: 'SUMMER', planId: 'pro', fromPlanId: 'basic', customerId: 'cus', subscriptionId: 'sub' }),
+    context: contextStatement(acct.id, { code: 'SUMMER', planId: 'pro', fromPlanId: 'basic', customerId: 'cus', subscriptionId: 'sub', holdId: uuid, now: '2026-01-01T00:00:00.000Z' }),
     subscription: lockSubscriptionStatement(acct.id, 'sub', 'cus'),
     customer: lockCustomerStatement(acct.id, 'cus', { email: 'a@x.io' }),
     stored: storedOutcomeStatement(acct.id, 'key'),
@@ -83,7 +83,22 @@ test('the redemption hot path statements keep index plans as generic (prepared) 
       attribution: { channel: 'email', partner: null, referrerCustomerId: null }, idempotency: { key: 'k', requestHash: 'h', body: {}, exhaustedBody: {} }, codeCustomerId: null,
     }),
   };
-  for (const [name, st] of Object.entries(statements)) {
+  const holdStatements = {
+    lockHold: lockCountedRowsStatements(uuid, 1, uuid)[0]!,
+    countHold: countHoldStatement({
+      id: uuid, createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2026-01-01T00:15:00.000Z', accountId: acct.id, couponId: uuid, couponVersion: 1, codeId: 1,
+      code: 'SUMMER', customerId: 'cus', planId: null, currency: null, action: 'new_subscription', codeCustomerId: null,
+      idempotency: { key: 'k', requestHash: 'h', body: {}, exhaustedBody: {} },
+    }),
+    holdById: holdByIdStatement(acct.id, uuid),
+    storedHold: storedHoldOutcomeStatement(acct.id, 'key'),
+    countWithHold: countRedemptionStatement({
+      id: uuid, createdAt: '2026-01-01T00:00:00.000Z', accountId: acct.id, couponId: uuid, couponVersion: 1, codeId: 1, code: 'SUMMER',
+      customerId: 'cus', subscriptionId: 'sub', planId: 'pro', action: 'new_subscription', terms: {}, stackable: false,
+      attribution: { channel: null, partner: null, referrerCustomerId: null }, idempotency: null, codeCustomerId: null, holdId: uuid,
+    }),
+  };
+  for (const [name, st] of Object.entries({ ...statements, ...holdStatements })) {
     const p = await genericPlan(st);
     expect({ name, seqScan: p.includes('Seq Scan') }).toEqual({ name, seqScan: false });
   }

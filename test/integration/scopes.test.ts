@@ -73,6 +73,11 @@ const ROUTE_SCOPES: Record<string, string> = {
   'DELETE /v1/api-keys/:id': 'keys:write',
   'POST /v1/api-keys/:id/roll': 'keys:write',
   'GET /v1/audit-log': 'audit:read',
+  'POST /v1/holds': 'redemptions:write',
+  'GET /v1/holds/:id': 'redemptions:write',
+  'DELETE /v1/holds/:id': 'redemptions:write',
+  'POST /v1/qualifications': 'redemptions:validate',
+  'POST /v1/previews/invoices': 'redemptions:validate',
 };
 
 /** What a key holding one scope may call: the route scopes it grants (written out, not computed). */

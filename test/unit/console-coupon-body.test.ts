@@ -61,6 +61,14 @@ describe('toBody on an edit', () => {
   });
 });
 
+describe('toBody and the checkout fields the form does not show', () => {
+  it('keeps the minimum amounts in a changed scope; a limits edit names only the limits shown (the API merges them with the budget)', () => {
+    const c = { ...coupon({ plans: 'all', minimumAmounts: { USD: 5000 } }), limits: { maxRedemptions: null, perCustomer: null, budget: { amounts: { USD: 9000 }, period: 'month' } } } as unknown as Coupon;
+    const body = toBody({ ...fromCoupon(c, 'USD'), lineKinds: ['recurring'], maxRedemptions: '10' }, 'UTC', c);
+    expect(body).toEqual({ appliesTo: { plans: 'all', minimumAmounts: { USD: 5000 }, lineKinds: ['recurring'] }, limits: { maxRedemptions: 10, perCustomer: null } });
+  });
+});
+
 describe('toBody and the expiry on an edit', () => {
   const withExpiry = (e: Record<string, unknown>) => ({ ...coupon({ plans: 'all' }), ...e }) as unknown as Coupon;
   it('keeps an expiry set as an instant through the API, which the form does not show', () => {

@@ -57,9 +57,14 @@ class Build {
       terms: version === 1 ? TERMS : TERMS_V2, idempotencyKey: key, endedAt: null, endedReason: null, voidedAt: null,
     };
     this.rows.push(r);
-    this.event('redemption.created', { redemptionId: id, couponId: K });
+    this.event('redemption.created', { redemptionId: id, couponId: K, code: 'HIS-A', customerId: customer });
     return r;
   }
+
+  holds: NonNullable<FinalState['holds']> = [];
+  budgetSpend: NonNullable<FinalState['budgetSpend']> = [];
+  couponExtra: Partial<FinalState['coupons'][number]> = {};
+  codeHeld: number | undefined = undefined;
 
   history(): History {
     const ids = this.events.map((e) => e.id);
@@ -68,9 +73,13 @@ class Build {
       seed: 1, ops: this.ops, faults: [], jobs: this.jobs, opsEnd: 10_000, hangMs: 12_000, probes: [],
       polls: [{ start: 9_000, end: 9_010, after: 0, status: 200, ids, full: false }],
       final: {
-        coupons: [{ id: K, state: 'active', version: this.versions.length, timesRedeemed: n, maxRedemptions: null, perCustomer: this.versions[this.versions.length - 1].snapshot.limits.perCustomer }],
+        coupons: [{
+          id: K, state: 'active', version: this.versions.length, timesRedeemed: n, maxRedemptions: this.versions[this.versions.length - 1].snapshot.limits.maxRedemptions,
+          perCustomer: this.versions[this.versions.length - 1].snapshot.limits.perCustomer, ...this.couponExtra,
+        }],
         versions: this.versions,
-        codes: [{ id: 1, code: 'HIS-A', couponId: K, state: 'active', timesRedeemed: n, maxRedemptions: null, customerId: null }],
+        codes: [{ id: 1, code: 'HIS-A', couponId: K, state: 'active', timesRedeemed: n, maxRedemptions: null, customerId: null, ...(this.codeHeld !== undefined ? { held: this.codeHeld } : {}) }],
+        holds: this.holds, budgetSpend: this.budgetSpend, readAt: '2026-01-01T01:00:00.000Z',
         redemptions: this.rows, storedOutcomes: this.storedOutcomes, invoices: this.invoices, ledger: this.ledger, events: this.events,
         subscriptions: [],
         invoiceReads: Object.fromEntries(this.invoices.map((i) => [i.id, { status: 200, body: { ...i.result, paid: i.paid } }])),
@@ -307,4 +316,125 @@ test('the feed probe: polls that stop below an edit committed while only refused
   h.polls[1].ids = [target];
   h.polls[2].ids = [];
   expect(check(h)).toEqual([]);
+});
+
+describe('holds and budgets', () => {
+  const EXP = '2026-01-01T00:15:00.000Z';
+  const holdRow = (id: string, customerId: string, status: string, extra: Partial<NonNullable<FinalState['holds']>[number]> = {}) => ({
+    id, couponId: K, codeId: 1, code: 'HIS-A', customerId, status, expiresAt: EXP, redemptionId: null, createdAt: '2026-01-01T00:00:00.000Z', endedAt: null, ...extra,
+  });
+  const holdOp = (b: Build, start: number, id: string, customer: string) =>
+    b.op('hold', start, start + 10, 201, { hold: { id, code: 'HIS-A', couponId: K, customerId: customer, status: 'active', expiresAt: EXP } },
+      { code: 'HIS-A', couponId: K, customerId: customer }, { code: 'HIS-A', customer: { id: customer }, ttlSeconds: 900 }, '/v1/holds');
+
+  /** allowed() with a limit of 9 and four holds: one released, one consumed by a redemption, one expired, one still active (the 9th slot). */
+  function withHolds(): Build {
+    const b = allowed();
+    b.versions.forEach((v) => (v.snapshot = { ...v.snapshot, limits: { maxRedemptions: 9, perCustomer: 2 } }));
+    holdOp(b, 800, 'h1', 'c8');
+    b.event('hold.created', { holdId: 'h1', couponId: K, code: 'HIS-A', customerId: 'c8' });
+    b.op('release', 820, 830, 204, undefined, { holdId: 'h1', code: 'HIS-A', couponId: K, customerId: 'c8' }, undefined, '/v1/holds/h1');
+    b.event('hold.released', { holdId: 'h1', couponId: K, code: 'HIS-A', customerId: 'c8' });
+    holdOp(b, 840, 'h2', 'c9');
+    b.event('hold.created', { holdId: 'h2', couponId: K, code: 'HIS-A', customerId: 'c9' });
+    const consume = b.redeem(860, 880, 201, redemptionBody('r8', 'hs-h1', 'c9', 2), { sub: 'hs-h1', customer: 'c9' });
+    consume.meta.holdId = 'h2';
+    (consume.body as Record<string, unknown>).holdId = 'h2';
+    b.rows.push({ ...b.row('r8', 'hs-h1', 'c9', 2) });
+    b.rows.pop();
+    b.events[b.events.length - 1]!.data.holdId = 'h2';
+    holdOp(b, 900, 'h3', 'c10');
+    b.event('hold.created', { holdId: 'h3', couponId: K, code: 'HIS-A', customerId: 'c10' });
+    b.event('hold.expired', { holdId: 'h3', couponId: K, code: 'HIS-A', customerId: 'c10' });
+    holdOp(b, 950, 'h4', 'c11');
+    b.event('hold.created', { holdId: 'h4', couponId: K, code: 'HIS-A', customerId: 'c11' });
+    b.holds.push(
+      holdRow('h1', 'c8', 'released', { endedAt: '2026-01-01T00:01:00.000Z' }),
+      holdRow('h2', 'c9', 'consumed', { redemptionId: 'r8', endedAt: '2026-01-01T00:02:00.000Z' }),
+      holdRow('h3', 'c10', 'expired', { endedAt: EXP }),
+      holdRow('h4', 'c11', 'active', { expiresAt: '2026-01-01T01:10:00.000Z' }),
+    );
+    b.couponExtra = { held: 1 };
+    b.codeHeld = 1;
+    return b;
+  }
+
+  test('holds released, consumed, expired and active within the limit break no rule', () => {
+    expect(check(withHolds().history())).toEqual([]);
+  });
+
+  test('a redemption counted while an active hold took the last slot', () => {
+    const b = withHolds();
+    b.redeem(1000, 1010, 201, redemptionBody('r9', 'hs-u9', 'c12', 2), { sub: 'hs-u9', customer: 'c12' });
+    b.row('r9', 'hs-u9', 'c12', 2);
+    expect(rules(b.history())).toEqual(['over-limit', 'over-limit-with-holds']);
+  });
+
+  const roomFor = (b: Build, n: number) => b.versions.forEach((v) => (v.snapshot.limits.maxRedemptions = n));
+
+  test('a hold of a customer who already has perCustomer\'s 2 redemptions', () => {
+    const b = withHolds();
+    roomFor(b, 10);
+    // c1 has r6 and r7 live (r1 voided): a hold of c1 is one too many
+    holdOp(b, 1000, 'h5', 'c1');
+    b.event('hold.created', { holdId: 'h5', couponId: K, code: 'HIS-A', customerId: 'c1' });
+    b.holds.push(holdRow('h5', 'c1', 'released', { endedAt: '2026-01-01T00:03:00.000Z' }));
+    b.op('release', 1020, 1030, 204, undefined, { holdId: 'h5' }, undefined, '/v1/holds/h5');
+    b.event('hold.released', { holdId: 'h5', couponId: K, code: 'HIS-A', customerId: 'c1' });
+    expect(rules(b.history())).toEqual(['over-customer-limit-with-holds']);
+  });
+
+  test('a release answered 204 that left the hold active; counters that do not match the holds', () => {
+    const b = withHolds();
+    b.holds[0]!.status = 'active';
+    b.holds[0]!.expiresAt = '2026-01-01T01:10:00.000Z';
+    expect(rules(b.history())).toEqual(['event-count', 'held-mismatch', 'release-lost']);
+  });
+
+  test('a hold consumed after its expiry; a hold still active long after it', () => {
+    const b = withHolds();
+    b.holds[1]!.endedAt = '2026-01-01T00:15:00.000Z';
+    b.holds[3]!.expiresAt = '2026-01-01T00:59:40.000Z';
+    expect(rules(b.history())).toEqual(['consumed-after-expiry', 'hold-not-expired']);
+  });
+
+  test('a hold no request answered or left open; an answered hold that is not stored', () => {
+    const b = withHolds();
+    roomFor(b, 10);
+    b.holds.push(holdRow('h6', 'c13', 'released', { endedAt: '2026-01-01T00:04:00.000Z' }));
+    b.event('hold.created', { holdId: 'h6', couponId: K, code: 'HIS-A', customerId: 'c13' });
+    b.event('hold.released', { holdId: 'h6', couponId: K, code: 'HIS-A', customerId: 'c13' });
+    holdOp(b, 1100, 'h7', 'c14');
+    expect(rules(b.history())).toEqual(['answered-hold-missing', 'released-without-request', 'unattributed-hold']);
+  });
+
+  test('budgets: invoices of one month that took more than its budget; the exhausted event once per period', () => {
+    const b = allowed();
+    const budget = { amounts: { USD: 500 }, period: 'month' as const };
+    b.couponExtra = { budget, timeZone: 'UTC' };
+    b.invoices[0]!.periodStart = '2027-01-01T00:00:00.000Z';
+    b.invoices[0]!.currency = 'USD';
+    b.ledger[0]!.couponId = K;
+    b.budgetSpend.push({ couponId: K, period: 'month', periodStart: '2027-01-01T00:00:00.000Z', currency: 'USD', spent: 400, exhausted: false });
+    expect(check(b.history())).toEqual([]);
+    // a second invoice in January takes 200 more: 600 of 500
+    const result = { invoiceId: 'i2', currency: 'USD', subtotal: 1000, discountTotal: 200, total: 800, credit: 0, lines: [{ id: 'l1', amount: 1000, discount: 200, total: 800 }], applied: [{ redemptionId: 'r5', couponId: K, code: 'HIS-A', cycle: 1, amount: 200 }] };
+    const body = { invoiceId: 'i2', subscriptionId: 'hs-k2', currency: 'USD', periodStart: '2027-01-20T00:00:00.000Z', lines: [{ id: 'l1', kind: 'recurring', planId: 'hp-monthly', amount: 1000 }] };
+    b.op('invoice', 700, 710, 200, { ...result, paid: false }, { invoiceId: 'i2', content: canonical(body), paid: false }, { ...body, paid: false }, '/v1/invoices');
+    b.event('invoice.discounted', { invoiceId: 'i2' });
+    b.invoices.push({ id: 'i2', subscriptionId: 'hs-k2', paid: false, subtotal: 1000, discountTotal: 200, result, periodStart: '2027-01-20T00:00:00.000Z', currency: 'USD' });
+    b.ledger.push({ invoiceId: 'i2', redemptionId: 'r5', amount: 200, couponId: K });
+    b.budgetSpend[0]!.spent = 600;
+    b.budgetSpend[0]!.exhausted = true;
+    expect(rules(b.history())).toEqual(['budget-event-count', 'budget-passed']);
+    b.event('coupon.budget_exhausted', { couponId: K, currency: 'USD', period: 'month', periodStart: '2027-01-01T00:00:00.000Z' });
+    expect(rules(b.history())).toEqual(['budget-passed']);
+    // the same 200 in February is within February's budget
+    b.invoices[1]!.periodStart = '2027-02-01T00:00:00.000Z';
+    b.budgetSpend[0]!.spent = 400;
+    b.budgetSpend[0]!.exhausted = false;
+    b.events.pop();
+    b.budgetSpend.push({ couponId: K, period: 'month', periodStart: '2027-02-01T00:00:00.000Z', currency: 'USD', spent: 200, exhausted: false });
+    expect(check(b.history())).toEqual([]);
+  });
 });

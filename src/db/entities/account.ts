@@ -9,6 +9,8 @@ export const Account = defineEntity({
     timeZone: p.text().default('UTC'),
     currency: p.text().default('USD'),
     overflow: p.text().default('cap'),
+    /** How percentages round: half_up, half_even, down or up. */
+    rounding: p.text().default('half_up'),
     createdAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()),
     updatedAt: p.datetime().defaultRaw('now()').onCreate(() => new Date()).onUpdate(() => new Date()),
   },

@@ -30,6 +30,8 @@ export const Code = defineEntity({
     state: p.text().default('active'),
     maxRedemptions: p.integer().nullable(),
     timesRedeemed: p.integer().default(0),
+    /** Active holds of the code. */
+    held: p.integer().default(0),
     expiresAt: p.datetime().nullable(),
     customerId: p.text().nullable(),
     metadata: p.json<Record<string, unknown>>().nullable(),

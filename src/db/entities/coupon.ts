@@ -43,6 +43,10 @@ export const Coupon = defineEntity({
     expiresAfterDays: p.integer().nullable(),
     timeZone: p.text(),
     timesRedeemed: p.integer().default(0),
+    /** Active holds (each takes a slot of maxRedemptions until consumed, released or expired). */
+    held: p.integer().default(0),
+    /** limits.budget: {amounts, period} or null. */
+    budget: p.json<Record<string, unknown>>().nullable(),
     version: p.integer().default(1),
     metadata: p.json<Record<string, unknown>>().nullable(),
     expiredEventAt: p.datetime().nullable(),

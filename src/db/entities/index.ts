@@ -5,7 +5,9 @@ import { Batch } from './batch';
 import { Code } from './code';
 import { Coupon, CouponVersion } from './coupon';
 import { Customer } from './customer';
+import { CouponBudgetSpend } from './coupon-budget-spend';
 import { Event } from './event';
+import { Hold, HoldRequest } from './hold';
 import { Invoice, InvoiceDiscount } from './invoice';
 import { Plan } from './plan';
 import { Redemption, RedemptionRequest } from './redemption';
@@ -17,9 +19,11 @@ import { WebhookRelay } from './webhook-relay';
 
 export { Account, ApiKey, Batch, Code, Coupon, CouponVersion, Customer, Event, Invoice, InvoiceDiscount, Plan, Redemption, RedemptionRequest, Subscription };
 export { WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookRelay, AuditRecord };
+export { Hold, HoldRequest, CouponBudgetSpend };
 
 export const entities = [
   Account, ApiKey, Plan, Customer, Coupon, CouponVersion, Batch, Code, Subscription,
   Redemption, RedemptionRequest, Invoice, InvoiceDiscount, Event,
   WebhookEndpoint, WebhookDelivery, WebhookAttempt, WebhookRelay, AuditRecord,
+  Hold, HoldRequest, CouponBudgetSpend,
 ] as const;

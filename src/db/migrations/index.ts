@@ -10,6 +10,7 @@ import { Migration20261126000600_api_key_scopes } from './Migration2026112600060
 import { Migration20261126000700_audit_records } from './Migration20261126000700_audit_records';
 import { Migration20261206103000_webhook_enabled_spans } from './Migration20261206103000_webhook_enabled_spans';
 import { Migration20261206120000_redemption_requests_without_status } from './Migration20261206120000_redemption_requests_without_status';
+import { Migration20261210000000_checkout } from './Migration20261210000000_checkout';
 
 /** Every migration, in order. New migrations are appended here. */
 export const migrationsList = [
@@ -25,4 +26,5 @@ export const migrationsList = [
   { name: 'Migration20261126000700_audit_records', class: Migration20261126000700_audit_records },
   { name: 'Migration20261206103000_webhook_enabled_spans', class: Migration20261206103000_webhook_enabled_spans },
   { name: 'Migration20261206120000_redemption_requests_without_status', class: Migration20261206120000_redemption_requests_without_status },
+  { name: 'Migration20261210000000_checkout', class: Migration20261210000000_checkout },
 ];

@@ -14,6 +14,7 @@ import { growthRoutes } from './growth';
 import { webhookRoutes } from './webhooks';
 import { apiKeyRoutes } from './api-keys';
 import { auditLogRoutes } from './audit-log';
+import { checkoutRoutes } from './checkout';
 
 /** Every /v1 route; each feature adds its list here. */
-export const routes: RouteDef[] = [...accountRoutes, ...jobRoutes, ...couponRoutes, ...codeRoutes, ...codeImportRoutes, ...eventRoutes, ...redemptionRoutes, ...invoiceRoutes, ...validateRoutes, ...batchRoutes, ...reportRoutes, ...growthRoutes, ...webhookRoutes, ...apiKeyRoutes, ...auditLogRoutes];
+export const routes: RouteDef[] = [...accountRoutes, ...jobRoutes, ...couponRoutes, ...codeRoutes, ...codeImportRoutes, ...eventRoutes, ...redemptionRoutes, ...invoiceRoutes, ...validateRoutes, ...batchRoutes, ...reportRoutes, ...growthRoutes, ...webhookRoutes, ...apiKeyRoutes, ...auditLogRoutes, ...checkoutRoutes];

@@ -21,6 +21,7 @@ function base(): RedemptionRequest {
 
 /** One way to trigger each refusal, in SPEC §3.5 order. Each touches different fields. */
 const BREAKERS: [RefusalCode, (r: RedemptionRequest) => void][] = [
+  ['hold_not_active', (r) => { r.hold = { state: null, couponId: 'cpn_1', codeId: 7 }; }],
   ['code_not_found', (r) => { r.code = null; }],
   ['coupon_not_found', () => undefined], // a direct coupon that does not exist: see decide()
   ['coupon_archived', (r) => { r.coupon.status = 'archived'; }],
@@ -28,6 +29,10 @@ const BREAKERS: [RefusalCode, (r: RedemptionRequest) => void][] = [
   ['code_not_yet_valid', (r) => { r.coupon.validFrom = '2026-06-01T12:00:00.001Z'; }],
   ['code_expired', (r) => { r.coupon.expiresAt = NOW; }],
   ['code_exhausted', (r) => { r.code!.maxRedemptions = 1; r.code!.timesRedeemed = 1; }],
+  ['budget_exhausted', (r) => {
+    r.coupon.budget = { amounts: { USD: 1000 }, period: 'month' };
+    r.budgetSpend = [{ period: 'month', periodStart: '2026-06-01T00:00:00.000Z', currency: 'USD', spent: 1000 }];
+  }],
   ['code_restricted_to_customer', (r) => { r.code!.customerId = 'cus_other'; }],
   ['one_time_purchase_not_allowed', (r) => { r.action = 'one_time_purchase'; }],
   ['plan_not_eligible', (r) => { r.coupon.terms.appliesTo = { ...r.coupon.terms.appliesTo, plans: { include: { planIds: ['other'] } } }; }],
@@ -35,6 +40,7 @@ const BREAKERS: [RefusalCode, (r: RedemptionRequest) => void][] = [
   ['action_not_eligible', (r) => { r.coupon.terms.appliesTo = { ...r.coupon.terms.appliesTo, actions: ['renewal'] }; }],
   ['switch_not_eligible', (r) => { r.coupon.terms.appliesTo = { ...r.coupon.terms.appliesTo, switches: 'to_longer_interval' }; }],
   ['currency_mismatch', (r) => { r.coupon.terms.discount = { type: 'fixed_amount', amounts: { EUR: 500 } }; }],
+  ['minimum_not_met', (r) => { r.coupon.terms.appliesTo = { ...r.coupon.terms.appliesTo, minimumAmounts: { USD: 2001 } }; }],
   ['new_customers_only', (r) => { r.coupon.terms.eligibility.customers = 'new'; r.customer.hasPaidSubscription = true; }],
   ['existing_customers_only', (r) => { r.coupon.terms.eligibility.customers = 'existing'; }],
   ['email_domain_not_allowed', (r) => { r.coupon.terms.eligibility.emailDomains = ['*.example.com']; }],
@@ -57,17 +63,21 @@ describe('decideRedemption', () => {
     expect(decideRedemption(base(), NOW)).toEqual({ ok: true, action: 'new_subscription' });
   });
 
-  it('the breakers follow REFUSAL_CODES order, which has the 17 codes of API.md and the 3 growth refusals', () => {
+  it('the breakers follow REFUSAL_CODES order, which has the 17 codes of API.md, the 3 growth and the 3 checkout refusals', () => {
     expect(BREAKERS.map(([c]) => c)).toEqual([...REFUSAL_CODES]);
     expect(new Set(REFUSAL_CODES)).toEqual(new Set([
       'code_not_found', 'code_disabled', 'code_expired', 'code_not_yet_valid', 'code_exhausted', 'coupon_archived', 'customer_limit_reached',
       'new_customers_only', 'existing_customers_only', 'email_domain_not_allowed', 'region_not_allowed', 'plan_not_eligible',
       'action_not_eligible', 'currency_mismatch', 'code_restricted_to_customer', 'already_discounted', 'one_time_purchase_not_allowed',
       'coupon_not_found', 'invitation_required', 'switch_not_eligible',
+      'hold_not_active', 'budget_exhausted', 'minimum_not_met',
     ]));
-    expect(REFUSAL_CODES).toHaveLength(20);
+    expect(REFUSAL_CODES).toHaveLength(23);
     expect(REFUSAL_CODES.indexOf('invitation_required')).toBe(REFUSAL_CODES.indexOf('plan_not_eligible') + 1);
     expect(REFUSAL_CODES.indexOf('switch_not_eligible')).toBe(REFUSAL_CODES.indexOf('action_not_eligible') + 1);
+    expect(REFUSAL_CODES.indexOf('budget_exhausted')).toBe(REFUSAL_CODES.indexOf('code_exhausted') + 1);
+    expect(REFUSAL_CODES.indexOf('minimum_not_met')).toBe(REFUSAL_CODES.indexOf('currency_mismatch') + 1);
+    expect(REFUSAL_CODES[0]).toBe('hold_not_active');
     expect(isRefusalCode('code_expired')).toBe(true);
     expect(isRefusalCode('rate_limited')).toBe(false);
   });
@@ -86,7 +96,7 @@ describe('decideRedemption', () => {
         pairs += 1;
       });
     });
-    expect(pairs).toBe(188);
+    expect(pairs).toBe(251);
   });
 
   it('answers the first of all failures at once', () => {
@@ -181,5 +191,70 @@ describe('decideRedemption without a plan (validate with no planId)', () => {
     r.action = 'one_time_purchase';
     expect(decideRedemption(r, NOW)).toMatchObject({ ok: false, code: 'one_time_purchase_not_allowed' });
     expect(defaultAction(null)).toBe('new_subscription');
+  });
+});
+
+describe('decideRedemption with holds, budgets and minimums', () => {
+  const HOLD = { status: 'active' as const, expiresAt: '2026-06-01T12:15:00Z', customerId: 'cus_1', couponId: 'cpn_1', codeId: 7 };
+  const variant = (f: (r: RedemptionRequest) => void, now = NOW) => {
+    const req = base();
+    f(req);
+    return decideRedemption(req, now);
+  };
+
+  it.each<[string, (r: RedemptionRequest) => void, RefusalCode | null]>([
+    ['others\' active holds take the code\'s last slot → code_exhausted', (r) => { r.code!.maxRedemptions = 3; r.code!.timesRedeemed = 2; r.code!.held = 1; }, 'code_exhausted'],
+    ['holds take the coupon\'s last slot → code_exhausted', (r) => { r.coupon.timesRedeemed = 97; r.coupon.held = 3; }, 'code_exhausted'],
+    ['one slot left beside the holds → ok', (r) => { r.coupon.timesRedeemed = 97; r.coupon.held = 2; }, null],
+    ['the holder\'s own hold of the last slot → ok', (r) => {
+      r.code!.maxRedemptions = 3; r.code!.timesRedeemed = 2; r.code!.held = 1; r.coupon.timesRedeemed = 99; r.coupon.held = 1;
+      r.customerHoldCount = 1; r.hold = { state: HOLD, couponId: 'cpn_1', codeId: 7 };
+    }, null],
+    ['the customer\'s own active hold counts against perCustomer', (r) => { r.customerHoldCount = 1; }, 'customer_limit_reached'],
+    ['…but not when the request consumes it', (r) => { r.customerHoldCount = 1; r.hold = { state: HOLD, couponId: 'cpn_1', codeId: 7 }; }, null],
+    ['a hold of another customer → hold_not_active', (r) => { r.hold = { state: { ...HOLD, customerId: 'cus_2' }, couponId: 'cpn_1', codeId: 7 }; }, 'hold_not_active'],
+    ['a hold of another code → hold_not_active', (r) => { r.hold = { state: HOLD, couponId: 'cpn_1', codeId: 8 }; }, 'hold_not_active'],
+    ['a hold of another coupon → hold_not_active', (r) => { r.hold = { state: HOLD, couponId: 'cpn_2', codeId: 7 }; }, 'hold_not_active'],
+    ['a released hold → hold_not_active', (r) => { r.hold = { state: { ...HOLD, status: 'released' }, couponId: 'cpn_1', codeId: 7 }; }, 'hold_not_active'],
+    ['a hold at its expiry instant → hold_not_active', (r) => { r.hold = { state: { ...HOLD, expiresAt: NOW }, couponId: 'cpn_1', codeId: 7 }; }, 'hold_not_active'],
+    ['a hold a millisecond before its expiry → ok', (r) => { r.hold = { state: { ...HOLD, expiresAt: '2026-06-01T12:00:00.001Z' }, couponId: 'cpn_1', codeId: 7 }; }, null],
+    ['a spent budget in another currency → ok', (r) => {
+      r.coupon.budget = { amounts: { USD: 1000 }, period: 'month' };
+      r.budgetSpend = [{ period: 'month', periodStart: '2026-06-01T00:00:00.000Z', currency: 'USD', spent: 1000 }];
+      r.currency = 'EUR';
+    }, null],
+    ['last month\'s spend does not count → ok', (r) => {
+      r.coupon.budget = { amounts: { USD: 1000 }, period: 'month' };
+      r.budgetSpend = [{ period: 'month', periodStart: '2026-05-01T00:00:00.000Z', currency: 'USD', spent: 1000 }];
+    }, null],
+    ['one unit left of the budget → ok', (r) => {
+      r.coupon.budget = { amounts: { USD: 1000 }, period: null };
+      r.budgetSpend = [{ period: 'life', periodStart: '1970-01-01T00:00:00.000Z', currency: 'USD', spent: 999 }];
+    }, null],
+    ['a spent budget does not refuse the holder', (r) => {
+      r.coupon.budget = { amounts: { USD: 1000 }, period: null };
+      r.budgetSpend = [{ period: 'life', periodStart: '1970-01-01T00:00:00.000Z', currency: 'USD', spent: 1000 }];
+      r.hold = { state: HOLD, couponId: 'cpn_1', codeId: 7 };
+    }, null],
+    ['a spent budget, no plan and no currency: not known → ok', (r) => {
+      r.plan = null;
+      r.coupon.budget = { amounts: { USD: 1000 }, period: null };
+      r.budgetSpend = [{ period: 'life', periodStart: '1970-01-01T00:00:00.000Z', currency: 'USD', spent: 1000 }];
+    }, null],
+    ['price equal to the minimum → ok', (r) => { r.coupon.terms.appliesTo.minimumAmounts = { USD: 2000 }; }, null],
+    ['a minimum in another currency only → ok', (r) => { r.coupon.terms.appliesTo.minimumAmounts = { EUR: 999999 }; }, null],
+    ['a minimum without a plan is not checked → ok', (r) => { r.plan = null; r.currency = 'USD'; r.coupon.terms.appliesTo.minimumAmounts = { USD: 999999 }; }, null],
+  ])('%s', (_name, f, want) => {
+    const r = variant(f);
+    if (want === null) expect(r).toMatchObject({ ok: true });
+    else expect(r).toMatchObject({ ok: false, code: want });
+  });
+
+  it('a direct coupon\'s hold is matched without a code', () => {
+    const req = { ...base(), coupon: base().coupon, hold: { state: { ...HOLD, codeId: null }, couponId: 'cpn_1', codeId: null } };
+    expect(decideDirectRedemption(req, NOW)).toMatchObject({ ok: true });
+    expect(decideDirectRedemption({ ...req, hold: { state: HOLD, couponId: 'cpn_1', codeId: null } }, NOW)).toMatchObject({ ok: false, code: 'hold_not_active' });
+    // the coupon named is not found: the hold is not a hold of it
+    expect(decideDirectRedemption({ ...req, coupon: null, hold: { ...req.hold, couponId: null } }, NOW)).toMatchObject({ ok: false, code: 'hold_not_active' });
   });
 });
