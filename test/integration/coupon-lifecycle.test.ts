@@ -60,13 +60,15 @@ describe('PATCH /v1/coupons/{id} and versions', () => {
   });
 
   test('unknown and non-editable fields are 400; expiry can be replaced or cleared', async () => {
-    const c = await create(acct, { ...base(), expiresAt: '2027-05-01T00:00:00Z' });
-    for (const [body, field] of [[{ status: 'draft' }, 'status'], [{ code: 'X12' }, 'code'], [{ timeZone: 'UTC' }, 'timeZone'], [{ expiresOn: '2027-01-01', expiresAt: '2027-01-01T00:00:00Z' }, 'expiresOn']] as const) {
+    // expiries two years ahead, whatever today is (June 30 is in New York's summer time every year)
+    const y = new Date().getUTCFullYear() + 2;
+    const c = await create(acct, { ...base(), expiresAt: `${y}-05-01T00:00:00Z` });
+    for (const [body, field] of [[{ status: 'draft' }, 'status'], [{ code: 'X12' }, 'code'], [{ timeZone: 'UTC' }, 'timeZone'], [{ expiresOn: `${y}-01-01`, expiresAt: `${y}-01-01T00:00:00Z` }, 'expiresOn']] as const) {
       const res = await t.http.patch(`/v1/coupons/${c.id}`).set(acct.auth).send(body);
       expect([res.status, res.body.error.field]).toEqual([400, field]);
     }
-    const on = await t.http.patch(`/v1/coupons/${c.id}`).set(acct.auth).send({ expiresOn: '2027-06-30' });
-    expect(on.body).toMatchObject({ expiresAt: '2027-07-01T04:00:00.000Z', expiresOn: '2027-06-30', expiresAfterDays: null, version: 2 });
+    const on = await t.http.patch(`/v1/coupons/${c.id}`).set(acct.auth).send({ expiresOn: `${y}-06-30` });
+    expect(on.body).toMatchObject({ expiresAt: `${y}-07-01T04:00:00.000Z`, expiresOn: `${y}-06-30`, expiresAfterDays: null, version: 2 });
     const cleared = await t.http.patch(`/v1/coupons/${c.id}`).set(acct.auth).send({ expiresOn: null });
     expect(cleared.body).toMatchObject({ expiresAt: null, expiresOn: null, version: 3 });
   });
