@@ -32,12 +32,15 @@ async function run(tag: string, budget: number): Promise<{ couponId: string; dis
     code: `POT-${tag}`, discount: { type: 'percentage', basisPoints: 1000 }, duration: { type: 'forever' }, limits: { budget: { amounts: { USD: budget }, period: 'month' } },
   });
   const subs = Array.from({ length: 500 }, (_, i) => `${tag}-sub-${i}`);
+  // this month's invoices (one budget period), whatever today is
+  const today = new Date();
+  const periodStart = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), 1)).toISOString();
   const redeemed = await Promise.all(subs.map((s) =>
     t.http.post('/v1/redemptions').set(acct.auth).send({ code: `POT-${tag}`, customer: { id: `${s}-cus` }, subscriptionId: s, planId: 'pro-monthly' })));
   expect(redeemed.filter((r) => r.status === 201)).toHaveLength(500);
   const invoices = await Promise.all(subs.map((s, i) =>
     t.http.post('/v1/invoices').set(acct.auth).send({
-      invoiceId: `${tag}-in-${i}`, subscriptionId: s, currency: 'USD', periodStart: '2026-12-01T00:00:00Z',
+      invoiceId: `${tag}-in-${i}`, subscriptionId: s, currency: 'USD', periodStart,
       lines: [{ id: 'l1', kind: 'recurring', planId: 'pro-monthly', amount: 1999 }],
     })));
   expect(invoices.filter((r) => r.status === 200)).toHaveLength(500);
