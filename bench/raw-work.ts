@@ -13,9 +13,10 @@
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import {
-  contextStatement, countHoldStatement, countRedemptionStatement, holdByIdStatement, lockCountedRowsStatements, lockCustomerStatement, lockSubscriptionStatement,
-  redemptionByIdStatement,
+  countHoldStatement, countRedemptionStatement, lockCountedRowsStatements, lockCustomerStatement, lockSubscriptionStatement,
 } from '../src/repositories/redemption-statements';
+import { contextStatement } from '../src/repositories/redemption-context';
+import { redemptionKeys, holdKeys } from '../src/repositories/request-keys';
 import { invoiceContextFromRow, invoiceContextStatement, recordInvoiceStatement } from '../src/repositories/invoices';
 import type { InvoiceDiscountPlan } from '../src/domain';
 import { Pipeline } from '../src/db/pipeline';
@@ -46,7 +47,7 @@ export async function rawRedeemSameWork(c: PoolClient, k: RawCode, i: number, ta
       'begin',
       lockSubscriptionStatement(k.accountId, sub, cus),
       lockCustomerStatement(k.accountId, cus, {}),
-      redemptionByIdStatement(k.accountId, id),
+      redemptionKeys.byId(k.accountId, id),
       contextStatement(k.accountId, { code: code.code, planId: 'pro', customerId: cus, subscriptionId: sub, now: new Date().toISOString() }),
     ]);
     await p.flight([
@@ -169,7 +170,7 @@ export async function rawHoldSameWork(c: PoolClient, k: RawCode, i: number, tag:
     await p.flight([
       'begin',
       lockCustomerStatement(k.accountId, cus, {}),
-      holdByIdStatement(k.accountId, id),
+      holdKeys.byId(k.accountId, id),
       contextStatement(k.accountId, { code: code.code, customerId: cus, now: now.toISOString() }),
     ]);
     await p.flight([

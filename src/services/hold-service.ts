@@ -8,9 +8,10 @@ import { outcomeOfBody, refused, succeeded, type JobOutcome } from '../queues/ou
 import type { HoldJobData } from '../queues/payloads';
 import { holdFromRow, holdView, type HoldRow } from '../repositories/holds';
 import {
-  contextFromRow, contextStatement, countHoldStatement, holdByIdStatement, lockCountedRowsStatements, lockCustomerStatement, lockHoldKeyStatement,
-  storedHoldOutcomeStatement, storeHoldOutcomeStatement, type CountOutcome,
+  countHoldStatement, lockCountedRowsStatements, lockCustomerStatement, type CountOutcome,
 } from '../repositories/redemption-statements';
+import { contextFromRow, contextStatement } from '../repositories/redemption-context';
+import { holdKeys } from '../repositories/request-keys';
 import { contextQuery, decide, type DecisionInput } from './redemption-service';
 
 const refusal = (code: RefusalCode): AppError => new AppError(code, REFUSAL_MESSAGES[code]);
@@ -67,10 +68,10 @@ async function attemptHold(app: AppContext, p: Pipeline, data: HoldJobData): Pro
   const requestId = key ? undefined : data.requestId;
   const first = await p.named({
     begin: 'begin',
-    keyLock: key ? lockHoldKeyStatement(accountId, key) : null,
-    stored: key ? storedHoldOutcomeStatement(accountId, key) : null,
+    keyLock: key ? holdKeys.lock(accountId, key) : null,
+    stored: key ? holdKeys.stored(accountId, key) : null,
     customer: lockCustomerStatement(accountId, customerId, fields),
-    written: requestId ? holdByIdStatement(accountId, requestId) : null,
+    written: requestId ? holdKeys.byId(accountId, requestId) : null,
     context: contextStatement(accountId, q),
   });
   const storedAnswer = first.stored?.rows[0];
@@ -102,7 +103,7 @@ async function attemptHold(app: AppContext, p: Pipeline, data: HoldJobData): Pro
       }
     }
     const out = refused(refusal(decision.code));
-    await p.flight([...(key ? [storeHoldOutcomeStatement(accountId, key, data.requestHash, out)] : []), 'commit']);
+    await p.flight([...(key ? [holdKeys.store(accountId, key, data.requestHash, out)] : []), 'commit']);
     return done(out, unknownCode);
   }
   const { code, coupon } = loaded!;

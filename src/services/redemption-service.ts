@@ -16,9 +16,10 @@ import { couponTerms, decisionCoupon, isUuid, type CouponRow } from '../reposito
 import { holdState } from '../repositories/holds';
 import { upsertCustomer } from '../repositories/customers';
 import {
-  contextFromRow, contextStatement, countRedemptionStatement, lockCountedRowsStatements, lockCustomerStatement, lockIdempotencyKeyStatement,
-  lockSubscriptionStatement, redemptionByIdStatement, storedOutcomeStatement, storeOutcomeStatement, type ContextQuery, type CountOutcome, type LoadedContext,
+  countRedemptionStatement, lockCountedRowsStatements, lockCustomerStatement, lockSubscriptionStatement, type CountOutcome,
 } from '../repositories/redemption-statements';
+import { contextFromRow, contextStatement, type ContextQuery, type LoadedContext } from '../repositories/redemption-context';
+import { redemptionKeys } from '../repositories/request-keys';
 import { redemptionRowFrom, redemptionView, type CodeWithCoupon, type RedemptionView } from '../repositories/redemptions';
 
 export interface DecisionInput {
@@ -171,11 +172,11 @@ async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJ
   const requestId = key ? undefined : data.requestId;
   const first = await p.named({
     begin: 'begin',
-    keyLock: key ? lockIdempotencyKeyStatement(accountId, key) : null,
-    stored: key ? storedOutcomeStatement(accountId, key) : null,
+    keyLock: key ? redemptionKeys.lock(accountId, key) : null,
+    stored: key ? redemptionKeys.stored(accountId, key) : null,
     subscription: lockSubscriptionStatement(accountId, request.subscriptionId, customerId),
     customer: lockCustomerStatement(accountId, customerId, fields),
-    written: requestId ? redemptionByIdStatement(accountId, requestId) : null,
+    written: requestId ? redemptionKeys.byId(accountId, requestId) : null,
     context: contextStatement(accountId, q),
   });
   const storedAnswer = first.stored?.rows[0];
@@ -207,7 +208,7 @@ async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJ
       }
     }
     const out = refused(refusal(decision.code));
-    await p.flight([...(key ? [storeOutcomeStatement(accountId, key, data.requestHash, out)] : []), 'commit']);
+    await p.flight([...(key ? [redemptionKeys.store(accountId, key, data.requestHash, out)] : []), 'commit']);
     return done(out, unknownCode);
   }
   const { code, coupon } = loaded!;

@@ -4,8 +4,10 @@ import { codeLookupSql } from '../../src/repositories/codes';
 import { sqlText } from '../../src/db/sql-text';
 import { pgPool } from '../../src/db/pg-client';
 import {
-  contextStatement, countHoldStatement, holdByIdStatement, storedHoldOutcomeStatement, countRedemptionStatement, lockCountedRowsStatements, lockCustomerStatement, lockSubscriptionStatement, storedOutcomeStatement,
+  countHoldStatement, countRedemptionStatement, lockCountedRowsStatements, lockCustomerStatement, lockSubscriptionStatement,
 } from '../../src/repositories/redemption-statements';
+import { contextStatement } from '../../src/repositories/redemption-context';
+import { redemptionKeys, holdKeys } from '../../src/repositories/request-keys';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -74,7 +76,7 @@ test('the redemption hot path statements keep index plans as generic (prepared) 
     context: contextStatement(acct.id, { code: 'SUMMER', planId: 'pro', fromPlanId: 'basic', customerId: 'cus', subscriptionId: 'sub', holdId: uuid, now: '2026-01-01T00:00:00.000Z' }),
     subscription: lockSubscriptionStatement(acct.id, 'sub', 'cus'),
     customer: lockCustomerStatement(acct.id, 'cus', { email: 'a@x.io' }),
-    stored: storedOutcomeStatement(acct.id, 'key'),
+    stored: redemptionKeys.stored(acct.id, 'key'),
     lockCoupon: lockCountedRowsStatements(uuid, 1)[0]!,
     lockCode: lockCountedRowsStatements(uuid, 1)[1]!,
     count: countRedemptionStatement({
@@ -90,8 +92,8 @@ test('the redemption hot path statements keep index plans as generic (prepared) 
       code: 'SUMMER', customerId: 'cus', planId: null, currency: null, action: 'new_subscription', codeCustomerId: null,
       idempotency: { key: 'k', requestHash: 'h', body: {}, exhaustedBody: {} },
     }),
-    holdById: holdByIdStatement(acct.id, uuid),
-    storedHold: storedHoldOutcomeStatement(acct.id, 'key'),
+    holdById: holdKeys.byId(acct.id, uuid),
+    storedHold: holdKeys.stored(acct.id, 'key'),
     countWithHold: countRedemptionStatement({
       id: uuid, createdAt: '2026-01-01T00:00:00.000Z', accountId: acct.id, couponId: uuid, couponVersion: 1, codeId: 1, code: 'SUMMER',
       customerId: 'cus', subscriptionId: 'sub', planId: 'pro', action: 'new_subscription', terms: {}, stackable: false,

@@ -6,7 +6,7 @@ import { holdLock, untilWaitingOnLock } from '../helpers/locks';
 import { QUEUES } from '../../src/queues/names';
 import { duplicateBlocking } from '../../src/queues/connection';
 import { invoiceJobId } from '../../src/producer';
-import { lockIdempotencyKeyStatement } from '../../src/repositories/redemption-statements';
+import { redemptionKeys } from '../../src/repositories/request-keys';
 import { redeem } from '../../src/services/redemption-service';
 import type { InvoiceInput, RedemptionJobData } from '../../src/queues/payloads';
 
@@ -178,7 +178,7 @@ describe('the events feed and idempotency locks', () => {
     const other = await t.createAccount();
     const held = await holdLock(t.env.databaseUrl, 'select 1');
     try {
-      for (let i = 0; i < 64; i++) await held.change(lockIdempotencyKeyStatement(acct.id, `feed-key-${i}`).text as string, lockIdempotencyKeyStatement(acct.id, `feed-key-${i}`).values as unknown[]);
+      for (let i = 0; i < 64; i++) await held.change(redemptionKeys.lock(acct.id, `feed-key-${i}`).text as string, redemptionKeys.lock(acct.id, `feed-key-${i}`).values as unknown[]);
       const created = await createCoupon(t, other, { name: 'feed while keys are locked' });
       const feed = await t.http.get('/v1/events?after=0').set(other.auth);
       expect(feed.body.data.map((e: { type: string; data: { couponId?: string } }) => [e.type, e.data.couponId])).toEqual([['coupon.created', created.id]]);
