@@ -7,7 +7,9 @@ import type { JobOutcome } from '../queues/outcomes';
 import { enqueue } from '../queues/producers';
 import { httpStatusOf } from './errors';
 import { retryFailedJob } from '../queues/job-waiter';
-import { databaseUnavailable, jobFailed, queueUnavailable } from '../errors';
+import { databaseUnavailable, jobFailed, queueUnavailable, rateLimited } from '../errors';
+import { requestHash as hashRequest } from '../hash';
+import { randomUUID } from 'node:crypto';
 
 /** How long a first synchronous call waits for its queue's event subscription to start. */
 const WATCH_START_MS = 1000;
@@ -89,4 +91,30 @@ export async function enqueueAndReply(
   if (outcome.state === 'completed') return replyOf(outcome.result as JobOutcome, successStatus);
   if (outcome.state === 'failed') throw jobFailed();
   return jobRef(queue.name, opts.jobId, 'active');
+}
+
+/**
+ * A request the redemptions queue counts (a redemption, a hold): the customer's guessing throttle
+ * (429), the answer an idempotency key already holds for it (`stored`), else its job, whose
+ * answer is 201 on success. Without a key, the request's id is also the row's
+ * (`requestId` in the payload), so a job that runs twice counts once.
+ */
+export async function submitCountedRequest(
+  ctx: AppContext,
+  req: Request,
+  name: 'redeem' | 'hold',
+  caller: { accountId: string; apiKeyId: string | null },
+  body: { customer: { id: string }; idempotencyKey?: string },
+  stored: (key: string, requestHash: string) => Promise<JobOutcome | null>,
+): Promise<Reply> {
+  const throttle = await ctx.limiter.customerThrottle(caller.accountId, body.customer.id);
+  if (throttle.limited) throw rateLimited(throttle.retryAfterSeconds);
+  const requestHash = hashRequest(body);
+  const key = body.idempotencyKey;
+  if (key) {
+    const answer = await stored(key, requestHash);
+    if (answer) return replyOf(answer, 201);
+  }
+  const data = { accountId: caller.accountId, apiKeyId: caller.apiKeyId, requestHash, request: body, ...(key ? {} : { requestId: randomUUID() }) };
+  return enqueueAndReply(ctx, req, { queue: 'redemptions', name, data } as JobItem, 201, key !== undefined);
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context';
-import { withPipeline, type Pipeline } from '../db/pipeline';
-import { holdExpiresAt, mergeCustomer, REFUSAL_MESSAGES, type Action, type RefusalCode } from '../domain';
-import { AppError, idempotencyConflict, rateLimited, unknownPlan } from '../errors';
+import type { Pipeline } from '../db/pipeline';
+import { holdExpiresAt, mergeCustomer, type Action } from '../domain';
+import { idempotencyConflict, rateLimited, unknownPlan } from '../errors';
 import { scheduleHoldsExpiry } from '../queues/expiry-producer';
 import { outcomeOfBody, refused, succeeded, type JobOutcome } from '../queues/outcomes';
 import type { HoldJobData } from '../queues/payloads';
@@ -12,16 +12,9 @@ import {
 } from '../repositories/redemption-statements';
 import { contextFromRow, contextStatement } from '../repositories/redemption-context';
 import { holdKeys } from '../repositories/request-keys';
-import { contextQuery, decide, type DecisionInput } from './redemption-service';
+import { contextQuery, decide, decideUntilDone, refusal, type Attempt as RedemptionAttempt, type DecisionInput } from './redemption-service';
 
-const refusal = (code: RefusalCode): AppError => new AppError(code, REFUSAL_MESSAGES[code]);
-
-type Attempt =
-  | { kind: 'done'; outcome: JobOutcome; unknownCode: boolean; hold?: HoldRow }
-  /** The coupon or code changed state between the read and the counting write: decide again. */
-  | { kind: 'changed' };
-
-const MAX_ATTEMPTS = 3;
+type Attempt = RedemptionAttempt<{ hold?: HoldRow }>;
 
 /**
  * One hold (the redemptions queue's `hold` job): decided by the redemption rules (no
@@ -40,17 +33,9 @@ const MAX_ATTEMPTS = 3;
  * take).
  */
 export async function placeHold(app: AppContext, data: HoldJobData, jobId?: string): Promise<JobOutcome> {
-  for (let attempt = 1; ; attempt++) {
-    const result = await withPipeline(app.orm, (p) => attemptHold(app, p, data));
-    if (result.kind === 'done') {
-      if (result.unknownCode) await app.limiter.recordUnknownCodeOnce(jobId ?? null, data.accountId, data.request.customer.id, data.apiKeyId);
-      if (result.hold && result.hold.status === 'active') {
-        await scheduleHoldsExpiry(app, data.accountId, result.hold.expiresAt);
-      }
-      return result.outcome;
-    }
-    if (attempt >= MAX_ATTEMPTS) throw new Error(`hold: the coupon or code kept changing state (${attempt} decisions)`);
-  }
+  const result = await decideUntilDone(app, 'hold', data, jobId, (p) => attemptHold(app, p, data));
+  if (result.hold && result.hold.status === 'active') await scheduleHoldsExpiry(app, data.accountId, result.hold.expiresAt);
+  return result.outcome;
 }
 
 async function attemptHold(app: AppContext, p: Pipeline, data: HoldJobData): Promise<Attempt> {

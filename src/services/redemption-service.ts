@@ -120,16 +120,39 @@ export async function loadAndDecide(em: Em, accountId: string, input: DecisionIn
   return decide(ctx, q, input, merged.customer, now);
 }
 
-const refusal = (code: RefusalCode): AppError => new AppError(code, REFUSAL_MESSAGES[code]);
+export const refusal = (code: RefusalCode): AppError => new AppError(code, REFUSAL_MESSAGES[code]);
 
-/** What one attempt of a redemption answers, and what to do once its transaction is over. */
-type Attempt =
-  | { kind: 'done'; outcome: JobOutcome; unknownCode: boolean }
+/** What one attempt of a redemption (or hold) answers, and what to do once its transaction is over. */
+export type Attempt<Extra extends object = object> =
+  | ({ kind: 'done'; outcome: JobOutcome; unknownCode: boolean } & Extra)
   /** The coupon or code changed state between the read and the counting write: decide again. */
   | { kind: 'changed' };
 
 /** Decisions after a state change before the job fails (and BullMQ retries it). */
 const MAX_ATTEMPTS = 3;
+
+/**
+ * Runs `attempt` (one pipelined transaction each) until one is done, deciding again while the
+ * coupon or code keeps changing under it (the job fails after MAX_ATTEMPTS). An attempt with an
+ * unknown code counts against the guessing defence once per job (`jobId`), after its transaction,
+ * so a retried job does not count it twice.
+ */
+export async function decideUntilDone<Extra extends object>(
+  app: AppContext,
+  what: string,
+  data: { accountId: string; apiKeyId: string | null; request: { customer: { id: string } } },
+  jobId: string | undefined,
+  attempt: (p: Pipeline) => Promise<Attempt<Extra>>,
+): Promise<Extract<Attempt<Extra>, { kind: 'done' }>> {
+  for (let n = 1; ; n++) {
+    const result = await withPipeline(app.orm, attempt);
+    if (result.kind === 'done') {
+      if (result.unknownCode) await app.limiter.recordUnknownCodeOnce(jobId ?? null, data.accountId, data.request.customer.id, data.apiKeyId);
+      return result as Extract<Attempt<Extra>, { kind: 'done' }>;
+    }
+    if (n >= MAX_ATTEMPTS) throw new Error(`${what}: the coupon or code kept changing state (${n} decisions)`);
+  }
+}
 
 /**
  * One redemption, in one transaction sent in two flights on a pipelined connection:
@@ -149,14 +172,7 @@ const MAX_ATTEMPTS = 3;
  * after the transaction is over, so a retried job does not count it twice.
  */
 export async function redeem(app: AppContext, data: RedemptionJobData, jobId?: string): Promise<JobOutcome> {
-  for (let attempt = 1; ; attempt++) {
-    const result = await withPipeline(app.orm, (p) => attemptRedemption(app, p, data));
-    if (result.kind === 'done') {
-      if (result.unknownCode) await app.limiter.recordUnknownCodeOnce(jobId ?? null, data.accountId, data.request.customer.id, data.apiKeyId);
-      return result.outcome;
-    }
-    if (attempt >= MAX_ATTEMPTS) throw new Error(`redemption: the coupon or code kept changing state (${attempt} decisions)`);
-  }
+  return (await decideUntilDone(app, 'redemption', data, jobId, (p) => attemptRedemption(app, p, data))).outcome;
 }
 
 async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJobData): Promise<Attempt> {

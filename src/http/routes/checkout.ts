@@ -1,15 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { requestHash as hashRequest } from '../../hash';
 import { defineRoute } from '../route';
-import { rateLimited } from '../../errors';
 import type { z } from '../openapi';
 import { JobRef } from '../../contracts/common';
 import { Refusal } from '../../contracts/redemptions';
 import {
   HoldParams, HoldReleaseQuery, HoldRequest, HoldWrapped, PreviewRequest, PreviewResult, QualificationList, QualificationRequest,
 } from '../../contracts/checkout';
-import { enqueueAndReply, replyOf } from '../job-reply';
-import type { HoldJobData } from '../../queues/payloads';
+import { submitCountedRequest } from '../job-reply';
 import { getHold, releaseHold, storedHoldOutcome } from '../../services/holds';
 import { previewInvoices } from '../../services/previews';
 import { qualify } from '../../services/qualifications';
@@ -32,19 +28,8 @@ export const checkoutRoutes = [
       422: { description: 'refused: error.code is one of the redemption refusal codes', schema: Refusal },
     },
     errors: [409, 429, 503],
-    handler: async ({ ctx, req, account, apiKeyId, body }) => {
-      const throttle = await ctx.limiter.customerThrottle(account.id, body.customer.id);
-      if (throttle.limited) throw rateLimited(throttle.retryAfterSeconds);
-      const requestHash = hashRequest(body);
-      const key = body.idempotencyKey;
-      if (key) {
-        const stored = await storedHoldOutcome(ctx, account.id, key, requestHash);
-        if (stored) return replyOf(stored, 201);
-      }
-      // Without a key, the request's id is also the hold's (HoldJobData.requestId).
-      const data: HoldJobData = { accountId: account.id, apiKeyId, requestHash, request: body, ...(key ? {} : { requestId: randomUUID() }) };
-      return enqueueAndReply(ctx, req, { queue: 'redemptions', name: 'hold', data }, 201, key !== undefined);
-    },
+    handler: ({ ctx, req, account, apiKeyId, body }) =>
+      submitCountedRequest(ctx, req, 'hold', { accountId: account.id, apiKeyId }, body, (key, hash) => storedHoldOutcome(ctx, account.id, key, hash)),
   }),
   defineRoute<undefined, undefined, z.infer<typeof HoldParams>>({
     method: 'get',

@@ -1,12 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { requestHash as hashRequest } from '../../hash';
 import { defineRoute } from '../route';
-import { rateLimited } from '../../errors';
 import { z } from '../openapi';
 import { JobRef } from '../../contracts/common';
 import { RedeemRequest, Redemption, RedemptionCreated, RedemptionListQuery, RedemptionWrapped, Refusal, VoidRequest } from '../../contracts/redemptions';
-import { enqueueAndReply, replyOf } from '../job-reply';
-import type { RedemptionJobData } from '../../queues/payloads';
+import { submitCountedRequest } from '../job-reply';
 import { listRedemptions, storedRedemptionOutcome, voidRedemption } from '../../services/redemptions';
 
 type RedeemBody = z.infer<typeof RedeemRequest>;
@@ -26,19 +22,8 @@ export const redemptionRoutes = [
       422: { description: 'refused: error.code is one of the refusal codes', schema: Refusal },
     },
     errors: [409, 429, 503],
-    handler: async ({ ctx, req, account, apiKeyId, body }) => {
-      const throttle = await ctx.limiter.customerThrottle(account.id, body.customer.id);
-      if (throttle.limited) throw rateLimited(throttle.retryAfterSeconds);
-      const requestHash = hashRequest(body);
-      const key = body.idempotencyKey;
-      if (key) {
-        const stored = await storedRedemptionOutcome(ctx, account.id, key, requestHash);
-        if (stored) return replyOf(stored, 201);
-      }
-      // Without a key, the request's id is also the redemption's (RedemptionJobData.requestId).
-      const data: RedemptionJobData = { accountId: account.id, apiKeyId, requestHash, request: body, ...(key ? {} : { requestId: randomUUID() }) };
-      return enqueueAndReply(ctx, req, { queue: 'redemptions', name: 'redeem', data }, 201, key !== undefined);
-    },
+    handler: ({ ctx, req, account, apiKeyId, body }) =>
+      submitCountedRequest(ctx, req, 'redeem', { accountId: account.id, apiKeyId }, body, (key, hash) => storedRedemptionOutcome(ctx, account.id, key, hash)),
   }),
   defineRoute<z.infer<typeof VoidRequest>, undefined, { id: string }>({
     method: 'post',
