@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Pool } from 'pg';
 import request from 'supertest';
 import { loadConfig, type Config } from '../../config';
 import { createLogger } from '../../src/logger';
@@ -33,6 +34,19 @@ export function testEnv(extra: Record<string, string> = {}): TestEnv {
 /** Removes a test database (by name) and a test queue prefix. */
 export const dropDatabase = (dbName: string) => dropDb(`postgres://postgres@127.0.0.1:5432/${dbName}`);
 export const deleteQueueKeys = (prefix: string) => deleteKeys(REDIS_URL, prefix);
+
+/**
+ * A pool of plain connections to a test database, for a test's own SQL. `pool.end()` resolves
+ * before the server has seen every connection go, so the database's drop (`with (force)`) can
+ * still end one of them (57P01); such an error reaches only idle clients, which no test is
+ * using, and is dropped here rather than raised as an unhandled error. A query's own errors still
+ * reject the query.
+ */
+export function testPool(databaseUrl: string, max: number): Pool {
+  const pool = new Pool({ connectionString: databaseUrl, max });
+  pool.on('error', () => {});
+  return pool;
+}
 
 export interface TestAccount {
   id: string;

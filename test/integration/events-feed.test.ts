@@ -1,12 +1,12 @@
-import { Pool } from 'pg';
-import { startTestApp, type TestApp } from '../helpers/harness';
+import type { Pool } from 'pg';
+import { startTestApp, testPool, type TestApp } from '../helpers/harness';
 
 let t: TestApp;
 let pool: Pool;
 
 beforeAll(async () => {
   t = await startTestApp({ WEBHOOK_RELAY_EVERY_MS: '60000' });
-  pool = new Pool({ connectionString: t.env.databaseUrl, max: 16 });
+  pool = testPool(t.env.databaseUrl, 16);
 });
 afterAll(async () => {
   await pool?.end();

@@ -1,5 +1,5 @@
-import { Client, Pool } from 'pg';
-import { startTestApp, type TestAccount, type TestApp } from '../helpers/harness';
+import { Client, type Pool } from 'pg';
+import { startTestApp, testPool, type TestAccount, type TestApp } from '../helpers/harness';
 import { addCode, createCoupon, putPlan, redeemBody } from '../helpers/api';
 import { pgPool } from '../../src/db/pg-client';
 import type { RedemptionJobData } from '../../src/queues/payloads';
@@ -16,7 +16,7 @@ let pool: Pool;
 beforeAll(async () => {
   // a pool with room for every running redemption and an archive beside them
   t = await startTestApp({ REDEMPTION_CONCURRENCY: '8', DATABASE_POOL_MAX: '12' });
-  pool = new Pool({ connectionString: t.env.databaseUrl, max: 2 });
+  pool = testPool(t.env.databaseUrl, 2);
   acct = await t.createAccount();
   await putPlan(t, acct, 'pro-monthly');
 });

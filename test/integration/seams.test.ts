@@ -1,6 +1,6 @@
 import { Job, UnrecoverableError, Worker } from 'bullmq';
-import { Pool } from 'pg';
-import { startTestApp, type TestAccount, type TestApp } from '../helpers/harness';
+import type { Pool } from 'pg';
+import { startTestApp, testPool, type TestAccount, type TestApp } from '../helpers/harness';
 import { addCode, createCoupon, putPlan, redeemBody } from '../helpers/api';
 import { holdLock, untilWaitingOnLock } from '../helpers/locks';
 import { QUEUES } from '../../src/queues/names';
@@ -20,7 +20,7 @@ let pool: Pool;
 
 beforeAll(async () => {
   t = await startTestApp({ REDEMPTION_CONCURRENCY: '4' });
-  pool = new Pool({ connectionString: t.env.databaseUrl, max: 2 });
+  pool = testPool(t.env.databaseUrl, 2);
   acct = await t.createAccount();
   await putPlan(t, acct, 'pro-monthly');
 });
