@@ -40,23 +40,25 @@ export async function createAccount(body: Record<string, unknown> = {}): Promise
 
 /**
  * API answers a page provokes on purpose: a validation error or conflict shown beside its field,
- * and a refused key at sign-in. Chromium logs every 4xx fetch as a console error.
+ * a refused key at sign-in, and the statuses a test names (`expectedStatuses`, e.g. a 403 for a key
+ * without a scope). Chromium logs every 4xx fetch as a console error.
  */
-function expectedStatus(text: string, url: string): boolean {
+function expectedStatus(text: string, url: string, more: readonly string[]): boolean {
   const m = /^Failed to load resource: the server responded with a status of (\d{3})\b/.exec(text);
   if (!m) return false;
-  return m[1] === '400' || m[1] === '409' || (m[1] === '401' && new URL(url).pathname === '/v1/account');
+  return m[1] === '400' || m[1] === '409' || (m[1] === '401' && new URL(url).pathname === '/v1/account') || more.includes(m[1]);
 }
 
-export const test = base.extend<{ account: Account; consoleErrors: string[] }>({
+export const test = base.extend<{ account: Account; consoleErrors: string[]; expectedStatuses: string[] }>({
+  expectedStatuses: [[], { option: true }],
   account: async ({}, use) => {
     await use(await createAccount());
   },
   consoleErrors: [
-    async ({ page }, use) => {
+    async ({ page, expectedStatuses }, use) => {
       const errors: string[] = [];
       page.on('console', (m) => {
-        if (m.type() === 'error' && !expectedStatus(m.text(), m.location().url)) errors.push(`${m.text()} (${m.location().url})`);
+        if (m.type() === 'error' && !expectedStatus(m.text(), m.location().url, expectedStatuses)) errors.push(`${m.text()} (${m.location().url})`);
       });
       page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
       await use(errors);

@@ -24,6 +24,8 @@ export class ApiError extends Error {
     message: string,
     readonly field?: string,
     readonly rows?: BadLine[],
+    /** On a 403: the scope the key lacks. */
+    readonly requiredScope?: string,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -57,14 +59,14 @@ async function send(method: string, path: ApiPath, body?: unknown, contentType =
     throw new ApiError(0, 'network_error', 'The service could not be reached.');
   }
   if (!res.ok) {
-    let err: { code?: string; message?: string; field?: string; rows?: BadLine[] } = {};
+    let err: { code?: string; message?: string; field?: string; rows?: BadLine[]; requiredScope?: string } = {};
     try {
       err = ((await res.json()) as { error?: typeof err }).error ?? {};
     } catch {
       // not JSON
     }
     if (res.status === 401 && key) window.dispatchEvent(new Event('couponflow:unauthorized'));
-    throw new ApiError(res.status, err.code ?? 'http_error', err.message ?? `The service answered ${res.status}.`, err.field, err.rows);
+    throw new ApiError(res.status, err.code ?? 'http_error', err.message ?? `The service answered ${res.status}.`, err.field, err.rows, err.requiredScope);
   }
   return res;
 }
@@ -78,7 +80,7 @@ export async function api<T>(method: string, path: ApiPath, body?: unknown, cont
 
 export const get = <T,>(path: ApiPath, query?: Query) => api<T>('GET', withQuery(path, query));
 
-/** Checks a key before keeping it. */
+/** Checks a key before keeping it (GET /v1/account answers any key). */
 export async function checkKey(key: string): Promise<Account> {
   const res = await send('GET', apiPath`/v1/account`, undefined, undefined, key);
   return (await res.json()) as Account;
@@ -113,6 +115,15 @@ export async function getText(path: ApiPath): Promise<string> {
 export type {
   Account,
   AccountStats,
+  ApiKey,
+  ApiKeyCreateBody,
+  ApiKeyPage,
+  ApiKeyRollBody,
+  ApiKeyWithSecret,
+  ApiScope,
+  AuditRecord,
+  AuditRecordPage,
+  AuditTargetType,
   AttributionReport,
   Batch,
   BatchCreateBody,

@@ -1,6 +1,6 @@
 import { createContext, useContext, useEffect, useState, type FormEvent } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { ApiError, apiPath, checkKey, get, session, type Account } from './api';
+import { ApiError, apiPath, checkKey, get, session, type Account, type ApiKey } from './api';
 import { Field, errorText } from './components';
 import { Link, match, navigate, useLocation } from './router';
 import { Overview } from './pages/overview';
@@ -11,6 +11,9 @@ import { Usage } from './pages/usage';
 import { Performance } from './pages/performance';
 import { Webhooks, WebhookDetail } from './pages/webhooks';
 import { Events } from './pages/events';
+import { ApiKeys } from './pages/api-keys';
+import { AuditLog } from './pages/audit-log';
+import { CurrentKeyContext } from './scopes';
 
 const AccountContext = createContext<Account | null>(null);
 
@@ -27,6 +30,8 @@ const NAV = [
   { to: '/performance', label: 'Performance' },
   { to: '/webhooks', label: 'Webhooks' },
   { to: '/events', label: 'Events' },
+  { to: '/audit-log', label: 'Audit log' },
+  { to: '/api-keys', label: 'API keys' },
 ];
 
 function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
@@ -73,6 +78,8 @@ function Routes() {
   if (path === '/webhooks') return <Webhooks />;
   if ((m = match('/webhooks/:id', path))) return <WebhookDetail id={m.id} />;
   if (path === '/events') return <Events />;
+  if (path === '/api-keys') return <ApiKeys />;
+  if (path === '/audit-log') return <AuditLog />;
   return (
     <>
       <h1>Page not found</h1>
@@ -83,14 +90,16 @@ function Routes() {
 
 function Shell({ onSignOut }: { onSignOut: () => void }) {
   const account = useQuery({ queryKey: ['account'], queryFn: () => get<Account>(apiPath`/v1/account`) });
+  // the signed-in key: its name in the header, its scopes for what the pages offer
+  const key = useQuery({ queryKey: ['api-key', 'current'], queryFn: () => get<ApiKey>(apiPath`/v1/api-keys/current`) });
   const { path } = useLocation();
-  if (account.isPending) return <p role="status" className="state">Loading account…</p>;
-  if (account.isError) {
+  if (account.isPending || key.isPending) return <p role="status" className="state">Loading account…</p>;
+  if (account.isError || key.isError) {
     return (
       <main>
         <div role="alert" className="state state-error">
-          <p>Could not load the account: {errorText(account.error)}</p>
-          <button type="button" onClick={() => void account.refetch()}>Retry</button>
+          <p>Could not load the account: {errorText(account.error ?? key.error)}</p>
+          <button type="button" onClick={() => void Promise.all([account.refetch(), key.refetch()])}>Retry</button>
           <button type="button" onClick={onSignOut}>Sign out</button>
         </div>
       </main>
@@ -99,26 +108,28 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
   const active = (to: string) => (to === '/' ? path === '/' : path === to || path.startsWith(`${to}/`));
   return (
     <AccountContext.Provider value={account.data}>
-      <header className="top">
-        <a className="skip" href="#main">Skip to content</a>
-        <span className="brand">Couponflow</span>
-        <nav aria-label="Console">
-          <ul>
-            {NAV.map((n) => (
-              <li key={n.to}>
-                <Link to={n.to} aria-current={active(n.to) ? 'page' : undefined}>{n.label}</Link>
-              </li>
-            ))}
-            <li><a href="/admin/queues">Queues (Bull Board)</a></li>
-            <li><a href="/docs">API reference</a></li>
-          </ul>
-        </nav>
-        <span className="who">{account.data.name} · {account.data.timeZone}</span>
-        <button type="button" onClick={onSignOut}>Sign out</button>
-      </header>
-      <main id="main">
-        <Routes />
-      </main>
+      <CurrentKeyContext.Provider value={key.data}>
+        <header className="top">
+          <a className="skip" href="#main">Skip to content</a>
+          <span className="brand">Couponflow</span>
+          <nav aria-label="Console">
+            <ul>
+              {NAV.map((n) => (
+                <li key={n.to}>
+                  <Link to={n.to} aria-current={active(n.to) ? 'page' : undefined}>{n.label}</Link>
+                </li>
+              ))}
+              <li><a href="/admin/queues">Queues (Bull Board)</a></li>
+              <li><a href="/docs">API reference</a></li>
+            </ul>
+          </nav>
+          <span className="who">{account.data.name} · <span className="key-name">key {key.data.name}</span> · {account.data.timeZone}</span>
+          <button type="button" onClick={onSignOut}>Sign out</button>
+        </header>
+        <main id="main">
+          <Routes />
+        </main>
+      </CurrentKeyContext.Provider>
     </AccountContext.Provider>
   );
 }

@@ -8,7 +8,9 @@ export function Status({ value }: { value: string }) {
   return <span className={`status status-${value}`}>{STATUS_LABEL[value] ?? value}</span>;
 }
 
+/** An error as a sentence; a 403 names the scope the key lacks (`requiredScope`) first. */
 export function errorText(err: unknown): string {
+  if (err instanceof ApiError && err.requiredScope) return `Needs the ${err.requiredScope} scope, which this API key lacks (${err.message}).`;
   if (err instanceof ApiError) return err.message;
   return err instanceof Error ? err.message : String(err);
 }
@@ -183,6 +185,35 @@ export function Stat({ label, value }: { label: string; value: ReactNode }) {
     <div className="stat">
       <dt>{label}</dt>
       <dd>{value}</dd>
+    </div>
+  );
+}
+
+/** A secret shown once (an endpoint's signing secret, an API key's secret), with a copy button. */
+export function SecretOnce({ secret, what, label = 'Signing secret', noun = 'signing secret' }: { secret: string; what: string; label?: string; noun?: string }) {
+  const [copied, setCopied] = useState(false);
+  const id = useId();
+  return (
+    <div className="notice notice-success" role="status">
+      <p>{what}. Copy the {noun} now: it is not shown again.</p>
+      <p>
+        <label htmlFor={id}>{label}</label>{' '}
+        <input id={id} readOnly value={secret} size={52} onFocus={(e) => e.currentTarget.select()} />{' '}
+        <button
+          type="button"
+          onClick={async () => {
+            try {
+              await navigator.clipboard.writeText(secret);
+              setCopied(true);
+            } catch {
+              setCopied(false);
+            }
+          }}
+        >
+          Copy secret
+        </button>{' '}
+        {copied && <span>Copied.</span>}
+      </p>
     </div>
   );
 }

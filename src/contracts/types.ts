@@ -8,7 +8,9 @@
  */
 import type { z } from 'zod';
 import type * as accounts from './accounts';
+import type * as apiKeys from './api-keys';
 import type * as attribution from './attribution';
+import type * as audit from './audit';
 import type * as batches from './batches';
 import type * as common from './common';
 import type * as coupons from './coupons';
@@ -16,7 +18,7 @@ import type * as growth from './growth';
 import type * as reports from './reports';
 import type * as webhooks from './webhooks';
 
-export type { EventType } from '../domain';
+export type { ApiScope, AuditTargetType, EventType } from '../domain';
 
 // Parts of a coupon's terms
 export type Discount = z.output<typeof coupons.Discount>;
@@ -51,6 +53,11 @@ export type WebhookDelivery = z.output<typeof webhooks.WebhookDelivery>;
 export type WebhookDeliveryDetail = z.output<typeof webhooks.WebhookDeliveryDetail>;
 export type WebhookDeliveryPage = z.output<typeof webhooks.WebhookDeliveryPage>;
 export type RotatedSecret = z.output<typeof webhooks.RotatedSecret>;
+export type ApiKey = z.output<typeof apiKeys.ApiKey>;
+export type ApiKeyPage = z.output<typeof apiKeys.ApiKeyPage>;
+export type ApiKeyWithSecret = z.output<typeof apiKeys.ApiKeyWithSecret>;
+export type AuditRecord = z.output<typeof audit.AuditRecord>;
+export type AuditRecordPage = z.output<typeof audit.AuditRecordPage>;
 
 // Request bodies
 export type CouponCreateBody = z.input<typeof coupons.CouponCreate>;
@@ -61,3 +68,5 @@ export type BatchCreateBody = z.input<typeof batches.BatchCreate>;
 export type WebhookEndpointCreateBody = z.input<typeof webhooks.WebhookEndpointCreate>;
 export type WebhookEndpointPatchBody = z.input<typeof webhooks.WebhookEndpointPatch>;
 export type RotateSecretBody = z.input<typeof webhooks.RotateSecret>;
+export type ApiKeyCreateBody = z.input<typeof apiKeys.ApiKeyCreate>;
+export type ApiKeyRollBody = z.input<typeof apiKeys.ApiKeyRoll>;

@@ -22,6 +22,8 @@ import {
 import { ConfirmDialog, Field, Notice, Pager, Stat, Status, TableState, cursorNav, errorText } from '../components';
 import { dateOnly, dateTime, discountText, durationText, int, isoToZoned, moneyMap, percent, zonedToIso } from '../format';
 import { Link, navigate, pagePath, setSearch, useLocation } from '../router';
+import { RequireScope, ScopedLink, ScopeNote, useScopes } from '../scopes';
+import { AuditTrail } from '../audit';
 
 type Dialog =
   | { kind: 'coupon'; action: 'archive' | 'delete' | 'disable' }
@@ -75,8 +77,9 @@ export function CouponDetail({ id }: { id: string }) {
     <>
       <div className="page-head">
         <h1>{c.name} <Status value={c.status} /></h1>
+        <RequireScope scope="coupons:write" what="Changing this coupon">
         <div className="toolbar" role="group" aria-label="Coupon actions">
-          {c.status !== 'archived' && <Link className="button" to={pagePath`/coupons/${id}/edit`}>Edit coupon</Link>}
+          {c.status !== 'archived' && <ScopedLink scope="coupons:write" className="button" to={pagePath`/coupons/${id}/edit`}>Edit coupon</ScopedLink>}
           {c.status === 'draft' && <button type="button" onClick={() => void act('activate', `Coupon ${c.name} is active.`)}>Activate coupon</button>}
           {c.status === 'disabled' && <button type="button" onClick={() => void act('enable', `Coupon ${c.name} is enabled.`)}>Enable coupon</button>}
           {!['disabled', 'archived', 'draft'].includes(c.status) && <button type="button" onClick={() => setDialog({ kind: 'coupon', action: 'disable' })}>Disable coupon</button>}
@@ -98,12 +101,14 @@ export function CouponDetail({ id }: { id: string }) {
           {c.status !== 'archived' && <button type="button" onClick={() => setDialog({ kind: 'coupon', action: 'archive' })}>Archive coupon</button>}
           <button type="button" className="danger" onClick={() => setDialog({ kind: 'coupon', action: 'delete' })}>Delete coupon</button>
         </div>
+        </RequireScope>
       </div>
       {notice && <Notice kind="success">{notice}</Notice>}
       {actionError && <Notice kind="error">{actionError}</Notice>}
       <Terms coupon={c} />
       <CouponStats id={id} />
       <CodesTable coupon={c} onDialog={setDialog} />
+      <RequireScope scope="coupons:write" what="Adding, importing and generating codes">
       {c.status !== 'archived' && (
         <div className="grid-2">
           <AddCode coupon={c} onAdded={refresh} />
@@ -111,7 +116,9 @@ export function CouponDetail({ id }: { id: string }) {
         </div>
       )}
       {c.status !== 'archived' && <GenerateBatch coupon={c} onDone={refresh} />}
+      </RequireScope>
       <Versions id={id} zone={c.timeZone} />
+      <AuditTrail targetType="coupon" targetId={id} />
 
       {dialog?.kind === 'coupon' && dialog.action === 'delete' && (
         <ConfirmDialog
@@ -266,6 +273,7 @@ function CodesTable({ coupon, onDialog }: { coupon: Coupon; onDialog: (d: Dialog
   const go = (p: Record<string, string | undefined>) => setSearch(path, { codes: p.codes, codesBack: p.codesBack }, true);
   const rows = codes.data?.data ?? [];
   const readOnly = coupon.status === 'archived';
+  const { can } = useScopes();
   return (
     <section aria-labelledby="codes-h" className="codes">
       <h2 id="codes-h">Codes</h2>
@@ -277,6 +285,7 @@ function CodesTable({ coupon, onDialog }: { coupon: Coupon; onDialog: (d: Dialog
         onClear={() => go({})}
         empty={<p>This coupon has no codes yet. Add one below, import a CSV, or generate a batch.</p>}
       />
+      {!readOnly && rows.length > 0 && !can('coupons:write') && <ScopeNote scope="coupons:write" what="Editing, disabling and deleting codes" />}
       {rows.length > 0 && (
         <table>
           <caption>Codes of {coupon.name}</caption>
@@ -306,6 +315,7 @@ function CodesTable({ coupon, onDialog }: { coupon: Coupon; onDialog: (d: Dialog
                   <td>{k.expiresAt ? dateOnly(k.expiresAt, coupon.timeZone) : 'Never'}</td>
                   <td><Status value={k.status} /></td>
                   <td className="row-actions">
+                    <RequireScope scope="coupons:write" quiet>
                     {!readOnly && <button type="button" aria-label={`Edit code ${k.code}`} onClick={() => onDialog({ kind: 'edit-code', code: k })}>Edit</button>}
                     {!readOnly && k.status === 'disabled' && (
                       <button type="button" aria-label={`Enable code ${k.code}`} onClick={async () => { await api('POST', apiPath`/v1/codes/${k.code}/enable`); await codes.refetch(); }}>Enable</button>
@@ -314,6 +324,7 @@ function CodesTable({ coupon, onDialog }: { coupon: Coupon; onDialog: (d: Dialog
                       <button type="button" aria-label={`Disable code ${k.code}`} onClick={() => onDialog({ kind: 'code', action: 'disable', code: k.code })}>Disable</button>
                     )}
                     {!readOnly && <button type="button" className="danger" aria-label={`Delete code ${k.code}`} onClick={() => onDialog({ kind: 'code', action: 'delete', code: k.code })}>Delete</button>}
+                    </RequireScope>
                     <Link to={`${pagePath`/coupons/${coupon.id}/usage`}?code=${encodeURIComponent(k.code)}`} aria-label={`View usage of code ${k.code}`}>View usage</Link>
                   </td>
                 </tr>

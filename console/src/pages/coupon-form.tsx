@@ -5,6 +5,7 @@ import { ACTIONS, fromCoupon, LINE_KINDS, toBody, type Action, type FormState, t
 import { useAccount } from '../app';
 import { Field, Notice, errorText } from '../components';
 import { Link, navigate, pagePath } from '../router';
+import { RequireScope } from '../scopes';
 
 const label = (s: string) => (s[0].toUpperCase() + s.slice(1)).replace(/_/g, ' ');
 
@@ -234,7 +235,7 @@ function CouponFormBody({ original, zone, currency }: { original?: Coupon; zone:
         </Section>
         <div className="actions">
           <Link className="button" to={original ? `/coupons/${original.id}` : '/coupons'}>Cancel</Link>
-          <button type="submit" className="primary" disabled={busy}>{original ? 'Save changes' : 'Save coupon'}</button>
+          <RequireScope scope="coupons:write" what="Saving a coupon"><button type="submit" className="primary" disabled={busy}>{original ? 'Save changes' : 'Save coupon'}</button></RequireScope>
         </div>
       </form>
     </>

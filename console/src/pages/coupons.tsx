@@ -5,6 +5,7 @@ import { useAccount } from '../app';
 import { Pager, Status, TableState, cursorNav } from '../components';
 import { dateOnly, discountText, durationText, int } from '../format';
 import { Link, pagePath, setSearch, useLocation } from '../router';
+import { ScopedLink } from '../scopes';
 
 const STATUSES: readonly CouponStatus[] = ['active', 'draft', 'scheduled', 'disabled', 'expired', 'exhausted', 'archived'];
 
@@ -29,7 +30,7 @@ export function CouponList() {
     <>
       <div className="page-head">
         <h1>Coupons</h1>
-        <Link className="button primary" to="/coupons/new">Create coupon</Link>
+        <ScopedLink scope="coupons:write" className="button primary" to="/coupons/new">Create coupon</ScopedLink>
       </div>
       <form
         className="filters"
@@ -63,7 +64,7 @@ export function CouponList() {
         empty={
           <>
             <p>No coupons yet. A coupon holds the discount terms; its codes are what customers type.</p>
-            <Link className="button primary" to="/coupons/new">Create your first coupon</Link>
+            <ScopedLink scope="coupons:write" className="button primary" to="/coupons/new">Create your first coupon</ScopedLink>
           </>
         }
       />

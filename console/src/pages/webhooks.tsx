@@ -17,36 +17,11 @@ import {
   type WebhookEndpointPatchBody,
 } from '../api';
 import { useAccount } from '../app';
-import { ConfirmDialog, Field, Notice, Pager, Status, TableState, cursorNav, errorText } from '../components';
+import { ConfirmDialog, Field, Notice, Pager, SecretOnce, Status, TableState, cursorNav, errorText } from '../components';
 import { dateTime } from '../format';
 import { Link, pagePath, setSearch, useLocation } from '../router';
-
-function SecretOnce({ secret, what }: { secret: string; what: string }) {
-  const [copied, setCopied] = useState(false);
-  return (
-    <div className="notice notice-success" role="status">
-      <p>{what}. Copy the signing secret now: it is not shown again.</p>
-      <p>
-        <label htmlFor="webhook-secret">Signing secret</label>{' '}
-        <input id="webhook-secret" readOnly value={secret} size={52} onFocus={(e) => e.currentTarget.select()} />{' '}
-        <button
-          type="button"
-          onClick={async () => {
-            try {
-              await navigator.clipboard.writeText(secret);
-              setCopied(true);
-            } catch {
-              setCopied(false);
-            }
-          }}
-        >
-          Copy secret
-        </button>{' '}
-        {copied && <span>Copied.</span>}
-      </p>
-    </div>
-  );
-}
+import { RequireScope } from '../scopes';
+import { AuditTrail } from '../audit';
 
 export function Webhooks() {
   const account = useAccount();
@@ -109,6 +84,7 @@ export function Webhooks() {
       )}
       <section aria-labelledby="new-webhook-h">
         <h2 id="new-webhook-h">Add an endpoint</h2>
+        <RequireScope scope="webhooks:write" what="Adding an endpoint">
         <form onSubmit={submit}>
           <Field label="Endpoint URL" error={errors.url} hint="HTTPS, reachable from the service.">
             {(p) => <input {...p} type="url" value={url} onChange={(e) => setUrl(e.target.value)} />}
@@ -121,6 +97,7 @@ export function Webhooks() {
           </Field>
           <button type="submit" className="primary" disabled={busy}>Add endpoint</button>
         </form>
+        </RequireScope>
       </section>
     </>
   );
@@ -221,6 +198,7 @@ export function WebhookDetail({ id }: { id: string }) {
         )}
         <Pager label="Delivery pages" nav={nav} nextCursor={deliveries.data?.nextCursor} go={go} />
       </section>
+      <AuditTrail targetType="webhook_endpoint" targetId={id} title="Endpoint history" />
       {dialog === 'disable' && (
         <ConfirmDialog title={`Disable endpoint ${ep.url}`} confirmLabel="Disable endpoint" onClose={() => setDialog(null)} onConfirm={() => run(() => api<WebhookEndpoint>('PATCH', apiPath`/v1/webhook-endpoints/${id}`, { status: 'disabled' } satisfies WebhookEndpointPatchBody), 'Endpoint disabled.')}>
           <p>Events that happen while it is disabled are not delivered to it, even after you enable it again.</p>
