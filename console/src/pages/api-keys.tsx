@@ -66,16 +66,7 @@ export function ApiKeys() {
         <table>
           <caption>API keys, oldest first{needle ? ' (filtered)' : ''}</caption>
           <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Scopes</th>
-              <th scope="col">Secret starts with</th>
-              <th scope="col">Created ({account.timeZone})</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Status</th>
-              <th scope="col">Actions</th>
-            </tr>
+            <tr>{['Name', 'Scopes', 'Secret starts with', `Created (${account.timeZone})`, 'Expires', 'Last used', 'Status', 'Actions'].map((h) => <th key={h} scope="col">{h}</th>)}</tr>
           </thead>
           <tbody>
             {rows.map((k) => {

@@ -104,14 +104,7 @@ export function AuditLog() {
         <table className="audit">
           <caption>Audit records, newest first{filtered ? ' matching the filters' : ''}</caption>
           <thead>
-            <tr>
-              <th scope="col">At ({zone})</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Action</th>
-              <th scope="col">Target</th>
-              <th scope="col">Changes</th>
-              <th scope="col">Request</th>
-            </tr>
+            <tr>{[`At (${zone})`, 'Actor', 'Action', 'Target', 'Changes', 'Request'].map((h) => <th key={h} scope="col">{h}</th>)}</tr>
           </thead>
           <tbody>
             {rows.map((r) => (
