@@ -51,6 +51,8 @@ export type WebhookDelivery = z.output<typeof webhooks.WebhookDelivery>;
 export type WebhookDeliveryDetail = z.output<typeof webhooks.WebhookDeliveryDetail>;
 export type WebhookDeliveryPage = z.output<typeof webhooks.WebhookDeliveryPage>;
 export type RotatedSecret = z.output<typeof webhooks.RotatedSecret>;
+export type RecoveredDeliveries = z.output<typeof webhooks.RecoveredDeliveries>;
+export type CouponSort = NonNullable<z.output<typeof coupons.CouponListQuery>['sort']>;
 
 // Request bodies
 export type CouponCreateBody = z.input<typeof coupons.CouponCreate>;
@@ -61,3 +63,4 @@ export type BatchCreateBody = z.input<typeof batches.BatchCreate>;
 export type WebhookEndpointCreateBody = z.input<typeof webhooks.WebhookEndpointCreate>;
 export type WebhookEndpointPatchBody = z.input<typeof webhooks.WebhookEndpointPatch>;
 export type RotateSecretBody = z.input<typeof webhooks.RotateSecret>;
+export type RecoverDeliveriesBody = z.input<typeof webhooks.RecoverDeliveries>;
