@@ -20,6 +20,7 @@ import { useAccount } from '../app';
 import { ConfirmDialog, Field, Notice, Pager, Status, TableState, cursorNav, errorText } from '../components';
 import { dateTime } from '../format';
 import { Link, pagePath, setSearch, useLocation } from '../router';
+import { EndpointEditor, RecoverDeliveries } from './webhook-endpoint-tools';
 
 function SecretOnce({ secret, what }: { secret: string; what: string }) {
   const [copied, setCopied] = useState(false);
@@ -194,6 +195,8 @@ export function WebhookDetail({ id }: { id: string }) {
       {secret && <SecretOnce secret={secret} what="Secret rotated; the old one keeps signing for 24 hours" />}
       {notice && <Notice kind="success">{notice}</Notice>}
       {error && <Notice kind="error">{error}</Notice>}
+      <EndpointEditor key={ep.updatedAt} endpoint={ep} onSaved={async (m) => { setError(null); setNotice(m); await refresh(); }} />
+      <RecoverDeliveries endpointId={id} zone={account.timeZone} onDone={refresh} />
       <section aria-labelledby="deliveries-h">
         <h2 id="deliveries-h">Deliveries</h2>
         <div className="filters">
