@@ -13,7 +13,13 @@ import { isoToZoned, zonedToIso } from '../format';
 
 const FIELDS = ['url', 'eventTypes', 'description'] as const;
 
-/** The form field an API error names (`eventTypes[0]` → eventTypes); the URL's when it names none of them. */
+export type EndpointFieldErrors = Partial<Record<(typeof FIELDS)[number], string>>;
+
+/** The API's refusal as the error of the form field it names (`eventTypes[0]` → eventTypes; the URL's when it names none of them). */
+export function endpointFieldErrors(err: unknown): EndpointFieldErrors {
+  return { [fieldOf(err)]: errorText(err) };
+}
+
 function fieldOf(err: unknown): (typeof FIELDS)[number] {
   const f = err instanceof ApiError && err.field ? err.field.split(/[.[]/)[0] : 'url';
   return (FIELDS as readonly string[]).includes(f) ? (f as (typeof FIELDS)[number]) : 'url';
@@ -25,7 +31,7 @@ export function EndpointEditor({ endpoint, onSaved }: { endpoint: WebhookEndpoin
   const [url, setUrl] = useState(endpoint.url);
   const [types, setTypes] = useState(endpoint.eventTypes.join(', '));
   const [description, setDescription] = useState(endpoint.description ?? '');
-  const [errors, setErrors] = useState<Partial<Record<(typeof FIELDS)[number], string>>>({});
+  const [errors, setErrors] = useState<EndpointFieldErrors>({});
   const [busy, setBusy] = useState(false);
 
   const start = () => {
@@ -50,7 +56,7 @@ export function EndpointEditor({ endpoint, onSaved }: { endpoint: WebhookEndpoin
       setOpen(false);
       await onSaved('Endpoint saved.');
     } catch (err) {
-      setErrors({ [fieldOf(err)]: errorText(err) });
+      setErrors(endpointFieldErrors(err));
     } finally {
       setBusy(false);
     }
@@ -67,21 +73,38 @@ export function EndpointEditor({ endpoint, onSaved }: { endpoint: WebhookEndpoin
     <section aria-labelledby="edit-endpoint-h">
       <h2 id="edit-endpoint-h">Edit endpoint</h2>
       <form onSubmit={save}>
-        <Field label="Endpoint URL" error={errors.url} hint="HTTPS, reachable from the service; addresses inside private networks are refused.">
-          {(p) => <input {...p} type="url" value={url} onChange={(e) => setUrl(e.target.value)} required />}
-        </Field>
-        <Field label="Event types (empty: every type)" error={errors.eventTypes} hint="Comma-separated, for example redemption.created, code.disabled">
-          {(p) => <input {...p} value={types} onChange={(e) => setTypes(e.target.value)} />}
-        </Field>
-        <Field label="Description (optional)" error={errors.description}>
-          {(p) => <input {...p} value={description} onChange={(e) => setDescription(e.target.value)} />}
-        </Field>
+        <EndpointFields values={{ url, types, description }} set={{ url: setUrl, types: setTypes, description: setDescription }} errors={errors} />
         <div className="actions">
           <button type="button" onClick={() => setOpen(false)}>Cancel</button>
           <button type="submit" className="primary" disabled={busy}>Save endpoint</button>
         </div>
       </form>
     </section>
+  );
+}
+
+/** An endpoint's URL, event types (comma-separated) and description, each with the API's error beside it; for creating and editing. */
+export function EndpointFields({
+  values,
+  set,
+  errors,
+}: {
+  values: { url: string; types: string; description: string };
+  set: { url: (v: string) => void; types: (v: string) => void; description: (v: string) => void };
+  errors: EndpointFieldErrors;
+}) {
+  return (
+    <>
+      <Field label="Endpoint URL" error={errors.url} hint="HTTPS, reachable from the service; addresses inside private networks are refused.">
+        {(p) => <input {...p} type="url" value={values.url} onChange={(e) => set.url(e.target.value)} />}
+      </Field>
+      <Field label="Event types (empty: every type)" error={errors.eventTypes} hint="Comma-separated, for example redemption.created, code.disabled">
+        {(p) => <input {...p} value={values.types} onChange={(e) => set.types(e.target.value)} />}
+      </Field>
+      <Field label="Description (optional)" error={errors.description}>
+        {(p) => <input {...p} value={values.description} onChange={(e) => set.description(e.target.value)} />}
+      </Field>
+    </>
   );
 }
 
