@@ -107,9 +107,14 @@ export const Coupon = z
   .openapi('Coupon');
 
 export const CouponPage = page(Coupon).openapi('CouponPage');
+/** Orders of GET /v1/coupons: creation (the default), name (case-insensitive) or times redeemed; `-` for descending, ties by id. */
+export const COUPON_SORTS = ['createdAt', '-createdAt', 'name', '-name', 'timesRedeemed', '-timesRedeemed'] as const;
 export const CouponListQuery = ListQuery.extend({
   status: CouponStatus.optional(),
   q: z.string().trim().min(1).max(200).optional().openapi({ description: 'only coupons whose name contains this text (case-insensitive)' }),
+  sort: z.enum(COUPON_SORTS).optional().openapi({
+    description: 'createdAt (default), name (case-insensitive) or timesRedeemed; a leading `-` for descending; ties by id in the same direction',
+  }),
 }).strict();
 
 export const CouponVersion = z
@@ -181,3 +186,4 @@ export type CouponPatchInput = z.infer<typeof CouponPatch>;
 export type CodeCreateInput = z.infer<typeof CodeCreate>;
 export type CodePatchInput = z.infer<typeof CodePatch>;
 export type CodeSort = (typeof CODE_SORTS)[number];
+export type CouponSort = (typeof COUPON_SORTS)[number];

@@ -58,6 +58,8 @@ export type ApiKeyPage = z.output<typeof apiKeys.ApiKeyPage>;
 export type ApiKeyWithSecret = z.output<typeof apiKeys.ApiKeyWithSecret>;
 export type AuditRecord = z.output<typeof audit.AuditRecord>;
 export type AuditRecordPage = z.output<typeof audit.AuditRecordPage>;
+export type RecoveredDeliveries = z.output<typeof webhooks.RecoveredDeliveries>;
+export type CouponSort = NonNullable<z.output<typeof coupons.CouponListQuery>['sort']>;
 
 // Request bodies
 export type CouponCreateBody = z.input<typeof coupons.CouponCreate>;
@@ -70,3 +72,4 @@ export type WebhookEndpointPatchBody = z.input<typeof webhooks.WebhookEndpointPa
 export type RotateSecretBody = z.input<typeof webhooks.RotateSecret>;
 export type ApiKeyCreateBody = z.input<typeof apiKeys.ApiKeyCreate>;
 export type ApiKeyRollBody = z.input<typeof apiKeys.ApiKeyRoll>;
+export type RecoverDeliveriesBody = z.input<typeof webhooks.RecoverDeliveries>;

@@ -1,5 +1,5 @@
 import { z } from './zod';
-import { Id, ListQuery, page } from './common';
+import { Id, Instant, ListQuery, page } from './common';
 import { EVENT_TYPES, ROTATION_DEFAULT_SECONDS, ROTATION_MAX_SECONDS } from '../domain';
 
 /** Account events an endpoint may subscribe to (`webhook.test` is sent only on request). */
@@ -97,4 +97,11 @@ export const DeliveryListQuery = ListQuery.extend({ status: DeliveryStatus.optio
 
 export const WebhookIdParams = z.object({ id: Id });
 
+export const RecoverDeliveries = z
+  .object({ since: Instant.openapi({ description: 'failed deliveries of events that occurred at or after this instant are sent again' }) })
+  .strict()
+  .openapi('RecoverDeliveries');
 
+export const RecoveredDeliveries = z
+  .object({ deliveries: z.number().int().min(0).openapi({ description: 'how many failed deliveries were queued again' }) })
+  .openapi('RecoveredDeliveries');

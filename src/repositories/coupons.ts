@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Em } from '../db/orm';
 import {
   attributionColumns,
@@ -196,32 +196,64 @@ export async function getCouponRow(em: Em, accountId: string, id: string, opts: 
   return row ? couponRowFrom(row) : null;
 }
 
-/** Coupons in creation order, cursor over (created_at, id), optionally filtered on the derived status and on a name fragment. */
-export async function listCoupons(
-  em: Em,
-  accountId: string,
-  q: { status?: EffectiveStatus; q?: string; limit: number; cursor?: string },
-  now: string,
-): Promise<{ data: CouponView[]; nextCursor: string | null }> {
-  let query = selectCoupons(em.getKysely())
-    .select(sql<string>`c.created_at::text`.as('cursor_at'))
-    .where('c.account_id', '=', accountId);
+type CouponSortKey = 'createdAt' | '-createdAt' | 'name' | '-name' | 'timesRedeemed' | '-timesRedeemed';
+
+/**
+ * The orders of the coupon list, each a key column and ties by id in the same direction. Creation
+ * order and the name's lower case are read in order from coupons_account_idx and
+ * coupons_account_name_idx; times redeemed has no index (no index may mention times_redeemed, so
+ * counting a redemption stays a HOT update): the account's coupons are read from
+ * coupons_account_idx and sorted.
+ */
+const COUPON_SORTS: Record<CouponSortKey, { key: RawBuilder<unknown>; dir: 'asc' | 'desc'; part: 'timestamp' | 'string' | 'integer'; cast: string }> = {
+  createdAt: { key: sql`c.created_at`, dir: 'asc', part: 'timestamp', cast: 'timestamptz' },
+  '-createdAt': { key: sql`c.created_at`, dir: 'desc', part: 'timestamp', cast: 'timestamptz' },
+  name: { key: sql`lower(c.name)`, dir: 'asc', part: 'string', cast: 'text' },
+  '-name': { key: sql`lower(c.name)`, dir: 'desc', part: 'string', cast: 'text' },
+  timesRedeemed: { key: sql`c.times_redeemed`, dir: 'asc', part: 'integer', cast: 'int' },
+  '-timesRedeemed': { key: sql`c.times_redeemed`, dir: 'desc', part: 'integer', cast: 'int' },
+};
+
+export interface CouponListParams {
+  status?: EffectiveStatus;
+  q?: string;
+  sort?: CouponSortKey;
+  limit: number;
+  cursor?: string;
+}
+
+/** The list's statement (exported for its plan test): one more row than the page, with each row's sort key as text. */
+export function couponListQuery(db: Db, accountId: string, q: CouponListParams, now: string) {
+  const sortKey = q.sort ?? 'createdAt';
+  const sort = COUPON_SORTS[sortKey];
+  // the creation order keeps the cursor kind it always had, so earlier cursors stay valid
+  const kind = sortKey === 'createdAt' ? 'coupons' : `coupons:${sortKey}`;
+  const keyText = sort.part === 'timestamp' ? sql<string>`c.created_at::text` : sort.part === 'string' ? sql<string>`lower(c.name)` : sql<string>`c.times_redeemed::text`;
+  let query = selectCoupons(db).select(keyText.as('cursor_key')).where('c.account_id', '=', accountId);
   if (q.cursor !== undefined) {
-    const cur = decodeCursorOf(q.cursor, 'coupons', ['timestamp', 'uuid']);
-    query = query.where(sql<boolean>`(c.created_at, c.id) > (${cur[0]}::timestamptz, ${cur[1]}::uuid)`);
+    const cur = decodeCursorOf(q.cursor, kind, [sort.part, 'uuid']);
+    const op = sql.raw(sort.dir === 'asc' ? '>' : '<');
+    query = query.where(sql<boolean>`(${sort.key}, c.id) ${op} (${cur[0]}::${sql.raw(sort.cast)}, ${cur[1]}::uuid)`);
   }
   if (q.q !== undefined) {
     const pattern = `%${q.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
     query = query.where(sql<boolean>`c.name ilike ${pattern} escape '\\'`);
   }
   if (q.status) query = query.where(couponStatusSql('c', now), '=', q.status);
-  const rows = await query.orderBy('c.created_at').orderBy('c.id').limit(q.limit + 1).execute();
+  return { kind, sort, query: query.orderBy(sort.key, sort.dir).orderBy('c.id', sort.dir).limit(q.limit + 1) };
+}
+
+/** Coupons in creation order or the given sort, cursor over (sort key, id), optionally filtered on the derived status and on a name fragment. */
+export async function listCoupons(em: Em, accountId: string, q: CouponListParams, now: string): Promise<{ data: CouponView[]; nextCursor: string | null }> {
+  const { kind, sort, query } = couponListQuery(em.getKysely(), accountId, q, now);
+  const rows = await query.execute();
   const more = rows.length > q.limit;
   const pageRows = more ? rows.slice(0, q.limit) : rows;
   const last = pageRows[pageRows.length - 1];
+  const key = (v: string) => (sort.part === 'integer' ? Number(v) : v);
   return {
     data: pageRows.map((r) => couponView(couponRowFrom(r), now)),
-    nextCursor: more && last ? encodeCursor('coupons', [last.cursor_at, last.id]) : null,
+    nextCursor: more && last ? encodeCursor(kind, [key(last.cursor_key), last.id]) : null,
   };
 }
 

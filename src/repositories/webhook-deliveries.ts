@@ -146,6 +146,36 @@ export async function startRedelivery(em: Em, accountId: string, id: string): Pr
   return row ? deliveryRowFrom(row) : null;
 }
 
+/**
+ * Recovery after a receiver's outage: every failed delivery of the endpoint whose event occurred
+ * at or after `since` (a test's own creation instant standing for its event's) gets one more
+ * attempt in a new round, as a redelivery does. A delivery that is no longer failed when its row
+ * is locked is left alone.
+ */
+export async function startRecovery(em: Em, accountId: string, endpointId: string, since: string): Promise<DeliveryRow[]> {
+  const db = em.getKysely();
+  const rows = await db
+    .updateTable('webhook_deliveries')
+    .set({
+      status: 'pending', round: sql`round + 1`, attempts_allowed: sql`attempts + 1`, next_attempt_at: sql`now()`,
+      delivered_at: null, updated_at: sql`now()`,
+    })
+    .where('status', '=', 'failed')
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('webhook_deliveries as d')
+        .leftJoin('events as e', 'e.id', 'd.event_id')
+        .select('d.id')
+        .where('d.endpoint_id', '=', endpointId)
+        .where('d.account_id', '=', accountId)
+        .where('d.status', '=', 'failed')
+        .where(sql<boolean>`coalesce(e.created_at, d.created_at) >= ${since}::timestamptz`),
+    )
+    .returning([...COLUMNS, cursorAt])
+    .execute();
+  return rows.map(deliveryRowFrom);
+}
+
 /** Everything one attempt needs: the delivery, its endpoint's address and secrets, and the message. */
 export interface AttemptTarget {
   deliveryId: string;

@@ -11,7 +11,7 @@ import { findAccount } from '../repositories/accounts';
 import { appendEvent } from '../repositories/events';
 import {
   couponHasRedemptions, couponView, deleteCouponRow, getCouponRow, insertCoupon, largestCustomerCount, listCoupons as listCouponRows,
-  listVersions, couponSnapshot, setCouponState, updateCoupon, writeVersion, type CouponRow, type CouponView,
+  listVersions, couponSnapshot, setCouponState, updateCoupon, writeVersion, type CouponListParams, type CouponRow, type CouponView,
 } from '../repositories/coupons';
 import { addFirstCode, codeAudit, duplicateCode } from './codes';
 import { recordChange, recordChanges, type Caller, type Change } from './audit-log';
@@ -54,7 +54,7 @@ export async function getCoupon(ctx: AppContext, accountId: string, id: string):
   return couponView(row, ctx.clock.now());
 }
 
-export function listCoupons(ctx: AppContext, accountId: string, q: { status?: EffectiveStatus; q?: string; limit: number; cursor?: string }) {
+export function listCoupons(ctx: AppContext, accountId: string, q: CouponListParams) {
   return listCouponRows(ctx.orm.em.fork(), accountId, q, ctx.clock.now());
 }
 

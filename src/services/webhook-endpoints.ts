@@ -7,7 +7,7 @@ import {
   deleteEndpoint as deleteEndpointRow, endpointView, findEndpoint, insertEndpoint, listEndpoints as listEndpointRows, setEndpointSecrets, updateEndpoint,
   type EndpointPatch, type EndpointView,
 } from '../repositories/webhook-endpoints';
-import { deliveryView, insertTestDelivery, startRedelivery, type DeliveryView } from '../repositories/webhook-deliveries';
+import { deliveryView, insertTestDelivery, startRecovery, startRedelivery, type DeliveryView } from '../repositories/webhook-deliveries';
 import { enqueueDeliveries } from './webhook-delivery';
 import { newEndpointSecret } from './webhook-signing';
 import { randomUUID } from 'node:crypto';
@@ -115,6 +115,28 @@ export async function redeliver(ctx: AppContext, accountId: string, id: string):
   if (!row) throw notFound('webhook delivery');
   await enqueueOrUnavailable(ctx, { id: row.id, accountId, round: row.round, attemptsLeft: 1 });
   return deliveryView(row);
+}
+
+/**
+ * POST /v1/webhook-endpoints/{id}/recover: every failed delivery of the endpoint whose event
+ * occurred at or after `since` is sent again (one more attempt each, same `webhook-id`); answers
+ * how many. The rows are pending before the jobs are added, so jobs Redis refuses are the sweeper's.
+ */
+export async function recoverDeliveries(ctx: AppContext, accountId: string, id: string, since: string): Promise<{ deliveries: number }> {
+  if (!isUuid(id)) throw notFound('webhook endpoint');
+  const em = ctx.orm.em.fork();
+  const endpoint = await findEndpoint(em, accountId, id);
+  if (!endpoint) throw notFound('webhook endpoint');
+  if (ctx.redis.status !== 'ready') throw queueUnavailable();
+  const rows = await startRecovery(em, accountId, endpoint.id, since);
+  if (rows.length > 0) {
+    try {
+      await enqueueDeliveries(ctx.queues.webhooks, rows.map((r) => ({ id: r.id, accountId, round: r.round, attemptsLeft: 1 })));
+    } catch {
+      throw queueUnavailable();
+    }
+  }
+  return { deliveries: rows.length };
 }
 
 /** The row is written; if Redis refuses the job now, the sweeper enqueues it later. */

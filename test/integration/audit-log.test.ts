@@ -58,6 +58,7 @@ const NOT_AUDITED: Record<string, string> = {
   'POST /v1/signups/authorize': 'writes nothing but the customer',
   'POST /v1/webhook-endpoints/:id/test': 'a delivery, not a change of the endpoint',
   'POST /v1/webhook-deliveries/:id/redeliver': 'a delivery, not a change of the endpoint',
+  'POST /v1/webhook-endpoints/:id/recover': 'deliveries, not a change of the endpoint',
   'POST /v1/holds': 'business traffic like a redemption (its events are hold.created, hold.expired)',
   'DELETE /v1/holds/:id': 'business traffic like a redemption (its event is hold.released)',
   'POST /v1/qualifications': 'writes nothing',

@@ -1,4 +1,7 @@
+import { sql } from 'kysely';
 import { startTestApp, type TestApp } from '../helpers/harness';
+import { putPlan, redeemBody } from '../helpers/api';
+import { couponListQuery } from '../../src/repositories/coupons';
 
 let t: TestApp;
 
@@ -31,6 +34,70 @@ describe('GET /v1/coupons?q=', () => {
     expect(await names('spring', `&limit=2&cursor=${first.body.nextCursor}`)).toEqual(['spring_b', 'springxb']);
     const bad = await t.http.get('/v1/coupons?q=').set(a.auth).expect(400);
     expect(bad.body.error.field).toBe('q');
+  });
+});
+
+describe('GET /v1/coupons?sort=', () => {
+  test('name (case-insensitive), creation and times redeemed, both ways, ties by id, paged by cursor, with the filters', async () => {
+    const a = await t.createAccount();
+    await putPlan(t, a, 'pro-monthly');
+    // created in this order; redeemed 2, 0, 3, 1, 0 times
+    const made: { id: string; name: string }[] = [];
+    for (const [name, code, redemptions] of [['banana', 'BAN-1', 2], ['Apple', 'APP-1', 0], ['cherry', 'CHE-1', 3], ['apricot', 'APR-1', 1], ['Date', 'DAT-1', 0]] as const) {
+      const c = await t.http.post('/v1/coupons').set(a.auth).send({ ...coupon(name), discount: { type: 'percentage', basisPoints: 1000 }, duration: { type: 'once' }, code }).expect(201);
+      made.push({ id: c.body.id, name });
+      for (let i = 0; i < redemptions; i++) {
+        await t.http.post('/v1/redemptions').set(a.auth).send(redeemBody(code, { customer: { id: `cus_${code}_${i}` }, subscriptionId: `sub_${code}_${i}` })).expect(201);
+      }
+    }
+    const names = async (query: string) =>
+      (await t.http.get(`/v1/coupons?${query}`).set(a.auth).expect(200)).body.data.map((c: { name: string }) => c.name);
+    expect(await names('sort=name')).toEqual(['Apple', 'apricot', 'banana', 'cherry', 'Date']);
+    expect(await names('sort=-name')).toEqual(['Date', 'cherry', 'banana', 'apricot', 'Apple']);
+    expect(await names('sort=createdAt')).toEqual(['banana', 'Apple', 'cherry', 'apricot', 'Date']);
+    expect(await names('')).toEqual(['banana', 'Apple', 'cherry', 'apricot', 'Date']);
+    expect(await names('sort=-createdAt')).toEqual(['Date', 'apricot', 'cherry', 'Apple', 'banana']);
+    // the two coupons never redeemed tie: by id, in the sort's direction
+    const [apple, date] = [made[1], made[4]].sort((x, y) => (x.id < y.id ? -1 : 1)).map((c) => c.name);
+    expect(await names('sort=timesRedeemed')).toEqual([apple, date, 'apricot', 'banana', 'cherry']);
+    expect(await names('sort=-timesRedeemed')).toEqual(['cherry', 'banana', 'apricot', date, apple]);
+    expect(await names('sort=-timesRedeemed&q=a')).toEqual(['banana', 'apricot', date, apple]);
+    expect(await names('sort=name&q=ap')).toEqual(['Apple', 'apricot']);
+
+    for (const sort of ['name', '-name', 'createdAt', '-createdAt', 'timesRedeemed', '-timesRedeemed']) {
+      const whole = await names(`sort=${sort}`);
+      const paged: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { body: { data: { name: string }[]; nextCursor: string | null } } = await t.http
+          .get(`/v1/coupons?sort=${sort}&limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+          .set(a.auth)
+          .expect(200);
+        paged.push(...page.body.data.map((c) => c.name));
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      expect([sort, paged]).toEqual([sort, whole]);
+    }
+    const first = await t.http.get('/v1/coupons?sort=name&limit=2').set(a.auth).expect(200);
+    // a cursor of one order is refused by another
+    expect((await t.http.get(`/v1/coupons?sort=-timesRedeemed&cursor=${first.body.nextCursor}`).set(a.auth).expect(400)).body.error.field).toBe('cursor');
+    expect((await t.http.get('/v1/coupons?sort=redemptions').set(a.auth).expect(400)).body.error.field).toBe('sort');
+  });
+
+  test('the name and creation orders are read from an index in order, with no sort step', async () => {
+    const a = await t.createAccount();
+    const now = new Date().toISOString();
+    for (const sort of ['name', '-name', 'createdAt', '-createdAt'] as const) {
+      const plan = await t.running.ctx.orm.em.fork().transactional(async (em) => {
+        const db = em.getKysely();
+        await sql`set local enable_seqscan = off`.execute(db);
+        const { query } = couponListQuery(db, a.id, { sort, limit: 25 }, now);
+        const { rows } = await sql<{ 'QUERY PLAN': string }>`explain ${query}`.execute(db);
+        return rows.map((r) => r['QUERY PLAN']).join('\n');
+      });
+      expect([sort, plan]).toEqual([sort, expect.stringContaining(sort.endsWith('name') ? 'coupons_account_name_idx' : 'coupons_account_idx')]);
+      expect([sort, plan]).toEqual([sort, expect.not.stringMatching(/Sort|Seq Scan/)]);
+    }
   });
 });
 

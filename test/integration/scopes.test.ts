@@ -66,6 +66,7 @@ const ROUTE_SCOPES: Record<string, string> = {
   'GET /v1/webhook-endpoints/:id/deliveries': 'webhooks:write',
   'GET /v1/webhook-deliveries/:id': 'webhooks:write',
   'POST /v1/webhook-deliveries/:id/redeliver': 'webhooks:write',
+  'POST /v1/webhook-endpoints/:id/recover': 'webhooks:write',
   'POST /v1/api-keys': 'keys:write',
   'GET /v1/api-keys': 'keys:write',
   'GET /v1/api-keys/current': 'any',

@@ -1,11 +1,22 @@
 import { useEffect, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { apiPath, get, type CouponPage, type CouponStatus } from '../api';
+import { apiPath, get, type CouponPage, type CouponSort, type CouponStatus } from '../api';
 import { useAccount } from '../app';
 import { Pager, Status, TableState, cursorNav } from '../components';
-import { dateOnly, discountText, durationText, int } from '../format';
+import { dateOnly, dateTime, discountText, durationText, int } from '../format';
 import { Link, pagePath, setSearch, useLocation } from '../router';
 import { ScopedLink } from '../scopes';
+import { SortableHeader } from '../sort-header';
+
+const SORTS: Record<CouponSort, string> = {
+  createdAt: 'oldest first',
+  '-createdAt': 'newest first',
+  name: 'by name, A to Z',
+  '-name': 'by name, Z to A',
+  timesRedeemed: 'by redemptions, fewest first',
+  '-timesRedeemed': 'by redemptions, most first',
+};
+const isSort = (s: string): s is CouponSort => s in SORTS;
 
 const STATUSES: readonly CouponStatus[] = ['active', 'draft', 'scheduled', 'disabled', 'expired', 'exhausted', 'archived'];
 
@@ -14,16 +25,19 @@ export function CouponList() {
   const { search } = useLocation();
   const q = search.get('q') ?? '';
   const status = search.get('status') ?? '';
+  const given = search.get('sort') ?? '';
+  const sort: CouponSort = isSort(given) ? given : 'createdAt';
   const nav = cursorNav(search);
   const cursor = nav.cursor;
   const [text, setText] = useState(q);
   useEffect(() => setText(q), [q]);
 
   const list = useQuery({
-    queryKey: ['coupons', q, status, cursor],
-    queryFn: () => get<CouponPage>(apiPath`/v1/coupons`, { q, status, cursor, limit: 25 }),
+    queryKey: ['coupons', q, status, sort, cursor],
+    queryFn: () => get<CouponPage>(apiPath`/v1/coupons`, { q, status, sort: sort === 'createdAt' ? undefined : sort, cursor, limit: 25 }),
   });
-  const go = (p: Record<string, string | undefined>) => setSearch('/coupons', { q, status, ...p });
+  const go = (p: Record<string, string | undefined>) => setSearch('/coupons', { q, status, sort: sort === 'createdAt' ? undefined : sort, ...p });
+  const onSort = (s: string) => go({ sort: s === 'createdAt' ? undefined : s, ...nav.first });
   const filtered = q !== '' || status !== '';
 
   return (
@@ -60,7 +74,7 @@ export function CouponList() {
         rows={list.data?.data.length ?? 0}
         noun="coupons"
         filtered={filtered || cursor !== ''}
-        onClear={() => setSearch('/coupons', {})}
+        onClear={() => setSearch('/coupons', { sort: sort === 'createdAt' ? undefined : sort })}
         empty={
           <>
             <p>No coupons yet. A coupon holds the discount terms; its codes are what customers type.</p>
@@ -70,16 +84,17 @@ export function CouponList() {
       />
       {list.data && list.data.data.length > 0 && (
         <table>
-          <caption>Coupons{filtered ? ' matching the filters' : ''}</caption>
+          <caption>Coupons{filtered ? ' matching the filters' : ''}{sort === 'createdAt' ? '' : `, ${SORTS[sort]}`}</caption>
           <thead>
             <tr>
-              <th scope="col">Name</th>
+              <SortableHeader field="name" label="Name" sort={sort} onSort={onSort} />
               <th scope="col">Code</th>
               <th scope="col">Discount</th>
               <th scope="col">Duration</th>
-              <th scope="col">Redeemed</th>
+              <SortableHeader field="timesRedeemed" label="Redeemed" sort={sort} first="desc" onSort={onSort} />
               <th scope="col">Expires</th>
               <th scope="col">Status</th>
+              <SortableHeader field="createdAt" label={`Created (${account.timeZone})`} sort={sort} first="desc" onSort={onSort} />
             </tr>
           </thead>
           <tbody>
@@ -92,6 +107,7 @@ export function CouponList() {
                 <td>{int(c.timesRedeemed)}{c.limits.maxRedemptions ? ` of ${int(c.limits.maxRedemptions)}` : ''}</td>
                 <td>{c.expiresAt ? dateOnly(c.expiresAt, c.timeZone || account.timeZone) : 'Never'}</td>
                 <td><Status value={c.status} /></td>
+                <td>{dateTime(c.createdAt, account.timeZone)}</td>
               </tr>
             ))}
           </tbody>

@@ -1,22 +1,24 @@
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { apiPath, get, type AccountStats, type AttributionReport, type Timeseries } from '../api';
 import { useAccount } from '../app';
 import { DayChart } from '../chart';
 import { Stat, TableState, errorText } from '../components';
-import { addDays, int, money, percent, todayIn } from '../format';
-import { Link } from '../router';
+import { DateRangePicker, readDateRange } from '../date-range';
+import { int, money, percent } from '../format';
+import { Link, setSearch, useLocation } from '../router';
 
 export function Overview() {
   const account = useAccount();
-  const [days, setDays] = useState<30 | 90>(30);
-  const stats = useQuery({ queryKey: ['stats'], queryFn: () => get<AccountStats>(apiPath`/v1/stats`) });
+  const { search } = useLocation();
+  const range = readDateRange(search, account.timeZone);
+  const from = range.from!;
+  const to = range.to!;
+  const stats = useQuery({ queryKey: ['stats', from, to], queryFn: () => get<AccountStats>(apiPath`/v1/stats`, { from, to }) });
   const conversion = useQuery({
-    queryKey: ['attribution', 'channel', 'all'],
-    queryFn: () => get<AttributionReport>(apiPath`/v1/reports/attribution`, { groupBy: 'channel' }),
+    queryKey: ['attribution', 'channel', from, to],
+    queryFn: () => get<AttributionReport>(apiPath`/v1/reports/attribution`, { groupBy: 'channel', from, to }),
   });
-  const to = todayIn(account.timeZone);
-  const from = addDays(to, -(days - 1));
   const series = useQuery({
     queryKey: ['timeseries', from, to],
     queryFn: () => get<Timeseries>(apiPath`/v1/reports/timeseries`, { from, to, interval: 'day' }),
@@ -52,8 +54,10 @@ export function Overview() {
         <h1>Overview</h1>
         <Link className="button primary" to="/coupons/new">Create coupon</Link>
       </div>
+      <DateRangePicker range={range} zone={account.timeZone} onChange={(p) => setSearch('/', p)} />
       <section aria-labelledby="stats-h">
         <h2 id="stats-h">Code statistics</h2>
+        <p>Codes created, signups, the top code and conversion from {from} to {to} ({account.timeZone}); active codes as of now.</p>
         {stats.isPending && <p role="status">Loading statistics…</p>}
         {stats.isError && (
           <div role="alert" className="state state-error">
@@ -76,15 +80,7 @@ export function Overview() {
       </section>
       <section aria-labelledby="trend-h">
         <div className="page-head">
-          <h2 id="trend-h">Per day, last {days} days ({account.timeZone})</h2>
-          <fieldset className="segmented">
-            <legend className="visually-hidden">Period</legend>
-            {([30, 90] as const).map((d) => (
-              <label key={d}>
-                <input type="radio" name="period" checked={days === d} onChange={() => setDays(d)} /> {d} days
-              </label>
-            ))}
-          </fieldset>
+          <h2 id="trend-h">Per day, {range.words} ({account.timeZone})</h2>
         </div>
         <TableState query={series} rows={chart.days.length} noun="the time series" />
         {series.data && chart.days.length > 0 && (

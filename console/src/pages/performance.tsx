@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { apiPath, download, get, withQuery, type AttributionReport, type CodeReportPage, type ReportSort } from '../api';
 import { useAccount } from '../app';
 import { Pager, TableState, cursorNav } from '../components';
+import { DateRangePicker, readDateRange } from '../date-range';
 import { int, money, percent } from '../format';
 import { Link, pagePath, setSearch, useLocation } from '../router';
 
@@ -35,18 +36,23 @@ export function Performance() {
   const partner = search.get('partner') ?? '';
   const nav = cursorNav(search);
   const cursor = nav.cursor;
-  const go = (p: Record<string, string | undefined>) => setSearch('/performance', { sort, channel, partner, ...p });
+  const range = readDateRange(search, account.timeZone);
+  const { from, to } = range;
+  /** The range as the URL holds it, kept when other parameters change. */
+  const kept = { range: search.get('range') ?? undefined, from: search.get('from') ?? undefined, to: search.get('to') ?? undefined };
+  const go = (p: Record<string, string | undefined>) => setSearch('/performance', { sort, channel, partner, ...kept, ...p });
 
   const codes = useQuery({
     queryKey: ['report-codes', sort, channel, partner, cursor],
     queryFn: () => get<CodeReportPage>(apiPath`/v1/reports/codes`, { sort, channel, partner, cursor, limit: 25 }),
   });
-  const byChannel = useQuery({ queryKey: ['attribution', 'channel'], queryFn: () => get<AttributionReport>(apiPath`/v1/reports/attribution`, { groupBy: 'channel' }) });
-  const byPartner = useQuery({ queryKey: ['attribution', 'partner'], queryFn: () => get<AttributionReport>(apiPath`/v1/reports/attribution`, { groupBy: 'partner' }) });
+  const byChannel = useQuery({ queryKey: ['attribution', 'channel', from, to], queryFn: () => get<AttributionReport>(apiPath`/v1/reports/attribution`, { groupBy: 'channel', from, to }) });
+  const byPartner = useQuery({ queryKey: ['attribution', 'partner', from, to], queryFn: () => get<AttributionReport>(apiPath`/v1/reports/attribution`, { groupBy: 'partner', from, to }) });
   const referrers = useQuery({
-    queryKey: ['attribution', 'referrer'],
-    queryFn: () => get<AttributionReport>(apiPath`/v1/reports/attribution`, { groupBy: 'referrer', sort: '-converted' }),
+    queryKey: ['attribution', 'referrer', from, to],
+    queryFn: () => get<AttributionReport>(apiPath`/v1/reports/attribution`, { groupBy: 'referrer', sort: '-converted', from, to }),
   });
+  const rangeWords = `${range.words} (${account.timeZone})`;
   const c = account.currency;
   const rows = codes.data?.data ?? [];
   const filtered = channel !== '' || partner !== '';
@@ -59,8 +65,10 @@ export function Performance() {
           Export codes report (CSV)
         </button>
       </div>
+      <DateRangePicker range={range} zone={account.timeZone} onChange={(p) => go({ ...p, ...nav.first })} />
       <section aria-labelledby="codes-report-h">
         <h2 id="codes-report-h">Codes</h2>
+        <p>Every redemption of each code, whatever its date: the API’s codes report takes no date range. The tables below cover {rangeWords}.</p>
         <form
           className="filters"
           onSubmit={(e) => {
@@ -79,7 +87,7 @@ export function Performance() {
           </div>
           <button type="submit">Filter</button>
         </form>
-        <TableState query={codes} rows={rows.length} noun="codes" filtered={filtered || cursor !== ''} onClear={() => setSearch('/performance', { sort })} empty={<p>No codes yet. <Link to="/coupons/new">Create a coupon</Link> to start.</p>} />
+        <TableState query={codes} rows={rows.length} noun="codes" filtered={filtered || cursor !== ''} onClear={() => setSearch('/performance', { sort, ...kept })} empty={<p>No codes yet. <Link to="/coupons/new">Create a coupon</Link> to start.</p>} />
         {rows.length > 0 && (
           <table>
             <caption>Codes by {SORTS.find((s) => s.key === sort)?.label.toLowerCase() ?? sort}, highest first (money in {c})</caption>
@@ -122,23 +130,23 @@ export function Performance() {
         )}
         <Pager label="Codes report pages" nav={nav} nextCursor={codes.data?.nextCursor} go={go} />
       </section>
-      <GroupTable title="By channel" keyLabel="Channel" query={byChannel} currency={c} />
-      <GroupTable title="By partner" keyLabel="Partner" query={byPartner} currency={c} />
-      <GroupTable title="Referral leaderboard" keyLabel="Referrer customer" query={referrers} currency={c} caption="Referrers by converted signups" />
+      <GroupTable title="By channel" keyLabel="Channel" query={byChannel} currency={c} range={rangeWords} />
+      <GroupTable title="By partner" keyLabel="Partner" query={byPartner} currency={c} range={rangeWords} />
+      <GroupTable title="Referral leaderboard" keyLabel="Referrer customer" query={referrers} currency={c} range={rangeWords} caption="Referrers by converted signups" />
     </>
   );
 }
 
-function GroupTable({ title, keyLabel, query, currency, caption }: { title: string; keyLabel: string; query: ReturnType<typeof useQuery<AttributionReport>>; currency: string; caption?: string }) {
+function GroupTable({ title, keyLabel, query, currency, caption, range }: { title: string; keyLabel: string; query: ReturnType<typeof useQuery<AttributionReport>>; currency: string; caption?: string; range: string }) {
   const id = `g-${keyLabel.replace(/\W+/g, '-').toLowerCase()}`;
   const rows = query.data?.data ?? [];
   return (
     <section aria-labelledby={id}>
       <h2 id={id}>{title}</h2>
-      <TableState query={query} rows={rows.length} noun={`${title.toLowerCase()} figures`} empty={<p>No redemptions yet.</p>} />
+      <TableState query={query} rows={rows.length} noun={`${title.toLowerCase()} figures`} empty={<p>No redemptions created {range.startsWith('last') ? 'in the ' : 'from '}{range}.</p>} />
       {rows.length > 0 && (
         <table>
-          <caption>{caption ?? `Redemptions ${title.toLowerCase()}`} (money in {currency})</caption>
+          <caption>{caption ?? `Redemptions ${title.toLowerCase()}`}, created {range.startsWith('last') ? 'in the ' : 'from '}{range} (money in {currency})</caption>
           <thead>
             <tr>
               <th scope="col">{keyLabel}</th>

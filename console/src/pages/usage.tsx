@@ -3,7 +3,8 @@ import { useQuery } from '@tanstack/react-query';
 import { apiPath, get, getText, saveBlob, type Coupon, type UsageStats } from '../api';
 import { Notice, Stat, Status, TableState, errorText } from '../components';
 import { csvCellValue, parseCsv, toCsv } from '../csv';
-import { dateTime, int, money, moneyMap, percent } from '../format';
+import { DateRangePicker, readDateRange } from '../date-range';
+import { dateTime, int, money, moneyMap, percent, todayIn } from '../format';
 import { Link, pagePath, setSearch, useLocation } from '../router';
 
 const SHOWN = 500;
@@ -21,15 +22,23 @@ export function Usage({ couponId }: { couponId: string }) {
     queryKey: ['usage-stats', couponId, code],
     queryFn: () => get<UsageStats>(code ? apiPath`/v1/codes/${code}/stats` : apiPath`/v1/coupons/${couponId}/stats`),
   });
+  const zone = coupon.data?.timeZone ?? 'UTC';
+  const range = readDateRange(search, zone, 'all');
+  const { from, to } = range;
   const table = useMemo(() => {
     if (!csv.data) return null;
     // the values themselves (the export's `'` before a formula character taken off); Export CSV puts it back
     const [header = [], ...rows] = parseCsv(csv.data).map((r) => r.map(csvCellValue));
     const col = (name: string) => header.indexOf(name);
-    const kept = code ? rows.filter((r) => r[col('code')]?.toUpperCase() === code.toUpperCase()) : rows;
-    return { header, rows: kept, col };
-  }, [csv.data, code]);
-  const zone = coupon.data?.timeZone ?? 'UTC';
+    // the day of each redemption in the coupon's zone, against the range's days
+    const inRange = (r: string[]) => {
+      if (!from || !to) return true;
+      const day = todayIn(zone, Date.parse(r[col('redeemed_at')] ?? ''));
+      return day >= from && day <= to;
+    };
+    const kept = rows.filter((r) => (!code || r[col('code')]?.toUpperCase() === code.toUpperCase()) && inRange(r));
+    return { header, rows: kept, col, all: rows.length };
+  }, [csv.data, code, from, to, zone]);
   const name = coupon.data?.name ?? 'coupon';
   const subject = code ? `code ${code}` : `coupon ${name}`;
   const rows = table?.rows ?? [];
@@ -49,6 +58,8 @@ export function Usage({ couponId }: { couponId: string }) {
         </button>
       </div>
       {coupon.isError && <Notice kind="error">Could not load the coupon: {errorText(coupon.error)}</Notice>}
+      <DateRangePicker range={range} zone={zone} allowAll onChange={(p) => setSearch(path, { code: code || undefined, ...p })} />
+      {stats.data && <p>Figures of all time (the stats routes take no date range); the redemptions below are those of {range.words} ({zone}).</p>}
       {stats.data && (
         <dl className="stats">
           <Stat label="Signups" value={int(stats.data.redemptions.total)} />
@@ -63,14 +74,14 @@ export function Usage({ couponId }: { couponId: string }) {
         query={csv}
         rows={rows.length}
         noun="redemptions"
-        filtered={code !== '' && (table?.rows.length ?? 0) === 0 && (csv.data?.split('\n').length ?? 0) > 2}
+        filtered={(code !== '' || range.preset !== 'all') && (table?.all ?? 0) > 0}
         onClear={() => setSearch(path, {})}
         empty={<p>Nobody has redeemed {subject} yet.</p>}
       />
       {rows.length > 0 && table && (
         <>
           <table>
-            <caption>Redemptions of {subject}{rows.length > SHOWN ? ` (first ${SHOWN} of ${int(rows.length)}; the export has all)` : ''}</caption>
+            <caption>Redemptions of {subject}{range.preset === 'all' ? '' : `, ${range.words}`}{rows.length > SHOWN ? ` (first ${SHOWN} of ${int(rows.length)}; the export has all)` : ''}</caption>
             <thead>
               <tr>
                 <th scope="col">Customer</th>

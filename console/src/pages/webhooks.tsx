@@ -1,7 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import {
-  ApiError,
   api,
   apiPath,
   get,
@@ -17,11 +16,12 @@ import {
   type WebhookEndpointPatchBody,
 } from '../api';
 import { useAccount } from '../app';
-import { ConfirmDialog, Field, Notice, Pager, SecretOnce, Status, TableState, cursorNav, errorText } from '../components';
+import { ConfirmDialog, Notice, Pager, SecretOnce, Status, TableState, cursorNav, errorText } from '../components';
 import { dateTime } from '../format';
 import { Link, pagePath, setSearch, useLocation } from '../router';
 import { RequireScope } from '../scopes';
 import { AuditTrail } from '../audit';
+import { EndpointEditor, EndpointFields, RecoverDeliveries, endpointFieldErrors, type EndpointFieldErrors } from './webhook-endpoint-tools';
 
 export function Webhooks() {
   const account = useAccount();
@@ -30,7 +30,7 @@ export function Webhooks() {
   const [url, setUrl] = useState('');
   const [types, setTypes] = useState('');
   const [description, setDescription] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [errors, setErrors] = useState<EndpointFieldErrors>({});
   const [created, setCreated] = useState<WebhookEndpointCreated | null>(null);
   const [busy, setBusy] = useState(false);
   const rows = endpoints.data?.data ?? [];
@@ -52,8 +52,7 @@ export function Webhooks() {
       setDescription('');
       await client.invalidateQueries({ queryKey: ['webhooks'] });
     } catch (err) {
-      const f = err instanceof ApiError && err.field ? err.field.split(/[.[]/)[0] : 'url';
-      setErrors({ [['url', 'eventTypes', 'description'].includes(f) ? f : 'url']: errorText(err) });
+      setErrors(endpointFieldErrors(err));
     } finally {
       setBusy(false);
     }
@@ -86,15 +85,7 @@ export function Webhooks() {
         <h2 id="new-webhook-h">Add an endpoint</h2>
         <RequireScope scope="webhooks:write" what="Adding an endpoint">
         <form onSubmit={submit}>
-          <Field label="Endpoint URL" error={errors.url} hint="HTTPS, reachable from the service.">
-            {(p) => <input {...p} type="url" value={url} onChange={(e) => setUrl(e.target.value)} />}
-          </Field>
-          <Field label="Event types (empty: every type)" error={errors.eventTypes} hint="Comma-separated, for example redemption.created, code.disabled">
-            {(p) => <input {...p} value={types} onChange={(e) => setTypes(e.target.value)} />}
-          </Field>
-          <Field label="Description (optional)" error={errors.description}>
-            {(p) => <input {...p} value={description} onChange={(e) => setDescription(e.target.value)} />}
-          </Field>
+          <EndpointFields values={{ url, types, description }} set={{ url: setUrl, types: setTypes, description: setDescription }} errors={errors} />
           <button type="submit" className="primary" disabled={busy}>Add endpoint</button>
         </form>
         </RequireScope>
@@ -171,6 +162,8 @@ export function WebhookDetail({ id }: { id: string }) {
       {secret && <SecretOnce secret={secret} what="Secret rotated; the old one keeps signing for 24 hours" />}
       {notice && <Notice kind="success">{notice}</Notice>}
       {error && <Notice kind="error">{error}</Notice>}
+      <EndpointEditor key={ep.updatedAt} endpoint={ep} onSaved={async (m) => { setError(null); setNotice(m); await refresh(); }} />
+      <RecoverDeliveries endpointId={id} zone={account.timeZone} onDone={refresh} />
       <section aria-labelledby="deliveries-h">
         <h2 id="deliveries-h">Deliveries</h2>
         <div className="filters">

@@ -13,6 +13,11 @@ export const Coupon = defineEntity({
       properties: ['id'],
       where: "max_redemptions is not null and state <> 'archived' and (exhausted_event_at is null or nearly_exhausted_event_at is null)",
     },
+    {
+      // the coupon list sorted by name (GET /v1/coupons?sort=name): an expression index, matched by name only
+      name: 'coupons_account_name_idx',
+      expression: (columns, table, indexName) => `create index "${indexName}" on ${table} (${columns.accountId}, lower(${columns.name}), ${columns.id})`,
+    },
   ],
   uniques: [
     {

@@ -11,6 +11,7 @@ import { Migration20261126000700_audit_records } from './Migration20261126000700
 import { Migration20261206103000_webhook_enabled_spans } from './Migration20261206103000_webhook_enabled_spans';
 import { Migration20261206120000_redemption_requests_without_status } from './Migration20261206120000_redemption_requests_without_status';
 import { Migration20261210000000_checkout } from './Migration20261210000000_checkout';
+import { Migration20261212000000_coupon_name_sort_index } from './Migration20261212000000_coupon_name_sort_index';
 
 /** Every migration, in order. New migrations are appended here. */
 export const migrationsList = [
@@ -27,4 +28,5 @@ export const migrationsList = [
   { name: 'Migration20261206103000_webhook_enabled_spans', class: Migration20261206103000_webhook_enabled_spans },
   { name: 'Migration20261206120000_redemption_requests_without_status', class: Migration20261206120000_redemption_requests_without_status },
   { name: 'Migration20261210000000_checkout', class: Migration20261210000000_checkout },
+  { name: 'Migration20261212000000_coupon_name_sort_index', class: Migration20261212000000_coupon_name_sort_index },
 ];

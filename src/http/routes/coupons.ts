@@ -42,7 +42,7 @@ export const couponRoutes: RouteDef[] = [
     path: '/v1/coupons',
     auth: 'account',
     scope: 'coupons:read',
-    summary: 'List coupons in creation order, optionally by derived status',
+    summary: 'List coupons in creation order or sorted by name or times redeemed, optionally by derived status or name fragment',
     tags,
     query: CouponListQuery,
     responses: { 200: { description: 'a page of coupons', schema: CouponPage } },

@@ -1,10 +1,10 @@
 import {
-  DeliveryListQuery, RotateSecret, RotatedSecret, WebhookDelivery, WebhookDeliveryDetail, WebhookDeliveryPage, WebhookEndpoint,
+  DeliveryListQuery, RecoverDeliveries, RecoveredDeliveries, RotateSecret, RotatedSecret, WebhookDelivery, WebhookDeliveryDetail, WebhookDeliveryPage, WebhookEndpoint,
   WebhookEndpointCreate, WebhookEndpointCreated, WebhookEndpointPage, WebhookEndpointPatch, WebhookIdParams,
 } from '../../contracts/webhooks';
 import { ListQuery } from '../../contracts/common';
 import {
-  createEndpoint, deleteEndpoint, editEndpoint, getEndpoint, listEndpoints, redeliver, rotateEndpointSecret, sendTestEvent,
+  createEndpoint, deleteEndpoint, editEndpoint, getEndpoint, listEndpoints, recoverDeliveries, redeliver, rotateEndpointSecret, sendTestEvent,
 } from '../../services/webhook-endpoints';
 import { getDelivery, listEndpointDeliveries } from '../../services/webhook-deliveries';
 import type { z } from '../openapi';
@@ -108,6 +108,19 @@ export const webhookRoutes = [
     handler: async ({ ctx, account, params }) => {
       return { status: 202, body: await sendTestEvent(ctx, account.id, params.id) };
     },
+  }),
+  defineRoute<z.infer<typeof RecoverDeliveries>, undefined, Params>({
+    method: 'post',
+    path: '/v1/webhook-endpoints/:id/recover',
+    auth: 'account',
+    scope: 'webhooks:write',
+    summary: 'After a receiver’s outage: send again every failed delivery of the endpoint whose event occurred at or after `since` (same webhook-id)',
+    tags: ['webhooks'],
+    params: WebhookIdParams,
+    body: RecoverDeliveries,
+    responses: { 202: { description: 'how many failed deliveries were queued again', schema: RecoveredDeliveries } },
+    errors: [404, 503],
+    handler: async ({ ctx, account, params, body }) => ({ status: 202, body: await recoverDeliveries(ctx, account.id, params.id, body.since) }),
   }),
   defineRoute<undefined, z.infer<typeof DeliveryListQuery>, Params>({
     method: 'get',
