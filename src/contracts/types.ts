@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import type * as accounts from './accounts';
 import type * as attribution from './attribution';
 import type * as batches from './batches';
+import type * as checkout from './checkout';
 import type * as common from './common';
 import type * as coupons from './coupons';
 import type * as growth from './growth';
@@ -51,6 +52,13 @@ export type WebhookDelivery = z.output<typeof webhooks.WebhookDelivery>;
 export type WebhookDeliveryDetail = z.output<typeof webhooks.WebhookDeliveryDetail>;
 export type WebhookDeliveryPage = z.output<typeof webhooks.WebhookDeliveryPage>;
 export type RotatedSecret = z.output<typeof webhooks.RotatedSecret>;
+export type Plan = z.output<typeof accounts.Plan>;
+export type PlanPage = z.output<typeof accounts.PlanPage>;
+export type Hold = z.output<typeof checkout.Hold>;
+export type HoldPage = z.output<typeof checkout.HoldPage>;
+export type BatchPage = z.output<typeof batches.BatchPage>;
+export type PreviewResult = z.output<typeof checkout.PreviewResult>;
+export type Rounding = z.output<typeof checkout.Rounding>;
 
 // Request bodies
 export type CouponCreateBody = z.input<typeof coupons.CouponCreate>;
@@ -61,3 +69,5 @@ export type BatchCreateBody = z.input<typeof batches.BatchCreate>;
 export type WebhookEndpointCreateBody = z.input<typeof webhooks.WebhookEndpointCreate>;
 export type WebhookEndpointPatchBody = z.input<typeof webhooks.WebhookEndpointPatch>;
 export type RotateSecretBody = z.input<typeof webhooks.RotateSecret>;
+export type AccountPatchBody = z.input<typeof accounts.AccountPatch>;
+export type PreviewRequestBody = z.input<typeof checkout.PreviewRequest>;
