@@ -11,6 +11,7 @@ import { Usage } from './pages/usage';
 import { Performance } from './pages/performance';
 import { Webhooks, WebhookDetail } from './pages/webhooks';
 import { Events } from './pages/events';
+import { AccountSettings } from './pages/settings';
 
 const AccountContext = createContext<Account | null>(null);
 
@@ -27,6 +28,7 @@ const NAV = [
   { to: '/performance', label: 'Performance' },
   { to: '/webhooks', label: 'Webhooks' },
   { to: '/events', label: 'Events' },
+  { to: '/settings', label: 'Settings' },
 ];
 
 function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
@@ -73,6 +75,7 @@ function Routes() {
   if (path === '/webhooks') return <Webhooks />;
   if ((m = match('/webhooks/:id', path))) return <WebhookDetail id={m.id} />;
   if (path === '/events') return <Events />;
+  if (path === '/settings') return <AccountSettings />;
   return (
     <>
       <h1>Page not found</h1>

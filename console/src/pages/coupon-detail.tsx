@@ -22,6 +22,7 @@ import {
 import { ConfirmDialog, Field, Notice, Pager, Stat, Status, TableState, cursorNav, errorText } from '../components';
 import { dateOnly, dateTime, discountText, durationText, int, isoToZoned, moneyMap, percent, zonedToIso } from '../format';
 import { Link, navigate, pagePath, setSearch, useLocation } from '../router';
+import { CouponCheckout, EarlierBatches } from './coupon-checkout';
 
 type Dialog =
   | { kind: 'coupon'; action: 'archive' | 'delete' | 'disable' }
@@ -103,6 +104,7 @@ export function CouponDetail({ id }: { id: string }) {
       {actionError && <Notice kind="error">{actionError}</Notice>}
       <Terms coupon={c} />
       <CouponStats id={id} />
+      <CouponCheckout coupon={c} />
       <CodesTable coupon={c} onDialog={setDialog} />
       {c.status !== 'archived' && (
         <div className="grid-2">
@@ -111,6 +113,7 @@ export function CouponDetail({ id }: { id: string }) {
         </div>
       )}
       {c.status !== 'archived' && <GenerateBatch coupon={c} onDone={refresh} />}
+      <EarlierBatches coupon={c} />
       <Versions id={id} zone={c.timeZone} />
 
       {dialog?.kind === 'coupon' && dialog.action === 'delete' && (
