@@ -96,8 +96,11 @@ export function parseIntervals(text: string): Interval[] | null {
   return out;
 }
 
+/** Amounts per currency as rows, by currency code. */
 const moneyRows = (m: Record<string, number> | undefined): MoneyRow[] =>
-  Object.entries(m ?? {}).map(([currency, minor]) => ({ currency, amount: toMajor(minor, currency) }));
+  Object.entries(m ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([currency, minor]) => ({ currency, amount: toMajor(minor, currency) }));
 
 /** The rows as `{CUR: minor units}` (rows left blank are skipped; an amount that is not a number is NaN, which the API refuses naming the currency). */
 export function moneyAmounts(rows: MoneyRow[]): Record<string, number> {

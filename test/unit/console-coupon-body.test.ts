@@ -100,10 +100,10 @@ describe('toBody and the checkout fields: budget and minimum amounts', () => {
     expect(toBody(f, 'UTC', undefined).limits).toEqual({ maxRedemptions: null, perCustomer: null, budget: { amounts: { USD: 1000 }, period: null } });
     expect(toBody(fromCoupon(undefined, 'USD'), 'UTC', undefined).limits).toEqual({ maxRedemptions: null, perCustomer: null });
   });
-  it('an edit shows them as typed and, unchanged, sends nothing', () => {
+  it('an edit shows them by currency code and, unchanged, sends nothing', () => {
     const c = withBudget();
     const f = fromCoupon(c, 'USD');
-    expect([f.budget, f.budgetPeriod, f.minimumAmounts]).toEqual([[{ currency: 'USD', amount: '90.00' }], 'month', [{ currency: 'USD', amount: '50.00' }, { currency: 'JPY', amount: '700' }]]);
+    expect([f.budget, f.budgetPeriod, f.minimumAmounts]).toEqual([[{ currency: 'USD', amount: '90.00' }], 'month', [{ currency: 'JPY', amount: '700' }, { currency: 'USD', amount: '50.00' }]]);
     expect(toBody(f, 'UTC', c)).toEqual({});
   });
   it('an edit of the budget sends the limits with it; of the minimums, the scope', () => {

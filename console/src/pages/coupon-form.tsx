@@ -79,13 +79,13 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
   );
 }
 
-function Checks<T extends string>({ legend, options, value, onChange, error }: { legend: string; options: readonly T[]; value: T[]; onChange: (v: T[]) => void; error?: string }) {
+function Checks<T extends string>({ legend, options, value, onChange, error, labelOf = label }: { legend: string; options: readonly T[]; value: T[]; onChange: (v: T[]) => void; error?: string; labelOf?: (o: T) => string }) {
   return (
     <fieldset className="checks">
       <legend>{legend}</legend>
       {options.map((o) => (
         <label key={o}>
-          <input type="checkbox" checked={value.includes(o)} onChange={(e) => onChange(e.target.checked ? [...value, o] : value.filter((x) => x !== o))} /> {label(o)}
+          <input type="checkbox" checked={value.includes(o)} onChange={(e) => onChange(e.target.checked ? [...value, o] : value.filter((x) => x !== o))} /> {labelOf(o)}
         </label>
       ))}
       {error && <p className="field-error" role="alert">{error}</p>}
@@ -203,6 +203,8 @@ function CouponFormBody({ original, zone, currency }: { original?: Coupon; zone:
         : await api<Coupon>('POST', apiPath`/v1/coupons`, body);
       await client.invalidateQueries({ queryKey: ['coupons'] });
       client.setQueryData(['coupon', saved.id], saved);
+      // its figures include the budget's, which an edit may change
+      await client.invalidateQueries({ queryKey: ['coupon-stats', saved.id] });
       navigate(pagePath`/coupons/${saved.id}`);
     } catch (err) {
       const input = err instanceof ApiError ? inputFor(err.field) : null;
@@ -283,7 +285,7 @@ function CouponFormBody({ original, zone, currency }: { original?: Coupon; zone:
           {text('plans', 'Plan ids (empty: every plan)', {}, 'Comma-separated, for example pro-monthly, pro-yearly')}
           {text('families', 'Plan families', {}, 'Comma-separated, for example pro, team')}
           {text('intervals', 'Billing intervals', {}, 'Comma-separated, for example: month, 3 months, year')}
-          <Checks legend="Plan kinds (none ticked: both)" options={PLAN_KINDS} value={f.planKinds} onChange={(v) => set('planKinds', v)} error={errors.planKinds} />
+          <Checks legend="Plan kinds (none ticked: both)" options={PLAN_KINDS} labelOf={(k) => (k === 'one_time' ? 'One-time plans' : 'Subscription plans')} value={f.planKinds} onChange={(v) => set('planKinds', v)} error={errors.planKinds} />
           <div className="row">
             {text('excludePlans', 'Excluded plan ids')}
             {text('excludeFamilies', 'Excluded plan families')}
