@@ -149,9 +149,9 @@ test('coupon detail: the budget meter after an invoice, active holds, earlier ba
   const batches = page.getByRole('table', { name: /^Batches of Half off, capped/ });
   await expect(batches.getByRole('row')).toHaveCount(2);
   await expect(batches.getByRole('rowheader')).toHaveText(shown(batch.createdAt));
-  expect((await batches.getByRole('row').nth(1).getByRole('cell').allTextContents()).map(norm)).toEqual(['5', '1', 'Never', 'Completed', 'Download codes.csv']);
+  expect((await batches.getByRole('row').nth(1).getByRole('cell').allTextContents()).map(norm)).toEqual(['5', '1', 'Never', 'Completed', 'Download CSV']);
   const download = page.waitForEvent('download');
-  await batches.getByRole('button', { name: /^Download codes\.csv of the batch of / }).click();
+  await batches.getByRole('button', { name: /^Download CSV of the batch of / }).click();
   const file = await download;
   const lines = fs.readFileSync((await file.path())!, 'utf8').trim().split('\n');
   expect(lines[0]).toBe('code,max_redemptions,expires_at,status');

@@ -176,13 +176,13 @@ export function EarlierBatches({ coupon: c }: { coupon: Coupon }) {
                   {b.generated > 0 ? (
                     <button
                       type="button"
-                      aria-label={`Download codes.csv of the batch of ${dateTime(b.createdAt, c.timeZone)}`}
+                      aria-label={`Download CSV of the batch of ${dateTime(b.createdAt, c.timeZone)}`}
                       onClick={() => {
                         setFailed(null);
                         download(apiPath`/v1/batches/${b.id}/codes.csv`, `batch-${b.id}-codes.csv`).catch((err: unknown) => setFailed(`Could not download the codes: ${errorText(err)}`));
                       }}
                     >
-                      Download codes.csv
+                      Download CSV
                     </button>
                   ) : '—'}
                 </td>

@@ -231,6 +231,19 @@ function CouponFormBody({ original, zone, currency }: { original?: Coupon; zone:
       )}
     </Field>
   );
+  /** Amounts per currency; an API error naming one currency (`limits.budget.amounts.EUR`) marks its row. */
+  const amounts = (k: 'minimumAmounts' | 'budget', name: string, legend: string, hint: string) => (
+    <MoneyRows
+      legend={legend}
+      name={name}
+      currency={currency}
+      rows={f[k]}
+      onChange={(v) => set(k, v)}
+      error={errors[k]}
+      badCurrency={errorCurrency(errorField, k === 'budget' ? 'limits.budget.amounts' : 'appliesTo.minimumAmounts')}
+      hint={hint}
+    />
+  );
   const check = (k: keyof FormState, lbl: string, hint?: string) => (
     <Field label={lbl} error={errors[k]} hint={hint}>
       {(p) => <input {...p} type="checkbox" checked={f[k] as boolean} onChange={(e) => set(k, e.target.checked as never)} />}
@@ -291,16 +304,7 @@ function CouponFormBody({ original, zone, currency }: { original?: Coupon; zone:
             {text('excludeFamilies', 'Excluded plan families')}
             {text('excludeIntervals', 'Excluded billing intervals', {}, 'For example: week')}
           </div>
-          <MoneyRows
-            legend="Minimum amounts (an invoice whose lines in scope sum below its currency's minimum gets no discount)"
-            name="Minimum"
-            currency={currency}
-            rows={f.minimumAmounts}
-            onChange={(v) => set('minimumAmounts', v)}
-            error={errors.minimumAmounts}
-            badCurrency={errorCurrency(errorField, 'appliesTo.minimumAmounts')}
-            hint="In major units, for example 50.00; none: no minimum."
-          />
+          {amounts('minimumAmounts', 'Minimum', "Minimum amounts (an invoice whose lines in scope sum below its currency's minimum gets no discount)", 'In major units, for example 50.00; none: no minimum.')}
           <Checks legend="Invoice line kinds (none ticked: every kind but shipping)" options={LINE_KINDS} value={f.lineKinds} onChange={(v) => set('lineKinds', v)} error={errors.lineKinds} />
           <Checks legend="Actions (none ticked: every action)" options={ACTIONS} value={f.actions} onChange={(v) => set('actions', v)} error={errors.actions} />
           {select('switches', 'Plan switches', [
@@ -318,16 +322,7 @@ function CouponFormBody({ original, zone, currency }: { original?: Coupon; zone:
         <Section title="Limits">
           {text('maxRedemptions', 'Total redemptions (empty: unlimited)', { inputMode: 'numeric' })}
           {text('perCustomer', 'Per customer (empty: unlimited)', { inputMode: 'numeric' })}
-          <MoneyRows
-            legend="Discount budget (the most discount all invoices together may take, per currency)"
-            name="Budget"
-            currency={currency}
-            rows={f.budget}
-            onChange={(v) => set('budget', v)}
-            error={errors.budget}
-            badCurrency={errorCurrency(errorField, 'limits.budget.amounts')}
-            hint="In major units, for example 1000.00; none: no budget."
-          />
+          {amounts('budget', 'Budget', 'Discount budget (the most discount all invoices together may take, per currency)', 'In major units, for example 1000.00; none: no budget.')}
           {f.budget.length > 0 && select('budgetPeriod', 'Budget period (in the coupon’s time zone)', [['', 'Over the coupon’s whole life'], ...BUDGET_PERIODS.map((p): [string, string] => [p, `Each calendar ${p}`])])}
         </Section>
         <Section title={`Validity (dates and times in ${zone}, the coupon's time zone)`}>
