@@ -14,6 +14,7 @@ import { Events } from './pages/events';
 import { ApiKeys } from './pages/api-keys';
 import { AuditLog } from './pages/audit-log';
 import { CurrentKeyContext } from './scopes';
+import { AccountSettings } from './pages/settings';
 
 const AccountContext = createContext<Account | null>(null);
 
@@ -32,6 +33,7 @@ const NAV = [
   { to: '/events', label: 'Events' },
   { to: '/audit-log', label: 'Audit log' },
   { to: '/api-keys', label: 'API keys' },
+  { to: '/settings', label: 'Settings' },
 ];
 
 function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
@@ -80,6 +82,7 @@ function Routes() {
   if (path === '/events') return <Events />;
   if (path === '/api-keys') return <ApiKeys />;
   if (path === '/audit-log') return <AuditLog />;
+  if (path === '/settings') return <AccountSettings />;
   return (
     <>
       <h1>Page not found</h1>

@@ -9,9 +9,28 @@ export type AppliesToBody = NonNullable<CouponCreateBody['appliesTo']>;
 export type EligibilityBody = NonNullable<CouponCreateBody['eligibility']>;
 export type LineKind = NonNullable<AppliesToBody['lineKinds']>[number];
 export type Action = NonNullable<AppliesToBody['actions']>[number];
+export type PlanKind = NonNullable<AppliesToBody['planKinds']>[number];
+type PlanMatch = NonNullable<Exclude<AppliesToBody['plans'], 'all' | undefined>['include']>;
+type Interval = NonNullable<PlanMatch['intervals']>[number];
+type Budget = NonNullable<NonNullable<CouponCreateBody['limits']>['budget']>;
+export type BudgetPeriod = NonNullable<Budget['period']>;
+
+/** One currency's amount as typed: an ISO 4217 code and major units ("50.00"). */
+export interface MoneyRow {
+  currency: string;
+  amount: string;
+}
+
+/** One metadata entry as typed. */
+export interface MetaRow {
+  key: string;
+  value: string;
+}
 
 export const LINE_KINDS: readonly LineKind[] = ['recurring', 'setup_fee', 'component', 'one_time', 'shipping'];
 export const ACTIONS: readonly Action[] = ['new_subscription', 'renewal', 'upgrade', 'downgrade', 'one_time_purchase'];
+export const PLAN_KINDS: readonly PlanKind[] = ['recurring', 'one_time'];
+export const BUDGET_PERIODS: readonly BudgetPeriod[] = ['day', 'week', 'month'];
 
 export interface FormState {
   name: string;
@@ -28,6 +47,13 @@ export interface FormState {
   months: string;
   untilDate: string;
   plans: string;
+  families: string;
+  intervals: string;
+  excludePlans: string;
+  excludeFamilies: string;
+  excludeIntervals: string;
+  planKinds: PlanKind[];
+  minimumAmounts: MoneyRow[];
   lineKinds: LineKind[];
   actions: Action[];
   switches: NonNullable<AppliesToBody['switches']>;
@@ -36,6 +62,9 @@ export interface FormState {
   regions: string;
   maxRedemptions: string;
   perCustomer: string;
+  budget: MoneyRow[];
+  /** '' : over the coupon's whole life */
+  budgetPeriod: BudgetPeriod | '';
   validFrom: string;
   expiryType: 'never' | 'on' | 'after';
   expiresOn: string;
@@ -46,12 +75,86 @@ export interface FormState {
   partner: string;
   referrer: string;
   grantsAccess: boolean;
+  metadata: MetaRow[];
+}
+
+/** "month", "3 months": an interval as the form shows it. */
+export function intervalText(i: Interval): string {
+  return i.count === 1 ? i.unit : `${i.count} ${i.unit}s`;
+}
+
+const INTERVAL = /^(?:(\d+)\s*)?(day|week|month|year)s?$/i;
+
+/** The intervals typed ("month, 3 months, year"); null when one of them is not an interval. */
+export function parseIntervals(text: string): Interval[] | null {
+  const out: Interval[] = [];
+  for (const t of text.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const m = INTERVAL.exec(t);
+    if (!m) return null;
+    out.push({ unit: m[2].toLowerCase() as Interval['unit'], count: m[1] === undefined ? 1 : Number(m[1]) });
+  }
+  return out;
+}
+
+/** Amounts per currency as rows, by currency code. */
+const moneyRows = (m: Record<string, number> | undefined): MoneyRow[] =>
+  Object.entries(m ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([currency, minor]) => ({ currency, amount: toMajor(minor, currency) }));
+
+/** The rows as `{CUR: minor units}` (rows left blank are skipped; an amount that is not a number is NaN, which the API refuses naming the currency). */
+export function moneyAmounts(rows: MoneyRow[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of rows) {
+    const currency = r.currency.trim().toUpperCase();
+    if (currency === '' && r.amount.trim() === '') continue;
+    out[currency] = toMinor(r.amount, currency);
+  }
+  return out;
+}
+
+/** A metadata value as typed: text as it is, anything else (a number, a list) as JSON. */
+const metaText = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+
+/**
+ * The metadata rows as an object. A value typed as text stays text, except that an entry whose
+ * text is unchanged keeps the coupon's value (a number or object set through the API stays one).
+ */
+export function metadataBody(rows: MetaRow[], original: Record<string, unknown> | null | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const r of rows) {
+    const key = r.key.trim();
+    if (key === '' && r.value === '') continue;
+    const before = original?.[key];
+    out[key] = before !== undefined && metaText(before) === r.value ? before : r.value;
+  }
+  return out;
+}
+
+/**
+ * What the form can tell before asking the API: an interval it cannot read, a currency given
+ * twice or missing, a metadata key given twice or missing. Keyed by the input.
+ */
+export function formProblems(f: FormState): Partial<Record<keyof FormState, string>> {
+  const out: Partial<Record<keyof FormState, string>> = {};
+  for (const k of ['intervals', 'excludeIntervals'] as const) {
+    if (parseIntervals(f[k]) === null) out[k] = 'Write intervals as day, week, month or year, with a count before them if more than one (for example: month, 3 months, year).';
+  }
+  for (const k of ['minimumAmounts', 'budget'] as const) {
+    const typed = f[k].filter((r) => r.currency.trim() !== '' || r.amount.trim() !== '').map((r) => r.currency.trim().toUpperCase());
+    if (typed.includes('')) out[k] = 'Every amount needs its currency.';
+    else if (new Set(typed).size !== typed.length) out[k] = 'Give each currency once.';
+  }
+  const keys = f.metadata.filter((r) => r.key.trim() !== '' || r.value !== '').map((r) => r.key.trim());
+  if (keys.includes('')) out.metadata = 'Every value needs its key.';
+  else if (new Set(keys).size !== keys.length) out.metadata = 'Give each key once.';
+  return out;
 }
 
 export function fromCoupon(c: Coupon | undefined, currency: string): FormState {
   const d = c?.discount;
   const du = c?.duration;
-  const plans = c && c.appliesTo.plans !== 'all' ? (c.appliesTo.plans.include?.planIds ?? []).join(', ') : '';
+  const rules = c && c.appliesTo.plans !== 'all' ? c.appliesTo.plans : {};
   const amountCurrency = d?.type === 'fixed_amount' ? Object.keys(d.amounts)[0] ?? currency : currency;
   return {
     name: c?.name ?? '',
@@ -67,7 +170,14 @@ export function fromCoupon(c: Coupon | undefined, currency: string): FormState {
     cycles: du?.type === 'repeating' ? String(du.cycles) : '',
     months: du?.type === 'months' ? String(du.months) : '',
     untilDate: du?.type === 'until' ? du.date : '',
-    plans,
+    plans: (rules.include?.planIds ?? []).join(', '),
+    families: (rules.include?.families ?? []).join(', '),
+    intervals: (rules.include?.intervals ?? []).map(intervalText).join(', '),
+    excludePlans: (rules.exclude?.planIds ?? []).join(', '),
+    excludeFamilies: (rules.exclude?.families ?? []).join(', '),
+    excludeIntervals: (rules.exclude?.intervals ?? []).map(intervalText).join(', '),
+    planKinds: c?.appliesTo.planKinds ?? [],
+    minimumAmounts: moneyRows(c?.appliesTo.minimumAmounts),
     lineKinds: c?.appliesTo.lineKinds ?? [],
     actions: c?.appliesTo.actions ?? [],
     switches: c?.appliesTo.switches ?? 'any',
@@ -76,6 +186,8 @@ export function fromCoupon(c: Coupon | undefined, currency: string): FormState {
     regions: (c?.eligibility.regions ?? []).flatMap((r) => (r.regions?.length ? r.regions : [r.country])).join(', '),
     maxRedemptions: c?.limits.maxRedemptions ? String(c.limits.maxRedemptions) : '',
     perCustomer: c?.limits.perCustomer ? String(c.limits.perCustomer) : '',
+    budget: moneyRows(c?.limits.budget?.amounts),
+    budgetPeriod: c?.limits.budget?.period ?? '',
     validFrom: c?.validFrom ? isoToZoned(c.validFrom, c.timeZone) : '',
     expiryType: c?.expiresOn ? 'on' : c?.expiresAfterDays ? 'after' : 'never',
     expiresOn: c?.expiresOn ?? '',
@@ -86,6 +198,7 @@ export function fromCoupon(c: Coupon | undefined, currency: string): FormState {
     partner: c?.attribution?.partner ?? '',
     referrer: c?.attribution?.referrerCustomerId ?? '',
     grantsAccess: c?.grantsAccess ?? false,
+    metadata: Object.entries(c?.metadata ?? {}).map(([key, v]) => ({ key, value: metaText(v) })),
   };
 }
 
@@ -104,17 +217,20 @@ function regions(s: string) {
   return [...byCountry].map(([country, subs]) => (subs.length ? { country, regions: subs } : { country }));
 }
 
-/**
- * The plan scope: the form edits the included plan ids only. An edited coupon keeps its other
- * plan rules (included families and intervals, every exclusion); with none left it is "all".
- */
-export function planScope(text: string, original: Coupon | undefined): AppliesToBody['plans'] {
-  const ids = list(text);
-  const rules = original && original.appliesTo.plans !== 'all' ? original.appliesTo.plans : {};
-  const { planIds: _ids, ...kept } = rules.include ?? {};
-  const include = ids.length ? { ...kept, planIds: ids } : kept;
-  const scope = { ...(Object.keys(include).length ? { include } : {}), ...(rules.exclude ? { exclude: rules.exclude } : {}) };
-  return Object.keys(scope).length ? scope : 'all';
+/** The plan scope from the form: included and excluded plan ids, families and intervals; with none, "all". */
+export function planScope(f: Pick<FormState, 'plans' | 'families' | 'intervals' | 'excludePlans' | 'excludeFamilies' | 'excludeIntervals'>): AppliesToBody['plans'] {
+  const match = (ids: string, families: string, intervals: string): PlanMatch | null => {
+    const m: PlanMatch = {};
+    if (list(ids).length) m.planIds = list(ids);
+    if (families.split(',').some((x) => x.trim())) m.families = families.split(',').map((x) => x.trim()).filter(Boolean);
+    const ints = parseIntervals(intervals) ?? [];
+    if (ints.length) m.intervals = ints;
+    return Object.keys(m).length ? m : null;
+  };
+  const include = match(f.plans, f.families, f.intervals);
+  const exclude = match(f.excludePlans, f.excludeFamilies, f.excludeIntervals);
+  if (!include && !exclude) return 'all';
+  return { ...(include ? { include } : {}), ...(exclude ? { exclude } : {}) };
 }
 
 /** The body of POST /v1/coupons; for an edit (no status, no code) that of PATCH /v1/coupons/{id}. */
@@ -136,9 +252,13 @@ export function toBody(f: FormState, zone: string, original: Coupon | undefined)
         : f.durationType === 'until'
           ? { type: 'until', date: f.untilDate }
           : { type: f.durationType };
-  // an edit starts from the coupon's scope, so what the form does not show (plan kinds, plan
-  // families, intervals, exclusions) is sent back as it was
-  const appliesTo: AppliesToBody = { ...original?.appliesTo, plans: planScope(f.plans, original) };
+  // an edit starts from the coupon's scope, so a field the form does not know is sent back as it was
+  const appliesTo: AppliesToBody = { ...original?.appliesTo, plans: planScope(f) };
+  if (f.planKinds.length) appliesTo.planKinds = f.planKinds;
+  else delete appliesTo.planKinds;
+  const minimums = moneyAmounts(f.minimumAmounts);
+  if (Object.keys(minimums).length) appliesTo.minimumAmounts = minimums;
+  else delete appliesTo.minimumAmounts;
   if (f.lineKinds.length) appliesTo.lineKinds = f.lineKinds;
   else delete appliesTo.lineKinds;
   if (f.actions.length) appliesTo.actions = f.actions;
@@ -154,7 +274,7 @@ export function toBody(f: FormState, zone: string, original: Coupon | undefined)
     duration,
     appliesTo,
     eligibility,
-    limits: { maxRedemptions: optNum(f.maxRedemptions), perCustomer: optNum(f.perCustomer) },
+    limits: { maxRedemptions: optNum(f.maxRedemptions), perCustomer: optNum(f.perCustomer), ...budgetBody(f, original) },
     validFrom: f.validFrom ? zonedToIso(f.validFrom, zone) : null,
     stackable: f.stackable,
   };
@@ -175,6 +295,9 @@ export function toBody(f: FormState, zone: string, original: Coupon | undefined)
   if (Object.keys(attribution).length) body.attribution = attribution;
   else if (original && Object.keys(original.attribution).length) body.attribution = null;
   if (f.grantsAccess || original?.grantsAccess) body.grantsAccess = f.grantsAccess;
+  const metadata = metadataBody(f.metadata, original?.metadata);
+  if (Object.keys(metadata).length) body.metadata = metadata;
+  else if (original && Object.keys(original.metadata ?? {}).length) body.metadata = null;
   if (!original) {
     body.status = f.status;
     if (f.code.trim()) body.code = f.code.trim();
@@ -183,21 +306,29 @@ export function toBody(f: FormState, zone: string, original: Coupon | undefined)
   return changedOnly(body, f, fromCoupon(original, f.currency));
 }
 
+/** `{budget}` from the form: the amounts and period; `{budget: null}` when an edit clears it; `{}` with none. */
+function budgetBody(f: FormState, original: Coupon | undefined): { budget?: Budget | null } {
+  const amounts = moneyAmounts(f.budget);
+  if (Object.keys(amounts).length) return { budget: { amounts, period: f.budgetPeriod || null } };
+  return original?.limits.budget ? { budget: null } : {};
+}
+
 /** The body fields each group of form inputs writes. */
 const GROUPS: [(keyof CouponCreateBody)[], (keyof FormState)[]][] = [
   [['name'], ['name']],
   [['description'], ['description']],
   [['discount'], ['discountType', 'percent', 'amount', 'currency', 'trialDays']],
   [['duration'], ['durationType', 'cycles', 'months', 'untilDate']],
-  [['appliesTo'], ['plans', 'lineKinds', 'actions', 'switches']],
+  [['appliesTo'], ['plans', 'families', 'intervals', 'excludePlans', 'excludeFamilies', 'excludeIntervals', 'planKinds', 'minimumAmounts', 'lineKinds', 'actions', 'switches']],
   [['eligibility'], ['customers', 'emailDomains', 'regions']],
-  [['limits'], ['maxRedemptions', 'perCustomer']],
+  [['limits'], ['maxRedemptions', 'perCustomer', 'budget', 'budgetPeriod']],
   [['validFrom'], ['validFrom']],
   [['expiresOn', 'expiresAfterDays', 'expiresAt'], ['expiryType', 'expiresOn', 'expiresAfterDays']],
   [['overflow'], ['overflow']],
   [['stackable'], ['stackable']],
   [['attribution'], ['channel', 'partner', 'referrer']],
   [['grantsAccess'], ['grantsAccess']],
+  [['metadata'], ['metadata']],
 ];
 
 /**

@@ -1,5 +1,5 @@
 import { z } from './zod';
-import { Currency, Id, MinorUnits, Overflow, TimeZone } from './common';
+import { Currency, Id, ListQuery, MinorUnits, Overflow, TimeZone, page } from './common';
 import { PlanAccess } from './attribution';
 import { ROUNDING_MODES } from '../domain';
 
@@ -55,6 +55,9 @@ export const Plan = z
     access: PlanAccess,
   })
   .openapi('Plan');
+
+export const PlanPage = page(Plan).openapi('PlanPage');
+export const PlanListQuery = ListQuery.strict();
 
 export const CustomerFields = z
   .object({

@@ -1,6 +1,6 @@
 import { HOLD_STATUSES, HOLD_TTL_SECONDS, MAX_PREVIEW_CYCLES, ROUNDING_MODES } from '../domain';
 import { z } from './zod';
-import { Currency, Id, Instant } from './common';
+import { Currency, Id, Instant, ListQuery, page } from './common';
 import { CustomerInput } from './accounts';
 import { Coupon } from './coupons';
 import { InvoiceLine } from './invoices';
@@ -51,6 +51,11 @@ export const Hold = z
   .openapi('Hold');
 
 export const HoldWrapped = z.object({ hold: Hold }).openapi('HoldWrapped');
+export const HoldPage = page(Hold).openapi('HoldPage');
+export const HoldListQuery = ListQuery.extend({
+  couponId: Id.optional().openapi({ description: 'only this coupon’s holds' }),
+  status: z.enum(HOLD_STATUSES).optional().openapi({ description: 'only holds with this status as shown now (an active hold past its expiry is expired)' }),
+}).strict();
 export const HoldParams = z.object({ id: z.uuid() });
 export const HoldReleaseQuery = z
   .object({ customerId: Id.optional().openapi({ description: 'when given, a hold of another customer is 422 hold_not_active' }) })

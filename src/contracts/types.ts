@@ -12,6 +12,7 @@ import type * as apiKeys from './api-keys';
 import type * as attribution from './attribution';
 import type * as audit from './audit';
 import type * as batches from './batches';
+import type * as checkout from './checkout';
 import type * as common from './common';
 import type * as coupons from './coupons';
 import type * as growth from './growth';
@@ -60,6 +61,13 @@ export type AuditRecord = z.output<typeof audit.AuditRecord>;
 export type AuditRecordPage = z.output<typeof audit.AuditRecordPage>;
 export type RecoveredDeliveries = z.output<typeof webhooks.RecoveredDeliveries>;
 export type CouponSort = NonNullable<z.output<typeof coupons.CouponListQuery>['sort']>;
+export type Plan = z.output<typeof accounts.Plan>;
+export type PlanPage = z.output<typeof accounts.PlanPage>;
+export type Hold = z.output<typeof checkout.Hold>;
+export type HoldPage = z.output<typeof checkout.HoldPage>;
+export type BatchPage = z.output<typeof batches.BatchPage>;
+export type PreviewResult = z.output<typeof checkout.PreviewResult>;
+export type Rounding = z.output<typeof checkout.Rounding>;
 
 // Request bodies
 export type CouponCreateBody = z.input<typeof coupons.CouponCreate>;
@@ -73,3 +81,5 @@ export type RotateSecretBody = z.input<typeof webhooks.RotateSecret>;
 export type ApiKeyCreateBody = z.input<typeof apiKeys.ApiKeyCreate>;
 export type ApiKeyRollBody = z.input<typeof apiKeys.ApiKeyRoll>;
 export type RecoverDeliveriesBody = z.input<typeof webhooks.RecoverDeliveries>;
+export type AccountPatchBody = z.input<typeof accounts.AccountPatch>;
+export type PreviewRequestBody = z.input<typeof checkout.PreviewRequest>;

@@ -126,3 +126,35 @@ export async function findStoredHoldOutcome(em: Em, accountId: string, key: stri
     .executeTakeFirst();
   return row ? { requestHash: row.request_hash, body: row.body as Record<string, unknown> } : null;
 }
+
+/**
+ * A page of the account's holds (of one coupon, when given), soonest expiry first, after the
+ * cursor's [expiresAt, id]. `shown` filters by the status as shown at `now` (an active hold past
+ * its expiry counts as expired).
+ */
+export async function listHolds(
+  em: Em,
+  accountId: string,
+  filter: { couponId?: string; shown?: HoldStatus; now: string },
+  after: [string, string] | null,
+  limit: number,
+): Promise<{ rows: HoldRow[]; next: [string, string] | null }> {
+  const coupon = filter.couponId === undefined ? sql`` : sql` and coupon_id = ${filter.couponId}::uuid`;
+  const now = filter.now;
+  const status =
+    filter.shown === undefined
+      ? sql``
+      : filter.shown === 'active'
+        ? sql` and status = 'active' and expires_at > ${now}::timestamptz`
+        : filter.shown === 'expired'
+          ? sql` and (status = 'expired' or (status = 'active' and expires_at <= ${now}::timestamptz))`
+          : sql` and status = ${filter.shown}`;
+  const cursor = after ? sql` and (expires_at, id) > (${after[0]}::timestamptz, ${after[1]}::uuid)` : sql``;
+  const { rows } = await sql<Record<string, unknown>>`
+    select * from holds where account_id = ${accountId}::uuid${coupon}${status}${cursor}
+     order by expires_at, id limit ${limit + 1}`.execute(em.getKysely());
+  const holds = rows.map(holdFromRow);
+  const page = holds.slice(0, limit);
+  const last = page[page.length - 1];
+  return { rows: page, next: holds.length > limit && last ? [last.expiresAt, last.id] : null };
+}

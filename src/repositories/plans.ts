@@ -95,3 +95,12 @@ export async function getPlans(em: Em, accountId: string, ids: string[]): Promis
 export async function getPlan(em: Em, accountId: string, id: string): Promise<PlanView | null> {
   return (await getPlans(em, accountId, [id])).get(id) ?? null;
 }
+
+/** A page of the account's plans in id order, after the cursor's id. */
+export async function listPlans(em: Em, accountId: string, afterId: string | null, limit: number): Promise<{ rows: PlanView[]; next: string | null }> {
+  let q = em.getKysely().selectFrom('plans').selectAll().where('account_id', '=', accountId);
+  if (afterId !== null) q = q.where('id', '>', afterId);
+  const rows = (await q.orderBy('id').limit(limit + 1).execute()).map(planFromRow);
+  const page = rows.slice(0, limit);
+  return { rows: page, next: rows.length > limit ? page[page.length - 1].id : null };
+}

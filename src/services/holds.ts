@@ -1,9 +1,11 @@
 import type { AppContext } from '../context';
-import { holdRefusal, REFUSAL_MESSAGES } from '../domain';
+import { holdRefusal, REFUSAL_MESSAGES, type HoldStatus } from '../domain';
+import { decodeCursorOf, encodeCursor } from '../cursor';
+import { isUuid } from './batch-service';
 import { AppError, idempotencyConflict, notFound } from '../errors';
 import { outcomeOfBody, refused, type JobOutcome } from '../queues/outcomes';
 import { appendEvents } from '../repositories/events';
-import { endHolds, findHold, findStoredHoldOutcome, holdState, holdView, type HoldView } from '../repositories/holds';
+import { endHolds, findHold, findStoredHoldOutcome, holdState, holdView, listHolds as listHoldRows, type HoldView } from '../repositories/holds';
 
 /**
  * The hold routes' use cases besides placing one (which the worker runs,
@@ -23,6 +25,22 @@ export async function getHold(ctx: AppContext, accountId: string, id: string): P
   const hold = await findHold(ctx.orm.em.fork(), accountId, id);
   if (!hold) throw notFound('hold');
   return holdView(hold, ctx.clock.now());
+}
+
+/**
+ * GET /v1/holds: the account's holds (of one coupon, with a status as shown now, when given),
+ * soonest expiry first.
+ */
+export async function listHolds(
+  ctx: AppContext,
+  accountId: string,
+  query: { couponId?: string; status?: HoldStatus; limit: number; cursor?: string },
+): Promise<{ data: HoldView[]; nextCursor: string | null }> {
+  const after = query.cursor === undefined ? null : (decodeCursorOf(query.cursor, 'holds', ['timestamp', 'uuid']) as [string, string]);
+  if (query.couponId !== undefined && !isUuid(query.couponId)) return { data: [], nextCursor: null };
+  const now = ctx.clock.now();
+  const { rows, next } = await listHoldRows(ctx.orm.em.fork(), accountId, { couponId: query.couponId, shown: query.status, now }, after, query.limit);
+  return { data: rows.map((h) => holdView(h, now)), nextCursor: next === null ? null : encodeCursor('holds', next) };
 }
 
 /**

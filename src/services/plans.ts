@@ -1,5 +1,6 @@
 import type { AppContext } from '../context';
-import { insertPlanIfAbsent, lockPlan, replacePlan, type PlanInput, type PlanView } from '../repositories/plans';
+import { decodeCursorOf, encodeCursor } from '../cursor';
+import { insertPlanIfAbsent, listPlans as listPlanRows, lockPlan, replacePlan, type PlanInput, type PlanView } from '../repositories/plans';
 import { changesOf, recordChange, type Caller } from './audit-log';
 
 /** A plan as its audit records show it (the target id is the plan's id). */
@@ -30,4 +31,11 @@ export async function putPlan(ctx: AppContext, accountId: string, id: string, in
     if (Object.keys(changesOf(change)).length > 0) await recordChange(tx, accountId, caller, now, change);
     return after;
   });
+}
+
+/** GET /v1/plans: the account's plans in id order. */
+export async function listPlans(ctx: AppContext, accountId: string, query: { limit: number; cursor?: string }): Promise<{ data: PlanView[]; nextCursor: string | null }> {
+  const after = query.cursor === undefined ? null : (decodeCursorOf(query.cursor, 'plans', ['string'])[0] as string);
+  const { rows, next } = await listPlanRows(ctx.orm.em.fork(), accountId, after, query.limit);
+  return { data: rows, nextCursor: next === null ? null : encodeCursor('plans', [next]) };
 }

@@ -72,6 +72,7 @@ describe('text PostgreSQL cannot store is 400 validation_failed naming the field
 describe('lists', () => {
   const lists = () => [
     '/v1/coupons', `/v1/coupons/${couponId}/codes`, `/v1/coupons/${couponId}/versions`, '/v1/batches', '/v1/redemptions', '/v1/events', '/v1/stats',
+    '/v1/plans', '/v1/holds',
   ];
   test('an unknown query parameter is 400 naming it, on every list', async () => {
     for (const path of lists()) {
@@ -86,6 +87,9 @@ describe('lists', () => {
       ['/v1/redemptions', cursorOf('redemptions', ['2026-12-01T00:00:00Z', 'not-a-uuid'])],
       ['/v1/coupons', cursorOf('coupons', ['2026-13-45 99:00:00+00', '00000000-0000-4000-8000-000000000000'])],
       ['/v1/batches', cursorOf('batches', ['yesterday', '00000000-0000-4000-8000-000000000000'])],
+      ['/v1/holds', cursorOf('holds', ['yesterday', '00000000-0000-4000-8000-000000000000'])],
+      ['/v1/holds', cursorOf('holds', ['2026-12-01T00:00:00Z', 'not-a-uuid'])],
+      ['/v1/plans', cursorOf('plans', [1])],
       [`/v1/coupons/${couponId}/versions`, cursorOf('versions', ['1'])],
       [`/v1/coupons/${couponId}/codes`, cursorOf('codes', ['x'])],
     ];

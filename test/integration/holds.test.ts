@@ -224,3 +224,45 @@ describe('holds', () => {
     expect((await redeem(redeemBody('WIDE-1', { customer: { id: 'cus_w' }, subscriptionId: 'sub_w2', holdId: held.id }))).status).toBe(201);
   });
 });
+
+describe('GET /v1/holds and GET /v1/plans (the console lists them)', () => {
+  test("a coupon's holds by status as shown now, soonest expiry first, paged", async () => {
+    const coupon = await createCoupon(t, acct, { code: 'LISTED' });
+    const other = await createCoupon(t, acct, { code: 'ELSEWHERE' });
+    const a = (await hold({ code: 'LISTED', customer: { id: 'cus_a' }, ttlSeconds: 600 })).body.hold;
+    const b = (await hold({ code: 'LISTED', customer: { id: 'cus_b' }, ttlSeconds: 300 })).body.hold;
+    const c = (await hold({ code: 'LISTED', customer: { id: 'cus_c' }, ttlSeconds: 900 })).body.hold;
+    await hold({ code: 'ELSEWHERE', customer: { id: 'cus_d' } });
+    expect((await t.http.delete(`/v1/holds/${c.id}`).set(acct.auth)).status).toBe(204);
+    const list = (q: Record<string, unknown>) => t.http.get('/v1/holds').query(q).set(acct.auth);
+    const active = await list({ couponId: coupon.id, status: 'active' });
+    expect(active.status).toBe(200);
+    expect(active.body.data.map((h: { id: string }) => h.id)).toEqual([b.id, a.id]);
+    expect(active.body.data[0]).toEqual({ ...b, status: 'active' });
+    const first = await list({ couponId: coupon.id, limit: 2 });
+    expect(first.body.data.map((h: { id: string }) => h.id)).toEqual([b.id, a.id]);
+    const second = await list({ couponId: coupon.id, limit: 2, cursor: first.body.nextCursor });
+    expect([second.body.data.map((h: { id: string; status: string }) => [h.id, h.status]), second.body.nextCursor]).toEqual([[[c.id, 'released']], null]);
+    // past b's expiry (its job not yet run) b reads expired
+    clock.set('2026-06-01T12:06:00.000Z');
+    expect((await list({ couponId: coupon.id, status: 'active' })).body.data.map((h: { id: string }) => h.id)).toEqual([a.id]);
+    expect((await list({ couponId: coupon.id, status: 'expired' })).body.data.map((h: { id: string; status: string }) => [h.id, h.status])).toEqual([[b.id, 'expired']]);
+    expect((await list({ couponId: other.id })).body.data).toHaveLength(1);
+    expect((await list({ couponId: 'not-a-coupon' })).body).toEqual({ data: [], nextCursor: null });
+    expect((await list({ status: 'held' })).body.error.field).toBe('status');
+    expect((await list({ cursor: 'bogus' })).body.error.field).toBe('cursor');
+  });
+
+  test('the account’s plans in id order, paged', async () => {
+    await putPlan(t, acct, 'basic-yearly', { name: 'Basic', kind: 'recurring', interval: { unit: 'year', count: 1 }, currency: 'EUR', price: 9900, family: 'basic' });
+    await putPlan(t, acct, 'addon', { name: 'Add-on', kind: 'one_time', currency: 'USD', price: 500 });
+    const first = await t.http.get('/v1/plans').query({ limit: 2 }).set(acct.auth);
+    expect(first.status).toBe(200);
+    expect(first.body.data).toEqual([
+      { id: 'addon', name: 'Add-on', kind: 'one_time', interval: null, currency: 'USD', price: 500, family: null, access: 'open' },
+      { id: 'basic-yearly', name: 'Basic', kind: 'recurring', interval: { unit: 'year', count: 1 }, currency: 'EUR', price: 9900, family: 'basic', access: 'open' },
+    ]);
+    const second = await t.http.get('/v1/plans').query({ limit: 2, cursor: first.body.nextCursor }).set(acct.auth);
+    expect([second.body.data.map((p: { id: string }) => p.id), second.body.nextCursor]).toEqual([['pro-monthly'], null]);
+  });
+});

@@ -24,6 +24,7 @@ import { dateOnly, dateTime, discountText, durationText, int, isoToZoned, moneyM
 import { Link, navigate, pagePath, setSearch, useLocation } from '../router';
 import { RequireScope, ScopedLink, ScopeNote, useScopes } from '../scopes';
 import { AuditTrail } from '../audit';
+import { CouponCheckout, EarlierBatches } from './coupon-checkout';
 
 type Dialog =
   | { kind: 'coupon'; action: 'archive' | 'delete' | 'disable' }
@@ -107,6 +108,7 @@ export function CouponDetail({ id }: { id: string }) {
       {actionError && <Notice kind="error">{actionError}</Notice>}
       <Terms coupon={c} />
       <CouponStats id={id} />
+      <CouponCheckout coupon={c} />
       <CodesTable coupon={c} onDialog={setDialog} />
       <RequireScope scope="coupons:write" what="Adding, importing and generating codes">
       {c.status !== 'archived' && (
@@ -117,6 +119,7 @@ export function CouponDetail({ id }: { id: string }) {
       )}
       {c.status !== 'archived' && <GenerateBatch coupon={c} onDone={refresh} />}
       </RequireScope>
+      <EarlierBatches coupon={c} />
       <Versions id={id} zone={c.timeZone} />
       <AuditTrail targetType="coupon" targetId={id} />
 

@@ -1,7 +1,7 @@
-import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useId, useState, type FormEvent, type ReactNode } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { ApiError, api, apiPath, get, type Coupon, type CouponPatchBody } from '../api';
-import { ACTIONS, fromCoupon, LINE_KINDS, toBody, type Action, type FormState, type LineKind } from '../coupon-body';
+import { ACTIONS, BUDGET_PERIODS, formProblems, fromCoupon, LINE_KINDS, PLAN_KINDS, toBody, type FormState, type MetaRow, type MoneyRow } from '../coupon-body';
 import { useAccount } from '../app';
 import { Field, Notice, errorText } from '../components';
 import { Link, navigate, pagePath } from '../router';
@@ -24,6 +24,13 @@ const FIELD_OF: [string, keyof FormState][] = [
   ['duration.date', 'untilDate'],
   ['duration', 'durationType'],
   ['appliesTo.plans', 'plans'],
+  ['appliesTo.plans.include.families', 'families'],
+  ['appliesTo.plans.include.intervals', 'intervals'],
+  ['appliesTo.plans.exclude', 'excludePlans'],
+  ['appliesTo.plans.exclude.families', 'excludeFamilies'],
+  ['appliesTo.plans.exclude.intervals', 'excludeIntervals'],
+  ['appliesTo.planKinds', 'planKinds'],
+  ['appliesTo.minimumAmounts', 'minimumAmounts'],
   ['appliesTo.lineKinds', 'lineKinds'],
   ['appliesTo.actions', 'actions'],
   ['appliesTo.switches', 'switches'],
@@ -32,6 +39,8 @@ const FIELD_OF: [string, keyof FormState][] = [
   ['eligibility.regions', 'regions'],
   ['limits.maxRedemptions', 'maxRedemptions'],
   ['limits.perCustomer', 'perCustomer'],
+  ['limits.budget', 'budget'],
+  ['limits.budget.period', 'budgetPeriod'],
   ['validFrom', 'validFrom'],
   ['expiresOn', 'expiresOn'],
   ['expiresAfterDays', 'expiresAfterDays'],
@@ -43,6 +52,7 @@ const FIELD_OF: [string, keyof FormState][] = [
   ['attribution.referrerCustomerId', 'referrer'],
   ['attribution', 'channel'],
   ['grantsAccess', 'grantsAccess'],
+  ['metadata', 'metadata'],
 ];
 
 function inputFor(field: string | undefined): keyof FormState | null {
@@ -55,6 +65,12 @@ function inputFor(field: string | undefined): keyof FormState | null {
   return best ? best[1] : null;
 }
 
+/** The currency an error's field names under `prefix` ("limits.budget.amounts.USD" → USD); undefined when it names none. */
+function errorCurrency(field: string | undefined, prefix: string): string | undefined {
+  const f = field?.replace(/^body\./, '');
+  return f?.startsWith(`${prefix}.`) ? f.slice(prefix.length + 1) : undefined;
+}
+
 function Section({ title, children }: { title: string; children: ReactNode }) {
   return (
     <fieldset className="section">
@@ -64,16 +80,74 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
   );
 }
 
-function Checks<T extends string>({ legend, options, value, onChange, error }: { legend: string; options: readonly T[]; value: T[]; onChange: (v: T[]) => void; error?: string }) {
+function Checks<T extends string>({ legend, options, value, onChange, error, labelOf = label }: { legend: string; options: readonly T[]; value: T[]; onChange: (v: T[]) => void; error?: string; labelOf?: (o: T) => string }) {
   return (
     <fieldset className="checks">
       <legend>{legend}</legend>
       {options.map((o) => (
         <label key={o}>
-          <input type="checkbox" checked={value.includes(o)} onChange={(e) => onChange(e.target.checked ? [...value, o] : value.filter((x) => x !== o))} /> {label(o)}
+          <input type="checkbox" checked={value.includes(o)} onChange={(e) => onChange(e.target.checked ? [...value, o] : value.filter((x) => x !== o))} /> {labelOf(o)}
         </label>
       ))}
       {error && <p className="field-error" role="alert">{error}</p>}
+    </fieldset>
+  );
+}
+
+/**
+ * Amounts per currency as rows of a currency and an amount in major units, with Add and Remove.
+ * `badCurrency`: the currency the API's error names, whose inputs are marked invalid.
+ */
+function MoneyRows({ legend, name, rows, onChange, error, badCurrency, hint, currency }: { legend: string; name: string; rows: MoneyRow[]; onChange: (rows: MoneyRow[]) => void; error?: string; badCurrency?: string; hint?: string; currency: string }) {
+  const set = (i: number, patch: Partial<MoneyRow>) => onChange(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  const errId = useId();
+  return (
+    <fieldset className="checks rows">
+      <legend>{legend}</legend>
+      {hint && <p className="hint">{hint}</p>}
+      {rows.map((r, i) => {
+        const bad = !!error && (badCurrency === undefined || badCurrency === r.currency.trim().toUpperCase());
+        const a11y = bad ? { 'aria-invalid': true, 'aria-describedby': errId } : {};
+        return (
+          <div className="row" key={i}>
+            <Field label={`${name} ${i + 1}: currency`}>
+              {(p) => <input {...p} {...a11y} value={r.currency} maxLength={3} size={5} autoCapitalize="characters" onChange={(e) => set(i, { currency: e.target.value })} />}
+            </Field>
+            <Field label={`${name} ${i + 1}: amount`}>
+              {(p) => <input {...p} {...a11y} value={r.amount} inputMode="decimal" onChange={(e) => set(i, { amount: e.target.value })} />}
+            </Field>
+            <button type="button" onClick={() => onChange(rows.filter((_, j) => j !== i))}>Remove {name.toLowerCase()} {i + 1}</button>
+          </div>
+        );
+      })}
+      <button type="button" onClick={() => onChange([...rows, { currency: rows.length ? '' : currency, amount: '' }])}>Add {name.toLowerCase()} currency</button>
+      {error && <p id={errId} className="field-error" role="alert">{error}</p>}
+    </fieldset>
+  );
+}
+
+/** Metadata as key/value rows, with Add and Remove. */
+function MetaRows({ rows, onChange, error }: { rows: MetaRow[]; onChange: (rows: MetaRow[]) => void; error?: string }) {
+  const set = (i: number, patch: Partial<MetaRow>) => onChange(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  const errId = useId();
+  const a11y = error ? { 'aria-invalid': true, 'aria-describedby': errId } : {};
+  return (
+    <fieldset className="checks rows">
+      <legend>Metadata (your own key/value pairs, up to 50; keys up to 40 characters)</legend>
+      {rows.length === 0 && <p className="hint">No metadata.</p>}
+      {rows.map((r, i) => (
+        <div className="row" key={i}>
+          <Field label={`Metadata ${i + 1}: key`}>
+            {(p) => <input {...p} {...a11y} value={r.key} maxLength={40} onChange={(e) => set(i, { key: e.target.value })} />}
+          </Field>
+          <Field label={`Metadata ${i + 1}: value`}>
+            {(p) => <input {...p} {...a11y} value={r.value} onChange={(e) => set(i, { value: e.target.value })} />}
+          </Field>
+          <button type="button" onClick={() => onChange(rows.filter((_, j) => j !== i))}>Remove metadata {i + 1}</button>
+        </div>
+      ))}
+      <button type="button" onClick={() => onChange([...rows, { key: '', value: '' }])}>Add metadata</button>
+      {error && <p id={errId} className="field-error" role="alert">{error}</p>}
     </fieldset>
   );
 }
@@ -98,6 +172,8 @@ function CouponFormBody({ original, zone, currency }: { original?: Coupon; zone:
   const [f, setF] = useState<FormState>(() => fromCoupon(original, currency));
   const [errors, setErrors] = useState<Partial<Record<keyof FormState, string>>>({});
   const [general, setGeneral] = useState<string | null>(null);
+  /** The field path the API's last error named (a currency's row is marked by it). */
+  const [errorField, setErrorField] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const set = <K extends keyof FormState>(k: K, v: FormState[K]) => setF((s) => ({ ...s, [k]: v }));
   useEffect(() => {
@@ -109,6 +185,13 @@ function CouponFormBody({ original, zone, currency }: { original?: Coupon; zone:
     setBusy(true);
     setErrors({});
     setGeneral(null);
+    setErrorField(undefined);
+    const problems = formProblems(f);
+    if (Object.keys(problems).length) {
+      setErrors(problems);
+      setBusy(false);
+      return;
+    }
     try {
       const body = toBody(f, zone, original);
       if (original && Object.keys(body).length === 0) {
@@ -121,10 +204,15 @@ function CouponFormBody({ original, zone, currency }: { original?: Coupon; zone:
         : await api<Coupon>('POST', apiPath`/v1/coupons`, body);
       await client.invalidateQueries({ queryKey: ['coupons'] });
       client.setQueryData(['coupon', saved.id], saved);
+      // its figures include the budget's, which an edit may change
+      await client.invalidateQueries({ queryKey: ['coupon-stats', saved.id] });
       navigate(pagePath`/coupons/${saved.id}`);
     } catch (err) {
       const input = err instanceof ApiError ? inputFor(err.field) : null;
-      if (input) setErrors({ [input]: errorText(err) });
+      if (input) {
+        setErrors({ [input]: errorText(err) });
+        setErrorField(err instanceof ApiError ? err.field : undefined);
+      }
       else setGeneral(errorText(err));
       setBusy(false);
     }
@@ -143,6 +231,19 @@ function CouponFormBody({ original, zone, currency }: { original?: Coupon; zone:
         </select>
       )}
     </Field>
+  );
+  /** Amounts per currency; an API error naming one currency (`limits.budget.amounts.EUR`) marks its row. */
+  const amounts = (k: 'minimumAmounts' | 'budget', name: string, legend: string, hint: string) => (
+    <MoneyRows
+      legend={legend}
+      name={name}
+      currency={currency}
+      rows={f[k]}
+      onChange={(v) => set(k, v)}
+      error={errors[k]}
+      badCurrency={errorCurrency(errorField, k === 'budget' ? 'limits.budget.amounts' : 'appliesTo.minimumAmounts')}
+      hint={hint}
+    />
   );
   const check = (k: keyof FormState, lbl: string, hint?: string) => (
     <Field label={lbl} error={errors[k]} hint={hint}>
@@ -194,7 +295,17 @@ function CouponFormBody({ original, zone, currency }: { original?: Coupon; zone:
           {f.durationType === 'until' && text('untilDate', `Last day (in ${zone})`, { type: 'date' })}
         </Section>
         <Section title="Applies to">
+          <p className="hint">A plan is in scope when it matches every kind of rule given below (plan ids, families, intervals, plan kinds) and no exclusion; with none, every plan.</p>
           {text('plans', 'Plan ids (empty: every plan)', {}, 'Comma-separated, for example pro-monthly, pro-yearly')}
+          {text('families', 'Plan families', {}, 'Comma-separated, for example pro, team')}
+          {text('intervals', 'Billing intervals', {}, 'Comma-separated, for example: month, 3 months, year')}
+          <Checks legend="Plan kinds (none ticked: both)" options={PLAN_KINDS} labelOf={(k) => (k === 'one_time' ? 'One-time plans' : 'Subscription plans')} value={f.planKinds} onChange={(v) => set('planKinds', v)} error={errors.planKinds} />
+          <div className="row">
+            {text('excludePlans', 'Excluded plan ids')}
+            {text('excludeFamilies', 'Excluded plan families')}
+            {text('excludeIntervals', 'Excluded billing intervals', {}, 'For example: week')}
+          </div>
+          {amounts('minimumAmounts', 'Minimum', "Minimum amounts (an invoice whose lines in scope sum below its currency's minimum gets no discount)", 'In major units, for example 50.00; none: no minimum.')}
           <Checks legend="Invoice line kinds (none ticked: every kind but shipping)" options={LINE_KINDS} value={f.lineKinds} onChange={(v) => set('lineKinds', v)} error={errors.lineKinds} />
           <Checks legend="Actions (none ticked: every action)" options={ACTIONS} value={f.actions} onChange={(v) => set('actions', v)} error={errors.actions} />
           {select('switches', 'Plan switches', [
@@ -212,6 +323,8 @@ function CouponFormBody({ original, zone, currency }: { original?: Coupon; zone:
         <Section title="Limits">
           {text('maxRedemptions', 'Total redemptions (empty: unlimited)', { inputMode: 'numeric' })}
           {text('perCustomer', 'Per customer (empty: unlimited)', { inputMode: 'numeric' })}
+          {amounts('budget', 'Budget', 'Discount budget (the most discount all invoices together may take, per currency)', 'In major units, for example 1000.00; none: no budget.')}
+          {f.budget.length > 0 && select('budgetPeriod', 'Budget period (in the coupon’s time zone)', [['', 'Over the coupon’s whole life'], ...BUDGET_PERIODS.map((p): [string, string] => [p, `Each calendar ${p}`])])}
         </Section>
         <Section title={`Validity (dates and times in ${zone}, the coupon's time zone)`}>
           {text('validFrom', `Valid from (${zone}; empty: now)`, { type: 'datetime-local' })}
@@ -232,6 +345,9 @@ function CouponFormBody({ original, zone, currency }: { original?: Coupon; zone:
           {text('channel', 'Channel', { maxLength: 100 }, 'For example email, social, events')}
           {text('partner', 'Partner', { maxLength: 100 })}
           {text('referrer', 'Referrer customer id', { maxLength: 100 })}
+        </Section>
+        <Section title="Metadata">
+          <MetaRows rows={f.metadata} onChange={(v) => set('metadata', v)} error={errors.metadata} />
         </Section>
         <div className="actions">
           <Link className="button" to={original ? `/coupons/${original.id}` : '/coupons'}>Cancel</Link>

@@ -1,7 +1,7 @@
 import { defineRoute } from '../route';
-import { Account, AccountCreate, AccountCreated, AccountPatch, Customer, CustomerPut, IdParams, Plan, PlanPut } from '../../contracts/accounts';
+import { Account, AccountCreate, AccountCreated, AccountPatch, Customer, CustomerPut, IdParams, Plan, PlanListQuery, PlanPage, PlanPut } from '../../contracts/accounts';
 import { createAccount, updateAccount } from '../../services/account';
-import { putPlan } from '../../services/plans';
+import { listPlans, putPlan } from '../../services/plans';
 import { putCustomer } from '../../services/customers';
 import type { z } from '../openapi';
 
@@ -51,6 +51,17 @@ export const accountRoutes = [
     body: PlanPut,
     responses: { 200: { description: 'the plan', schema: Plan } },
     handler: async ({ ctx, account, caller, params, body }) => ({ status: 200, body: await putPlan(ctx, account.id, params.id, body, caller!) }),
+  }),
+  defineRoute<undefined, z.infer<typeof PlanListQuery>>({
+    method: 'get',
+    path: '/v1/plans',
+    auth: 'account',
+    scope: 'coupons:read',
+    summary: 'The account’s plans, in id order',
+    tags: ['accounts'],
+    query: PlanListQuery,
+    responses: { 200: { description: 'a page of plans', schema: PlanPage } },
+    handler: async ({ ctx, account, query }) => ({ status: 200, body: await listPlans(ctx, account.id, query) }),
   }),
   defineRoute<z.infer<typeof CustomerPut>, undefined, z.infer<typeof IdParams>>({
     method: 'put',

@@ -3,10 +3,10 @@ import type { z } from '../openapi';
 import { JobRef } from '../../contracts/common';
 import { Refusal } from '../../contracts/redemptions';
 import {
-  HoldParams, HoldReleaseQuery, HoldRequest, HoldWrapped, PreviewRequest, PreviewResult, QualificationList, QualificationRequest,
+  HoldListQuery, HoldPage, HoldParams, HoldReleaseQuery, HoldRequest, HoldWrapped, PreviewRequest, PreviewResult, QualificationList, QualificationRequest,
 } from '../../contracts/checkout';
 import { submitCountedRequest } from '../job-reply';
-import { getHold, releaseHold, storedHoldOutcome } from '../../services/holds';
+import { getHold, listHolds, releaseHold, storedHoldOutcome } from '../../services/holds';
 import { previewInvoices } from '../../services/previews';
 import { qualify } from '../../services/qualifications';
 
@@ -30,6 +30,17 @@ export const checkoutRoutes = [
     errors: [409, 429, 503],
     handler: ({ ctx, req, account, apiKeyId, body }) =>
       submitCountedRequest(ctx, req, 'hold', { accountId: account.id, apiKeyId }, body, (key, hash) => storedHoldOutcome(ctx, account.id, key, hash)),
+  }),
+  defineRoute<undefined, z.infer<typeof HoldListQuery>>({
+    method: 'get',
+    path: '/v1/holds',
+    auth: 'account',
+    scope: 'redemptions:write',
+    summary: 'The account’s holds (optionally of one coupon, with one status as of now), soonest expiry first',
+    tags: ['checkout'],
+    query: HoldListQuery,
+    responses: { 200: { description: 'a page of holds', schema: HoldPage } },
+    handler: async ({ ctx, account, query }) => ({ status: 200, body: await listHolds(ctx, account.id, query) }),
   }),
   defineRoute<undefined, undefined, z.infer<typeof HoldParams>>({
     method: 'get',
