@@ -16,7 +16,6 @@ import {
   countHoldStatement, countRedemptionStatement, lockCountedRowsStatements, lockCustomerStatement, lockSubscriptionStatement,
 } from '../src/repositories/redemption-statements';
 import { contextStatement } from '../src/repositories/redemption-context';
-import { redemptionKeys, holdKeys } from '../src/repositories/request-keys';
 import { invoiceContextFromRow, invoiceContextStatement, recordInvoiceStatement } from '../src/repositories/invoices';
 import type { InvoiceDiscountPlan } from '../src/domain';
 import { Pipeline } from '../src/db/pipeline';
@@ -31,8 +30,8 @@ export interface RawCode {
 
 /**
  * One redemption, same work, sent as the product sends it: prepared statements in two pipelined
- * flights (BEGIN, subscription and customer upserts, context read; then the counting write and
- * COMMIT).
+ * flights (BEGIN, subscription and customer upserts, the context read with the redemption an
+ * earlier run may have written; then the counting write and COMMIT).
  */
 export async function rawRedeemSameWork(c: PoolClient, k: RawCode, i: number, tag: string): Promise<void> {
   const code = k.codes[i % k.codes.length];
@@ -47,8 +46,7 @@ export async function rawRedeemSameWork(c: PoolClient, k: RawCode, i: number, ta
       'begin',
       lockSubscriptionStatement(k.accountId, sub, cus),
       lockCustomerStatement(k.accountId, cus, {}),
-      redemptionKeys.byId(k.accountId, id),
-      contextStatement(k.accountId, { code: code.code, planId: 'pro', customerId: cus, subscriptionId: sub, now: new Date().toISOString() }),
+      contextStatement(k.accountId, { code: code.code, planId: 'pro', customerId: cus, subscriptionId: sub, now: new Date().toISOString(), written: { kind: 'redemption', id } }),
     ]);
     await p.flight([
       ...lockCountedRowsStatements(k.couponId, code.id),
@@ -155,7 +153,7 @@ export async function rawInvoiceFloor(c: PoolClient, accountId: string, couponId
 
 /**
  * One hold, same work, sent as the product sends it: prepared statements in two pipelined flights
- * (BEGIN, the customer upsert, the hold an earlier run may have written, the context read; then
+ * (BEGIN, the customer upsert, the context read with the hold an earlier run may have written; then
  * the coupon and code locks, the counting write with its event, and COMMIT).
  */
 export async function rawHoldSameWork(c: PoolClient, k: RawCode, i: number, tag: string): Promise<void> {
@@ -170,8 +168,7 @@ export async function rawHoldSameWork(c: PoolClient, k: RawCode, i: number, tag:
     await p.flight([
       'begin',
       lockCustomerStatement(k.accountId, cus, {}),
-      holdKeys.byId(k.accountId, id),
-      contextStatement(k.accountId, { code: code.code, customerId: cus, now: now.toISOString() }),
+      contextStatement(k.accountId, { code: code.code, customerId: cus, now: now.toISOString(), written: { kind: 'hold', id } }),
     ]);
     await p.flight([
       ...lockCountedRowsStatements(k.couponId, code.id),

@@ -40,16 +40,21 @@ return 1`;
  * `prefix:guess:k:apiKey` and `prefix:guess:job:jobId`.
  */
 export class GuessLimiter {
+  /** The keys' common group on a single Redis (`prefix:guess`), made once. */
+  private readonly group: string;
+
   constructor(
     private readonly redis: RedisConnection,
     private readonly prefix: string,
     private readonly limits: GuessLimits,
     private readonly cluster = false,
-  ) {}
+  ) {
+    this.group = keyGroup(prefix, false, 'guess');
+  }
 
   private key(accountId: string, kind: 'c' | 'k' | 'job', id: string): string {
     if (this.cluster) return `${keyGroup(this.prefix, true, 'guess', accountId)}:${kind}:${id}`;
-    return `${keyGroup(this.prefix, false, 'guess')}:${kind}:${kind === 'c' ? `${accountId}:${id}` : id}`;
+    return `${this.group}:${kind}:${kind === 'c' ? `${accountId}:${id}` : id}`;
   }
 
   private customerKey(accountId: string, customerId: string): string {

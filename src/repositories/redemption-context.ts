@@ -14,7 +14,7 @@ import { codeLookupSql, codeRowFrom } from './codes';
 import { couponRowFrom } from './coupons';
 import { customerFromRow } from './customers';
 import { planFromRow } from './plans';
-import type { RedemptionContext } from './redemptions';
+import { redemptionRowFrom, type RedemptionContext, type RedemptionRow } from './redemptions';
 
 /** The code lookup of codes.ts over the context read's parameters (:accountId, :code). */
 const CODE_LOOKUP = sqlText(codeLookupSql(sql.raw(':accountId'), sql.raw(':code')));
@@ -24,8 +24,12 @@ const CODE_LOOKUP = sqlText(codeLookupSql(sql.raw(':accountId'), sql.raw(':code'
  * code (a live code wins over an archived one with the same text) with its coupon — or, for a
  * direct coupon (:direct), the coupon by id (:couponId) — the customer as stored, the
  * customer's non-voided redemptions and active holds of the coupon, the subscription's active
- * redemptions, the account's rounding mode, the hold the request names (:holdId), and, for a
- * coupon with a budget, its spend rows of the latest period of its kind at or before :now.
+ * redemptions, the account's rounding mode, the hold the request names (:holdId), for a
+ * coupon with a budget its spend rows of the latest period of its kind at or before :now, and,
+ * for a request without an idempotency key, the row an earlier run of its job committed under
+ * the request's id (:writtenKind `redemption` or `hold`, :writtenId; `none`: not read). Sent
+ * after the subscription's (or customer's) row lock in the same flight, so a second run of a job
+ * sees what a first run committed.
  */
 const context = preparedStatement('cf_redemption_context', `with k as (
     select c.coupon_id as kid, to_jsonb(c) as code_row, to_jsonb(k) as coupon_row, k.nearly_exhausted_event_at
@@ -52,9 +56,13 @@ const context = preparedStatement('cf_redemption_context', `with k as (
                         and b.period_start = (select max(b2.period_start) from coupon_budget_spend b2
                                                where b2.coupon_id = k.kid and b2.period = coalesce(k.coupon_row->'budget'->>'period', 'life')
                                                  and b2.period_start <= :now::timestamptz)), '[]'::jsonb)
-         end as budget_spend
+         end as budget_spend,
+         case :writtenKind::text
+           when 'redemption' then (select to_jsonb(x) from redemptions x where x.id = :writtenId::uuid and x.account_id = :accountId)
+           when 'hold' then (select to_jsonb(x) from holds x where x.id = :writtenId::uuid and x.account_id = :accountId)
+         end as written_row
     from (select 1) as one left join k on true`,
-  ['accountId', 'code', 'planId', 'customerId', 'subscriptionId', 'direct', 'couponId', 'fromPlanId', 'hasHold', 'holdId', 'now'],
+  ['accountId', 'code', 'planId', 'customerId', 'subscriptionId', 'direct', 'couponId', 'fromPlanId', 'hasHold', 'holdId', 'now', 'writtenKind', 'writtenId'],
 );
 
 /** What a context read is asked for: a code's normalized text, or a direct coupon's id (a UUID). */
@@ -69,6 +77,11 @@ export interface ContextQuery {
   holdId?: string;
   /** The decision's instant: the budget period whose spend is read. */
   now: string;
+  /**
+   * A request without an idempotency key, whose id is its row's: which kind of row, and the id,
+   * so the read answers the row an earlier run of its job committed (`written_row`).
+   */
+  written?: { kind: 'redemption' | 'hold'; id: string };
 }
 
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
@@ -79,6 +92,7 @@ export function contextStatement(accountId: string, q: ContextQuery): Statement 
     accountId, code: q.code, planId: q.planId ?? '', customerId: q.customerId, subscriptionId: q.subscriptionId ?? '',
     direct: q.couponId !== undefined, couponId: q.couponId ?? NIL_UUID, fromPlanId: q.fromPlanId ?? '',
     hasHold: q.holdId !== undefined && UUID_TEXT.test(q.holdId), holdId: q.holdId !== undefined && UUID_TEXT.test(q.holdId) ? q.holdId : NIL_UUID, now: q.now,
+    writtenKind: q.written?.kind ?? 'none', writtenId: q.written?.id ?? NIL_UUID,
   });
 }
 
@@ -109,6 +123,18 @@ export interface ContextRow {
   rounding: unknown;
   hold_row: Record<string, unknown> | null;
   budget_spend: { period: string; periodStart: string; currency: string; spent: number | string }[] | null;
+  /** The row an earlier run of this request's job committed (ContextQuery.written), or null. */
+  written_row: Record<string, unknown> | null;
+}
+
+/** The redemption an earlier run of the request's job committed (asked with `written: {kind: 'redemption'}`), or null. */
+export function writtenRedemption(r: ContextRow): RedemptionRow | null {
+  return r.written_row ? redemptionRowFrom(r.written_row as JsonRow<'redemptions'>) : null;
+}
+
+/** The hold an earlier run of the request's job committed (asked with `written: {kind: 'hold'}`), or null. */
+export function writtenHold(r: ContextRow): HoldRow | null {
+  return r.written_row ? holdFromRow(r.written_row) : null;
 }
 
 export function contextFromRow(r: ContextRow, q: { planId?: string; fromPlanId?: string; holdId?: string }): LoadedContext {

@@ -1,7 +1,8 @@
 /**
- * What makes a redemption or hold request count once: its idempotency key (an advisory lock
- * of its own class, the stored outcome) and, without a key, the row its request id wrote. One
- * set of statements per kind of request, on its own outcome table.
+ * What makes a redemption or hold request with an idempotency key count once: an advisory lock
+ * of its own class, the stored outcome. One set of statements per kind of request, on its own
+ * outcome table. (Without a key, the request's id is its row's, and the context read answers the
+ * row an earlier run of its job wrote: `written` in redemption-context.ts.)
  */
 import type { Statement } from '../db/pipeline';
 import { preparedStatement } from '../db/sql-text';
@@ -15,8 +16,6 @@ export interface RequestKeys {
   stored(accountId: string, key: string): Statement;
   /** Stores the outcome of a request under its key, as its answer body (kept when one is already stored). */
   store(accountId: string, key: string, requestHash: string, outcome: JobOutcome): Statement;
-  /** The row a request without a key wrote (its id is the request's), as `row`, if an earlier run of its job committed one. */
-  byId(accountId: string, id: string): Statement;
 }
 
 /**
@@ -24,19 +23,17 @@ export interface RequestKeys {
  * form (`objsubid` 2), so it never meets the events id bounds the feed's horizon reads (one-key
  * form, events_id_bound); other keys of the same 32-bit hash just wait for each other.
  */
-function requestKeys(kind: string, lockClass: number, outcomes: string, rows: string): RequestKeys {
+function requestKeys(kind: string, lockClass: number, outcomes: string): RequestKeys {
   const lock = preparedStatement(`cf_lock_${kind}_key`, `select pg_advisory_xact_lock(${lockClass}, hashtext(:lockKey))`, ['lockKey']);
   const stored = preparedStatement(`cf_stored_${kind}_outcome`,
     `select request_hash, body from ${outcomes} where account_id = :accountId and idempotency_key = :key`, ['accountId', 'key']);
   const store = preparedStatement(`cf_store_${kind}_outcome`,
     `insert into ${outcomes} (account_id, idempotency_key, request_hash, body) values (:accountId, :key, :requestHash, :body::jsonb)
      on conflict (account_id, idempotency_key) do nothing`, ['accountId', 'key', 'requestHash', 'body']);
-  const byId = preparedStatement(`cf_${kind}_by_id`, `select to_jsonb(x) as row from ${rows} x where x.id = :id and x.account_id = :accountId`, ['id', 'accountId']);
   return {
     lock: (accountId, key) => lock({ lockKey: `${accountId}|${key}` }),
     stored: (accountId, key) => stored({ accountId, key }),
     store: (accountId, key, requestHash, outcome) => store({ accountId, key, requestHash, body: JSON.stringify(outcome.ok ? outcome.body : { error: outcome.error }) }),
-    byId: (accountId, id) => byId({ id, accountId }),
   };
 }
 
@@ -45,5 +42,5 @@ export const IDEMPOTENCY_LOCK_CLASS = 7212030;
 /** The advisory lock class of hold idempotency keys. */
 export const HOLD_IDEMPOTENCY_LOCK_CLASS = 7212031;
 
-export const redemptionKeys = requestKeys('redemption', IDEMPOTENCY_LOCK_CLASS, 'redemption_requests', 'redemptions');
-export const holdKeys = requestKeys('hold', HOLD_IDEMPOTENCY_LOCK_CLASS, 'hold_requests', 'holds');
+export const redemptionKeys = requestKeys('redemption', IDEMPOTENCY_LOCK_CLASS, 'redemption_requests');
+export const holdKeys = requestKeys('hold', HOLD_IDEMPOTENCY_LOCK_CLASS, 'hold_requests');

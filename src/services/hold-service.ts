@@ -6,13 +6,13 @@ import { idempotencyConflict, rateLimited, unknownPlan } from '../errors';
 import { scheduleHoldsExpiry } from '../queues/expiry-producer';
 import { outcomeOfBody, refused, succeeded, type JobOutcome } from '../queues/outcomes';
 import type { HoldJobData } from '../queues/payloads';
-import { holdFromRow, holdView, type HoldRow } from '../repositories/holds';
+import { holdView, type HoldRow } from '../repositories/holds';
 import {
   countHoldStatement, lockCountedRowsStatements, lockCustomerStatement, type CountOutcome,
 } from '../repositories/redemption-statements';
-import { contextFromRow, contextStatement } from '../repositories/redemption-context';
+import { contextFromRow, contextStatement, writtenHold, type ContextQuery, type ContextRow } from '../repositories/redemption-context';
 import { holdKeys } from '../repositories/request-keys';
-import { contextQuery, decide, decideUntilDone, refusal, type Attempt as RedemptionAttempt, type DecisionInput } from './redemption-service';
+import { CODE_EXHAUSTED, contextQuery, decide, decideUntilDone, refusal, type Attempt as RedemptionAttempt, type DecisionInput } from './redemption-service';
 
 type Attempt = RedemptionAttempt<{ hold?: HoldRow }>;
 
@@ -47,16 +47,16 @@ async function attemptHold(app: AppContext, p: Pipeline, data: HoldJobData): Pro
     code: request.code, couponId: request.couponId, customer: request.customer, planId: request.planId, currency: request.currency,
     action: request.action as Action | undefined,
   };
-  const q = contextQuery(input, now);
-  const done = (outcome: JobOutcome, unknownCode = false, hold?: HoldRow): Attempt => ({ kind: 'done', outcome, unknownCode, ...(hold ? { hold } : {}) });
-  // without a key, the request's id is the hold's: read after the customer's lock, so a second run sees what a first committed
+  // without a key, the request's id is the hold's: the context read (after the customer's lock)
+  // also answers the hold a first run of the job committed
   const requestId = key ? undefined : data.requestId;
+  const q: ContextQuery = { ...contextQuery(input, now), ...(requestId ? { written: { kind: 'hold', id: requestId } } : {}) };
+  const done = (outcome: JobOutcome, unknownCode = false, hold?: HoldRow): Attempt => ({ kind: 'done', outcome, unknownCode, ...(hold ? { hold } : {}) });
   const first = await p.named({
     begin: 'begin',
     keyLock: key ? holdKeys.lock(accountId, key) : null,
     stored: key ? holdKeys.stored(accountId, key) : null,
     customer: lockCustomerStatement(accountId, customerId, fields),
-    written: requestId ? holdKeys.byId(accountId, requestId) : null,
     context: contextStatement(accountId, q),
   });
   const storedAnswer = first.stored?.rows[0];
@@ -64,13 +64,13 @@ async function attemptHold(app: AppContext, p: Pipeline, data: HoldJobData): Pro
     await p.flight(['rollback']);
     return done(storedAnswer.request_hash !== data.requestHash ? refused(idempotencyConflict()) : outcomeOfBody(storedAnswer.body));
   }
-  const written = first.written?.rows[0];
+  const read = first.context.rows[0] as ContextRow;
+  const written = writtenHold(read);
   if (written) {
     await p.flight(['rollback']);
-    const hold = holdFromRow(written.row);
-    return done(succeeded({ hold: holdView(hold, now) }), false, hold);
+    return done(succeeded({ hold: holdView(written, now) }), false, written);
   }
-  const ctx = contextFromRow(first.context.rows[0], q);
+  const ctx = contextFromRow(read, q);
   const stored = ctx.storedCustomer ?? mergeCustomer(null, customerId, fields, { stickyPaid: true }).customer;
   const decided = decide(ctx, q, input, stored, now);
   if (decided.kind === 'unknown_plan') {
@@ -98,13 +98,12 @@ async function attemptHold(app: AppContext, p: Pipeline, data: HoldJobData): Pro
     expiresAt: holdExpiresAt(now, request.ttlSeconds), redemptionId: null, createdAt: now, endedAt: null,
   };
   const body = { hold: holdView(hold, now) };
-  const exhaustedError = refusal('code_exhausted');
   const counted = await p.named({
     ...Object.fromEntries(lockCountedRowsStatements(coupon.id, code?.id ?? null).map((st, i) => [`lock${i}`, st])),
     count: countHoldStatement({
       id: hold.id, createdAt: now, expiresAt: hold.expiresAt, accountId, couponId: coupon.id, couponVersion: coupon.version, codeId: hold.codeId,
       code: hold.code, customerId, planId: hold.planId, currency: hold.currency, action: hold.action, codeCustomerId: code?.customerId ?? null,
-      idempotency: key ? { key, requestHash: data.requestHash, body, exhaustedBody: exhaustedError.toBody() } : null,
+      idempotency: key ? { key, requestHash: data.requestHash, body, exhaustedBody: CODE_EXHAUSTED.toBody() } : null,
     }),
     commit: 'commit',
   });
@@ -113,7 +112,7 @@ async function attemptHold(app: AppContext, p: Pipeline, data: HoldJobData): Pro
     case 'counted':
       return done(succeeded(body), false, hold);
     case 'limit_reached':
-      return done(refused(exhaustedError));
+      return done(refused(CODE_EXHAUSTED));
     case 'state_changed':
       return { kind: 'changed' };
   }

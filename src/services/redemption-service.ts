@@ -18,9 +18,9 @@ import { upsertCustomer } from '../repositories/customers';
 import {
   countRedemptionStatement, lockCountedRowsStatements, lockCustomerStatement, lockSubscriptionStatement, type CountOutcome,
 } from '../repositories/redemption-statements';
-import { contextFromRow, contextStatement, type ContextQuery, type LoadedContext } from '../repositories/redemption-context';
+import { contextFromRow, contextStatement, writtenRedemption, type ContextQuery, type ContextRow, type LoadedContext } from '../repositories/redemption-context';
 import { redemptionKeys } from '../repositories/request-keys';
-import { redemptionRowFrom, redemptionView, type CodeWithCoupon, type RedemptionView } from '../repositories/redemptions';
+import { redemptionView, type CodeWithCoupon, type RedemptionView } from '../repositories/redemptions';
 
 export interface DecisionInput {
   /** Exactly one of `code` and `couponId` (a direct coupon). */
@@ -122,6 +122,13 @@ export async function loadAndDecide(em: Em, accountId: string, input: DecisionIn
 
 export const refusal = (code: RefusalCode): AppError => new AppError(code, REFUSAL_MESSAGES[code]);
 
+/**
+ * The refusal of a request whose limit was used up between its decision and its count. Every
+ * counting statement carries its body (stored under an idempotency key when it happens), so it
+ * is built once rather than per request: an AppError captures a stack trace when made.
+ */
+export const CODE_EXHAUSTED = refusal('code_exhausted');
+
 /** What one attempt of a redemption (or hold) answers, and what to do once its transaction is over. */
 export type Attempt<Extra extends object = object> =
   | ({ kind: 'done'; outcome: JobOutcome; unknownCode: boolean } & Extra)
@@ -181,18 +188,17 @@ async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJ
   const { id: customerId, ...fields } = request.customer;
   const now = app.clock.now();
   const input: DecisionInput = { ...request, action: request.action as Action | undefined };
-  const q = contextQuery(input, now);
-  const done = (outcome: JobOutcome, unknownCode = false): Attempt => ({ kind: 'done', outcome, unknownCode });
-  // Without a key, the request's id is the redemption's: read after the subscription's lock, so a
-  // second run of the job sees what a first run committed.
+  // Without a key, the request's id is the redemption's: the context read (after the
+  // subscription's lock) also answers the redemption a first run of the job committed.
   const requestId = key ? undefined : data.requestId;
+  const q: ContextQuery = { ...contextQuery(input, now), ...(requestId ? { written: { kind: 'redemption', id: requestId } } : {}) };
+  const done = (outcome: JobOutcome, unknownCode = false): Attempt => ({ kind: 'done', outcome, unknownCode });
   const first = await p.named({
     begin: 'begin',
     keyLock: key ? redemptionKeys.lock(accountId, key) : null,
     stored: key ? redemptionKeys.stored(accountId, key) : null,
     subscription: lockSubscriptionStatement(accountId, request.subscriptionId, customerId),
     customer: lockCustomerStatement(accountId, customerId, fields),
-    written: requestId ? redemptionKeys.byId(accountId, requestId) : null,
     context: contextStatement(accountId, q),
   });
   const storedAnswer = first.stored?.rows[0];
@@ -200,12 +206,13 @@ async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJ
     await p.flight(['rollback']);
     return done(storedAnswer.request_hash !== data.requestHash ? refused(idempotencyConflict()) : outcomeOfBody(storedAnswer.body));
   }
-  const written = first.written?.rows[0];
+  const read = first.context.rows[0] as ContextRow;
+  const written = writtenRedemption(read);
   if (written) {
     await p.flight(['rollback']);
-    return done(succeeded(createdBody(redemptionView(redemptionRowFrom(written.row)))));
+    return done(succeeded(createdBody(redemptionView(written))));
   }
-  const ctx = contextFromRow(first.context.rows[0], q);
+  const ctx = contextFromRow(read, q);
   // the customer upsert ran before the read in this transaction, so the read saw its result
   const stored = ctx.storedCustomer ?? mergeCustomer(null, customerId, fields, { stickyPaid: true }).customer;
   const decided = decide(ctx, q, input, stored, now);
@@ -237,15 +244,13 @@ async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJ
     cyclesApplied: 0, createdAt: now, endedAt: null, voidedAt: null, attribution,
   };
   const body = createdBody(redemption);
-  const exhaustedError = refusal('code_exhausted');
-  const exhausted = refused(exhaustedError);
   const counted = await p.named({
     ...Object.fromEntries(lockCountedRowsStatements(coupon.id, code?.id ?? null, holdId).map((st, i) => [`lock${i}`, st])),
     count: countRedemptionStatement({
       id: redemption.id, createdAt: now, accountId, couponId: coupon.id, couponVersion: coupon.version, codeId: code?.id ?? null, code: code?.code ?? null,
       customerId, subscriptionId: request.subscriptionId, planId: request.planId, action: decision.action, terms, stackable: terms.stackable,
       attribution: attributionColumns(attribution),
-      idempotency: key ? { key, requestHash: data.requestHash, body, exhaustedBody: exhaustedError.toBody() } : null,
+      idempotency: key ? { key, requestHash: data.requestHash, body, exhaustedBody: CODE_EXHAUSTED.toBody() } : null,
       codeCustomerId: code?.customerId ?? null, holdId,
     }),
     commit: 'commit',
@@ -255,7 +260,7 @@ async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJ
     case 'counted':
       return done(succeeded(body));
     case 'limit_reached':
-      return done(exhausted);
+      return done(refused(CODE_EXHAUSTED));
     case 'state_changed':
       return { kind: 'changed' };
   }

@@ -74,6 +74,7 @@ test('the redemption hot path statements keep index plans as generic (prepared) 
   const uuid = '00000000-0000-4000-8000-000000000001';
   const statements = {
     context: contextStatement(acct.id, { code: 'SUMMER', planId: 'pro', fromPlanId: 'basic', customerId: 'cus', subscriptionId: 'sub', holdId: uuid, now: '2026-01-01T00:00:00.000Z' }),
+    contextWritten: contextStatement(acct.id, { code: 'SUMMER', planId: 'pro', customerId: 'cus', subscriptionId: 'sub', now: '2026-01-01T00:00:00.000Z', written: { kind: 'redemption', id: uuid } }),
     subscription: lockSubscriptionStatement(acct.id, 'sub', 'cus'),
     customer: lockCustomerStatement(acct.id, 'cus', { email: 'a@x.io' }),
     stored: redemptionKeys.stored(acct.id, 'key'),
@@ -92,7 +93,7 @@ test('the redemption hot path statements keep index plans as generic (prepared) 
       code: 'SUMMER', customerId: 'cus', planId: null, currency: null, action: 'new_subscription', codeCustomerId: null,
       idempotency: { key: 'k', requestHash: 'h', body: {}, exhaustedBody: {} },
     }),
-    holdById: holdKeys.byId(acct.id, uuid),
+    contextWrittenHold: contextStatement(acct.id, { code: 'SUMMER', customerId: 'cus', now: '2026-01-01T00:00:00.000Z', written: { kind: 'hold', id: uuid } }),
     storedHold: holdKeys.stored(acct.id, 'key'),
     countWithHold: countRedemptionStatement({
       id: uuid, createdAt: '2026-01-01T00:00:00.000Z', accountId: acct.id, couponId: uuid, couponVersion: 1, codeId: 1, code: 'SUMMER',
