@@ -13,9 +13,9 @@ import { fmt, type Row } from './table';
  * shows the lock when it starts to bind.
  *
  * The search, per shape: rates climb ×1.5 from `BENCH_GUARD_START_RATE` (default 50/s) while both
- * shapes pass (each rung runs both, alternating which goes first, so a noisy moment touches both),
- * then each shape bisects `BENCH_GUARD_STEPS` times (default 3) between its last pass and first
- * failure. Each trial is `BENCH_GUARD_SECONDS` (default 5) recorded seconds after a 1 s warm-up,
+ * shapes pass (each rung runs both, alternating which goes first, so a noisy moment touches both);
+ * a shape that fails the first rung halves its rate until it passes (down to 2/s); then each
+ * shape bisects `BENCH_GUARD_STEPS` times (default 3) between its last pass and first failure. Each trial is `BENCH_GUARD_SECONDS` (default 5) recorded seconds after a 1 s warm-up,
  * from a settled database, with customers and subscriptions of its own.
  */
 
@@ -66,6 +66,17 @@ export async function benchGuard(env: BenchEnv): Promise<Row> {
       else failedAt[shape] = rate;
     }
     rate = Math.round(rate * 1.5);
+  }
+  // a shape that failed the first rung halves its rate until it passes (down to 2/s)
+  for (let step = 0; (best.one === 0 && (failedAt.one ?? 0) >= 4) || (best.many === 0 && (failedAt.many ?? 0) >= 4); step++) {
+    const order: Shape[] = step % 2 === 0 ? ['one', 'many'] : ['many', 'one'];
+    for (const shape of order) {
+      const hi = failedAt[shape];
+      if (best[shape] > 0 || hi === null || hi < 4) continue;
+      const half = Math.floor(hi / 2);
+      if (await trial(shape, half)) best[shape] = half;
+      else failedAt[shape] = half;
+    }
   }
   // then bisect each shape between its last pass and its first failure
   for (let step = 0; step < STEPS; step++) {

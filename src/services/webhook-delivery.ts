@@ -26,8 +26,11 @@ interface Runtime {
 }
 const runtimes = new WeakMap<AppContext, Runtime>();
 
-/** Statements of each kind in flight at once per process, and the most deliveries one carries. */
-const BATCHES_IN_FLIGHT = 2;
+/**
+ * Statements of each kind in flight at once per process (one: the next batch gathers while the
+ * last is answered, so a busy process sends few, large ones), and the most deliveries one carries.
+ */
+const BATCHES_IN_FLIGHT = 1;
 const BATCH_MAX = 200;
 
 function runtime(ctx: AppContext): Runtime {
