@@ -86,7 +86,7 @@ export async function benchSoak(env: BenchEnv, state: { redemptionBaseline?: Red
     row: 18,
     name: `Soak: redemptions open loop at 50 % of raw max (${rate}/s, ${fmt.s(SOAK_SECONDS * 1000)}), first vs last ${minutes}`,
     ours: `p99 ${first ? fmt.ms(first.p99) : '—'} → ${last ? fmt.ms(last.p99) : '—'}; RSS ${rssText}`,
-    raw: rawRate === null ? 'rate from row 7' : `raw same-work max ${fmt.rate(rawRate)}`,
+    raw: rawRate === null ? 'rate from row 7' : `same-work max ${fmt.rate(rawRate)}`,
     ratio: null,
     target: 'p99 and each RSS grow ≤ 20 %',
     met,
