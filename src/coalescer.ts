@@ -1,8 +1,8 @@
 /**
  * Turns concurrent single calls into batched calls. Calls made in the same turn of the event loop
- * go out together; while `maxInFlight` batches are running, new calls wait and go together in the
- * next one. So an idle process pays no added latency (a lone call leaves at once, alone) and a
- * busy one sends fewer, larger batches as its load grows.
+ * go out together at its end; while `maxInFlight` batches are running, new calls wait and go
+ * together in the next one. So an idle process adds no wait (a lone call leaves at the end of its
+ * turn, alone) and a busy one sends fewer, larger batches as its load grows.
  *
  * `run` answers one result per item, in the items' order. A batch that fails is tried again item
  * by item, so one bad item fails only its own call (the batch must be all-or-nothing for that to
@@ -21,13 +21,20 @@ export class Coalescer<I, O> {
   call(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        queueMicrotask(() => {
-          this.scheduled = false;
-          this.pump();
-        });
-      }
+      this.schedule();
+    });
+  }
+
+  /**
+   * Sends what waits at the end of this turn of the event loop (setImmediate: after every I/O
+   * callback of the turn, so the calls that the turn's answers led to go together).
+   */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.pump();
     });
   }
 
@@ -37,7 +44,7 @@ export class Coalescer<I, O> {
       this.inFlight++;
       void this.send(batch).finally(() => {
         this.inFlight--;
-        this.pump();
+        this.schedule();
       });
     }
   }

@@ -65,7 +65,10 @@ export class EndpointPacer {
   }
 
   private markSlow(endpointId: string): void {
-    this.slowUntil.set(endpointId, this.now() + SLOW_FOR_MS);
+    const now = this.now();
+    // endpoints slow once and not delivered to since are forgotten, so the map stays small
+    if (this.slowUntil.size >= 10_000) for (const [id, until] of this.slowUntil) if (until <= now) this.slowUntil.delete(id);
+    this.slowUntil.set(endpointId, now + SLOW_FOR_MS);
   }
 
   /** Takes a slot for `holder`; null when the endpoint already has `cap` deliveries in flight (here, or across processes when it is slow). */
