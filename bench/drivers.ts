@@ -35,6 +35,11 @@ export async function settleDatabase(env: BenchEnv): Promise<void> {
 /** Open loop (bench/openloop.ts): `rate` requests a second on a fixed schedule, from a settled database. */
 export async function openLoop(env: BenchEnv, key: string, path: string, template: unknown, rate: number, seconds: number, extra: Partial<OpenLoopOptions> = {}): Promise<OpenLoopResult> {
   await settleDatabase(env);
+  return openLoopNow(env, key, path, template, rate, seconds, extra);
+}
+
+/** openLoop without settling first: the generator is spawned at once (for a caller that settled already). */
+export function openLoopNow(env: BenchEnv, key: string, path: string, template: unknown, rate: number, seconds: number, extra: Partial<OpenLoopOptions> = {}): Promise<OpenLoopResult> {
   return child<OpenLoopResult>('openloop.js', { url: env.url, path, key, rate, seconds, template, ...extra } satisfies OpenLoopOptions);
 }
 

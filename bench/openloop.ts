@@ -33,6 +33,18 @@ export interface OpenLoopOptions {
   lateMs?: number;
   drainMs?: number;
   sockets?: number;
+  /** Also report figures per window of this many recorded seconds (by each request's due time). */
+  windowSeconds?: number;
+}
+
+/** One window's figures (`windowSeconds`): requests due in [startSecond, startSecond + windowSeconds). */
+export interface OpenLoopWindow {
+  startSecond: number;
+  ok: number;
+  failed: number;
+  p50: number;
+  p99: number;
+  max: number;
 }
 
 export interface OpenLoopResult {
@@ -56,6 +68,7 @@ export interface OpenLoopResult {
   p999: number;
   max: number;
   statuses: Record<string, number>;
+  windows?: OpenLoopWindow[];
 }
 
 export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
@@ -72,6 +85,16 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const total = warmCount + Math.round(o.seconds * o.rate);
   const stats = { scheduled: 0, sent: 0, ok: 0, non2xx: 0, errors: 0, dropped: 0, late: 0, maxLateMs: 0 };
   const statuses: Record<string, number> = {};
+  const windowMs = o.windowSeconds ? o.windowSeconds * 1000 : 0;
+  const windows: { ok: number; failed: number; histogram: hdr.Histogram }[] = [];
+  /** The window a recorded request belongs to, by its due time. */
+  const windowOf = (due: number) => {
+    const w = Math.floor(Math.max(0, due - firstRecorded) / windowMs);
+    while (windows.length <= w) {
+      windows.push({ ok: 0, failed: 0, histogram: hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 }) });
+    }
+    return windows[w];
+  };
   let outstanding = 0;
   let lastAnswer = 0;
   let firstRecorded = 0;
@@ -102,12 +125,21 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
         statuses[status] = (statuses[status] ?? 0) + 1;
         if (status >= 200 && status < 300) stats.ok++;
         else stats.non2xx++;
-        histogram.recordValue(Math.max(1, Math.round((done - due) * 1000)));
+        const us = Math.max(1, Math.round((done - due) * 1000));
+        histogram.recordValue(us);
+        if (windowMs) {
+          const w = windowOf(due);
+          if (status >= 200 && status < 300) w.ok++;
+          else w.failed++;
+          w.histogram.recordValue(us);
+        }
       });
     });
     req.on('error', () => {
       outstanding--;
-      if (recorded) stats.errors++;
+      if (!recorded) return;
+      stats.errors++;
+      if (windowMs) windowOf(due).failed++;
     });
     req.end(body);
   };
@@ -144,6 +176,14 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     p999: ms(histogram.getValueAtPercentile(99.9)),
     max: ms(histogram.maxValue),
     statuses,
+    ...(windowMs
+      ? {
+          windows: windows.map((w, i) => ({
+            startSecond: i * (o.windowSeconds as number), ok: w.ok, failed: w.failed,
+            p50: ms(w.histogram.getValueAtPercentile(50)), p99: ms(w.histogram.getValueAtPercentile(99)), max: ms(w.histogram.maxValue),
+          })),
+        }
+      : {}),
   };
 }
 

@@ -10,6 +10,8 @@ import { benchRedemptions, benchValidate, type RedemptionBaseline } from './rede
 import { benchWebhooks } from './webhooks';
 import { benchGrowthReports } from './growth-reports';
 import { benchCheckout } from './checkout';
+import { benchGuard } from './guard';
+import { benchSoak } from './soak';
 import { fmt, renderTable, type Row } from './table';
 
 const README_START = '<!-- bench table:';
@@ -70,6 +72,9 @@ const GROUPS: Group[] = [
   // Its own API, worker and receivers on a separate database (the other groups' workers stay idle).
   { rows: [14], run: async () => [await benchWebhooks()] },
   { rows: [15, 16], run: (env) => benchCheckout(env) },
+  { rows: [17], run: async (env) => [await benchGuard(env)] },
+  // Last: it takes row 7's rate when row 7 ran; asked alone it measures the raw same work itself.
+  { rows: [18], run: async (env, state) => [await benchSoak(env, state)] },
 ];
 
 /** The groups to run for the asked rows (all when none), with every group they need; every row they measure is reported. */

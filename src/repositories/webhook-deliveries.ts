@@ -196,8 +196,9 @@ export interface AttemptTarget {
   previousSecretExpiresAt: string | null;
 }
 
-export async function loadAttemptTarget(em: Em, deliveryId: string): Promise<AttemptTarget | null> {
-  const r = await em
+/** The attempt targets of several deliveries in one read, by delivery id (a delivery that is gone is absent). */
+export async function loadAttemptTargets(em: Em, deliveryIds: string[]): Promise<Map<string, AttemptTarget>> {
+  const rows = await em
     .getKysely()
     .selectFrom('webhook_deliveries as d')
     .innerJoin('webhook_endpoints as w', 'w.id', 'd.endpoint_id')
@@ -207,29 +208,32 @@ export async function loadAttemptTarget(em: Em, deliveryId: string): Promise<Att
       'e.id as event_id', 'e.created_at as event_created_at', 'e.data as event_data',
       'w.url', 'w.status as endpoint_status', 'w.secret', 'w.previous_secret', 'w.previous_secret_expires_at',
     ])
-    .where('d.id', '=', deliveryId)
-    .executeTakeFirst();
-  if (!r) return null;
-  return {
-    deliveryId: r.id,
-    accountId: r.account_id,
-    endpointId: r.endpoint_id,
-    status: r.status as DeliveryStatus,
-    round: Number(r.round),
-    attempts: Number(r.attempts),
-    attemptsAllowed: Number(r.attempts_allowed),
-    messageId: r.message_id,
-    eventType: r.event_type,
-    payload: storedJson<WebhookMessage>(r.payload),
-    event: r.event_id === null || r.event_created_at === null || r.event_data === null
-      ? null
-      : { id: String(r.event_id), createdAt: iso(r.event_created_at), data: r.event_data },
-    url: r.url,
-    endpointStatus: r.endpoint_status as AttemptTarget['endpointStatus'],
-    secret: r.secret,
-    previousSecret: r.previous_secret,
-    previousSecretExpiresAt: isoOrNull(r.previous_secret_expires_at),
-  };
+    .where('d.id', 'in', [...new Set(deliveryIds)])
+    .execute();
+  const out = new Map<string, AttemptTarget>();
+  for (const r of rows) {
+    out.set(r.id, {
+      deliveryId: r.id,
+      accountId: r.account_id,
+      endpointId: r.endpoint_id,
+      status: r.status as DeliveryStatus,
+      round: Number(r.round),
+      attempts: Number(r.attempts),
+      attemptsAllowed: Number(r.attempts_allowed),
+      messageId: r.message_id,
+      eventType: r.event_type,
+      payload: storedJson<WebhookMessage>(r.payload),
+      event: r.event_id === null || r.event_created_at === null || r.event_data === null
+        ? null
+        : { id: String(r.event_id), createdAt: iso(r.event_created_at), data: r.event_data },
+      url: r.url,
+      endpointStatus: r.endpoint_status as AttemptTarget['endpointStatus'],
+      secret: r.secret,
+      previousSecret: r.previous_secret,
+      previousSecretExpiresAt: isoOrNull(r.previous_secret_expires_at),
+    });
+  }
+  return out;
 }
 
 export interface AttemptRecord {
@@ -243,25 +247,50 @@ export interface AttemptRecord {
   nextAttemptAt: string | null;
 }
 
+/** One attempt to log: the delivery, the round it was made in, and what happened. */
+export interface RecordedAttempt {
+  deliveryId: string;
+  round: number;
+  attempt: AttemptRecord;
+}
+
 /**
- * Logs one attempt and moves the delivery on, in one statement, only while the delivery is still
- * pending in this round (a redelivery or a concurrent copy of the job leaves nothing to record).
- * Answers the attempt's number, or null when nothing was recorded.
+ * Logs several deliveries' attempts and moves each delivery on, in one statement (so one commit
+ * for all of them), each only while its delivery is still pending in the attempt's round (a
+ * redelivery or a concurrent copy of the job leaves nothing to record). Answers, in the input's
+ * order, each attempt's number, or null when nothing was recorded for it. A delivery named twice
+ * is moved once; its other entry answers null, as a concurrent copy that lost the race would.
  */
-export async function recordAttempt(em: Em, deliveryId: string, round: number, a: AttemptRecord): Promise<number | null> {
-  const { rows } = await sql<{ attempts: number }>`
-    with moved as (
-      update webhook_deliveries
-         set attempts = attempts + 1, status = ${a.status}, last_status_code = ${a.statusCode}, last_error = ${a.error},
-             next_attempt_at = ${a.nextAttemptAt}::timestamptz,
-             delivered_at = case when ${a.status} = 'succeeded' then ${a.at}::timestamptz end, updated_at = now()
-       where id = ${deliveryId} and round = ${round} and status = 'pending'
-      returning id, attempts),
+export async function recordAttempts(em: Em, items: RecordedAttempt[]): Promise<(number | null)[]> {
+  if (items.length === 0) return [];
+  const col = <T>(f: (a: RecordedAttempt) => T): T[] => items.map(f);
+  const { rows } = await sql<{ n: string; attempts: number }>`
+    with input as (
+      select * from unnest(
+        ${col((i) => i.deliveryId)}::uuid[], ${col((i) => i.round)}::int[], ${col((i) => i.attempt.status)}::text[],
+        ${col((i) => i.attempt.statusCode)}::int[], ${col((i) => i.attempt.error)}::text[], ${col((i) => i.attempt.nextAttemptAt)}::timestamptz[],
+        ${col((i) => i.attempt.at)}::timestamptz[], ${col((i) => i.attempt.durationMs)}::int[], ${col((i) => i.attempt.responseBody)}::text[]
+      ) with ordinality as i(id, round, status, status_code, error, next_attempt_at, at, duration_ms, response_body, n)),
+    moved as (
+      update webhook_deliveries d
+         set attempts = d.attempts + 1, status = i.status, last_status_code = i.status_code, last_error = i.error,
+             next_attempt_at = i.next_attempt_at,
+             delivered_at = case when i.status = 'succeeded' then i.at end, updated_at = now()
+        from input i
+       where d.id = i.id and d.round = i.round and d.status = 'pending'
+      returning d.id, d.attempts, i.n, i.at, i.status_code, i.error, i.duration_ms, i.response_body),
     logged as (
       insert into webhook_attempts (delivery_id, at, status_code, error, duration_ms, response_body)
-      select id, ${a.at}::timestamptz, ${a.statusCode}::int, ${a.error}, ${a.durationMs}::int, ${a.responseBody} from moved)
-    select attempts from moved`.execute(em.getKysely());
-  return rows.length ? Number(rows[0].attempts) : null;
+      select id, at, status_code, error, duration_ms, response_body from moved order by n)
+    select n::text, attempts from moved`.execute(em.getKysely());
+  const out: (number | null)[] = items.map(() => null);
+  for (const r of rows) out[Number(r.n) - 1] = Number(r.attempts);
+  return out;
+}
+
+/** Logs one attempt and moves the delivery on (recordAttempts of one). */
+export async function recordAttempt(em: Em, deliveryId: string, round: number, a: AttemptRecord): Promise<number | null> {
+  return (await recordAttempts(em, [{ deliveryId, round, attempt: a }]))[0];
 }
 
 /** Ends a pending delivery without an attempt (a test whose endpoint was disabled meanwhile). */

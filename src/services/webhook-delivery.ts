@@ -4,7 +4,8 @@ import { eventMessage, judgeResponse, nextAttemptDelayMs, retryAfterMs, signingS
 import { bulkJob, deliveryJobId } from '../queues/catalogue';
 import type { WebhookJobData } from '../queues/payloads';
 import { disableGoneEndpoint } from '../repositories/webhook-endpoints';
-import { failWithoutAttempt, loadAttemptTarget, recordAttempt } from '../repositories/webhook-deliveries';
+import { failWithoutAttempt, loadAttemptTargets, recordAttempt, recordAttempts, type AttemptTarget, type RecordedAttempt } from '../repositories/webhook-deliveries';
+import { Coalescer } from '../coalescer';
 import { createAgents, postWebhook, type Agents } from './webhook-http';
 import { EndpointPacer } from './webhook-pacing';
 import { signedHeaders } from './webhook-signing';
@@ -12,17 +13,40 @@ import { recordChange, WEBHOOK_DELIVERY } from './audit-log';
 
 /** Sending one attempt of one delivery, and putting deliveries on the `webhooks` queue. */
 
+/**
+ * What a process's deliveries share: keep-alive agents, the pacer, and the two coalescers that
+ * turn the concurrent deliveries' reads (the delivery with its endpoint and message) and attempt
+ * writes into one statement each per batch — one commit for a batch of attempts.
+ */
 interface Runtime {
   agents: Agents;
   pacer: EndpointPacer;
+  targets: Coalescer<string, AttemptTarget | null>;
+  attempts: Coalescer<RecordedAttempt, number | null>;
 }
 const runtimes = new WeakMap<AppContext, Runtime>();
+
+/**
+ * Statements of each kind in flight at once per process (one: the next batch gathers while the
+ * last is answered, so a busy process sends few, large ones), and the most deliveries one carries.
+ */
+const BATCHES_IN_FLIGHT = 1;
+const BATCH_MAX = 200;
 
 function runtime(ctx: AppContext): Runtime {
   let r = runtimes.get(ctx);
   if (!r) {
     const w = ctx.config.webhooks;
-    r = { agents: createAgents(w.allowPrivate), pacer: new EndpointPacer(ctx.redis, ctx.config.queuePrefix, w.endpointConcurrency, w.timeoutMs + 5000, ctx.config.redisCluster) };
+    const opts = { maxInFlight: BATCHES_IN_FLIGHT, maxBatch: BATCH_MAX };
+    r = {
+      agents: createAgents(w.allowPrivate),
+      pacer: new EndpointPacer(ctx.redis, ctx.config.queuePrefix, w.endpointConcurrency, w.timeoutMs + 5000, ctx.config.redisCluster),
+      targets: new Coalescer(async (ids) => {
+        const found = await loadAttemptTargets(ctx.orm.em.fork(), ids);
+        return ids.map((id) => found.get(id) ?? null);
+      }, opts),
+      attempts: new Coalescer((items) => recordAttempts(ctx.orm.em.fork(), items), opts),
+    };
     runtimes.set(ctx, r);
   }
   return r;
@@ -67,21 +91,22 @@ export type AttemptOutcome =
  * One attempt: loads the delivery with its endpoint and message (an event's delivery goes out
  * whatever the endpoint's status now; a test to a disabled endpoint fails without a request),
  * takes a pacing slot, signs and POSTs, then logs the attempt and moves the delivery on in one
- * transaction (a 410 disables the endpoint and writes its event in the same transaction).
+ * statement (a 410 disables the endpoint and writes its event in the same transaction). The read
+ * and the write go out with those of the process's other deliveries of the moment.
  */
 export async function attemptDelivery(ctx: AppContext, data: WebhookJobData, holder: string): Promise<AttemptOutcome> {
-  const em = ctx.orm.em.fork();
   const cfg = ctx.config.webhooks;
-  const t = await loadAttemptTarget(em, data.deliveryId);
+  const rt = runtime(ctx);
+  const t = await rt.targets.call(data.deliveryId);
   if (!t || t.round !== data.round || t.status !== 'pending') return { kind: 'skipped' };
   // an event's delivery exists only for an event that occurred while the endpoint was enabled, and
   // the endpoint receives it even if it was disabled since; a test sent to a disabled endpoint is not
   if (t.endpointStatus === 'disabled' && t.event === null) {
-    await failWithoutAttempt(em, t.deliveryId, t.round, 'the endpoint is disabled');
+    await failWithoutAttempt(ctx.orm.em.fork(), t.deliveryId, t.round, 'the endpoint is disabled');
     return { kind: 'failed', attempt: t.attempts, error: 'the endpoint is disabled' };
   }
-  const rt = runtime(ctx);
-  if (!(await rt.pacer.acquire(t.endpointId, holder))) return { kind: 'paced', delayMs: 200 + Math.floor(Math.random() * 300) };
+  const slot = await rt.pacer.acquire(t.endpointId, holder);
+  if (!slot) return { kind: 'paced', delayMs: 200 + Math.floor(Math.random() * 300) };
   let result;
   // the attempt's instant: stamped in its log, signed as webhook-timestamp, the base of its next attempt
   const at = new Date(ctx.clock.now());
@@ -91,7 +116,7 @@ export async function attemptDelivery(ctx: AppContext, data: WebhookJobData, hol
     const headers = signedHeaders(signingSecrets(t, ctx.clock.now()), t.messageId, Math.floor(at.getTime() / 1000), body);
     result = await postWebhook(rt.agents, t.url, headers, body, { timeoutMs: cfg.timeoutMs, allowPrivate: cfg.allowPrivate });
   } finally {
-    await rt.pacer.release(t.endpointId, holder).catch(() => undefined);
+    await rt.pacer.release(slot, result?.durationMs ?? 0).catch(() => undefined);
   }
   const verdict: AttemptVerdict = result.statusCode === null ? { kind: 'failed', error: result.error ?? 'no answer' } : judgeResponse(result.statusCode, result.location);
   const attempt = t.attempts + 1;
@@ -107,10 +132,11 @@ export async function attemptDelivery(ctx: AppContext, data: WebhookJobData, hol
     status,
     nextAttemptAt: delay === null ? null : new Date(Date.parse(ended) + delay).toISOString(),
   } as const;
-  // one statement; a 410 also disables the endpoint and writes its event and audit record, in one transaction
+  // one statement shared with the process's other attempts of the moment; a 410 also disables
+  // the endpoint and writes its event and audit record, in a transaction of its own
   const recorded =
     verdict.kind === 'gone'
-      ? await em.transactional(async (tx) => {
+      ? await ctx.orm.em.fork().transactional(async (tx) => {
           const n = await recordAttempt(tx, t.deliveryId, t.round, record);
           const accountId = n === null ? null : await disableGoneEndpoint(tx, t.endpointId, t.deliveryId);
           if (accountId !== null) {
@@ -118,7 +144,7 @@ export async function attemptDelivery(ctx: AppContext, data: WebhookJobData, hol
           }
           return n;
         })
-      : await recordAttempt(em, t.deliveryId, t.round, record);
+      : await rt.attempts.call({ deliveryId: t.deliveryId, round: t.round, attempt: record });
   if (recorded === null) return { kind: 'skipped' };
   if (verdict.kind === 'succeeded') return { kind: 'succeeded', attempt: recorded, statusCode: result.statusCode as number };
   if (delay !== null) return { kind: 'retry', attempt: recorded, delayMs: delay, error: verdict.error };

@@ -1,7 +1,7 @@
 import type { AppContext } from '../context';
 import { errorFields } from '../logger';
 import { attemptsAllowed } from '../domain';
-import { duePendingDeliveries, relayStep } from '../repositories/webhook-relay';
+import { duePendingDeliveries, eventsAfterRelayCursor, relayStep } from '../repositories/webhook-relay';
 import { deliveryJobId, enqueueDeliveries, type QueuedDelivery } from './webhook-delivery';
 
 /**
@@ -17,6 +17,8 @@ const BATCH = 1000;
 export async function runRelay(ctx: AppContext): Promise<number> {
   const em = ctx.orm.em.fork();
   const allowed = attemptsAllowed(ctx.config.webhooks.retryScheduleMs);
+  // nothing after the cursor: no transaction (the common case of a pass)
+  if (!(await eventsAfterRelayCursor(em))) return 0;
   let total = 0;
   for (;;) {
     const step = await relayStep(em, BATCH, allowed);

@@ -6,6 +6,8 @@ import { TestClock } from '../helpers/clock';
 import { eventually, startReceiver, type Receiver } from '../helpers/webhook-receiver';
 import { deliveryJobId } from '../../src/services/webhook-delivery';
 import { RELAY_LOCK } from '../../src/repositories/webhook-relay';
+import { insertTestDelivery, listAttempts, recordAttempts, type AttemptRecord } from '../../src/repositories/webhook-deliveries';
+import { testMessage } from '../../src/domain';
 
 let t: TestApp;
 let rx: Receiver;
@@ -363,6 +365,32 @@ describe('deliveries', () => {
     expect(same[0].body).toBe(same[1].body);
     expect((await t.http.post('/v1/webhook-deliveries/nope/redeliver').set(a.auth)).status).toBe(404);
     expect((await t.http.get(`/v1/webhook-deliveries/${target.id}`).set((await t.createAccount()).auth)).status).toBe(404);
+  });
+
+  test('attempts of several deliveries in one statement: each moves only while pending in its round, once', async () => {
+    const a = await t.createAccount();
+    const e = await endpoint(a, '/batched');
+    const em = t.running.ctx.orm.em.fork();
+    // rows without jobs: no worker attempts them while the test writes their attempts
+    const [d1, d2, d3] = await Promise.all([0, 1, 2].map((i) => insertTestDelivery(em, {
+      accountId: a.id, endpointId: e.id, message: testMessage(`00000000-0000-4000-8000-00000000000${i}`, e.id, '2026-03-01T00:00:00.000Z'), attemptsAllowed: 3,
+    })));
+    const at = '2026-03-01T10:00:00.000Z';
+    const ok: AttemptRecord = { at, statusCode: 200, error: null, durationMs: 12, responseBody: 'fine', status: 'succeeded', nextAttemptAt: null };
+    const retry: AttemptRecord = { at, statusCode: 503, error: 'HTTP 503', durationMs: 7, responseBody: null, status: 'pending', nextAttemptAt: '2026-03-01T10:00:05.000Z' };
+    expect(await recordAttempts(em, [
+      { deliveryId: d1.id, round: 0, attempt: ok },
+      { deliveryId: d2.id, round: 1, attempt: ok }, // another round: nothing recorded
+      { deliveryId: d1.id, round: 0, attempt: retry }, // named twice: moved once
+      { deliveryId: d3.id, round: 0, attempt: retry },
+    ])).toEqual([1, null, null, 1]);
+    const view = async (id: string) => (await t.http.get(`/v1/webhook-deliveries/${id}`).set(a.auth)).body;
+    expect(await view(d1.id)).toMatchObject({ status: 'succeeded', attempts: 1, lastStatusCode: 200, deliveredAt: at, nextAttemptAt: null, attemptLog: [{ at, statusCode: 200, error: null, durationMs: 12 }] });
+    expect(await view(d2.id)).toMatchObject({ status: 'pending', attempts: 0, attemptLog: [] });
+    expect(await view(d3.id)).toMatchObject({ status: 'pending', attempts: 1, lastStatusCode: 503, lastError: 'HTTP 503', nextAttemptAt: '2026-03-01T10:00:05.000Z', deliveredAt: null });
+    expect(await listAttempts(em, d3.id)).toEqual([{ at, statusCode: 503, error: 'HTTP 503', durationMs: 7, responseBody: null }]);
+    // a finished delivery takes no more attempts
+    expect(await recordAttempts(em, [{ deliveryId: d1.id, round: 0, attempt: retry }])).toEqual([null]);
   });
 
   test('a slow endpoint holds at most its share: the others are delivered meanwhile', async () => {

@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import type { BenchEnv } from './env';
+import { describeOpenLoop, openLoopClean, openLoopNow, settleDatabase } from './drivers';
+import { rawLoop } from './raw';
+import { rawRedeemSameWork } from './raw-work';
+import { benchAccount, redeemTemplate, type RedemptionBaseline } from './redemptions';
+import { RAW_CLIENTS, SECONDS } from './stats';
+import { fmt, type Row } from './table';
+
+/**
+ * Row 18, the soak: redemptions open loop at 50 % of the raw same-work maximum for
+ * `BENCH_SOAK_SECONDS` (default 600), with p99 per minute (from the load generator's per-window
+ * histograms) and the resident memory of every process of the service (the API, in the bench
+ * process, and each worker) sampled at the end of every minute. Met when neither the p99 nor any
+ * process's RSS grows more than 20 % from the first minute to the last, with nothing dropped or
+ * failed. The rate is row 7's when that ran in the same bench run; otherwise the raw same work is
+ * measured first (one `BENCH_SECONDS` run).
+ */
+
+const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 600);
+const GROWTH_ALLOWED = 1.2;
+const WARMUP_SECONDS = 2;
+
+/** Resident memory of a process in bytes (VmRSS), 0 when it is gone. */
+function rssOf(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export async function benchSoak(env: BenchEnv, state: { redemptionBaseline?: RedemptionBaseline }): Promise<Row> {
+  const { key, raw } = await benchAccount(env);
+  let rate = state.redemptionBaseline?.rate50;
+  let rawRate: number | null = null;
+  if (rate === undefined) {
+    rawRate = (await rawLoop(env.pool, RAW_CLIENTS, SECONDS, (c, i) => rawRedeemSameWork(c, raw, i, 'soak'))).rate;
+    rate = Math.max(1, Math.round(rawRate * 0.5));
+  }
+  // a minute a window; a short soak (BENCH_SOAK_SECONDS < 120) still has a first and a last window
+  const windowSeconds = Math.max(1, Math.min(60, Math.floor(SOAK_SECONDS / 2)));
+  const processes = [{ name: 'api', pid: process.pid }, ...env.workers.map((w, i) => ({ name: `worker ${i + 1}`, pid: w.child.pid }))];
+  const rss: { second: number; bytes: Record<string, number> }[] = [];
+  // samples at the end of each window of the recorded run (the generator starts about 20 ms after it is spawned, then warms up)
+  let sampler: NodeJS.Timeout | undefined;
+  const startSampling = () => {
+    const t0 = Date.now() + WARMUP_SECONDS * 1000;
+    let n = 1;
+    const next = () => {
+      sampler = setTimeout(() => {
+        rss.push({ second: n * windowSeconds, bytes: Object.fromEntries(processes.map((p) => [p.name, rssOf(p.pid)])) });
+        n++;
+        if (n * windowSeconds <= SOAK_SECONDS) next();
+      }, Math.max(0, t0 + n * windowSeconds * 1000 - Date.now()));
+    };
+    next();
+  };
+  let run;
+  await settleDatabase(env);
+  try {
+    const running = openLoopNow(env, key, '/v1/redemptions', redeemTemplate('OPEN', 'soak'), rate, SOAK_SECONDS, { windowSeconds, warmupSeconds: WARMUP_SECONDS });
+    startSampling();
+    run = await running;
+  } finally {
+    clearTimeout(sampler);
+  }
+  const windows = (run.windows ?? []).filter((w) => w.startSecond + windowSeconds <= SOAK_SECONDS);
+  const first = windows[0];
+  const last = windows.at(-1);
+  const p99Growth = first && last && first.p99 > 0 ? last.p99 / first.p99 : null;
+  const rssGrowth = Object.fromEntries(
+    processes.map((p) => {
+      const a = rss[0]?.bytes[p.name] ?? 0;
+      const b = rss.at(-1)?.bytes[p.name] ?? 0;
+      return [p.name, a > 0 ? b / a : null];
+    }),
+  ) as Record<string, number | null>;
+  const worstRss = Math.max(...Object.values(rssGrowth).map((g) => g ?? Infinity));
+  const met = p99Growth !== null && p99Growth <= GROWTH_ALLOWED && worstRss <= GROWTH_ALLOWED && openLoopClean(run) && windows.length >= 2;
+  const minutes = windowSeconds === 60 ? 'minute' : `${windowSeconds} s`;
+  const rssText = processes.map((p) => `${p.name} ${fmt.mb(rss[0]?.bytes[p.name] ?? 0)}→${fmt.mb(rss.at(-1)?.bytes[p.name] ?? 0)}`).join(', ');
+  return {
+    row: 18,
+    name: `Soak: redemptions open loop at 50 % of raw max (${rate}/s, ${fmt.s(SOAK_SECONDS * 1000)}), first vs last ${minutes}`,
+    ours: `p99 ${first ? fmt.ms(first.p99) : '—'} → ${last ? fmt.ms(last.p99) : '—'}; RSS ${rssText}`,
+    raw: rawRate === null ? 'rate from row 7' : `same-work max ${fmt.rate(rawRate)}`,
+    ratio: null,
+    target: 'p99 and each RSS grow ≤ 20 %',
+    met,
+    details: { rate, seconds: SOAK_SECONDS, windowSeconds, p99Growth, rssGrowth, windows, rss, overall: describeOpenLoop(run), run: { ...run, windows: undefined } },
+  };
+}
