@@ -166,6 +166,9 @@ test('two workers started on one batch never write it at the same time; the surv
   let locked!: () => void;
   const isLocked = new Promise<void>((r) => (locked = r));
   const holder = t.running.ctx.orm.em.fork().transactional(async (tx) => {
+    // held while two worker processes start (seconds under load): past the pool's 5 s
+    // idle-in-transaction bound, which would end this session and release the lock early
+    await tx.execute(`select set_config('idle_in_transaction_session_timeout', '0', true)`);
     await tx.execute(`select 1 from coupons where id = ? for update`, [couponId]);
     locked();
     await released;
