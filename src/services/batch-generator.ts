@@ -13,6 +13,12 @@ export const CHUNK_SIZE = 50_000;
 export const PIPELINES = 2;
 /** Rounds of regeneration for collisions before giving up (each round draws the shortfall). */
 const MAX_ROUNDS = 50;
+/**
+ * Rounds in a row that may draw no new code before a batch gives up. A round's draws can all
+ * collide by chance near the end (one code left, a space up to a tenth full: one chance in ten),
+ * so one empty round proves nothing; ten in a row at a tenth full is one chance in 10^10.
+ */
+const MAX_EMPTY_ROUNDS = 10;
 
 export interface Progress {
   generated: number;
@@ -93,6 +99,7 @@ async function fill(pool: Pool, batch: BatchRow, onProgress: (p: Progress) => Pr
   let generated = batch.generated;
   const mode: WriteMode = { direct: true };
   let round = 0;
+  let emptyRounds = 0;
   while (generated < batch.count) {
     round += 1;
     if (round > MAX_ROUNDS) throw new BatchAbort(`could not draw enough new codes after ${MAX_ROUNDS} rounds; the random space is too full`);
@@ -109,7 +116,8 @@ async function fill(pool: Pool, batch: BatchRow, onProgress: (p: Progress) => Pr
     );
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure) throw failure.reason;
-    if (generated === before) throw new BatchAbort('no new code could be drawn: every candidate is already taken');
+    emptyRounds = generated === before ? emptyRounds + 1 : 0;
+    if (emptyRounds === MAX_EMPTY_ROUNDS) throw new BatchAbort('no new code could be drawn: every candidate is already taken');
   }
   return { generated, rounds: round, staged: !mode.direct };
 }
