@@ -10,7 +10,7 @@ import { createLogger } from '../src/logger';
 import { start, type Running } from '../src/server';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const TUNABLES = ['DATABASE_POOL_MAX', 'REDEMPTION_CONCURRENCY', 'INVOICE_CONCURRENCY', 'REDIS_AUTO_PIPELINING'];
+const TUNABLES = ['DATABASE_POOL_MAX', 'REDEMPTION_CONCURRENCY', 'INVOICE_CONCURRENCY', 'INVOICE_GROUP_MAX', 'REDIS_AUTO_PIPELINING'];
 
 export interface WorkerProc {
   child: ChildProcess;

@@ -38,6 +38,8 @@ export interface Config {
   /** A queue holding this many jobs not yet started refuses new ones with 503 queue_full. */
   queueMaxWaiting: number;
   concurrency: { redemptions: number; invoices: number; batches: number; expiry: number };
+  /** The most invoices one worker process discounts in one transaction (group commit); 1 turns grouping off. */
+  invoiceGroupMax: number;
   rateLimit: { windowSeconds: number; perCustomer: number; perKey: number };
   expirySchedulerEveryMs: number;
   /** BullMQ job lock: a job whose worker stops renewing it for this long is retried elsewhere. */
@@ -220,6 +222,7 @@ export function loadConfig(env: Env = process.env): Config {
       batches: int(env, 'BATCH_CONCURRENCY', 1, 1, 16),
       expiry: int(env, 'EXPIRY_CONCURRENCY', 4, 1, 100),
     },
+    invoiceGroupMax: int(env, 'INVOICE_GROUP_MAX', 16, 1, 1000),
     rateLimit: {
       windowSeconds: int(env, 'RATE_LIMIT_WINDOW_SECONDS', 600, 1, 86_400),
       perCustomer: int(env, 'RATE_LIMIT_PER_CUSTOMER', 20, 1, 1_000_000),

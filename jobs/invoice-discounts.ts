@@ -5,9 +5,9 @@ import { parseOrThrow } from '../src/contracts/validation';
 import { AppError } from '../src/errors';
 import type { InvoiceInput, InvoiceJobData } from '../src/queues/payloads';
 import { refused, type JobOutcome } from '../src/queues/outcomes';
-import { discountInvoice } from '../src/services/invoice-service';
+import { discountInvoiceJob } from '../src/services/invoice-service';
 
-/** `invoice-discounts` queue: parses the invoice and discounts it (see services/invoice-service). */
+/** `invoice-discounts` queue: parses the invoice and discounts it in a group with the process's other invoices (see services/invoice-service). */
 export function invoiceProcessor(ctx: AppContext) {
   return async (job: Job<InvoiceJobData>): Promise<JobOutcome> => {
     let inv: InvoiceInput;
@@ -17,6 +17,6 @@ export function invoiceProcessor(ctx: AppContext) {
       if (err instanceof AppError) return refused(err);
       throw err;
     }
-    return discountInvoice(ctx, job.data.accountId, inv);
+    return discountInvoiceJob(ctx, job.data.accountId, inv);
   };
 }

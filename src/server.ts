@@ -58,16 +58,22 @@ export async function start(config: Config, opts: StartOptions = {}): Promise<Ru
   health.watchRedis(redis);
   // an idle pooled connection that the server closed is news of an outage before any probe
   (await pgPool(orm)).on('error', () => health.connectionLost());
-  await new Promise<void>((resolve, reject) => {
-    if (redis.status === 'ready') return resolve();
+  // The guessing defence's reads and counts go through a connection of their own with
+  // auto-pipelining: what concurrent requests send in one turn of the event loop leaves in one
+  // write. No BullMQ command goes through it.
+  const guessRedis = createRedis({ url: config.redisUrl, cluster: config.redisCluster }, 'producer', { autoPipelining: true });
+  guessRedis.on('error', () => {});
+  const ready = (r: typeof redis) => new Promise<void>((resolve, reject) => {
+    if (r.status === 'ready') return resolve();
     const t = setTimeout(() => reject(new Error(`REDIS_URL: Redis did not answer at ${config.redisUrl}`)), 10_000);
-    redis.once('ready', () => { clearTimeout(t); resolve(); });
+    r.once('ready', () => { clearTimeout(t); resolve(); });
   });
+  await Promise.all([ready(redis), ready(guessRedis)]);
   const queues = createQueues(redis, config.queuePrefix, config.redisCluster);
   const waiter = new JobWaiter(redis, config.queuePrefix, config.redisCluster);
   // requests waiting for jobs answer 202 as soon as an outage begins, not after it
   health.onOutage(() => waiter.releaseAll());
-  const limiter = new GuessLimiter(redis, config.queuePrefix, config.rateLimit, config.redisCluster);
+  const limiter = new GuessLimiter(guessRedis, config.queuePrefix, config.rateLimit, config.redisCluster);
   const reads = await ReadReplicas.open(orm, config.databaseReadUrls, { poolMax: config.databasePoolMax, timeouts: config.databaseTimeouts, logger });
   const ctx: AppContext = { config, logger, orm, reads, redis, queues, waiter, limiter, health, clock: opts.clock ?? systemClock };
   health.start();
@@ -124,6 +130,7 @@ export async function start(config: Config, opts: StartOptions = {}): Promise<Ru
       await bounded(waiter.close(), 5000, 'job waiter', logger);
       await bounded(closeQueues(queues), 5000, 'queues', logger);
       redis.disconnect();
+      guessRedis.disconnect();
       await bounded(reads.close(), 5000, 'read replica pools', logger);
       await bounded(orm.close(true), 5000, 'database pool', logger);
     })());

@@ -127,12 +127,12 @@ export function lockBudgetSpendStatements(accountId: string, keys: BudgetKey[]):
   ];
 }
 
-/** The answer of the lock statement, by coupon id. */
-export function lockedBudgetsFromRows(rows: Record<string, unknown>[]): Map<string, LockedBudget> {
-  return new Map(rows.map((r) => [r.coupon_id as string, {
+/** One row the lock statement answers. */
+export function lockedBudgetFromRow(r: Record<string, unknown>): LockedBudget {
+  return {
     couponId: r.coupon_id as string, currency: r.currency as string, period: r.period as BudgetPeriodKind, periodStart: isoOrNull(r.period_start as string | Date | null)!,
     spent: Number(r.spent), exhausted: Boolean(r.exhausted),
-  }]));
+  };
 }
 
 /** Adds what an invoice took to its (locked) budget rows, marking the ones it spent (their coupon.budget_exhausted is due). */

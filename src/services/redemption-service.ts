@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import type { AppContext } from '../context';
 import type { Em } from '../db/orm';
 import { withPipeline, type Pipeline } from '../db/pipeline';
+import { pipelinedRead } from '../db/pipelined-reads';
 import {
   attributionColumns, decideDirectRedemption, decideRedemption, decisionCustomer, effectiveAttribution, mergeCustomer,
   normalizeCode, REFUSAL_MESSAGES, trialDaysOf, type Action, type RefusalCode, type Attribution, type Customer, type CouponTerms, type Plan,
@@ -102,7 +103,8 @@ export function redemptionAttribution(loaded: CodeWithCoupon): Attribution {
 /** The context read of a decision, outside a transaction, writing nothing. */
 export async function readDecisionContext(em: Em, accountId: string, q: ContextQuery): Promise<LoadedContext> {
   const pool: Pool = await em.getConnection().getNativeClient();
-  const read = await pool.query(contextStatement(accountId, q));
+  // concurrent requests' context reads share one write to PostgreSQL (see db/pipelined-reads)
+  const read = await pipelinedRead(pool, contextStatement(accountId, q));
   return contextFromRow(read.rows[0], q);
 }
 
