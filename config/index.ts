@@ -217,8 +217,8 @@ export function loadConfig(env: Env = process.env): Config {
     jobWaitTimeoutMs: int(env, 'JOB_WAIT_TIMEOUT_MS', 10_000, 100, 600_000),
     queueMaxWaiting: int(env, 'QUEUE_MAX_WAITING', 100_000, 1, 100_000_000),
     concurrency: {
-      redemptions: int(env, 'REDEMPTION_CONCURRENCY', 4, 1, 1000),
-      invoices: int(env, 'INVOICE_CONCURRENCY', 4, 1, 1000),
+      redemptions: int(env, 'REDEMPTION_CONCURRENCY', 2, 1, 1000),
+      invoices: int(env, 'INVOICE_CONCURRENCY', 64, 1, 1000),
       batches: int(env, 'BATCH_CONCURRENCY', 1, 1, 16),
       expiry: int(env, 'EXPIRY_CONCURRENCY', 4, 1, 100),
     },

@@ -9,7 +9,7 @@ import { httpStatusOf } from './errors';
 import { retryFailedJob } from '../queues/job-waiter';
 import { databaseUnavailable, jobFailed, queueUnavailable, rateLimited } from '../errors';
 import { requestHash as hashRequest } from '../hash';
-import { randomUUID } from 'node:crypto';
+import { timeOrderedUuid } from '../ids';
 
 /** How long a first synchronous call waits for its queue's event subscription to start. */
 const WATCH_START_MS = 1000;
@@ -115,6 +115,6 @@ export async function submitCountedRequest(
     const answer = await stored(key, requestHash);
     if (answer) return replyOf(answer, 201);
   }
-  const data = { accountId: caller.accountId, apiKeyId: caller.apiKeyId, requestHash, request: body, ...(key ? {} : { requestId: randomUUID() }) };
+  const data = { accountId: caller.accountId, apiKeyId: caller.apiKeyId, requestHash, request: body, ...(key ? {} : { requestId: timeOrderedUuid() }) };
   return enqueueAndReply(ctx, req, { queue: 'redemptions', name, data } as JobItem, 201, key !== undefined);
 }

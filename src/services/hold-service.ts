@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { timeOrderedUuid } from '../ids';
 import type { AppContext } from '../context';
 import type { Pipeline } from '../db/pipeline';
 import { holdExpiresAt, mergeCustomer, type Action } from '../domain';
@@ -93,7 +93,7 @@ async function attemptHold(app: AppContext, p: Pipeline, data: HoldJobData): Pro
   }
   const { code, coupon } = loaded!;
   const hold: HoldRow = {
-    id: requestId ?? randomUUID(), accountId, couponId: coupon.id, codeId: code?.id ?? null, code: code?.code ?? null, customerId,
+    id: requestId ?? timeOrderedUuid(), accountId, couponId: coupon.id, codeId: code?.id ?? null, code: code?.code ?? null, customerId,
     planId: request.planId ?? null, currency: request.currency ?? null, action: decision.action, status: 'active',
     expiresAt: holdExpiresAt(now, request.ttlSeconds), redemptionId: null, createdAt: now, endedAt: null,
   };

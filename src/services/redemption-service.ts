@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { timeOrderedUuid } from '../ids';
 import type { Pool } from 'pg';
 import type { AppContext } from '../context';
 import type { Em } from '../db/orm';
@@ -241,7 +241,7 @@ async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJ
   const attribution = redemptionAttribution(loaded!);
   const holdId = request.holdId ?? null;
   const redemption: RedemptionView = {
-    id: requestId ?? randomUUID(), couponId: coupon.id, couponVersion: coupon.version, code: code?.code ?? null, customerId,
+    id: requestId ?? timeOrderedUuid(), couponId: coupon.id, couponVersion: coupon.version, code: code?.code ?? null, customerId,
     subscriptionId: request.subscriptionId, planId: request.planId, action: decision.action, status: 'active', terms,
     cyclesApplied: 0, createdAt: now, endedAt: null, voidedAt: null, attribution,
   };
