@@ -1,4 +1,5 @@
 import { badRequest } from './errors';
+import { isUuid } from './ids';
 
 /** An opaque list cursor: the kind of list and the last row's sort key, base64url JSON. */
 export function encodeCursor(kind: string, values: unknown[]): string {
@@ -20,7 +21,6 @@ export function decodeCursor(cursor: string, kind: string): unknown[] {
 export type CursorPart = 'timestamp' | 'uuid' | 'integer' | 'string';
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}(:?\d{2})?)?$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A calendar date that exists and a time of day within 00:00:00–23:59:59 (PostgreSQL would refuse others). */
 function realInstant(v: string): boolean {
@@ -34,7 +34,7 @@ function partOk(v: unknown, part: CursorPart): boolean {
     case 'timestamp':
       return typeof v === 'string' && TIMESTAMP.test(v) && realInstant(v);
     case 'uuid':
-      return typeof v === 'string' && UUID.test(v);
+      return typeof v === 'string' && isUuid(v);
     case 'integer':
       return Number.isSafeInteger(v);
     case 'string':

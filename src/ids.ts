@@ -16,3 +16,8 @@ export function timeOrderedUuid(ms: number = Date.now()): string {
   const h = b.toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether a text is a UUID (any version): ids that are not name nothing, so they are answered without a query. */
+export const isUuid = (s: string): boolean => UUID.test(s);

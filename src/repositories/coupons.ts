@@ -22,6 +22,7 @@ import { decodeCursor, decodeCursorOf, encodeCursor } from '../cursor';
 import { storedJson, type Db, type StoredRow } from '../db/rows';
 import { iso, isoOrNull, jsonb, tstz } from '../db/values';
 import { couponStatusSql } from './status-sql';
+import { isUuid } from '../ids';
 
 /** A coupons row, typed and camelCased; instants are UTC ISO strings. */
 export interface CouponRow {
@@ -170,9 +171,6 @@ export function couponSnapshot(c: CouponRow) {
     grantsAccess: c.grantsAccess,
   };
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (s: string): boolean => UUID.test(s);
 
 /**
  * Row locks, in this order everywhere (a transaction that needs several takes them in this

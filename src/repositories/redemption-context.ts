@@ -15,6 +15,7 @@ import { couponRowFrom } from './coupons';
 import { customerFromRow } from './customers';
 import { planFromRow } from './plans';
 import { redemptionRowFrom, type RedemptionContext, type RedemptionRow } from './redemptions';
+import { isUuid } from '../ids';
 
 /** The code lookup of codes.ts over the context read's parameters (:accountId, :code). */
 const CODE_LOOKUP = sqlText(codeLookupSql(sql.raw(':accountId'), sql.raw(':code')));
@@ -85,13 +86,12 @@ export interface ContextQuery {
 }
 
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
-const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function contextStatement(accountId: string, q: ContextQuery): Statement {
   return context({
     accountId, code: q.code, planId: q.planId ?? '', customerId: q.customerId, subscriptionId: q.subscriptionId ?? '',
     direct: q.couponId !== undefined, couponId: q.couponId ?? NIL_UUID, fromPlanId: q.fromPlanId ?? '',
-    hasHold: q.holdId !== undefined && UUID_TEXT.test(q.holdId), holdId: q.holdId !== undefined && UUID_TEXT.test(q.holdId) ? q.holdId : NIL_UUID, now: q.now,
+    hasHold: q.holdId !== undefined && isUuid(q.holdId), holdId: q.holdId !== undefined && isUuid(q.holdId) ? q.holdId : NIL_UUID, now: q.now,
     writtenKind: q.written?.kind ?? 'none', writtenId: q.written?.id ?? NIL_UUID,
   });
 }

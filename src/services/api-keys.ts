@@ -10,6 +10,7 @@ import { isDatabaseUnavailable } from '../faults';
 import {
   findApiKey, findKeyBySecretHash, insertApiKey, listApiKeys as listKeyRows, replaceKeySecret, revokeApiKey, touchApiKey, type ApiKeyRow,
 } from '../repositories/api-keys';
+import { isUuid } from '../ids';
 
 /**
  * API keys: who calls, with which scopes. Secrets are shown once (at creation and at a roll)
@@ -17,8 +18,6 @@ import {
  */
 
 export const PREFIX_LENGTH = 8;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const isUuid = (s: string): boolean => UUID.test(s);
 /** lastUsedAt is written at most once per key in this many seconds. */
 export const LAST_USED_EVERY_SECONDS = 60;
 /** How long this process trusts what it read about a secret (revocations in this process apply at once). */

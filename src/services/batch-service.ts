@@ -14,6 +14,7 @@ import {
 } from '../repositories/batches';
 import type { CsvExportSpec } from './reports';
 import { recordChange, type Caller } from './audit-log';
+import { isUuid } from '../ids';
 
 /** The batch request: the domain's code spec plus per-code limit and expiry. */
 export interface BatchRequestBody extends BatchRequest {
@@ -22,9 +23,6 @@ export interface BatchRequestBody extends BatchRequest {
   attribution?: Partial<Attribution> | null;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export const isUuid = (s: string): boolean => UUID.test(s);
 
 /** A domain refusal of the request's values, as the 400 API.md describes. */
 function invalid(err: DomainError, field?: string): AppError {

@@ -1,7 +1,7 @@
 import type { AppContext } from '../context';
 import { holdRefusal, REFUSAL_MESSAGES, type HoldStatus } from '../domain';
 import { decodeCursorOf, encodeCursor } from '../cursor';
-import { isUuid } from './batch-service';
+import { isUuid } from '../ids';
 import { AppError, idempotencyConflict, notFound } from '../errors';
 import { outcomeOfBody, refused, type JobOutcome } from '../queues/outcomes';
 import { appendEvents } from '../repositories/events';

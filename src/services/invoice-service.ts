@@ -255,13 +255,12 @@ export async function discountInvoiceGroup(app: AppContext, jobs: InvoiceJob[]):
     const writes: Statement[] = [];
     for (const [n, j] of order.entries()) {
       const s = steps[n];
-      const done = s.kind === 'final' ? s : withDiscounts(j.accountId, j.invoice, j.hash, s, locked);
+      const done: Done = s.kind === 'final' ? { ...s, spends: [] } : withDiscounts(j.accountId, j.invoice, j.hash, s, locked);
       if (done.undo) return alone('a refusal undoes its transaction');
-      if (s.kind === 'discount') {
-        for (const w of (done as Done).spends) {
-          const b = locked.get(budgetKeyOf(w))!;
-          locked.set(budgetKeyOf(w), { ...b, spent: b.spent + w.add, exhausted: b.exhausted || w.markExhausted });
-        }
+      // what this invoice took is what the next one of the group finds spent
+      for (const w of done.spends) {
+        const b = locked.get(budgetKeyOf(w))!;
+        locked.set(budgetKeyOf(w), { ...b, spent: b.spent + w.add, exhausted: b.exhausted || w.markExhausted });
       }
       writes.push(...done.writes);
       outcomes[j.i] = done.outcome;

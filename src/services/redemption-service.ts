@@ -1,4 +1,4 @@
-import { timeOrderedUuid } from '../ids';
+import { isUuid, timeOrderedUuid } from '../ids';
 import type { Pool } from 'pg';
 import type { AppContext } from '../context';
 import type { Em } from '../db/orm';
@@ -13,7 +13,7 @@ import type { CustomerInput, RedemptionJobData } from '../queues/payloads';
 import { outcomeOfBody, refused, succeeded, type JobOutcome } from '../queues/outcomes';
 import { AppError, idempotencyConflict, rateLimited, unknownPlan } from '../errors';
 import { decisionCode } from '../repositories/codes';
-import { couponTerms, decisionCoupon, isUuid, type CouponRow } from '../repositories/coupons';
+import { couponTerms, decisionCoupon, type CouponRow } from '../repositories/coupons';
 import { holdState } from '../repositories/holds';
 import { upsertCustomer } from '../repositories/customers';
 import {

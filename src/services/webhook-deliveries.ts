@@ -3,7 +3,8 @@ import { encodeCursor } from '../cursor';
 import { notFound } from '../errors';
 import { findEndpoint } from '../repositories/webhook-endpoints';
 import { deliveryView, findDelivery, listAttempts, listDeliveries, type AttemptView, type DeliveryStatus, type DeliveryView } from '../repositories/webhook-deliveries';
-import { decodeAfter, isUuid } from './webhook-endpoints';
+import { decodeAfter } from './webhook-endpoints';
+import { isUuid } from '../ids';
 
 /** The reads of deliveries: an endpoint's, newest first, and one with its attempt log. */
 

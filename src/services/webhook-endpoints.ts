@@ -8,10 +8,11 @@ import {
   type EndpointPatch, type EndpointView,
 } from '../repositories/webhook-endpoints';
 import { deliveryView, insertTestDelivery, startRecovery, startRedelivery, type DeliveryView } from '../repositories/webhook-deliveries';
-import { enqueueDeliveries } from './webhook-delivery';
+import { enqueueDeliveries, type QueuedDelivery } from './webhook-delivery';
 import { newEndpointSecret } from './webhook-signing';
 import { randomUUID } from 'node:crypto';
 import { changesOf, recordChange, type Caller, type Change } from './audit-log';
+import { isUuid } from '../ids';
 
 /** Endpoint commands: create and edit (with the SSRF check), rotate the secret, send a test, redeliver. */
 
@@ -103,7 +104,7 @@ export async function sendTestEvent(ctx: AppContext, accountId: string, id: stri
   if (ctx.redis.status !== 'ready') throw queueUnavailable();
   const allowed = attemptsAllowed(ctx.config.webhooks.retryScheduleMs);
   const row = await insertTestDelivery(em, { accountId, endpointId: endpoint.id, message: testMessage(randomUUID(), endpoint.id, ctx.clock.now()), attemptsAllowed: allowed });
-  await enqueueOrUnavailable(ctx, { id: row.id, accountId, round: row.round, attemptsLeft: allowed });
+  await enqueueOrUnavailable(ctx, [{ id: row.id, accountId, round: row.round, attemptsLeft: allowed }]);
   return deliveryView(row);
 }
 
@@ -113,7 +114,7 @@ export async function redeliver(ctx: AppContext, accountId: string, id: string):
   if (ctx.redis.status !== 'ready') throw queueUnavailable();
   const row = await startRedelivery(ctx.orm.em.fork(), accountId, id);
   if (!row) throw notFound('webhook delivery');
-  await enqueueOrUnavailable(ctx, { id: row.id, accountId, round: row.round, attemptsLeft: 1 });
+  await enqueueOrUnavailable(ctx, [{ id: row.id, accountId, round: row.round, attemptsLeft: 1 }]);
   return deliveryView(row);
 }
 
@@ -129,28 +130,19 @@ export async function recoverDeliveries(ctx: AppContext, accountId: string, id: 
   if (!endpoint) throw notFound('webhook endpoint');
   if (ctx.redis.status !== 'ready') throw queueUnavailable();
   const rows = await startRecovery(em, accountId, endpoint.id, since);
-  if (rows.length > 0) {
-    try {
-      await enqueueDeliveries(ctx.queues.webhooks, rows.map((r) => ({ id: r.id, accountId, round: r.round, attemptsLeft: 1 })));
-    } catch {
-      throw queueUnavailable();
-    }
-  }
+  if (rows.length > 0) await enqueueOrUnavailable(ctx, rows.map((r) => ({ id: r.id, accountId, round: r.round, attemptsLeft: 1 })));
   return { deliveries: rows.length };
 }
 
-/** The row is written; if Redis refuses the job now, the sweeper enqueues it later. */
-async function enqueueOrUnavailable(ctx: AppContext, d: { id: string; accountId: string; round: number; attemptsLeft: number }): Promise<void> {
+/** The rows are written; if Redis refuses the jobs now (503), the sweeper enqueues them later. */
+async function enqueueOrUnavailable(ctx: AppContext, deliveries: QueuedDelivery[]): Promise<void> {
   try {
-    await enqueueDeliveries(ctx.queues.webhooks, [d]);
+    await enqueueDeliveries(ctx.queues.webhooks, deliveries);
   } catch {
     throw queueUnavailable();
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Ids that are not UUIDs name nothing (404), without a query. */
-export const isUuid = (s: string): boolean => UUID.test(s);
 const endpointNotFound = () => notFound('webhook endpoint');
 
 /** A list cursor holds the last row's [created_at with microseconds, id]. */
