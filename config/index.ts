@@ -42,6 +42,8 @@ export interface Config {
   invoiceGroupMax: number;
   rateLimit: { windowSeconds: number; perCustomer: number; perKey: number };
   expirySchedulerEveryMs: number;
+  /** How often the growth report rollups fold their marks (REPORT_FOLD_EVERY_MS). */
+  reportFoldEveryMs: number;
   /** BullMQ job lock: a job whose worker stops renewing it for this long is retried elsewhere. */
   jobLock: { durationMs: number; stalledIntervalMs: number };
   webhooks: WebhookConfig;
@@ -229,6 +231,7 @@ export function loadConfig(env: Env = process.env): Config {
       perKey: int(env, 'RATE_LIMIT_PER_KEY', 1000, 1, 100_000_000),
     },
     expirySchedulerEveryMs: int(env, 'EXPIRY_EVERY_MS', 60_000, 1000, 86_400_000),
+    reportFoldEveryMs: int(env, 'REPORT_FOLD_EVERY_MS', 1000, 100, 3_600_000),
     jobLock: {
       durationMs: int(env, 'JOB_LOCK_DURATION_MS', 30_000, 1000, 600_000),
       stalledIntervalMs: int(env, 'JOB_STALLED_INTERVAL_MS', 30_000, 500, 600_000),

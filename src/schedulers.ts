@@ -3,9 +3,11 @@ import { EXPIRY_SWEEP_OPTIONS, type JobItem } from './queues/catalogue';
 
 /** The one repeating sweep on the `expiry` queue (a fixed id, so every process upserts the same scheduler). */
 export const EXPIRY_SCHEDULER_ID = 'expiry-sweep';
+/** The growth report rollups' fold on the `expiry` queue (src/services/report-rollups.ts). */
+export const REPORT_FOLD_SCHEDULER_ID = 'report-fold';
 
 /**
- * Repeating jobs upserted at start (BullMQ job schedulers). Upserting is idempotent, so every
+ * Repeating jobs upserted at start (the expiry sweep and the report rollups' fold) (BullMQ job schedulers). Upserting is idempotent, so every
  * worker process may do it; the last EXPIRY_EVERY_MS upserted wins. Returns a stopper, which
  * leaves the scheduler in Redis: other processes still run it.
  */
@@ -15,6 +17,12 @@ export async function startSchedulers(ctx: AppContext): Promise<() => Promise<vo
     EXPIRY_SCHEDULER_ID,
     { every: ctx.config.expirySchedulerEveryMs },
     { name: sweep.name, data: sweep.data, opts: EXPIRY_SWEEP_OPTIONS },
+  );
+  const fold = { queue: 'expiry', name: 'fold-reports', data: { kind: 'fold-reports' } } satisfies JobItem;
+  await ctx.queues[fold.queue].upsertJobScheduler(
+    REPORT_FOLD_SCHEDULER_ID,
+    { every: ctx.config.reportFoldEveryMs },
+    { name: fold.name, data: fold.data, opts: EXPIRY_SWEEP_OPTIONS },
   );
   return async () => {};
 }

@@ -15,6 +15,8 @@ export interface BucketPlan {
   /** The instants the buckets cover: [first bucket's start, last bucket's end), UTC ISO. */
   rangeStart: string;
   rangeEnd: string;
+  /** The local date after the last bucket (the date of rangeEnd in the zone), YYYY-MM-DD. */
+  endDay: string;
 }
 
 /** The start of the bucket holding local day `day`: the day itself, its week's Monday, or its month's 1st. */
@@ -53,7 +55,7 @@ export function planBuckets(from: string, to: string, interval: BucketInterval, 
     starts.push(cursor.toISODate() as string);
     cursor = cursor.plus(step).startOf('day');
   }
-  return { starts, rangeStart: toUtcIso(bucketStart(first, interval)), rangeEnd: toUtcIso(cursor) };
+  return { starts, rangeStart: toUtcIso(bucketStart(first, interval)), rangeEnd: toUtcIso(cursor), endDay: cursor.toISODate() as string };
 }
 
 export interface DayFigures {

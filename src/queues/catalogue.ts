@@ -2,7 +2,7 @@ import type { JobsOptions } from 'bullmq';
 import { epochMillis, expiryDelayMs } from '../domain';
 import { invoiceHash, sha256 } from '../hash';
 import { jobIdPart, type QueueKey } from './names';
-import type { BatchJobData, ExpireAtData, ExpirySweepData, HoldJobData, InvoiceJobData, RedemptionJobData, WebhookJobData } from './payloads';
+import type { BatchJobData, ExpireAtData, ExpirySweepData, HoldJobData, InvoiceJobData, RedemptionJobData, ReportFoldData, WebhookJobData } from './payloads';
 
 /**
  * Every job the service runs: its queue, its name in the queue, and its payload. A new kind of
@@ -15,7 +15,7 @@ export interface JobCatalogue {
   redemptions: { redeem: RedemptionJobData; hold: HoldJobData };
   invoices: { invoice: InvoiceJobData };
   batches: { 'generate-batch': BatchJobData };
-  expiry: { sweep: ExpirySweepData; 'expire-at': ExpireAtData };
+  expiry: { sweep: ExpirySweepData; 'expire-at': ExpireAtData; 'fold-reports': ReportFoldData };
   webhooks: { deliver: WebhookJobData };
 }
 
@@ -115,7 +115,7 @@ export function jobOptions(item: JobItem, ctx: JobContext = {}): JobsOptions & {
         removeOnComplete: { age: 7 * 24 * 3600 }, removeOnFail: { age: 30 * 24 * 3600 },
       };
     case 'expiry': {
-      if (item.name === 'sweep') throw new Error('the expiry sweep runs from its job scheduler (src/schedulers.ts), never added by hand');
+      if (item.name === 'sweep' || item.name === 'fold-reports') throw new Error(`the ${item.name} job runs from its job scheduler (src/schedulers.ts), never added by hand`);
       const d = item.data;
       if (ctx.now === undefined) throw new Error('an expire-at job needs the clock\'s now for its delay');
       return {

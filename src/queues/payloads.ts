@@ -100,7 +100,12 @@ export type ExpireAtData =
   /** The account's holds that expire at `expiresAt` (a whole second): one job per account and second. */
   | { kind: 'holds'; accountId: string; expiresAt: string };
 
-export type ExpiryJobData = ExpirySweepData | ExpireAtData;
+/** The growth report rollups' fold (its job scheduler's). */
+export interface ReportFoldData {
+  kind: 'fold-reports';
+}
+
+export type ExpiryJobData = ExpirySweepData | ExpireAtData | ReportFoldData;
 
 /** One attempt (or the rest of the attempts) of one webhook delivery; `round` counts redeliveries. */
 export interface WebhookJobData {

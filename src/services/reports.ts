@@ -11,7 +11,7 @@ import { findCodeRow } from '../repositories/codes';
 import { getCouponRow } from '../repositories/coupons';
 import { isUuid } from '../ids';
 import { findCouponForBatch } from '../repositories/batches';
-import { attributionReport as attributionRows, codeReportCsv, codeReportPage, timeseriesDays, type AttributionGroup, type CodeReportKey } from '../repositories/growth-reports';
+import { attributionReport as attributionRows, codeReportCsv, codeReportPage, timeseriesDays, timeseriesFromRollups, type AttributionGroup, type CodeReportKey } from '../repositories/growth-reports';
 import { accountStats as accountFigures, usageStats } from '../repositories/reports';
 
 /**
@@ -136,7 +136,15 @@ export async function timeseries(
   const plan = domain400(() => planBuckets(query.from, query.to, query.interval, account.timeZone));
   const couponId = await couponFilter(ctx, account.id, query.couponId);
   const code = query.code === undefined ? null : isValidCode(query.code) ? normalizeCode(query.code) : query.code;
-  const days = await ctx.reads.run((em) => timeseriesDays(em, account.id, { zone: account.timeZone, rangeStart: plan.rangeStart, rangeEnd: plan.rangeEnd, couponId, code }));
+  const days = await ctx.reads.run(async (em) => {
+    // the rollups hold no code text; an account whose rollups are being rebuilt aggregates its history
+    const rolled = code === null
+      ? await timeseriesFromRollups(em, account.id, { zone: account.timeZone, fromDay: plan.starts[0] as string, toDay: plan.endDay, couponId })
+      : 'rebuilding';
+    return rolled === 'rebuilding'
+      ? timeseriesDays(em, account.id, { zone: account.timeZone, rangeStart: plan.rangeStart, rangeEnd: plan.rangeEnd, couponId, code })
+      : rolled;
+  });
   return { interval: query.interval, timeZone: account.timeZone, data: fillBuckets(plan, query.interval, days) };
 }
 

@@ -1,7 +1,7 @@
 import { startTestApp, type TestApp } from '../helpers/harness';
 import { createCoupon } from '../helpers/api';
 import { runService, type Proc } from '../helpers/processes';
-import { EXPIRY_SCHEDULER_ID } from '../../src/schedulers';
+import { EXPIRY_SCHEDULER_ID, REPORT_FOLD_SCHEDULER_ID } from '../../src/schedulers';
 
 // Needs `npm run build` first: the workers are separate processes running dist/src/main.js.
 let t: TestApp;
@@ -26,7 +26,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-test('two worker processes running the scheduler write each event once; one scheduler exists', async () => {
+test('two worker processes running the scheduler write each event once; one scheduler of each exists', async () => {
   const acct = await t.createAccount();
   const ids: string[] = [];
   for (let i = 0; i < 12; i++) ids.push((await createCoupon(t, acct, { limits: { maxRedemptions: 5 } })).id);
@@ -38,8 +38,10 @@ test('two worker processes running the scheduler write each event once; one sche
   const env = { ...t.env.env, ROLE: 'worker', EXPIRY_EVERY_MS: '1000', LOG_LEVEL: 'info' };
   procs.push(runService(env), runService(env));
   await Promise.all(procs.map((p) => p.waitFor('worker running', 90_000)));
-  expect(await t.running.ctx.queues.expiry.getJobSchedulers()).toEqual([
-    expect.objectContaining({ key: EXPIRY_SCHEDULER_ID, name: 'sweep', every: 1000 }),
+  const schedulers = await t.running.ctx.queues.expiry.getJobSchedulers();
+  expect(schedulers.map((s) => [s.key, s.name, s.every]).sort()).toEqual([
+    [EXPIRY_SCHEDULER_ID, 'sweep', 1000],
+    [REPORT_FOLD_SCHEDULER_ID, 'fold-reports', 1000],
   ]);
 
   const counts = async () => {
@@ -53,10 +55,10 @@ test('two worker processes running the scheduler write each event once; one sche
   const done = await sweepsDone();
   await until(async () => (await sweepsDone()) >= done + 3, 15_000);
   expect(await counts()).toEqual(want);
-  expect(await t.running.ctx.queues.expiry.getJobSchedulersCount()).toBe(1);
+  expect(await t.running.ctx.queues.expiry.getJobSchedulersCount()).toBe(2);
 
   await Promise.all(procs.map((p) => p.stop()));
   expect(procs.map((p) => p.child.exitCode)).toEqual([0, 0]);
-  // stopping the workers leaves the scheduler for the others
-  expect(await t.running.ctx.queues.expiry.getJobSchedulersCount()).toBe(1);
+  // stopping the workers leaves the schedulers for the others
+  expect(await t.running.ctx.queues.expiry.getJobSchedulersCount()).toBe(2);
 }, 180_000);

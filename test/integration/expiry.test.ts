@@ -3,7 +3,7 @@ import { addCode, createCoupon, putPlan, redeemBody } from '../helpers/api';
 import { TestClock } from '../helpers/clock';
 import { expireOne, runExpirySweep, type SweepResult } from '../../src/services/expiry';
 import { expiryJobId, scheduleExpiry } from '../../src/queues/expiry-producer';
-import { EXPIRY_SCHEDULER_ID, startSchedulers } from '../../src/schedulers';
+import { EXPIRY_SCHEDULER_ID, REPORT_FOLD_SCHEDULER_ID, startSchedulers } from '../../src/schedulers';
 
 // Every request and job of this file decides at the instant `clock` says; nothing waits for the
 // wall clock. Delayed jobs are scheduled an hour or more ahead (real time), so none runs by
@@ -254,16 +254,18 @@ describe('the sweep', () => {
 });
 
 describe('the job scheduler', () => {
-  test('several upserts leave one scheduler and at most one pending sweep; stopping keeps it', async () => {
+  test('several upserts leave one scheduler of each and at most one pending sweep; stopping keeps them', async () => {
     const queue = t.running.ctx.queues.expiry;
     const stoppers = await Promise.all(Array.from({ length: 6 }, () => startSchedulers(t.running.ctx)));
     const schedulers = await queue.getJobSchedulers();
-    expect(schedulers).toHaveLength(1);
-    expect(schedulers[0]).toMatchObject({ key: EXPIRY_SCHEDULER_ID, name: 'sweep', every: 86_400_000 });
+    expect(schedulers.map((s) => [s.key, s.name, s.every]).sort()).toEqual([
+      [EXPIRY_SCHEDULER_ID, 'sweep', 86_400_000],
+      [REPORT_FOLD_SCHEDULER_ID, 'fold-reports', 1000],
+    ]);
     const pending = (await queue.getJobs(['delayed', 'waiting', 'prioritized'])).filter((j) => j.name === 'sweep');
     expect(pending.length).toBeLessThanOrEqual(1);
     for (const stop of stoppers) await stop();
-    expect(await queue.getJobSchedulersCount()).toBe(1);
+    expect(await queue.getJobSchedulersCount()).toBe(2);
   });
 });
 

@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { startTestApp, type TestApp } from '../helpers/harness';
-import { attributionStatement, bound, codePageParams, codeReportSql, REPORT_SETTINGS, timeseriesStatement, type SqlParams } from '../../src/repositories/growth-reports';
+import {
+  attributionStatement, bound, codePageParams, codeReportSql, FOLD_SQL, REBUILD_SQL, REPORT_SETTINGS, TIMESERIES_ROLLUP_SQL, timeseriesStatement, type SqlParams,
+} from '../../src/repositories/growth-reports';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -42,4 +44,15 @@ test('the attribution and timeseries reports read only through indexes', async (
   const p = await plan(s.text, s.params);
   expect(p).not.toContain('Seq Scan');
   expect(p).toContain('invoices_subscription_idx');
+});
+
+test('the timeseries from rollups, the fold and the rebuild read only through indexes', async () => {
+  const acct = await t.createAccount();
+  const read = await plan(TIMESERIES_ROLLUP_SQL, { acct: acct.id, zone: 'UTC', fromDay: '2026-01-01', toDay: '2027-01-01', coupon: null });
+  expect(read).not.toContain('Seq Scan');
+  expect(read).toContain('report_days_pkey');
+  expect(read).toContain('report_dirty_account_idx');
+  expect(read).toContain('redemptions_subscription_idx');
+  expect(await plan(FOLD_SQL, { lim: '5000' })).not.toContain('Seq Scan');
+  expect(await plan(REBUILD_SQL, { acct: acct.id })).not.toContain('Seq Scan');
 });

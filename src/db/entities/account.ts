@@ -1,8 +1,10 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { ACCOUNT_TRIGGERS } from '../report-rollup-triggers';
 
 export const Account = defineEntity({
   name: 'Account',
   tableName: 'accounts',
+  triggers: ACCOUNT_TRIGGERS,
   properties: {
     id: p.uuid().primary().defaultRaw('gen_random_uuid()'),
     name: p.text(),

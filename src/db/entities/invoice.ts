@@ -1,11 +1,13 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { Account } from './account';
 import { Redemption } from './redemption';
+import { INVOICE_TRIGGERS, LEDGER_TRIGGERS } from '../report-rollup-triggers';
 
 /** An invoice the engine has discounted, with its stored result (idempotency on its id). */
 export const Invoice = defineEntity({
   name: 'Invoice',
   tableName: 'invoices',
+  triggers: INVOICE_TRIGGERS,
   indexes: [{ name: 'invoices_subscription_idx', properties: ['accountId', 'subscriptionId'] }],
   properties: {
     accountId: p.manyToOne(Account).mapToPk().fieldName('account_id').primary().foreignKeyName('invoices_account_id_fkey').deleteRule('cascade'),
@@ -33,6 +35,7 @@ export const Invoice = defineEntity({
 export const InvoiceDiscount = defineEntity({
   name: 'InvoiceDiscount',
   tableName: 'invoice_discounts',
+  triggers: LEDGER_TRIGGERS,
   // covering indexes for the reports: ledger rows that discounted something, in invoice order
   indexes: [
     {

@@ -2,11 +2,13 @@ import { defineEntity, p } from '@mikro-orm/core';
 import { Account } from './account';
 import { Code } from './code';
 import { Coupon } from './coupon';
+import { REDEMPTION_TRIGGERS } from '../report-rollup-triggers';
 
 /** A code applied to one subscription, with the coupon terms pinned at that moment. */
 export const Redemption = defineEntity({
   name: 'Redemption',
   tableName: 'redemptions',
+  triggers: REDEMPTION_TRIGGERS,
   indexes: [
     { name: 'redemptions_subscription_idx', properties: ['subscriptionId', 'accountId', 'createdAt'] },
     { name: 'redemptions_customer_idx', properties: ['customerId', 'accountId', 'couponId'] },

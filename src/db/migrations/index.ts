@@ -12,6 +12,7 @@ import { Migration20261206103000_webhook_enabled_spans } from './Migration202612
 import { Migration20261206120000_redemption_requests_without_status } from './Migration20261206120000_redemption_requests_without_status';
 import { Migration20261210000000_checkout } from './Migration20261210000000_checkout';
 import { Migration20261212000000_coupon_name_sort_index } from './Migration20261212000000_coupon_name_sort_index';
+import { Migration20261214000000_report_rollups } from './Migration20261214000000_report_rollups';
 
 /** Every migration, in order. New migrations are appended here. */
 export const migrationsList = [
@@ -29,4 +30,5 @@ export const migrationsList = [
   { name: 'Migration20261206120000_redemption_requests_without_status', class: Migration20261206120000_redemption_requests_without_status },
   { name: 'Migration20261210000000_checkout', class: Migration20261210000000_checkout },
   { name: 'Migration20261212000000_coupon_name_sort_index', class: Migration20261212000000_coupon_name_sort_index },
+  { name: 'Migration20261214000000_report_rollups', class: Migration20261214000000_report_rollups },
 ];

@@ -26,3 +26,4 @@ export {
 } from './codes';
 export { attributionReport, attributionStatement, type AttributionGroup, type AttributionRow } from './attribution';
 export { timeseriesDays, timeseriesStatement } from './timeseries';
+export { foldMarks, rebuildAccount, accountsToRebuild, timeseriesFromRollups, contributionsSql, FOLD_SQL, REBUILD_SQL, TIMESERIES_ROLLUP_SQL, type FoldResult } from './rollups';

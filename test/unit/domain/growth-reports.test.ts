@@ -60,6 +60,7 @@ describe('timeseries buckets', () => {
       starts: ['2026-03-07', '2026-03-08', '2026-03-09'],
       rangeStart: '2026-03-07T05:00:00.000Z',
       rangeEnd: '2026-03-10T04:00:00.000Z', // DST began on Mar 8: the 3 days hold 71 hours
+      endDay: '2026-03-10',
     });
   });
 
@@ -69,6 +70,7 @@ describe('timeseries buckets', () => {
       starts: ['2026-06-01', '2026-06-08', '2026-06-15'],
       rangeStart: '2026-06-01T00:00:00.000Z',
       rangeEnd: '2026-06-22T00:00:00.000Z',
+      endDay: '2026-06-22',
     });
     expect(planBuckets('2026-06-01', '2026-06-01', 'week', 'UTC').starts).toEqual(['2026-06-01']);
     expect(planBuckets('2026-06-07', '2026-06-08', 'week', 'UTC').starts).toEqual(['2026-06-01', '2026-06-08']); // Sunday, Monday
@@ -79,6 +81,7 @@ describe('timeseries buckets', () => {
       starts: ['2026-01-01', '2026-02-01', '2026-03-01'],
       rangeStart: '2025-12-31T23:00:00.000Z',
       rangeEnd: '2026-03-31T22:00:00.000Z', // April 1st in Paris, summer time
+      endDay: '2026-04-01',
     });
   });
 

@@ -1,0 +1,228 @@
+import fc from 'fast-check';
+import { startTestApp, type TestAccount, type TestApp } from '../helpers/harness';
+import { createCoupon } from '../helpers/api';
+import { timeseriesDays, timeseriesFromRollups } from '../../src/repositories/growth-reports';
+import { foldReportRollups } from '../../src/services/report-rollups';
+import type { DayFigures } from '../../src/domain';
+
+/**
+ * The growth report rollups are the timeseries' own aggregation, kept up to date: over random
+ * histories (redemptions, voids, invoices paid at once or later, ledger rows of any amount,
+ * time zone changes) with folds of a few marks at random points, the timeseries read from the
+ * rollups equals the full aggregation of the history, for random ranges and coupon filters;
+ * after a complete fold no mark is left and the stored days alone answer the same. Histories
+ * written by concurrent transactions while folds run give the same.
+ */
+let t: TestApp;
+const sql = (q: string, p: unknown[] = []) => t.running.ctx.orm.em.fork().execute(q, p);
+const em = () => t.running.ctx.orm.em.fork();
+
+beforeAll(async () => {
+  // the folds are the tests' own (the app's scheduler folds once an hour here)
+  t = await startTestApp({ REPORT_FOLD_EVERY_MS: '3600000' });
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const ZONES = ['UTC', 'America/New_York', 'Asia/Kolkata', 'Pacific/Chatham'];
+/** 2026-03-06T00:00Z: the window holds New York's change to summer time (2026-03-08). */
+const BASE = Date.UTC(2026, 2, 6);
+const at = (minutes: number) => new Date(BASE + minutes * 60_000).toISOString();
+const WINDOW = 6 * 24 * 60;
+
+const opArb = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ op: fc.constant('redeem' as const), sub: fc.nat(4), coupon: fc.nat(2), at: fc.nat(WINDOW) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('void' as const), k: fc.nat(50) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant('invoice' as const), sub: fc.nat(4), currency: fc.constantFrom('USD', 'EUR'), periodStart: fc.nat(WINDOW),
+      at: fc.nat(WINDOW), paid: fc.boolean(), total: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 90_000 })),
+    }),
+  },
+  { weight: 4, arbitrary: fc.record({ op: fc.constant('ledger' as const), k: fc.nat(50), j: fc.nat(50), amount: fc.integer({ min: -100, max: 5000 }), currency: fc.constantFrom('USD', 'EUR') }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('pay' as const), j: fc.nat(50) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('zone' as const), zone: fc.constantFrom(...ZONES) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('fold' as const), marks: fc.integer({ min: 1, max: 4 }) }) },
+);
+type Op = typeof opArb extends fc.Arbitrary<infer T> ? T : never;
+
+interface World {
+  acct: TestAccount;
+  coupons: { id: string; codeId: number; code: string }[];
+  redemptions: { id: string; sub: string; couponId: string; codeId: number; code: string }[];
+  invoices: { id: string; sub: string }[];
+  seq: number;
+}
+
+async function newWorld(tag: string): Promise<World> {
+  const acct = await t.createAccount();
+  const coupons: World['coupons'] = [];
+  for (let i = 0; i < 3; i += 1) {
+    const code = `ROLL-${tag}-${i}`;
+    const c = await createCoupon(t, acct, { code });
+    const row = await sql(`select id::int as id from codes where coupon_id = ?`, [c.id]);
+    coupons.push({ id: c.id, codeId: row[0].id, code });
+  }
+  return { acct, coupons, redemptions: [], invoices: [], seq: 0 };
+}
+
+const subOf = (w: World, i: number) => `${w.acct.id.slice(0, 8)}-sub-${i}`;
+
+async function apply(w: World, op: Op): Promise<void> {
+  w.seq += 1;
+  const acct = w.acct.id;
+  switch (op.op) {
+    case 'redeem': {
+      const c = w.coupons[op.coupon]!;
+      const rows = await sql(
+        `insert into redemptions (account_id, coupon_id, coupon_version, code_id, code, customer_id, subscription_id, plan_id, action, terms, created_at)
+         values (?, ?, 1, ?, ?, ?, ?, 'pro', 'apply', '{}', ?) returning id`,
+        [acct, c.id, c.codeId, c.code, `cus-${op.sub}`, subOf(w, op.sub), at(op.at)],
+      );
+      w.redemptions.push({ id: rows[0].id, sub: subOf(w, op.sub), couponId: c.id, codeId: c.codeId, code: c.code });
+      return;
+    }
+    case 'void': {
+      const r = w.redemptions[op.k % Math.max(1, w.redemptions.length)];
+      if (r) await sql(`update redemptions set status = 'voided' where id = ?`, [r.id]);
+      return;
+    }
+    case 'invoice': {
+      const id = `in-${w.seq}`;
+      await sql(
+        `insert into invoices (account_id, id, subscription_id, currency, period_start, paid, request_hash, subtotal, discount_total, total, credit, result, created_at)
+         values (?, ?, ?, ?, ?, ?, 'h', ?, 0, ?, 0, '{}', ?)`,
+        [acct, id, subOf(w, op.sub), op.currency, at(op.periodStart), op.paid, op.total, op.total, at(op.at)],
+      );
+      w.invoices.push({ id, sub: subOf(w, op.sub) });
+      return;
+    }
+    case 'ledger': {
+      const r = w.redemptions[op.k % Math.max(1, w.redemptions.length)];
+      const mine = w.invoices.filter((i) => r && i.sub === r.sub);
+      const inv = mine[op.j % Math.max(1, mine.length)];
+      if (!r || !inv) return;
+      await sql(
+        `insert into invoice_discounts (account_id, invoice_id, redemption_id, coupon_id, code_id, currency, amount, invoice_total, lines)
+         values (?, ?, ?, ?, ?, ?, ?, 0, '[]') on conflict do nothing`,
+        [acct, inv.id, r.id, r.couponId, r.codeId, op.currency, op.amount],
+      );
+      return;
+    }
+    case 'pay': {
+      const inv = w.invoices[op.j % Math.max(1, w.invoices.length)];
+      if (inv) await sql(`update invoices set paid = true where account_id = ? and id = ?`, [acct, inv.id]);
+      return;
+    }
+    case 'zone':
+      await sql(`update accounts set time_zone = ? where id = ?`, [op.zone, acct]);
+      return;
+    case 'fold':
+      await foldReportRollups(em(), { accounts: 1, marks: op.marks, statements: 1 });
+  }
+}
+
+const norm = (days: DayFigures[]) => [...days].sort((a, b) => a.day.localeCompare(b.day));
+
+/** The timeseries from the rollups against the full aggregation, over `ranges` of local days. */
+async function compare(w: World, ranges: { from: number; to: number; coupon: number | null }[]): Promise<void> {
+  const zone = (await sql(`select time_zone from accounts where id = ?`, [w.acct.id]))[0].time_zone as string;
+  for (const r of ranges) {
+    const day = (d: number) => new Date(BASE + d * 86_400_000).toISOString().slice(0, 10);
+    const fromDay = day(r.from - 1);
+    const toDay = day(r.to + 1);
+    const couponId = r.coupon === null ? null : w.coupons[r.coupon]!.id;
+    const rangeStart = (await sql(`select (?::date::timestamp at time zone ?)::text as s, (?::date::timestamp at time zone ?)::text as e`, [fromDay, zone, toDay, zone]))[0];
+    const full = await timeseriesDays(em(), w.acct.id, { zone, rangeStart: rangeStart.s, rangeEnd: rangeStart.e, couponId, code: null });
+    let rolled = await timeseriesFromRollups(em(), w.acct.id, { zone, fromDay, toDay, couponId });
+    // after a zone change the rollups do not answer until the rebuild (the service then aggregates the history)
+    if (rolled === 'rebuilding') {
+      await foldAll();
+      rolled = await timeseriesFromRollups(em(), w.acct.id, { zone, fromDay, toDay, couponId });
+    }
+    expect(rolled === 'rebuilding' ? rolled : norm(rolled)).toEqual(norm(full));
+  }
+}
+
+async function foldAll(): Promise<void> {
+  for (;;) {
+    const r = await foldReportRollups(em(), { accounts: 100, marks: 1000, statements: 100 });
+    if (r.rebuilt === 0 && r.marks === 0) return;
+  }
+}
+
+const rangeArb = fc.array(fc.record({ from: fc.integer({ min: -1, max: 6 }), to: fc.integer({ min: 0, max: 7 }), coupon: fc.option(fc.nat(2), { nil: null }) }), { minLength: 1, maxLength: 3 })
+  .map((rs) => rs.map((r) => ({ ...r, to: Math.max(r.from, r.to) })));
+
+test('over random histories the rollups answer what the full aggregation does, folded or not', async () => {
+  let run = 0;
+  await fc.assert(
+    fc.asyncProperty(fc.array(opArb, { minLength: 5, maxLength: 40 }), rangeArb, async (ops, ranges) => {
+      run += 1;
+      const w = await newWorld(`p${run}`);
+      for (const [i, op] of ops.entries()) {
+        await apply(w, op);
+        if (i % 7 === 6) await compare(w, ranges);
+      }
+      await compare(w, ranges);
+      await foldAll();
+      expect((await sql(`select count(*)::int as n from report_dirty where account_id = ?`, [w.acct.id]))[0].n).toBe(0);
+      // nothing left to fold: the stored days alone
+      await compare(w, [...ranges, { from: -1, to: 7, coupon: null }]);
+    }),
+    { numRuns: 40, seed: 20261206 },
+  );
+}, 240_000);
+
+test('a time zone change answers from the history until the rebuild, then from rollups in the new zone', async () => {
+  const w = await newWorld('zone');
+  await apply(w, { op: 'redeem', sub: 0, coupon: 0, at: 23 * 60 + 50 });
+  await apply(w, { op: 'invoice', sub: 0, currency: 'USD', periodStart: 23 * 60 + 40, at: 24 * 60, paid: true, total: 1200 });
+  await foldAll();
+  const q = { fromDay: '2026-03-06', toDay: '2026-03-08', couponId: null };
+  expect(await timeseriesFromRollups(em(), w.acct.id, { zone: 'UTC', ...q })).toEqual([
+    { day: '2026-03-06', redemptions: 1, discount: null, revenue: { USD: '1200' } },
+  ]);
+  await apply(w, { op: 'zone', zone: 'Asia/Kolkata' });
+  expect(await timeseriesFromRollups(em(), w.acct.id, { zone: 'Asia/Kolkata', ...q })).toBe('rebuilding');
+  // asked in a zone that is not the account's, the rollups do not answer either
+  expect(await timeseriesFromRollups(em(), w.acct.id, { zone: 'UTC', ...q })).toBe('rebuilding');
+  await foldAll();
+  expect(await timeseriesFromRollups(em(), w.acct.id, { zone: 'Asia/Kolkata', ...q })).toEqual([
+    { day: '2026-03-07', redemptions: 1, discount: null, revenue: { USD: '1200' } },
+  ]);
+});
+
+test('writes from concurrent transactions while folds run: every figure once', async () => {
+  const w = await newWorld('race');
+  const ops: Op[] = [];
+  for (let i = 0; i < 120; i += 1) {
+    ops.push({ op: 'redeem', sub: i % 5, coupon: i % 3, at: (i * 97) % WINDOW });
+    ops.push({ op: 'invoice', sub: i % 5, currency: i % 2 ? 'USD' : 'EUR', periodStart: (i * 131) % WINDOW, at: (i * 61) % WINDOW, paid: i % 3 === 0, total: 100 + i });
+  }
+  // writers in eight lanes, each lane in order; folds of a few marks racing them and each other
+  const lanes = Array.from({ length: 8 }, (_, lane) => (async () => {
+    for (let i = lane; i < ops.length; i += 8) await apply(w, ops[i]!);
+  })());
+  // three folders at once: they take turns on the fold lock
+  const folds = Array.from({ length: 3 }, () => (async () => {
+    for (let i = 0; i < 30; i += 1) await foldReportRollups(em(), { accounts: 1, marks: 7, statements: 1 });
+  })());
+  await Promise.all([...lanes, ...folds]);
+  const more = Array.from({ length: 30 }, (_, i) => apply(w, { op: 'pay', j: i * 7 }));
+  const voids = Array.from({ length: 20 }, (_, i) => apply(w, { op: 'void', k: i * 5 }));
+  await Promise.all([...more, ...voids, foldReportRollups(em(), { accounts: 1, marks: 5, statements: 5 })]);
+  await foldAll();
+  const total = await sql(`select sum(redemptions)::int as n, sum(revenue)::int as revenue from report_days where account_id = ?`, [w.acct.id]);
+  const expected = await sql(
+    `select (select count(*) from redemptions where account_id = ? and status <> 'voided')::int as n,
+            (select coalesce(sum(i.total), 0) from redemptions r join invoices i on i.account_id = r.account_id and i.subscription_id = r.subscription_id
+              where r.account_id = ? and r.status <> 'voided' and i.paid and i.created_at >= r.created_at)::int as revenue`,
+    [w.acct.id, w.acct.id],
+  );
+  expect(total[0]).toEqual(expected[0]);
+  expect(expected[0].n).toBe(100);
+  await compare(w, [{ from: -1, to: 7, coupon: null }, { from: 2, to: 4, coupon: 1 }]);
+});
