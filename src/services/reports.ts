@@ -11,7 +11,7 @@ import { findCodeRow } from '../repositories/codes';
 import { getCouponRow } from '../repositories/coupons';
 import { isUuid } from '../ids';
 import { findCouponForBatch } from '../repositories/batches';
-import { attributionReport as attributionRows, codeReportCsv, codeReportPage, timeseriesDays, timeseriesFromRollups, type AttributionGroup, type CodeReportKey } from '../repositories/growth-reports';
+import { attributionReport as attributionRows, codeReportCsv, codeReportPage, rollupsBuilt, timeseriesDays, timeseriesFromRollups, type AttributionGroup, type CodeReportKey } from '../repositories/growth-reports';
 import { accountStats as accountFigures, usageStats } from '../repositories/reports';
 
 /**
@@ -102,7 +102,8 @@ function cursorKey(values: unknown[]): CodeReportKey {
 export async function codeReport(ctx: AppContext, account: AccountRow, query: CodeReportQuery & { limit: number; cursor?: string }) {
   const f = codeFilter(account, query, await couponFilter(ctx, account.id, query.couponId));
   const after = query.cursor === undefined ? null : cursorKey(decodeCursor(query.cursor, cursorKind(f)));
-  const { rows, keys } = await ctx.reads.run((em) => codeReportPage(em, account.id, f, query.limit + 1, after));
+  const { rows, keys } = await ctx.reads.run(async (em) =>
+    codeReportPage(em, account.id, f, query.limit + 1, after, (await rollupsBuilt(em, account.id)) ? 'rollups' : 'history'));
   const data = rows.slice(0, query.limit);
   const nextCursor = rows.length > query.limit ? encodeCursor(cursorKind(f), keys[query.limit - 1] as unknown[]) : null;
   return { data, nextCursor };

@@ -27,10 +27,12 @@ async function plan(text: string, params: SqlParams): Promise<string> {
  * row of the account (coupon, redemption, subscription): no sequential scan, so no scan over
  * another account's rows. Sequential scans are priced out, so any left means no index fits.
  */
-test.each(['-redemptions', '-revenue', '-conversionRate'] as const)('the codes report sorted by %s reads only through indexes', async (sort) => {
+test.each([
+  ['-redemptions', 'history'], ['-revenue', 'history'], ['-conversionRate', 'history'], ['-revenue', 'rollups'], ['-converted', 'rollups'],
+] as const)('the codes report sorted by %s from the %s reads only through indexes', async (sort, source) => {
   const acct = await t.createAccount();
   const filter = { couponId: null, channel: null, partner: null, sort, currency: 'USD' };
-  const p = await plan(codeReportSql(sort, false), codePageParams(acct.id, filter, 51, ['-1', false, 'A', '00000000-0000-0000-0000-000000000000', '0']));
+  const p = await plan(codeReportSql(sort, false, source), codePageParams(acct.id, filter, 51, ['-1', false, 'A', '00000000-0000-0000-0000-000000000000', '0']));
   expect(p).not.toContain('Seq Scan');
   // the account's coupons through either index that leads with account_id
   expect(p).toMatch(/Index Scan using coupons_account(_name)?_idx on coupons/);

@@ -1,15 +1,19 @@
 import fc from 'fast-check';
 import { startTestApp, type TestAccount, type TestApp } from '../helpers/harness';
-import { createCoupon } from '../helpers/api';
-import { timeseriesDays, timeseriesFromRollups } from '../../src/repositories/growth-reports';
+import { addCode, createCoupon } from '../helpers/api';
+import { codeReportPage, rollupsBuilt, timeseriesDays, timeseriesFromRollups } from '../../src/repositories/growth-reports';
 import { foldReportRollups } from '../../src/services/report-rollups';
-import type { DayFigures } from '../../src/domain';
+import type { DayFigures, ReportSort } from '../../src/domain';
+
+const SORTS: ReportSort[] = ['-redemptions', '-converted', '-conversionRate', '-revenue', '-discount'];
 
 /**
- * The growth report rollups are the timeseries' own aggregation, kept up to date: over random
+ * The growth report rollups are the reports' own aggregation, kept up to date: over random
  * histories (redemptions, voids, invoices paid at once or later, ledger rows of any amount,
  * time zone changes) with folds of a few marks at random points, the timeseries read from the
- * rollups equals the full aggregation of the history, for random ranges and coupon filters;
+ * rollups equals the full aggregation of the history, for random ranges and coupon filters, and
+ * the codes page sorted on the rollups' values equals the one sorted on the history's, for every
+ * sort;
  * after a complete fold no mark is left and the stored days alone answer the same. Histories
  * written by concurrent transactions while folds run give the same.
  */
@@ -32,7 +36,8 @@ const at = (minutes: number) => new Date(BASE + minutes * 60_000).toISOString();
 const WINDOW = 6 * 24 * 60;
 
 const opArb = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ op: fc.constant('redeem' as const), sub: fc.nat(4), coupon: fc.nat(2), at: fc.nat(WINDOW) }) },
+  // code 0 or 1 of the coupon, or 2: a direct redemption of the coupon (no code)
+  { weight: 5, arbitrary: fc.record({ op: fc.constant('redeem' as const), sub: fc.nat(4), coupon: fc.nat(2), code: fc.nat(2), at: fc.nat(WINDOW) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('void' as const), k: fc.nat(50) }) },
   {
     weight: 4,
@@ -50,8 +55,8 @@ type Op = typeof opArb extends fc.Arbitrary<infer T> ? T : never;
 
 interface World {
   acct: TestAccount;
-  coupons: { id: string; codeId: number; code: string }[];
-  redemptions: { id: string; sub: string; couponId: string; codeId: number; code: string }[];
+  coupons: { id: string; codes: { id: number; code: string }[] }[];
+  redemptions: { id: string; sub: string; couponId: string; codeId: number | null }[];
   invoices: { id: string; sub: string }[];
   seq: number;
 }
@@ -60,10 +65,10 @@ async function newWorld(tag: string): Promise<World> {
   const acct = await t.createAccount();
   const coupons: World['coupons'] = [];
   for (let i = 0; i < 3; i += 1) {
-    const code = `ROLL-${tag}-${i}`;
-    const c = await createCoupon(t, acct, { code });
-    const row = await sql(`select id::int as id from codes where coupon_id = ?`, [c.id]);
-    coupons.push({ id: c.id, codeId: row[0].id, code });
+    const c = await createCoupon(t, acct, { code: `ROLL-${tag}-${i}A` });
+    await addCode(t, acct, c.id, `ROLL-${tag}-${i}B`);
+    const rows = await sql(`select id::int as id, code from codes where coupon_id = ? order by code`, [c.id]);
+    coupons.push({ id: c.id, codes: rows.map((r) => ({ id: r.id as number, code: r.code as string })) });
   }
   return { acct, coupons, redemptions: [], invoices: [], seq: 0 };
 }
@@ -76,12 +81,13 @@ async function apply(w: World, op: Op): Promise<void> {
   switch (op.op) {
     case 'redeem': {
       const c = w.coupons[op.coupon]!;
+      const code = c.codes[op.code] ?? null;
       const rows = await sql(
         `insert into redemptions (account_id, coupon_id, coupon_version, code_id, code, customer_id, subscription_id, plan_id, action, terms, created_at)
          values (?, ?, 1, ?, ?, ?, ?, 'pro', 'apply', '{}', ?) returning id`,
-        [acct, c.id, c.codeId, c.code, `cus-${op.sub}`, subOf(w, op.sub), at(op.at)],
+        [acct, c.id, code?.id ?? null, code?.code ?? null, `cus-${op.sub}`, subOf(w, op.sub), at(op.at)],
       );
-      w.redemptions.push({ id: rows[0].id, sub: subOf(w, op.sub), couponId: c.id, codeId: c.codeId, code: c.code });
+      w.redemptions.push({ id: rows[0].id, sub: subOf(w, op.sub), couponId: c.id, codeId: code?.id ?? null });
       return;
     }
     case 'void': {
@@ -144,6 +150,17 @@ async function compare(w: World, ranges: { from: number; to: number; coupon: num
     }
     expect(rolled === 'rebuilding' ? rolled : norm(rolled)).toEqual(norm(full));
   }
+  // the codes page: every sort and currency, whole and from a cursor, sorted on the rollups' values
+  if (!(await rollupsBuilt(em(), w.acct.id))) await foldAll();
+  for (const sort of SORTS) {
+    for (const [currency, coupon] of [['USD', null], ['EUR', ranges[0]!.coupon]] as const) {
+      const f = { couponId: coupon === null ? null : w.coupons[coupon]!.id, channel: null, partner: null, sort, currency };
+      const history = await codeReportPage(em(), w.acct.id, f, 100, null, 'history');
+      expect(await codeReportPage(em(), w.acct.id, f, 100, null, 'rollups')).toEqual(history);
+      const after = history.keys[0] ?? null;
+      expect(await codeReportPage(em(), w.acct.id, f, 100, after, 'rollups')).toEqual(await codeReportPage(em(), w.acct.id, f, 100, after, 'history'));
+    }
+  }
 }
 
 async function foldAll(): Promise<void> {
@@ -178,7 +195,7 @@ test('over random histories the rollups answer what the full aggregation does, f
 
 test('a time zone change answers from the history until the rebuild, then from rollups in the new zone', async () => {
   const w = await newWorld('zone');
-  await apply(w, { op: 'redeem', sub: 0, coupon: 0, at: 23 * 60 + 50 });
+  await apply(w, { op: 'redeem', sub: 0, coupon: 0, code: 0, at: 23 * 60 + 50 });
   await apply(w, { op: 'invoice', sub: 0, currency: 'USD', periodStart: 23 * 60 + 40, at: 24 * 60, paid: true, total: 1200 });
   await foldAll();
   const q = { fromDay: '2026-03-06', toDay: '2026-03-08', couponId: null };
@@ -199,7 +216,7 @@ test('writes from concurrent transactions while folds run: every figure once', a
   const w = await newWorld('race');
   const ops: Op[] = [];
   for (let i = 0; i < 120; i += 1) {
-    ops.push({ op: 'redeem', sub: i % 5, coupon: i % 3, at: (i * 97) % WINDOW });
+    ops.push({ op: 'redeem', sub: i % 5, coupon: i % 3, code: i % 3, at: (i * 97) % WINDOW });
     ops.push({ op: 'invoice', sub: i % 5, currency: i % 2 ? 'USD' : 'EUR', periodStart: (i * 131) % WINDOW, at: (i * 61) % WINDOW, paid: i % 3 === 0, total: 100 + i });
   }
   // writers in eight lanes, each lane in order; folds of a few marks racing them and each other

@@ -11,7 +11,7 @@ import { Hold, HoldRequest } from './hold';
 import { Invoice, InvoiceDiscount } from './invoice';
 import { Plan } from './plan';
 import { Redemption, RedemptionRequest } from './redemption';
-import { ReportContribution, ReportDay, ReportDirty } from './report-rollup';
+import { ReportCode, ReportContribution, ReportDay, ReportDirty } from './report-rollup';
 import { Subscription } from './subscription';
 import { WebhookAttempt } from './webhook-attempt';
 import { WebhookDelivery } from './webhook-delivery';
@@ -20,11 +20,11 @@ import { WebhookRelay } from './webhook-relay';
 
 export { Account, ApiKey, Batch, Code, Coupon, CouponVersion, Customer, Event, Invoice, InvoiceDiscount, Plan, Redemption, RedemptionRequest, Subscription };
 export { WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookRelay, AuditRecord };
-export { Hold, HoldRequest, CouponBudgetSpend, ReportDirty, ReportContribution, ReportDay };
+export { Hold, HoldRequest, CouponBudgetSpend, ReportDirty, ReportContribution, ReportDay, ReportCode };
 
 export const entities = [
   Account, ApiKey, Plan, Customer, Coupon, CouponVersion, Batch, Code, Subscription,
   Redemption, RedemptionRequest, Invoice, InvoiceDiscount, Event,
   WebhookEndpoint, WebhookDelivery, WebhookAttempt, WebhookRelay, AuditRecord,
-  Hold, HoldRequest, CouponBudgetSpend, ReportDirty, ReportContribution, ReportDay,
+  Hold, HoldRequest, CouponBudgetSpend, ReportDirty, ReportContribution, ReportDay, ReportCode,
 ] as const;

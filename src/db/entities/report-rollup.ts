@@ -21,6 +21,8 @@ export const ReportDirty = defineEntity({
 
 const figures = {
   redemptions: p.integer(),
+  /** redemptions with a paid invoice of their subscription created at or after them */
+  converted: p.integer(),
   discount: p.bigint('number'),
   revenue: p.bigint('number'),
   /** how many (redemption, paid invoice) pairs `revenue` sums: a currency with pairs is in the report even at 0 */
@@ -28,8 +30,9 @@ const figures = {
 };
 
 /**
- * One subscription's contribution to the report figures, per coupon, local day of the account's
- * zone and currency ('' for the redemption count), as of the last fold that recomputed it.
+ * One subscription's contribution to the report figures, per coupon, code, local day of the
+ * account's zone and currency ('' for the redemption counts), as of the last fold that
+ * recomputed it.
  */
 export const ReportContribution = defineEntity({
   name: 'ReportContribution',
@@ -38,6 +41,8 @@ export const ReportContribution = defineEntity({
     accountId: p.manyToOne(Account).mapToPk().fieldName('account_id').primary().foreignKeyName('report_contributions_account_id_fkey').deleteRule('cascade'),
     subscriptionId: p.text().primary(),
     couponId: p.uuid().primary(),
+    /** the code's id, 0 for a direct redemption */
+    codeKey: p.bigint('number').primary(),
     day: p.string().columnType('date').primary(),
     currency: p.text().primary(),
     ...figures,
@@ -52,6 +57,19 @@ export const ReportDay = defineEntity({
     accountId: p.manyToOne(Account).mapToPk().fieldName('account_id').primary().foreignKeyName('report_days_account_id_fkey').deleteRule('cascade'),
     couponId: p.uuid().primary(),
     day: p.string().columnType('date').primary(),
+    currency: p.text().primary(),
+    ...figures,
+  },
+});
+
+/** The sum of every folded contribution per coupon, code and currency: the codes report's sort values. */
+export const ReportCode = defineEntity({
+  name: 'ReportCode',
+  tableName: 'report_codes',
+  properties: {
+    accountId: p.manyToOne(Account).mapToPk().fieldName('account_id').primary().foreignKeyName('report_codes_account_id_fkey').deleteRule('cascade'),
+    couponId: p.uuid().primary(),
+    codeKey: p.bigint('number').primary(),
     currency: p.text().primary(),
     ...figures,
   },

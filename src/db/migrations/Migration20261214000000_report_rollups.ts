@@ -4,7 +4,7 @@ import { ACCOUNT_TRIGGERS, INVOICE_TRIGGERS, LEDGER_TRIGGERS, REDEMPTION_TRIGGER
 /**
  * Rollups for the growth reports (src/repositories/growth-reports/rollups.ts): the marks the
  * triggers write, each subscription's contribution, and their sums per coupon, local day and
- * currency. Every existing account gets a rebuild mark, so the first fold builds its rollups;
+ * currency (the timeseries) and per code and currency (the codes report's sort values). Every existing account gets a rebuild mark, so the first fold builds its rollups;
  * until then its reports aggregate the history as before.
  */
 export class Migration20261214000000_report_rollups extends Migration {
@@ -12,6 +12,7 @@ export class Migration20261214000000_report_rollups extends Migration {
 
   override up(): void {
     const figures = `redemptions int not null,
+  converted int not null,
   discount bigint not null,
   revenue bigint not null,
   revenue_pairs int not null`;
@@ -26,10 +27,11 @@ create table report_contributions (
   account_id uuid not null references accounts(id) on delete cascade,
   subscription_id text not null,
   coupon_id uuid not null,
+  code_key bigint not null,
   day date not null,
   currency text not null,
   ${figures},
-  primary key (account_id, subscription_id, coupon_id, day, currency)
+  primary key (account_id, subscription_id, coupon_id, code_key, day, currency)
 );
 create table report_days (
   account_id uuid not null references accounts(id) on delete cascade,
@@ -38,6 +40,14 @@ create table report_days (
   currency text not null,
   ${figures},
   primary key (account_id, coupon_id, day, currency)
+);
+create table report_codes (
+  account_id uuid not null references accounts(id) on delete cascade,
+  coupon_id uuid not null,
+  code_key bigint not null,
+  currency text not null,
+  ${figures},
+  primary key (account_id, coupon_id, code_key, currency)
 );
 ${[...REDEMPTION_TRIGGERS, ...INVOICE_TRIGGERS, ...LEDGER_TRIGGERS, ...ACCOUNT_TRIGGERS].map((t) => `${t.expression};`).join('\n')}
 insert into report_dirty (account_id, subscription_id) select id, null from accounts;
@@ -53,7 +63,7 @@ drop trigger if exists report_dirty_invoices_changed on invoices;
 drop trigger if exists report_dirty_ledger_inserted on invoice_discounts;
 drop trigger if exists report_dirty_account_zone on accounts;
 drop function if exists report_dirty_row_fn(), report_dirty_inserted_fn(), report_dirty_ledger_inserted_fn(), report_dirty_account_zone_fn();
-drop table if exists report_days, report_contributions, report_dirty;
+drop table if exists report_codes, report_days, report_contributions, report_dirty;
 `);
   }
 }

@@ -3,6 +3,7 @@ import { compactAttribution, type Attribution, type GroupFigures, type ReportSor
 import { figures, groupCtes, redemptionsCte, sortValue, type RawRow } from './figures';
 import { csvTextSql } from '../csv-sql';
 import { bound, fromSettings, REPORT_SETTINGS, runReport, settingsOf, type SqlParams } from './run';
+import { rollupSortCtes } from './rollups';
 
 /**
  * The codes report (GET /v1/reports/codes and codes.csv): one row per code and per coupon's
@@ -33,7 +34,7 @@ export type CodeReportKey = [string, boolean, string, string, string];
  * Parameters: acct, coupon, channel, partner, currency, afterValue, afterNull, afterCode,
  * afterCoupon, afterCodeId, lim.
  */
-export function codeReportSql(sort: ReportSort, csv: boolean): string {
+export function codeReportSql(sort: ReportSort, csv: boolean, source: SortSource = 'history'): string {
   const rowsCte = `
 rows as (
   select c.id as code_id, c.id as code_key, c.coupon_id, c.code, c.deleted_at is not null as deleted,
@@ -72,15 +73,17 @@ select ${csvTextSql('code')} as code, coupon_id, ${csvTextSql('channel')} as cha
   from ranked ${order}`;
   }
   // A page needs the sort value of every row but the figures of its own rows only: the value
-  // first (one pass over what the sort reads), then the whole figures for the page's codes.
-  return `with
-base as (
+  // first (one pass over what the sort reads, or the rollups), then the whole figures for the
+  // page's codes.
+  const sortValues = source === 'rollups' ? rollupSortCtes(sort) : `base as (
   select r.id, r.coupon_id, coalesce(r.code_id, 0) as code_key, r.subscription_id, r.created_at
     from coupons k join redemptions r on r.coupon_id = k.id
    where k.account_id = {acct}::uuid and r.account_id = {acct}::uuid and r.status <> 'voided'
      and ({coupon}::uuid is null or k.id = {coupon}::uuid)
 ),
-sv as (${SORT_VALUE_SQL[sort]}),
+sv as (${SORT_VALUE_SQL[sort]})`;
+  return `with
+${sortValues},
 ${rowsCte.trim()},
 page as (
   select x.*, ${keys.replace('-(sv)', `-(coalesce(sv.v, ${sort === '-conversionRate' ? -1 : 0}))`)}
@@ -102,6 +105,13 @@ select p.code, p.coupon_id, p.deleted, p.channel, p.partner, p.referrer_customer
   left join gm on gm.coupon_id = p.coupon_id and gm.code_key = p.code_key
  order by p.k_value, p.k_null, p.k_code, p.k_coupon, p.k_code_id`;
 }
+
+/**
+ * Where a page's sort values come from: the history (SORT_VALUE_SQL), or the rollups
+ * (rollups.ts `rollupSortCtes`, the same values), which the service uses once the account's
+ * rollups are built.
+ */
+export type SortSource = 'history' | 'rollups';
 
 /** What each sort orders by, per (coupon, code) over `base` (the non-voided redemptions): `v`. */
 const PAID_AFTER = `i.account_id = {acct}::uuid and i.subscription_id = b.subscription_id and i.paid and i.created_at >= b.created_at`;
@@ -148,13 +158,14 @@ export async function codeReportPage(
   f: CodeReportFilter,
   limit: number,
   after: CodeReportKey | null,
+  source: SortSource = 'history',
 ): Promise<{ rows: CodeReportRow[]; keys: CodeReportKey[] }> {
   const params = codePageParams(accountId, f, limit, after);
   type Row = RawRow & {
     code: string | null; coupon_id: string; deleted: boolean; channel: string | null; partner: string | null; referrer_customer_id: string | null;
     cursor_value: string; k_null: boolean; k_code: string; k_coupon: string; cursor_code_id: string;
   };
-  const rows = await runReport(em, bound<Row>(codeReportSql(f.sort, false), params));
+  const rows = await runReport(em, bound<Row>(codeReportSql(f.sort, false, source), params));
   return {
     rows: rows.map((r) => ({
       code: r.code,

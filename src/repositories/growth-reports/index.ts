@@ -23,7 +23,11 @@ export {
   type CodeReportFilter,
   type CodeReportKey,
   type CodeReportRow,
+  type SortSource,
 } from './codes';
 export { attributionReport, attributionStatement, type AttributionGroup, type AttributionRow } from './attribution';
 export { timeseriesDays, timeseriesStatement } from './timeseries';
-export { foldMarks, rebuildAccount, accountsToRebuild, timeseriesFromRollups, contributionsSql, FOLD_SQL, REBUILD_SQL, TIMESERIES_ROLLUP_SQL, type FoldResult } from './rollups';
+export {
+  foldMarks, rebuildAccount, accountsToRebuild, rollupsBuilt, timeseriesFromRollups, contributionsSql, rollupSortCtes, FOLD_SQL, REBUILD_SQL, TIMESERIES_ROLLUP_SQL,
+  type FoldResult,
+} from './rollups';

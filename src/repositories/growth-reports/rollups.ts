@@ -1,24 +1,26 @@
 import { sql } from 'kysely';
 import type { Em } from '../../db/orm';
-import type { DayFigures } from '../../domain';
+import type { DayFigures, ReportSort } from '../../domain';
 import { bound, runReport, type SqlParams } from './run';
 
 /**
- * Rollups of the timeseries figures, exact by construction:
+ * Rollups of the growth report figures (the timeseries per day, the codes report's sort values
+ * per code), exact by construction:
  * - Triggers (src/db/report-rollup-triggers.ts) insert a mark into `report_dirty` in every
  *   transaction that changes a report input: a redemption inserted or (un)voided, an invoice
  *   inserted or marked paid, a ledger row inserted (marked by its (account, subscription)), an
  *   account's time zone changed (marked for a rebuild, subscription null).
  * - A fold (`foldMarks`) takes the marks it sees and, in the same statement (one snapshot),
  *   recomputes those subscriptions' contributions from the history (`contributionsSql`, the
- *   timeseries' own definitions), stores them, and adds the difference from the stored ones to
- *   `report_days`. A change committed after that snapshot keeps its mark for the next fold.
+ *   reports' own definitions), stores them, and adds the difference from the stored ones to
+ *   `report_days` (per coupon, local day, currency) and `report_codes` (per code, currency). A change committed after that snapshot keeps its mark for the next fold.
  *   Folds run one at a time (a transaction advisory lock), so no fold adds a difference against
  *   contributions another fold has replaced.
  * - A rebuild (`rebuildAccount`) recomputes an account's contributions and days from its whole
  *   history in one statement and takes all its marks.
- * - A read (`timeseriesFromRollups`) is one statement: the days, plus the contributions of the
- *   subscriptions still marked computed from the history, minus their stored ones. So a report
+ * - A read (`timeseriesFromRollups`, and the codes page's sort values `ROLLUP_SORT_CTES`) is one
+ *   statement: the sums, plus the contributions of the subscriptions still marked computed from
+ *   the history, minus their stored ones. So a report
  *   is exact whatever the folds have done; folding only keeps the live part small. While an
  *   account has a rebuild mark, or its zone is not the one asked, the read answers `rebuilding`
  *   and the caller aggregates the history instead.
@@ -27,51 +29,70 @@ import { bound, runReport, type SqlParams } from './run';
 /** The advisory lock (two-key form, class 7212014) every fold and rebuild holds. */
 const FOLD_LOCK = sql`select pg_advisory_xact_lock(7212014, 1)`;
 
-const FIGURES = 'redemptions, discount, revenue, revenue_pairs';
-const KEYS = ['account_id', 'subscription_id', 'coupon_id', 'day', 'currency'] as const;
-const DAY_KEYS = ['account_id', 'coupon_id', 'day', 'currency'] as const;
-const sameKeys = (a: string, b: string, keys: readonly string[] = KEYS) => keys.map((k) => `${a}.${k} = ${b}.${k}`).join(' and ');
+const FIGURE_COLUMNS = ['redemptions', 'converted', 'discount', 'revenue', 'revenue_pairs'] as const;
+const FIGURES = FIGURE_COLUMNS.join(', ');
+const NEGATED = FIGURE_COLUMNS.map((f) => `-${f}`).join(', ');
+const SUMS = `sum(redemptions)::int as redemptions, sum(converted)::int as converted, sum(discount)::bigint as discount,
+         sum(revenue)::bigint as revenue, sum(revenue_pairs)::int as revenue_pairs`;
+const NONZERO = FIGURE_COLUMNS.map((f) => `sum(${f}) <> 0`).join(' or ');
+const KEYS = ['account_id', 'subscription_id', 'coupon_id', 'code_key', 'day', 'currency'];
+const DAY_KEYS = ['account_id', 'coupon_id', 'day', 'currency'];
+const CODE_KEYS = ['account_id', 'coupon_id', 'code_key', 'currency'];
+const sameKeys = (a: string, b: string, keys: readonly string[]) => keys.map((k) => `${a}.${k} = ${b}.${k}`).join(' and ');
 
 /**
  * The contributions of the subscriptions in relation `subs` (account_id, subscription_id): per
- * coupon, local day of the account's zone and currency ('' for the redemption count), as the
- * timeseries statement (timeseries.ts) counts them: each non-voided redemption on its creation
- * day; its ledger amounts above zero on their invoice's period start; each paid invoice of its
- * subscription created at or after it, on the invoice's period start (`revenue_pairs` counts
- * those pairs).
+ * coupon, code (`code_key`, 0 for a direct redemption), local day of the account's zone and
+ * currency ('' for the redemption counts), as the reports count them (timeseries.ts, codes.ts):
+ * each non-voided redemption on its creation day, `converted` when a paid invoice of its
+ * subscription was created at or after it; its ledger amounts above zero on their invoice's
+ * period start; each paid invoice of its subscription created at or after it, on the invoice's
+ * period start (`revenue_pairs` counts those pairs: a currency with pairs is in a report even at 0).
  */
 export function contributionsSql(subs: string): string {
   const from = `${subs} s join accounts a on a.id = s.account_id
-      join redemptions r on r.account_id = s.account_id and r.subscription_id = s.subscription_id
-      join coupons k on k.id = r.coupon_id and k.account_id = r.account_id`;
+        join redemptions r on r.account_id = s.account_id and r.subscription_id = s.subscription_id
+        join coupons k on k.id = r.coupon_id and k.account_id = r.account_id`;
+  const paidAfter = `i.account_id = r.account_id and i.subscription_id = r.subscription_id and i.paid and i.created_at >= r.created_at`;
   return `
-  select x.account_id, x.subscription_id, x.coupon_id, x.day, x.currency,
-         sum(x.redemptions)::int as redemptions, sum(x.discount)::bigint as discount,
-         sum(x.revenue)::bigint as revenue, sum(x.revenue_pairs)::int as revenue_pairs
+  select x.account_id, x.subscription_id, x.coupon_id, x.code_key, x.day, x.currency, ${SUMS}
     from (
-      select r.account_id, r.subscription_id, r.coupon_id, (r.created_at at time zone a.time_zone)::date as day, ''::text as currency,
-             1 as redemptions, 0::bigint as discount, 0::bigint as revenue, 0 as revenue_pairs
+      select r.account_id, r.subscription_id, r.coupon_id, coalesce(r.code_id, 0) as code_key,
+             (r.created_at at time zone a.time_zone)::date as day, ''::text as currency, 1 as redemptions,
+             (exists (select 1 from invoices i where ${paidAfter}))::int as converted, 0::bigint as discount, 0::bigint as revenue, 0 as revenue_pairs
         from ${from}
        where r.status <> 'voided'
       union all
-      select r.account_id, r.subscription_id, r.coupon_id, (i.period_start at time zone a.time_zone)::date, d.currency, 0, d.amount, 0, 0
+      select r.account_id, r.subscription_id, r.coupon_id, coalesce(r.code_id, 0), (i.period_start at time zone a.time_zone)::date, d.currency,
+             0, 0, d.amount, 0, 0
         from ${from}
         join invoice_discounts d on d.redemption_id = r.id
         join invoices i on i.account_id = r.account_id and i.id = d.invoice_id
        where r.status <> 'voided' and d.amount > 0
       union all
-      select r.account_id, r.subscription_id, r.coupon_id, (i.period_start at time zone a.time_zone)::date, i.currency, 0, 0, i.total, 1
+      select r.account_id, r.subscription_id, r.coupon_id, coalesce(r.code_id, 0), (i.period_start at time zone a.time_zone)::date, i.currency,
+             0, 0, 0, i.total, 1
         from ${from}
-        join invoices i on i.account_id = r.account_id and i.subscription_id = r.subscription_id
-       where r.status <> 'voided' and i.paid and i.created_at >= r.created_at
+        join invoices i on ${paidAfter}
+       where r.status <> 'voided'
     ) x
-   group by x.account_id, x.subscription_id, x.coupon_id, x.day, x.currency`;
+   group by x.account_id, x.subscription_id, x.coupon_id, x.code_key, x.day, x.currency`;
 }
 
-const upsertContributions = `insert into report_contributions (${KEYS.join(', ')}, ${FIGURES})
-  select ${KEYS.join(', ')}, ${FIGURES} from new
-  on conflict (${KEYS.join(', ')}) do update
-    set redemptions = excluded.redemptions, discount = excluded.discount, revenue = excluded.revenue, revenue_pairs = excluded.revenue_pairs`;
+/** Upserts `from`'s rows into `table`: figures replaced (`set`) or added (`add`). */
+function upsert(table: string, keys: readonly string[], from: string, how: 'set' | 'add'): string {
+  const sets = FIGURE_COLUMNS.map((f) => `${f} = ${how === 'add' ? `${table}.${f} + ` : ''}excluded.${f}`).join(', ');
+  return `insert into ${table} (${keys.join(', ')}, ${FIGURES})
+  select ${keys.join(', ')}, ${FIGURES} from ${from}
+  on conflict (${keys.join(', ')}) do update set ${sets}`;
+}
+
+/** Deletes `table`'s rows among `current` (a select of its keys) whose keys `kept` does not hold. */
+function deleteMissing(table: string, keys: readonly string[], current: string, kept: string): string {
+  return `delete from ${table} t
+   using (${current} except select ${keys.join(', ')} from ${kept}) g
+   where ${sameKeys('t', 'g', keys)}`;
+}
 
 /** The statement of one fold of up to `lim` subscription marks (the oldest first). */
 export const FOLD_SQL = `with
@@ -83,90 +104,51 @@ m as (
 subs as (select distinct account_id, subscription_id from m),
 new as (${contributionsSql('subs')}),
 old as (select c.* from report_contributions c join subs s on s.account_id = c.account_id and s.subscription_id = c.subscription_id),
-up as (${upsertContributions}),
-gone as (
-  delete from report_contributions c
-   using (select ${KEYS.join(', ')} from old except select ${KEYS.join(', ')} from new) g
-   where ${sameKeys('c', 'g')}
-),
-diff as (
-  select account_id, coupon_id, day, currency, sum(redemptions) as redemptions, sum(discount) as discount,
-         sum(revenue) as revenue, sum(revenue_pairs) as revenue_pairs
-    from (select account_id, coupon_id, day, currency, ${FIGURES} from new
-          union all
-          select account_id, coupon_id, day, currency, -redemptions, -discount, -revenue, -revenue_pairs from old) x
-   group by account_id, coupon_id, day, currency
-  having sum(redemptions) <> 0 or sum(discount) <> 0 or sum(revenue) <> 0 or sum(revenue_pairs) <> 0
-),
-days as (
-  insert into report_days (account_id, coupon_id, day, currency, ${FIGURES})
-  select account_id, coupon_id, day, currency, ${FIGURES} from diff
-  on conflict (account_id, coupon_id, day, currency) do update
-    set redemptions = report_days.redemptions + excluded.redemptions, discount = report_days.discount + excluded.discount,
-        revenue = report_days.revenue + excluded.revenue, revenue_pairs = report_days.revenue_pairs + excluded.revenue_pairs
-)
+up as (${upsert('report_contributions', KEYS, 'new', 'set')}),
+gone as (${deleteMissing('report_contributions', KEYS, `select ${KEYS.join(', ')} from old`, 'new')}),
+delta as (select ${KEYS.join(', ')}, ${FIGURES} from new union all select ${KEYS.join(', ')}, ${NEGATED} from old),
+ddays as (select ${DAY_KEYS.join(', ')}, ${SUMS} from delta group by ${DAY_KEYS.join(', ')} having ${NONZERO}),
+dcodes as (select ${CODE_KEYS.join(', ')}, ${SUMS} from delta group by ${CODE_KEYS.join(', ')} having ${NONZERO}),
+days as (${upsert('report_days', DAY_KEYS, 'ddays', 'add')}),
+codes as (${upsert('report_codes', CODE_KEYS, 'dcodes', 'add')})
 select (select count(*) from m)::int as marks, (select count(*) from subs)::int as subscriptions`;
 
-/** The statement rebuilding one account's contributions and days from its whole history. */
+/** The statement rebuilding one account's contributions, days and codes from its whole history. */
 export const REBUILD_SQL = `with
 m as (delete from report_dirty where account_id = {acct}::uuid returning 1),
 subs as (select distinct account_id, subscription_id from redemptions where account_id = {acct}::uuid),
 new as (${contributionsSql('subs')}),
-up as (${upsertContributions}),
-gone as (
-  delete from report_contributions c
-   using (select ${KEYS.join(', ')} from report_contributions where account_id = {acct}::uuid
-          except select ${KEYS.join(', ')} from new) g
-   where ${sameKeys('c', 'g')}
-),
-totals as (
-  select account_id, coupon_id, day, currency, sum(redemptions)::int as redemptions, sum(discount)::bigint as discount,
-         sum(revenue)::bigint as revenue, sum(revenue_pairs)::int as revenue_pairs
-    from new group by account_id, coupon_id, day, currency
-),
-days as (
-  insert into report_days (account_id, coupon_id, day, currency, ${FIGURES})
-  select account_id, coupon_id, day, currency, ${FIGURES} from totals
-  on conflict (account_id, coupon_id, day, currency) do update
-    set redemptions = excluded.redemptions, discount = excluded.discount, revenue = excluded.revenue, revenue_pairs = excluded.revenue_pairs
-),
-dgone as (
-  delete from report_days d
-   using (select ${DAY_KEYS.join(', ')} from report_days where account_id = {acct}::uuid
-          except select ${DAY_KEYS.join(', ')} from totals) g
-   where ${sameKeys('d', 'g', DAY_KEYS)}
-)
+up as (${upsert('report_contributions', KEYS, 'new', 'set')}),
+gone as (${deleteMissing('report_contributions', KEYS, `select ${KEYS.join(', ')} from report_contributions where account_id = {acct}::uuid`, 'new')}),
+tdays as (select ${DAY_KEYS.join(', ')}, ${SUMS} from new group by ${DAY_KEYS.join(', ')}),
+days as (${upsert('report_days', DAY_KEYS, 'tdays', 'set')}),
+dgone as (${deleteMissing('report_days', DAY_KEYS, `select ${DAY_KEYS.join(', ')} from report_days where account_id = {acct}::uuid`, 'tdays')}),
+tcodes as (select ${CODE_KEYS.join(', ')}, ${SUMS} from new group by ${CODE_KEYS.join(', ')}),
+codes as (${upsert('report_codes', CODE_KEYS, 'tcodes', 'set')}),
+cgone as (${deleteMissing('report_codes', CODE_KEYS, `select ${CODE_KEYS.join(', ')} from report_codes where account_id = {acct}::uuid`, 'tcodes')})
 select (select count(*) from m)::int as marks, (select count(*) from subs)::int as subscriptions`;
 
-export interface FoldResult {
-  marks: number;
-  subscriptions: number;
-}
-
-async function underFoldLock(em: Em, text: string, params: SqlParams): Promise<FoldResult> {
-  return em.transactional(async (tx) => {
-    const db = tx.getKysely();
-    await FOLD_LOCK.execute(db);
-    const { rows } = await bound<FoldResult>(text, params).execute(db);
-    return rows[0] as FoldResult;
-  });
-}
-
-/** Folds up to `limit` subscription marks, oldest first. */
-export function foldMarks(em: Em, limit: number): Promise<FoldResult> {
-  return underFoldLock(em, FOLD_SQL, { lim: String(limit) });
-}
-
-/** Rebuilds one account's rollups from its whole history, taking all its marks. */
-export function rebuildAccount(em: Em, accountId: string): Promise<FoldResult> {
-  return underFoldLock(em, REBUILD_SQL, { acct: accountId });
-}
-
-/** Up to `limit` accounts with a rebuild mark. */
-export async function accountsToRebuild(em: Em, limit: number): Promise<string[]> {
-  const { rows } = await sql<{ account_id: string }>`select distinct account_id from report_dirty
-     where subscription_id is null limit ${limit}`.execute(em.getKysely());
-  return rows.map((r) => r.account_id);
+/**
+ * The rollup rows of `table` for the account (`where`: more conditions on them), plus the live
+ * contributions of its marked subscriptions minus their stored ones: CTEs `dirty`, `live` and
+ * `x` (coupon_id, code_key, day, currency and the figures). `table`'s rows have no code_key or
+ * day when it does not key by them (0 and null stand in).
+ */
+function withLive(table: 'report_days' | 'report_codes', where: string): string {
+  const cols = table === 'report_days' ? 'coupon_id, 0::bigint as code_key, day, currency' : 'coupon_id, code_key, null::date as day, currency';
+  return `dirty as (select distinct account_id, subscription_id from report_dirty where account_id = {acct}::uuid and subscription_id is not null),
+live as (${contributionsSql('dirty')}),
+x as (
+  select ${cols}, ${FIGURES} from ${table} where account_id = {acct}::uuid and ${where}
+  union all
+  select coupon_id, code_key, day, currency, ${FIGURES} from live where ${where}
+  union all
+  -- per marked subscription by its key (offset 0 keeps the lookup per subscription: the marks are few)
+  select c.coupon_id, c.code_key, c.day, c.currency, ${FIGURE_COLUMNS.map((f) => `-c.${f}`).join(', ')}
+    from dirty s cross join lateral (
+      select * from report_contributions c where c.account_id = s.account_id and c.subscription_id = s.subscription_id offset 0) c
+   where ${where.replace(/\bcoupon_id\b/g, 'c.coupon_id')}
+)`;
 }
 
 /**
@@ -175,22 +157,10 @@ export async function accountsToRebuild(em: Em, limit: number): Promise<string[]
  * statement. Parameters: acct, zone, fromDay, toDay, coupon.
  */
 export const TIMESERIES_ROLLUP_SQL = `with
-dirty as (select distinct account_id, subscription_id from report_dirty where account_id = {acct}::uuid and subscription_id is not null),
-live as (${contributionsSql('dirty')}),
-x as (
-  select coupon_id, day, currency, ${FIGURES} from report_days
-   where account_id = {acct}::uuid
-  union all
-  select coupon_id, day, currency, ${FIGURES} from live
-  union all
-  -- per marked subscription by its key (offset 0 keeps the lookup per subscription: the marks are few)
-  select c.coupon_id, c.day, c.currency, -c.redemptions, -c.discount, -c.revenue, -c.revenue_pairs
-    from dirty s cross join lateral (
-      select * from report_contributions c where c.account_id = s.account_id and c.subscription_id = s.subscription_id offset 0) c
-),
+${withLive('report_days', '({coupon}::uuid is null or coupon_id = {coupon}::uuid)')},
 agg as (
   select day, currency, sum(redemptions) as n, sum(discount) as d, sum(revenue) as v, sum(revenue_pairs) as p
-    from x where day >= {fromDay}::date and day < {toDay}::date and ({coupon}::uuid is null or coupon_id = {coupon}::uuid)
+    from x where day >= {fromDay}::date and day < {toDay}::date
    group by day, currency
 ),
 days as (
@@ -207,6 +177,74 @@ select st.rebuilding, d.day::text as day, d.redemptions, d.discount, d.revenue
   from state st
   left join days d on not st.rebuilding and (d.redemptions <> 0 or d.discount is not null or d.revenue is not null)
  order by d.day`;
+
+/**
+ * The codes page's sort value per (coupon, code) from the rollups (CTE `sv`: coupon_id, code_key,
+ * v), with the rows the history statement (codes.ts SORT_VALUE_SQL) gives: a code has a row only
+ * when that statement groups one for it. Parameters: acct, coupon, currency.
+ */
+export function rollupSortCtes(sort: ReportSort): string {
+  const per = (v: string, having: string, where = 'true') =>
+    `select coupon_id, code_key, ${v} as v from x where ${where} group by coupon_id, code_key having ${having}`;
+  const cur = `currency = {currency}::text`;
+  const sv: Record<ReportSort, string> = {
+    '-redemptions': per('sum(redemptions)::numeric', 'sum(redemptions) > 0'),
+    '-converted': per('sum(converted)::numeric', 'sum(converted) > 0'),
+    '-conversionRate': per('sum(converted)::numeric / sum(redemptions)', 'sum(redemptions) > 0'),
+    '-revenue': per('sum(revenue)::numeric', 'sum(revenue_pairs) > 0', cur),
+    '-discount': per('sum(discount)::numeric', 'sum(discount) > 0', cur),
+  };
+  return `${withLive('report_codes', '({coupon}::uuid is null or coupon_id = {coupon}::uuid)')},
+sv as (${sv[sort]})`;
+}
+
+export interface FoldResult {
+  marks: number;
+  subscriptions: number;
+}
+
+async function underFoldLock(em: Em, text: string, params: SqlParams, unbounded = false): Promise<FoldResult> {
+  return em.transactional(async (tx) => {
+    const db = tx.getKysely();
+    // a rebuild reads the account's whole history: no statement timeout for its transaction
+    if (unbounded) await sql`select set_config('statement_timeout', '0', true)`.execute(db);
+    await FOLD_LOCK.execute(db);
+    const { rows } = await bound<FoldResult>(text, params).execute(db);
+    return rows[0] as FoldResult;
+  });
+}
+
+/** Folds up to `limit` subscription marks, oldest first. */
+export function foldMarks(em: Em, limit: number): Promise<FoldResult> {
+  return underFoldLock(em, FOLD_SQL, { lim: String(limit) });
+}
+
+/**
+ * Rebuilds one account's rollups from its whole history, taking all its marks; without a
+ * statement timeout (about 50 µs of the database's time per redemption), holding the fold lock
+ * meanwhile (marks wait, reports stay exact).
+ */
+export function rebuildAccount(em: Em, accountId: string): Promise<FoldResult> {
+  return underFoldLock(em, REBUILD_SQL, { acct: accountId }, true);
+}
+
+/**
+ * Whether the account's rollups hold all of its history: true unless it has a rebuild mark (its
+ * first build after the migration, or a time zone change; the codes' sums do not depend on the
+ * zone, but a mark cannot tell the two apart). An account once built stays built.
+ */
+export async function rollupsBuilt(em: Em, accountId: string): Promise<boolean> {
+  const { rows } = await sql<{ n: number }>`select count(*)::int as n from report_dirty
+     where account_id = ${accountId}::uuid and subscription_id is null`.execute(em.getKysely());
+  return rows[0]?.n === 0;
+}
+
+/** Up to `limit` accounts with a rebuild mark. */
+export async function accountsToRebuild(em: Em, limit: number): Promise<string[]> {
+  const { rows } = await sql<{ account_id: string }>`select distinct account_id from report_dirty
+     where subscription_id is null limit ${limit}`.execute(em.getKysely());
+  return rows.map((r) => r.account_id);
+}
 
 export async function timeseriesFromRollups(
   em: Em,
