@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Em } from '../src/db/orm';
-import { foldReportRollups } from '../src/services/report-rollups';
+import { foldPending } from './drivers';
 import { api, type BenchEnv } from './env';
 import { fmt, type Row } from './table';
 
@@ -81,10 +81,7 @@ export async function benchGrowthReports(env: BenchEnv, opts: { codes?: number; 
   const couponId = await seedGrowthReports(em, main.id, n);
   await seedGrowthReports(em, other.id, Math.round(n / 10));
   // the seed's marks folded into the rollups, as the worker's fold would have done by now
-  let folded = { rebuilt: 0, marks: 0, subscriptions: 0 };
-  for (let step = await foldReportRollups(em); step.marks > 0 || step.rebuilt > 0; step = await foldReportRollups(em)) {
-    folded = { rebuilt: folded.rebuilt + step.rebuilt, marks: folded.marks + step.marks, subscriptions: folded.subscriptions + step.subscriptions };
-  }
+  const folded = await foldPending(env);
   await em.execute(`vacuum (analyze) coupons, codes, subscriptions, redemptions, invoices, invoice_discounts, report_dirty, report_contributions, report_days`);
   await env.pool.query('checkpoint');
 

@@ -11,7 +11,7 @@ export interface ReportFoldResult {
 }
 
 /** How much one run takes on: accounts rebuilt, marks per fold statement, fold statements. */
-export const FOLD_LIMITS = { accounts: 4, marks: 5000, statements: 20 } as const;
+export const FOLD_LIMITS = { accounts: 4, marks: 5000, statements: 4 } as const;
 
 /**
  * One run of the growth report rollups' fold (src/repositories/growth-reports/rollups.ts): the
