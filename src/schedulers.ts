@@ -7,9 +7,10 @@ export const EXPIRY_SCHEDULER_ID = 'expiry-sweep';
 export const REPORT_FOLD_SCHEDULER_ID = 'report-fold';
 
 /**
- * Repeating jobs upserted at start (the expiry sweep and the report rollups' fold) (BullMQ job schedulers). Upserting is idempotent, so every
- * worker process may do it; the last EXPIRY_EVERY_MS upserted wins. Returns a stopper, which
- * leaves the scheduler in Redis: other processes still run it.
+ * Repeating jobs upserted at start (BullMQ job schedulers): the expiry sweep and the report
+ * rollups' fold. Upserting is idempotent, so every worker process may do it; the last period
+ * upserted wins. Returns a stopper, which leaves the schedulers in Redis: other processes still
+ * run them.
  */
 export async function startSchedulers(ctx: AppContext): Promise<() => Promise<void>> {
   const sweep = { queue: 'expiry', name: 'sweep', data: { kind: 'sweep' } } satisfies JobItem;

@@ -141,8 +141,8 @@ export async function timeseries(
     // the rollups hold no code text; an account whose rollups are being rebuilt aggregates its history
     const rolled = code === null
       ? await timeseriesFromRollups(em, account.id, { zone: account.timeZone, fromDay: plan.starts[0] as string, toDay: plan.endDay, couponId })
-      : 'rebuilding';
-    return rolled === 'rebuilding'
+      : null;
+    return rolled === null || rolled === 'rebuilding'
       ? timeseriesDays(em, account.id, { zone: account.timeZone, rangeStart: plan.rangeStart, rangeEnd: plan.rangeEnd, couponId, code })
       : rolled;
   });
