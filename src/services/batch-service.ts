@@ -23,7 +23,6 @@ export interface BatchRequestBody extends BatchRequest {
   attribution?: Partial<Attribution> | null;
 }
 
-
 /** A domain refusal of the request's values, as the 400 API.md describes. */
 function invalid(err: DomainError, field?: string): AppError {
   const f = field ?? err.field;

@@ -13,18 +13,21 @@ import { bound, runReport, type SqlParams } from './run';
  * - A fold (`foldMarks`) takes the marks it sees and, in the same statement (one snapshot),
  *   recomputes those subscriptions' contributions from the history (`contributionsSql`, the
  *   reports' own definitions), stores them, and adds the difference from the stored ones to
- *   `report_days` (per coupon, local day, currency) and `report_codes` (per code, currency). A change committed after that snapshot keeps its mark for the next fold.
+ *   `report_days` (per coupon, local day, currency) and `report_codes` (per code, currency). A
+ *   change committed after that snapshot keeps its mark for the next fold.
  *   Folds run one at a time (a transaction advisory lock), so no fold adds a difference against
  *   contributions another fold has replaced.
- * - A rebuild (`rebuildAccount`) recomputes an account's contributions and days from its whole
- *   history in one statement and takes all its marks.
- * - A read (`timeseriesFromRollups`, and the codes page's sort values `ROLLUP_SORT_CTES`) is one
+ * - A rebuild (`rebuildAccount`) recomputes an account's contributions, days and codes from its
+ *   whole history in one statement and takes all its marks.
+ * - A read (`timeseriesFromRollups`, and the codes page's sort values `rollupSortCtes`) is one
  *   statement: the sums, plus the contributions of the subscriptions still marked computed from
- *   the history, minus their stored ones. So a report
- *   is exact whatever the folds have done; folding only keeps the live part small. While an
+ *   the history, minus their stored ones. So a report is exact whatever the folds have done; folding only keeps the live part small. While an
  *   account has a rebuild mark, or its zone is not the one asked, the read answers `rebuilding`
  *   and the caller aggregates the history instead.
  */
+
+/** The account `{acct}` has a rebuild mark (a time zone change, or its first build). */
+const REBUILD_PENDING = `exists (select 1 from report_dirty where account_id = {acct}::uuid and subscription_id is null)`;
 
 /** The advisory lock (two-key form, class 7212014) every fold and rebuild holds. */
 const FOLD_LOCK = sql`select pg_advisory_xact_lock(7212014, 1)`;
@@ -129,25 +132,26 @@ cgone as (${deleteMissing('report_codes', CODE_KEYS, `select ${CODE_KEYS.join(',
 select (select count(*) from m)::int as marks, (select count(*) from subs)::int as subscriptions`;
 
 /**
- * The rollup rows of `table` for the account (`where`: more conditions on them), plus the live
+ * The rollup rows of `table` for the account (of coupon `{coupon}` when not null), plus the live
  * contributions of its marked subscriptions minus their stored ones: CTEs `dirty`, `live` and
  * `x` (coupon_id, code_key, day, currency and the figures). `table`'s rows have no code_key or
  * day when it does not key by them (0 and null stand in).
  */
-function withLive(table: 'report_days' | 'report_codes', where: string): string {
+function withLive(table: 'report_days' | 'report_codes'): string {
+  const ofCoupon = (col: string) => `({coupon}::uuid is null or ${col} = {coupon}::uuid)`;
   const cols = table === 'report_days' ? 'coupon_id, 0::bigint as code_key, day, currency' : 'coupon_id, code_key, null::date as day, currency';
   return `dirty as (select distinct account_id, subscription_id from report_dirty where account_id = {acct}::uuid and subscription_id is not null),
 live as (${contributionsSql('dirty')}),
 x as (
-  select ${cols}, ${FIGURES} from ${table} where account_id = {acct}::uuid and ${where}
+  select ${cols}, ${FIGURES} from ${table} where account_id = {acct}::uuid and ${ofCoupon('coupon_id')}
   union all
-  select coupon_id, code_key, day, currency, ${FIGURES} from live where ${where}
+  select coupon_id, code_key, day, currency, ${FIGURES} from live where ${ofCoupon('coupon_id')}
   union all
   -- per marked subscription by its key (offset 0 keeps the lookup per subscription: the marks are few)
   select c.coupon_id, c.code_key, c.day, c.currency, ${FIGURE_COLUMNS.map((f) => `-c.${f}`).join(', ')}
     from dirty s cross join lateral (
       select * from report_contributions c where c.account_id = s.account_id and c.subscription_id = s.subscription_id offset 0) c
-   where ${where.replace(/\bcoupon_id\b/g, 'c.coupon_id')}
+   where ${ofCoupon('c.coupon_id')}
 )`;
 }
 
@@ -157,7 +161,7 @@ x as (
  * statement. Parameters: acct, zone, fromDay, toDay, coupon.
  */
 export const TIMESERIES_ROLLUP_SQL = `with
-${withLive('report_days', '({coupon}::uuid is null or coupon_id = {coupon}::uuid)')},
+${withLive('report_days')},
 agg as (
   select day, currency, sum(redemptions) as n, sum(discount) as d, sum(revenue) as v, sum(revenue_pairs) as p
     from x where day >= {fromDay}::date and day < {toDay}::date
@@ -170,7 +174,7 @@ days as (
     from agg group by day
 ),
 state as (
-  select exists (select 1 from report_dirty where account_id = {acct}::uuid and subscription_id is null)
+  select ${REBUILD_PENDING}
          or not exists (select 1 from accounts where id = {acct}::uuid and time_zone = {zone}::text) as rebuilding
 )
 select st.rebuilding, d.day::text as day, d.redemptions, d.discount, d.revenue
@@ -194,7 +198,7 @@ export function rollupSortCtes(sort: ReportSort): string {
     '-revenue': per('sum(revenue)::numeric', 'sum(revenue_pairs) > 0', cur),
     '-discount': per('sum(discount)::numeric', 'sum(discount) > 0', cur),
   };
-  return `${withLive('report_codes', '({coupon}::uuid is null or coupon_id = {coupon}::uuid)')},
+  return `${withLive('report_codes')},
 sv as (${sv[sort]})`;
 }
 
@@ -234,9 +238,8 @@ export function rebuildAccount(em: Em, accountId: string): Promise<FoldResult> {
  * zone, but a mark cannot tell the two apart). An account once built stays built.
  */
 export async function rollupsBuilt(em: Em, accountId: string): Promise<boolean> {
-  const { rows } = await sql<{ n: number }>`select count(*)::int as n from report_dirty
-     where account_id = ${accountId}::uuid and subscription_id is null`.execute(em.getKysely());
-  return rows[0]?.n === 0;
+  const { rows } = await bound<{ pending: boolean }>(`select ${REBUILD_PENDING} as pending`, { acct: accountId }).execute(em.getKysely());
+  return rows[0]?.pending === false;
 }
 
 /** Up to `limit` accounts with a rebuild mark. */
