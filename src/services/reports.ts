@@ -103,7 +103,7 @@ export async function codeReport(ctx: AppContext, account: AccountRow, query: Co
   const f = codeFilter(account, query, await couponFilter(ctx, account.id, query.couponId));
   const after = query.cursor === undefined ? null : cursorKey(decodeCursor(query.cursor, cursorKind(f)));
   const { rows, keys } = await ctx.reads.run(async (em) =>
-    codeReportPage(em, account.id, f, query.limit + 1, after, (await rollupsBuilt(em, account.id)) ? 'rollups' : 'history'));
+    codeReportPage(em, account.id, f, query.limit + 1, after, (await rollupsBuilt(em, account.id)) ? 'ordered' : 'history'));
   const data = rows.slice(0, query.limit);
   const nextCursor = rows.length > query.limit ? encodeCursor(cursorKind(f), keys[query.limit - 1] as unknown[]) : null;
   return { data, nextCursor };

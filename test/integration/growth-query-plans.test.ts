@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { startTestApp, type TestApp } from '../helpers/harness';
 import {
-  attributionStatement, bound, codePageParams, codeReportSql, FOLD_SQL, REBUILD_SQL, REPORT_SETTINGS, TIMESERIES_ROLLUP_SQL, timeseriesStatement, type SqlParams,
+  attributionStatement, bound, codePageParams, codeReportOrderedSql, codeReportSql, FOLD_SQL, REBUILD_SQL, REPORT_SETTINGS, TIMESERIES_ROLLUP_SQL, timeseriesStatement, type SqlParams,
 } from '../../src/repositories/growth-reports';
 
 let t: TestApp;
@@ -36,6 +36,27 @@ test.each([
   expect(p).not.toContain('Seq Scan');
   // the account's coupons through either index that leads with account_id
   expect(p).toMatch(/Index Scan using coupons_account(_name)?_idx on coupons/);
+});
+
+/**
+ * The codes page read in page order: each sort's rows with a value come from its own index in
+ * page order (no sort of the account's rollup rows), from the first page and after a cursor.
+ */
+test.each([
+  ['-redemptions', 'redemptions'], ['-converted', 'converted'], ['-conversionRate', 'rate'], ['-revenue', 'revenue'], ['-discount', 'discount'],
+] as const)('the codes report sorted by %s in page order reads report_codes_%s_order', async (sort, index) => {
+  const acct = await t.createAccount();
+  for (const [couponId, after] of [
+    [null, null],
+    ['00000000-0000-0000-0000-000000000001', ['-7', false, 'A', '00000000-0000-0000-0000-000000000000', '3']],
+  ] as const) {
+    const filter = { couponId, channel: null, partner: null, sort, currency: 'USD' };
+    const p = await plan(codeReportOrderedSql(sort, after !== null), codePageParams(acct.id, filter, 51, after === null ? null : [...after]));
+    expect(p).not.toContain('Seq Scan');
+    expect(p).toContain(`Index Scan using report_codes_${index}_order on report_codes rc `);
+    // no sort of the stored rows: the index gives their order
+    expect(p).not.toMatch(/Sort Key: \(?\(?rc\./);
+  }
 });
 
 test('the attribution and timeseries reports read only through indexes', async () => {

@@ -62,15 +62,37 @@ export const ReportDay = defineEntity({
   },
 });
 
-/** The sum of every folded contribution per coupon, code and currency: the codes report's sort values. */
+/** The codes page's order after the sort value: a direct redemption's row last, code, coupon id as text, code key. */
+const PAGE_ORDER = `(code_key = 0), code, (coupon_id::text), code_key`;
+
+/**
+ * Per sort of the codes report, an index of the `report_codes` rows with a value above 0 in page
+ * order (growth-reports/rollups.ts `rollupOrderedPageCtes` reads them): the value descending, then
+ * PAGE_ORDER. The counts live in the '' currency rows, the money in each currency's.
+ */
+export const REPORT_CODE_ORDER_INDEXES: readonly { name: string; sql: (table: string) => string }[] = [
+  ['report_codes_redemptions_order', `account_id, redemptions desc`, `currency = '' and redemptions > 0`],
+  ['report_codes_converted_order', `account_id, converted desc`, `currency = '' and converted > 0`],
+  ['report_codes_rate_order', `account_id, ((converted)::numeric / redemptions) desc`, `currency = '' and converted > 0`],
+  ['report_codes_revenue_order', `account_id, currency, revenue desc`, `revenue > 0`],
+  ['report_codes_discount_order', `account_id, currency, discount desc`, `discount > 0`],
+].map(([name, lead, where]) => ({ name: name as string, sql: (table: string) => `create index ${name} on ${table} (${lead}, ${PAGE_ORDER}) where ${where}` }));
+
+/**
+ * The sum of every folded contribution per coupon, code and currency: the codes report's sort
+ * values, with the code's text (null for a direct redemption's row) for the page order.
+ */
 export const ReportCode = defineEntity({
   name: 'ReportCode',
   tableName: 'report_codes',
+  // expression indexes, matched by name only
+  indexes: REPORT_CODE_ORDER_INDEXES.map((i) => ({ name: i.name, expression: (_columns, table) => i.sql(`${table}`) })),
   properties: {
     accountId: p.manyToOne(Account).mapToPk().fieldName('account_id').primary().foreignKeyName('report_codes_account_id_fkey').deleteRule('cascade'),
     couponId: p.uuid().primary(),
     codeKey: p.bigint('number').primary(),
     currency: p.text().primary(),
+    code: p.text().nullable().collation('C'),
     ...figures,
   },
 });

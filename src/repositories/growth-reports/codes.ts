@@ -2,8 +2,8 @@ import type { Em } from '../../db/orm';
 import { compactAttribution, type Attribution, type GroupFigures, type ReportSort } from '../../domain';
 import { figures, groupCtes, redemptionsCte, sortValue, type RawRow } from './figures';
 import { csvTextSql } from '../csv-sql';
-import { bound, fromSettings, REPORT_SETTINGS, runReport, settingsOf, type SqlParams } from './run';
-import { rollupSortCtes } from './rollups';
+import { bound, fromSettings, inReportTransaction, REPORT_SETTINGS, settingsOf, type SqlParams } from './run';
+import { rollupOrderedPageCtes, rollupSortCtes } from './rollups';
 
 /**
  * The codes report (GET /v1/reports/codes and codes.csv): one row per code and per coupon's
@@ -34,7 +34,7 @@ export type CodeReportKey = [string, boolean, string, string, string];
  * Parameters: acct, coupon, channel, partner, currency, afterValue, afterNull, afterCode,
  * afterCoupon, afterCodeId, lim.
  */
-export function codeReportSql(sort: ReportSort, csv: boolean, source: SortSource = 'history'): string {
+export function codeReportSql(sort: ReportSort, csv: boolean, source: Exclude<SortSource, 'ordered'> = 'history'): string {
   const rowsCte = `
 rows as (
   select c.id as code_id, c.id as code_key, c.coupon_id, c.code, c.deleted_at is not null as deleted,
@@ -95,7 +95,15 @@ page as (
    ${order}
    limit {lim}::int
 ),
-${redemptionsCte(`
+${PAGE_FIGURES}`;
+}
+
+/**
+ * The page's figures and keys, after a CTE `page` of its rows (code_id, code_key, coupon_id, code,
+ * deleted, channel, partner, referrer_customer_id and the keys k_value, k_null, k_code, k_coupon,
+ * k_code_id): the whole figures of the page's codes only.
+ */
+const PAGE_FIGURES = `${redemptionsCte(`
      and (r.code_id = any (array(select code_id from page where code_id is not null))
           or (r.code_id is null and r.coupon_id = any (array(select coupon_id from page where code_id is null))))`)},${groupCtes('r.coupon_id, r.code_key')}
 select p.code, p.coupon_id, p.deleted, p.channel, p.partner, p.referrer_customer_id, g.redemptions, g.customers, g.converted, g.churned,
@@ -104,14 +112,25 @@ select p.code, p.coupon_id, p.deleted, p.channel, p.partner, p.referrer_customer
   left join g on g.coupon_id = p.coupon_id and g.code_key = p.code_key
   left join gm on gm.coupon_id = p.coupon_id and gm.code_key = p.code_key
  order by p.k_value, p.k_null, p.k_code, p.k_coupon, p.k_code_id`;
+
+/**
+ * A page's rows whose sort value is above 0, read in page order from the rollups' indexes
+ * (rollups.ts `rollupOrderedPageCtes`); `cursor`: after `{after*}`. Parameters as codeReportSql's.
+ */
+export function codeReportOrderedSql(sort: ReportSort, cursor: boolean): string {
+  return `with
+${rollupOrderedPageCtes(sort, cursor)},
+${PAGE_FIGURES}`;
 }
 
 /**
  * Where a page's sort values come from: the history (SORT_VALUE_SQL), or the rollups
- * (rollups.ts `rollupSortCtes`, the same values), which the service uses once the account's
- * rollups are built.
+ * (rollups.ts `rollupSortCtes`, the same values), or the rollups read in page order
+ * (`codeReportOrderedSql`) for the rows with a value above 0 and the rollups' values for the rest;
+ * the service uses `ordered` once the account's rollups are built. A page filtered by channel or
+ * partner (attributions the rollups do not hold) sorts every code on the rollups' values.
  */
-export type SortSource = 'history' | 'rollups';
+export type SortSource = 'history' | 'rollups' | 'ordered';
 
 /** What each sort orders by, per (coupon, code) over `base` (the non-voided redemptions): `v`. */
 const PAID_AFTER = `i.account_id = {acct}::uuid and i.subscription_id = b.subscription_id and i.paid and i.created_at >= b.created_at`;
@@ -160,12 +179,23 @@ export async function codeReportPage(
   after: CodeReportKey | null,
   source: SortSource = 'history',
 ): Promise<{ rows: CodeReportRow[]; keys: CodeReportKey[] }> {
-  const params = codePageParams(accountId, f, limit, after);
   type Row = RawRow & {
     code: string | null; coupon_id: string; deleted: boolean; channel: string | null; partner: string | null; referrer_customer_id: string | null;
     cursor_value: string; k_null: boolean; k_code: string; k_coupon: string; cursor_code_id: string;
   };
-  const rows = await runReport(em, bound<Row>(codeReportSql(f.sort, false, source), params));
+  const rows = await inReportTransaction(em, async (run) => {
+    const page = (text: string, lim: number, from: CodeReportKey | null) => run(bound<Row>(text, codePageParams(accountId, f, lim, from)));
+    if (source !== 'ordered' || f.channel !== null || f.partner !== null || (after !== null && !(Number(after[0]) < 0))) {
+      return page(codeReportSql(f.sort, false, source === 'history' ? 'history' : 'rollups'), limit, after);
+    }
+    // the rows with a value above 0 in index order; the rest of the page (values of 0 and codes
+    // without one) from the statement that sorts every code, after the last of them
+    const head = await page(codeReportOrderedSql(f.sort, after !== null), limit, after);
+    const last = head.at(-1);
+    if (head.length === limit) return head;
+    const from: CodeReportKey | null = last ? [last.cursor_value, last.k_null, last.k_code, last.k_coupon, last.cursor_code_id] : after;
+    return [...head, ...(await page(codeReportSql(f.sort, false, 'rollups'), limit - head.length, from))];
+  });
   return {
     rows: rows.map((r) => ({
       code: r.code,

@@ -17,6 +17,7 @@
 export { REPORT_SETTINGS, bound, SETTING_PREFIX, fromSettings, settingsOf, type SqlParams } from './run';
 export {
   codeReportSql,
+  codeReportOrderedSql,
   codePageParams,
   codeReportPage,
   codeReportCsv,
@@ -28,6 +29,6 @@ export {
 export { attributionReport, attributionStatement, type AttributionGroup, type AttributionRow } from './attribution';
 export { timeseriesDays, timeseriesStatement } from './timeseries';
 export {
-  foldMarks, rebuildAccount, accountsToRebuild, rollupsBuilt, timeseriesFromRollups, contributionsSql, rollupSortCtes, FOLD_SQL, REBUILD_SQL, TIMESERIES_ROLLUP_SQL,
+  foldMarks, rebuildAccount, accountsToRebuild, rollupsBuilt, timeseriesFromRollups, contributionsSql, rollupSortCtes, rollupOrderedPageCtes, FOLD_SQL, REBUILD_SQL, TIMESERIES_ROLLUP_SQL,
   type FoldResult,
 } from './rollups';

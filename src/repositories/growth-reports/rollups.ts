@@ -82,11 +82,16 @@ export function contributionsSql(subs: string): string {
    group by x.account_id, x.subscription_id, x.coupon_id, x.code_key, x.day, x.currency`;
 }
 
-/** Upserts `from`'s rows into `table`: figures replaced (`set`) or added (`add`). */
+/**
+ * Upserts `from`'s rows into `table`: figures replaced (`set`) or added (`add`). A new row of
+ * `report_codes` also gets its code's text (`code`, null for a direct redemption's row), which
+ * its page-order indexes sort on; a code's text never changes.
+ */
 function upsert(table: string, keys: readonly string[], from: string, how: 'set' | 'add'): string {
   const sets = FIGURE_COLUMNS.map((f) => `${f} = ${how === 'add' ? `${table}.${f} + ` : ''}excluded.${f}`).join(', ');
-  return `insert into ${table} (${keys.join(', ')}, ${FIGURES})
-  select ${keys.join(', ')}, ${FIGURES} from ${from}
+  const [codeColumn, codeValue] = table === 'report_codes' ? [', code', ', (select c.code from codes c where c.id = f.code_key)'] : ['', ''];
+  return `insert into ${table} (${keys.join(', ')}${codeColumn}, ${FIGURES})
+  select ${keys.map((k) => `f.${k}`).join(', ')}${codeValue}, ${FIGURE_COLUMNS.map((c) => `f.${c}`).join(', ')} from ${from} f
   on conflict (${keys.join(', ')}) do update set ${sets}`;
 }
 
@@ -200,6 +205,85 @@ export function rollupSortCtes(sort: ReportSort): string {
   };
   return `${withLive('report_codes')},
 sv as (${sv[sort]})`;
+}
+
+/**
+ * Per sort: the value a `report_codes` row `rc` sorts on, which rows have one above 0, and the
+ * upper bound a cursor sets on it (of the value's type, so the index takes it). Each has an
+ * index in page order (Migration20261216000000_report_code_order): the value descending, then
+ * (code_key = 0), code, coupon id as text, code_key.
+ */
+const ORDERED: Record<ReportSort, { value: string; where: string; upTo: string }> = {
+  '-redemptions': { value: 'rc.redemptions', where: `rc.currency = '' and rc.redemptions > 0`, upTo: `(-{afterValue}::numeric)::bigint` },
+  '-converted': { value: 'rc.converted', where: `rc.currency = '' and rc.converted > 0`, upTo: `(-{afterValue}::numeric)::bigint` },
+  '-conversionRate': { value: '(rc.converted::numeric / rc.redemptions)', where: `rc.currency = '' and rc.converted > 0`, upTo: `-{afterValue}::numeric` },
+  '-revenue': { value: 'rc.revenue', where: `rc.currency = {currency}::text and rc.revenue > 0`, upTo: `(-{afterValue}::numeric)::bigint` },
+  '-discount': { value: 'rc.discount', where: `rc.currency = {currency}::text and rc.discount > 0`, upTo: `(-{afterValue}::numeric)::bigint` },
+};
+
+/** The page key of a row (value, code_key, code, coupon_id) after the cursor `{after*}`. */
+const afterCursor = (value: string, codeKey: string, code: string, couponId: string) =>
+  `(-(${value}::numeric), ${codeKey} = 0, coalesce(${code}, '') collate "C", ${couponId}::text, ${codeKey})
+     > ({afterValue}::numeric, {afterNull}::boolean, {afterCode}::text collate "C", {afterCoupon}::text, {afterCodeId}::bigint)`;
+
+/**
+ * The codes page's rows whose sort value is above 0, read in page order from the rollups (CTE
+ * `page`, the columns of codes.ts's): the stored rows through the sort's index, except the codes
+ * of subscriptions still marked, whose values are computed live (stored, plus their live
+ * contributions, minus their stored ones) and merged in. Every row with a value above 0 comes
+ * before every other row of the page order (codes.ts), so these are the page's first rows; with
+ * `cursor`, those after `{after*}`. Parameters: acct, coupon, currency, lim and with a cursor
+ * afterValue, afterNull, afterCode, afterCoupon, afterCodeId.
+ */
+export function rollupOrderedPageCtes(sort: ReportSort, cursor: boolean): string {
+  const { value, where, upTo } = ORDERED[sort];
+  const ofCoupon = (col: string) => `({coupon}::uuid is null or ${col} = {coupon}::uuid)`;
+  return `dirty as (select distinct account_id, subscription_id from report_dirty where account_id = {acct}::uuid and subscription_id is not null),
+live as (${contributionsSql('dirty')}),
+stale as (
+  select coupon_id, code_key, currency, ${FIGURES} from live
+  union all
+  select c.coupon_id, c.code_key, c.currency, ${FIGURE_COLUMNS.map((f) => `-c.${f}`).join(', ')}
+    from dirty s cross join lateral (
+      select * from report_contributions c where c.account_id = s.account_id and c.subscription_id = s.subscription_id offset 0) c
+),
+touched as (select distinct coupon_id, code_key from stale),
+tv as (
+  select coupon_id, code_key, currency, ${SUMS}
+    from (select rc.coupon_id, rc.code_key, rc.currency, ${FIGURE_COLUMNS.map((f) => `rc.${f}`).join(', ')}
+            from touched t join report_codes rc on rc.account_id = {acct}::uuid and rc.coupon_id = t.coupon_id and rc.code_key = t.code_key
+          union all
+          select coupon_id, code_key, currency, ${FIGURES} from stale) y
+   group by coupon_id, code_key, currency
+),
+stream as (
+  select rc.coupon_id, rc.code_key, rc.code, ${value} as v
+    from report_codes rc
+   where rc.account_id = {acct}::uuid and ${where} and ${ofCoupon('rc.coupon_id')}
+     and rc.code_key <> all (array(select code_key from touched where code_key <> 0))
+     and (rc.code_key <> 0 or rc.coupon_id <> all (array(select coupon_id from touched where code_key = 0)))${cursor ? `
+     and ${value} <= ${upTo} and ${afterCursor(value, 'rc.code_key', 'rc.code', 'rc.coupon_id')}` : ''}
+   order by ${value} desc, (rc.code_key = 0), rc.code, (rc.coupon_id::text), rc.code_key
+   limit {lim}::int
+),
+lv as (
+  select rc.coupon_id, rc.code_key, c.code, ${value} as v
+    from tv rc left join codes c on c.id = rc.code_key
+   where ${where} and ${ofCoupon('rc.coupon_id')}${cursor ? ` and ${afterCursor(value, 'rc.code_key', 'c.code', 'rc.coupon_id')}` : ''}
+),
+pk as (
+  select * from (select * from stream union all select * from lv) u
+   order by v desc, (code_key = 0), code collate "C", coupon_id::text, code_key
+   limit {lim}::int
+),
+page as (
+  select nullif(pk.code_key, 0) as code_id, pk.code_key, pk.coupon_id, c.code, c.deleted_at is not null as deleted,
+         coalesce(c.channel, k.channel) as channel, coalesce(c.partner, k.partner) as partner,
+         coalesce(c.referrer_customer_id, k.referrer_customer_id) as referrer_customer_id,
+         -(pk.v::numeric) as k_value, pk.code_key = 0 as k_null, coalesce(pk.code, '') collate "C" as k_code,
+         pk.coupon_id::text as k_coupon, pk.code_key as k_code_id
+    from pk join coupons k on k.id = pk.coupon_id left join codes c on c.id = nullif(pk.code_key, 0)
+)`;
 }
 
 export interface FoldResult {

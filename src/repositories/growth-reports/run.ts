@@ -23,11 +23,19 @@ export const REPORT_SETTINGS: Readonly<Record<string, string>> = { enable_seqsca
 
 /** Runs a report statement in a read-only transaction with REPORT_SETTINGS. */
 export async function runReport<R>(em: Em, statement: RawBuilder<R>): Promise<R[]> {
+  return inReportTransaction(em, (run) => run(statement));
+}
+
+/**
+ * Runs `fn`'s report statements in one read-only transaction with REPORT_SETTINGS, on one
+ * snapshot (repeatable read), so that a report read in two statements is one state of the data.
+ */
+export async function inReportTransaction<T>(em: Em, fn: (run: <R>(statement: RawBuilder<R>) => Promise<R[]>) => Promise<T>): Promise<T> {
   return em.transactional(async (tx) => {
     const db = tx.getKysely();
-    await sql`set transaction read only`.execute(db);
+    await sql`set transaction isolation level repeatable read, read only`.execute(db);
     for (const [name, value] of Object.entries(REPORT_SETTINGS)) await sql`select set_config(${name}, ${value}, true)`.execute(db);
-    return (await statement.execute(db)).rows;
+    return fn(async (statement) => (await statement.execute(db)).rows);
   });
 }
 
