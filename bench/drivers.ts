@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { foldReportRollups, type ReportFoldResult } from '../src/services/report-rollups';
 import type { BenchEnv } from './env';
 import type { OpenLoopOptions, OpenLoopResult } from './openloop';
+import { machineBusy, machineCpu } from './stats';
 
 export interface ClosedLoopResult { rate: number; total: number; p50: number; p99: number; non2xx: number; errors: number; timeouts: number }
 
@@ -51,24 +52,28 @@ export async function foldPending(env: BenchEnv): Promise<ReportFoldResult> {
 }
 
 /** Open loop (bench/openloop.ts): `rate` requests a second on a fixed schedule, from a settled database. */
-export async function openLoop(env: BenchEnv, key: string, path: string, template: unknown, rate: number, seconds: number, extra: Partial<OpenLoopOptions> = {}): Promise<OpenLoopResult> {
+export async function openLoop(env: BenchEnv, key: string, path: string, template: unknown, rate: number, seconds: number, extra: Partial<OpenLoopOptions> = {}): Promise<OpenLoopResult & { coresBusy: number }> {
   await settleDatabase(env);
   return openLoopNow(env, key, path, template, rate, seconds, extra);
 }
 
 /** openLoop without settling first: the generator is spawned at once (for a caller that settled already). */
-export function openLoopNow(env: BenchEnv, key: string, path: string, template: unknown, rate: number, seconds: number, extra: Partial<OpenLoopOptions> = {}): Promise<OpenLoopResult> {
-  return child<OpenLoopResult>('openloop.js', { url: env.url, path, key, rate, seconds, template, ...extra } satisfies OpenLoopOptions);
+export async function openLoopNow(env: BenchEnv, key: string, path: string, template: unknown, rate: number, seconds: number, extra: Partial<OpenLoopOptions> = {}): Promise<OpenLoopResult & { coresBusy: number }> {
+  const before = machineCpu();
+  const r = await child<OpenLoopResult>('openloop.js', { url: env.url, path, key, rate, seconds, template, ...extra } satisfies OpenLoopOptions);
+  // how busy the machine's cores were over the run (warm-up included): every process, the generator's too
+  return { ...r, coresBusy: machineBusy(before, machineCpu()).share };
 }
 
 /** "p50 4.1 ms, p99 18 ms, p99.9 40 ms", plus whatever went wrong (late, dropped, failed). */
-export function describeOpenLoop(r: OpenLoopResult): string {
+export function describeOpenLoop(r: OpenLoopResult & { coresBusy?: number }): string {
   const ms = (v: number) => (v < 10 ? v.toFixed(1) : String(Math.round(v)));
   const bad = [
     r.late ? `${r.late} late` : '', r.dropped ? `${r.dropped} dropped` : '', r.timeouts ? `${r.timeouts} unanswered` : '',
     r.non2xx + r.errors ? `${r.non2xx + r.errors} failed` : '',
   ].filter(Boolean);
-  return `p50 ${ms(r.p50)} ms, p99 ${ms(r.p99)} ms, max ${ms(r.max)} ms${bad.length ? `, ${bad.join(', ')}` : ', none late or dropped'}`;
+  const busy = r.coresBusy === undefined ? '' : `, cores ${Math.round(r.coresBusy * 100)} % busy`;
+  return `p50 ${ms(r.p50)} ms, p99 ${ms(r.p99)} ms, max ${ms(r.max)} ms${bad.length ? `, ${bad.join(', ')}` : ', none late or dropped'}${busy}`;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 /** A throughput figure over several runs: the median, with the smallest and largest. */
 export interface Spread {
   median: number;
@@ -33,3 +34,22 @@ export async function interleaved<F extends Record<string, { rate: number }>>(
 
 /** Connections of the raw baselines: 16 keep two cores busy (more only queue in Postgres). */
 export const RAW_CLIENTS = Number(process.env.BENCH_RAW_CLIENTS ?? 16);
+
+/** The machine's CPU time so far, all cores (/proc/stat): busy and total, in ms. */
+export interface MachineCpu {
+  busyMs: number;
+  totalMs: number;
+}
+
+export function machineCpu(): MachineCpu {
+  // cpu  user nice system idle iowait irq softirq steal ... (in clock ticks of 10 ms)
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  const totalMs = (user! + nice! + system! + idle! + iowait! + irq! + softirq! + steal!) * 10;
+  return { busyMs: totalMs - (idle! + iowait!) * 10, totalMs };
+}
+
+/** Between two samples: the CPU time all processes used (ms) and the share of every core it was. */
+export function machineBusy(before: MachineCpu, after: MachineCpu): { busyMs: number; share: number } {
+  const busyMs = after.busyMs - before.busyMs;
+  return { busyMs, share: busyMs / Math.max(1, after.totalMs - before.totalMs) };
+}
