@@ -194,6 +194,16 @@ export async function getCouponRow(em: Em, accountId: string, id: string, opts: 
   return row ? couponRowFrom(row) : null;
 }
 
+/**
+ * The id of the account's coupon `id` as stored, or null: the coupon row alone, without the
+ * first code that getCouponRow reads (a filter needs the id only).
+ */
+export async function findCouponId(em: Em, accountId: string, id: string): Promise<string | null> {
+  if (!isUuid(id)) return null;
+  const row = await em.getKysely().selectFrom('coupons').select('id').where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  return row?.id ?? null;
+}
+
 type CouponSortKey = 'createdAt' | '-createdAt' | 'name' | '-name' | 'timesRedeemed' | '-timesRedeemed';
 
 /**

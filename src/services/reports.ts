@@ -8,7 +8,7 @@ import { budgetSpendIn } from '../repositories/budgets';
 import { badRequest, notFound } from '../errors';
 import { couponRedemptionsQuery } from '../repositories/batch-exports';
 import { findCodeRow } from '../repositories/codes';
-import { getCouponRow } from '../repositories/coupons';
+import { findCouponId, getCouponRow } from '../repositories/coupons';
 import { isUuid } from '../ids';
 import { findCouponForBatch } from '../repositories/batches';
 import { attributionReport as attributionRows, codeReportCsv, codeReportPage, rollupsBuilt, timeseriesDays, timeseriesFromRollups, type AttributionGroup, type CodeReportKey } from '../repositories/growth-reports';
@@ -40,9 +40,9 @@ function domain400<T>(fn: () => T, fallbackField = 'query'): T {
 /** A coupon filter must name one of the account's coupons (404). */
 async function couponFilter(ctx: AppContext, accountId: string, couponId: string | undefined): Promise<string | null> {
   if (couponId === undefined) return null;
-  const coupon = await getCouponRow(ctx.orm.em.fork(), accountId, couponId);
-  if (!coupon) throw notFound('coupon');
-  return coupon.id;
+  const id = await findCouponId(ctx.orm.em.fork(), accountId, couponId);
+  if (id === null) throw notFound('coupon');
+  return id;
 }
 
 /** GET /v1/coupons/{id}/stats; a coupon with a budget adds `budget`: the period holding now, spent and remaining per currency. */
