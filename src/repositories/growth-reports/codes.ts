@@ -1,6 +1,6 @@
 import type { Em } from '../../db/orm';
 import { compactAttribution, type Attribution, type GroupFigures, type ReportSort } from '../../domain';
-import { figures, groupCtes, redemptionsCte, sortValue, type RawRow } from './figures';
+import { figures, groupCtes, pageKeyAfter, pageKeyColumns, redemptionsCte, sortValue, type PageKey, type RawRow } from './figures';
 import { csvTextSql } from '../csv-sql';
 import { bound, fromSettings, inReportTransaction, REPORT_SETTINGS, settingsOf, type SqlParams } from './run';
 import { rollupOrderedPageCtes, rollupSortCtes } from './rollups';
@@ -49,15 +49,15 @@ rows as (
    where k.account_id = {acct}::uuid and ({coupon}::uuid is null or k.id = {coupon}::uuid)
      and exists (select 1 from redemptions d where d.coupon_id = k.id and d.code_id is null)
 )`;
-  const keys = `-(sv) as k_value, (x.code is null) as k_null, coalesce(x.code, '') collate "C" as k_code,
-         x.coupon_id::text as k_coupon, x.code_key as k_code_id`;
+  // a row's key, `negValue` its sort value negated
+  const key = (negValue: string): PageKey => ({ negValue, noCode: '(x.code is null)', code: 'x.code', couponId: 'x.coupon_id', codeKey: 'x.code_key' });
   const filters = `({channel}::text is null or x.channel = {channel}::text) and ({partner}::text is null or x.partner = {partner}::text)`;
   const order = `order by k_value, k_null, k_code, k_coupon, k_code_id`;
   if (csv) {
     return `with ${redemptionsCte()},${groupCtes('r.coupon_id, r.code_key')},${rowsCte},
 ranked as (
   select x.*, g.redemptions, g.customers, g.converted, g.churned, gm.cur_discount, gm.cur_revenue,
-         ${keys.replace('-(sv)', `-(${sortValue(sort)})`)}
+         ${pageKeyColumns(key(`-(${sortValue(sort)})`))}
     from rows x
     left join g on g.coupon_id = x.coupon_id and g.code_key = x.code_key
     left join gm on gm.coupon_id = x.coupon_id and gm.code_key = x.code_key
@@ -75,6 +75,7 @@ select ${csvTextSql('code')} as code, coupon_id, ${csvTextSql('channel')} as cha
   // A page needs the sort value of every row but the figures of its own rows only: the value
   // first (one pass over what the sort reads, or the rollups), then the whole figures for the
   // page's codes.
+  const pageKey = key(`-(coalesce(sv.v, ${sort === '-conversionRate' ? -1 : 0}))`);
   const sortValues = source === 'rollups' ? rollupSortCtes(sort) : `base as (
   select r.id, r.coupon_id, coalesce(r.code_id, 0) as code_key, r.subscription_id, r.created_at
     from coupons k join redemptions r on r.coupon_id = k.id
@@ -86,12 +87,10 @@ sv as (${SORT_VALUE_SQL[sort]})`;
 ${sortValues},
 ${rowsCte.trim()},
 page as (
-  select x.*, ${keys.replace('-(sv)', `-(coalesce(sv.v, ${sort === '-conversionRate' ? -1 : 0}))`)}
+  select x.*, ${pageKeyColumns(pageKey)}
     from rows x left join sv on sv.coupon_id = x.coupon_id and sv.code_key = x.code_key
    where ${filters}
-     and ({afterValue}::numeric is null
-          or (-(coalesce(sv.v, ${sort === '-conversionRate' ? -1 : 0})), x.code is null, coalesce(x.code, '') collate "C", x.coupon_id::text, x.code_key)
-             > ({afterValue}::numeric, {afterNull}::boolean, {afterCode}::text collate "C", {afterCoupon}::text, {afterCodeId}::bigint))
+     and ({afterValue}::numeric is null or ${pageKeyAfter(pageKey)})
    ${order}
    limit {lim}::int
 ),

@@ -103,3 +103,24 @@ export function figures(r: RawRow): GroupFigures {
   const n = (v: string | number | null) => (v === null ? 0 : Number(v));
   return groupFigures({ redemptions: n(r.redemptions), customers: n(r.customers), converted: n(r.converted), churned: n(r.churned), discount: r.discount, revenue: r.revenue });
 }
+
+/**
+ * A row's position in the codes report order, as SQL expressions: its sort value negated, whether
+ * it has no code (a coupon's direct redemptions), the code, the coupon id and the code key.
+ */
+export interface PageKey {
+  negValue: string;
+  noCode: string;
+  code: string;
+  couponId: string;
+  codeKey: string;
+}
+
+/** The key's columns k_value, k_null, k_code (byte order), k_coupon (text), k_code_id. */
+export const pageKeyColumns = (k: PageKey) =>
+  `${k.negValue} as k_value, ${k.noCode} as k_null, coalesce(${k.code}, '') collate "C" as k_code, ${k.couponId}::text as k_coupon, ${k.codeKey} as k_code_id`;
+
+/** The key comes after the cursor `{afterValue}`, `{afterNull}`, `{afterCode}`, `{afterCoupon}`, `{afterCodeId}`. */
+export const pageKeyAfter = (k: PageKey) =>
+  `(${k.negValue}, ${k.noCode}, coalesce(${k.code}, '') collate "C", ${k.couponId}::text, ${k.codeKey})
+     > ({afterValue}::numeric, {afterNull}::boolean, {afterCode}::text collate "C", {afterCoupon}::text, {afterCodeId}::bigint)`;

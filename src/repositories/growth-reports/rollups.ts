@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Em } from '../../db/orm';
 import type { DayFigures, ReportSort } from '../../domain';
 import { bound, runReport, type SqlParams } from './run';
+import { pageKeyAfter, pageKeyColumns, type PageKey } from './figures';
 
 /**
  * Rollups of the growth report figures (the timeseries per day, the codes report's sort values
@@ -137,26 +138,35 @@ cgone as (${deleteMissing('report_codes', CODE_KEYS, `select ${CODE_KEYS.join(',
 select (select count(*) from m)::int as marks, (select count(*) from subs)::int as subscriptions`;
 
 /**
+ * The account's subscriptions still marked (`dirty`), their contributions computed from the
+ * history (`live`), and what the stored rollups lack for them (`stale`: the live contributions
+ * minus their stored ones; coupon_id, code_key, day, currency and the figures).
+ */
+const STALE_CTES = `dirty as (select distinct account_id, subscription_id from report_dirty where account_id = {acct}::uuid and subscription_id is not null),
+live as (${contributionsSql('dirty')}),
+stale as (
+  select coupon_id, code_key, day, currency, ${FIGURES} from live
+  union all
+  -- per marked subscription by its key (offset 0 keeps the lookup per subscription: the marks are few)
+  select c.coupon_id, c.code_key, c.day, c.currency, ${FIGURE_COLUMNS.map((f) => `-c.${f}`).join(', ')}
+    from dirty s cross join lateral (
+      select * from report_contributions c where c.account_id = s.account_id and c.subscription_id = s.subscription_id offset 0) c
+)`;
+
+/**
  * The rollup rows of `table` for the account (of coupon `{coupon}` when not null), plus the live
- * contributions of its marked subscriptions minus their stored ones: CTEs `dirty`, `live` and
+ * contributions of its marked subscriptions minus their stored ones: STALE_CTES and
  * `x` (coupon_id, code_key, day, currency and the figures). `table`'s rows have no code_key or
  * day when it does not key by them (0 and null stand in).
  */
 function withLive(table: 'report_days' | 'report_codes'): string {
   const ofCoupon = (col: string) => `({coupon}::uuid is null or ${col} = {coupon}::uuid)`;
   const cols = table === 'report_days' ? 'coupon_id, 0::bigint as code_key, day, currency' : 'coupon_id, code_key, null::date as day, currency';
-  return `dirty as (select distinct account_id, subscription_id from report_dirty where account_id = {acct}::uuid and subscription_id is not null),
-live as (${contributionsSql('dirty')}),
+  return `${STALE_CTES},
 x as (
   select ${cols}, ${FIGURES} from ${table} where account_id = {acct}::uuid and ${ofCoupon('coupon_id')}
   union all
-  select coupon_id, code_key, day, currency, ${FIGURES} from live where ${ofCoupon('coupon_id')}
-  union all
-  -- per marked subscription by its key (offset 0 keeps the lookup per subscription: the marks are few)
-  select c.coupon_id, c.code_key, c.day, c.currency, ${FIGURE_COLUMNS.map((f) => `-c.${f}`).join(', ')}
-    from dirty s cross join lateral (
-      select * from report_contributions c where c.account_id = s.account_id and c.subscription_id = s.subscription_id offset 0) c
-   where ${ofCoupon('c.coupon_id')}
+  select coupon_id, code_key, day, currency, ${FIGURES} from stale where ${ofCoupon('coupon_id')}
 )`;
 }
 
@@ -213,18 +223,18 @@ sv as (${sv[sort]})`;
  * index in page order (Migration20261216000000_report_code_order): the value descending, then
  * (code_key = 0), code, coupon id as text, code_key.
  */
+const UP_TO_INT = `(-{afterValue}::numeric)::bigint`;
 const ORDERED: Record<ReportSort, { value: string; where: string; upTo: string }> = {
-  '-redemptions': { value: 'rc.redemptions', where: `rc.currency = '' and rc.redemptions > 0`, upTo: `(-{afterValue}::numeric)::bigint` },
-  '-converted': { value: 'rc.converted', where: `rc.currency = '' and rc.converted > 0`, upTo: `(-{afterValue}::numeric)::bigint` },
+  '-redemptions': { value: 'rc.redemptions', where: `rc.currency = '' and rc.redemptions > 0`, upTo: UP_TO_INT },
+  '-converted': { value: 'rc.converted', where: `rc.currency = '' and rc.converted > 0`, upTo: UP_TO_INT },
   '-conversionRate': { value: '(rc.converted::numeric / rc.redemptions)', where: `rc.currency = '' and rc.converted > 0`, upTo: `-{afterValue}::numeric` },
-  '-revenue': { value: 'rc.revenue', where: `rc.currency = {currency}::text and rc.revenue > 0`, upTo: `(-{afterValue}::numeric)::bigint` },
-  '-discount': { value: 'rc.discount', where: `rc.currency = {currency}::text and rc.discount > 0`, upTo: `(-{afterValue}::numeric)::bigint` },
+  '-revenue': { value: 'rc.revenue', where: `rc.currency = {currency}::text and rc.revenue > 0`, upTo: UP_TO_INT },
+  '-discount': { value: 'rc.discount', where: `rc.currency = {currency}::text and rc.discount > 0`, upTo: UP_TO_INT },
 };
 
-/** The page key of a row (value, code_key, code, coupon_id) after the cursor `{after*}`. */
-const afterCursor = (value: string, codeKey: string, code: string, couponId: string) =>
-  `(-(${value}::numeric), ${codeKey} = 0, coalesce(${code}, '') collate "C", ${couponId}::text, ${codeKey})
-     > ({afterValue}::numeric, {afterNull}::boolean, {afterCode}::text collate "C", {afterCoupon}::text, {afterCodeId}::bigint)`;
+/** The page key (codes.ts) of a row with sort value `value`, code key `codeKey` (0 for no code), `code` and `couponId`. */
+const pageKey = (value: string, codeKey: string, code: string, couponId: string): PageKey =>
+  ({ negValue: `-(${value}::numeric)`, noCode: `${codeKey} = 0`, code, couponId, codeKey });
 
 /**
  * The codes page's rows whose sort value is above 0, read in page order from the rollups (CTE
@@ -238,15 +248,7 @@ const afterCursor = (value: string, codeKey: string, code: string, couponId: str
 export function rollupOrderedPageCtes(sort: ReportSort, cursor: boolean): string {
   const { value, where, upTo } = ORDERED[sort];
   const ofCoupon = (col: string) => `({coupon}::uuid is null or ${col} = {coupon}::uuid)`;
-  return `dirty as (select distinct account_id, subscription_id from report_dirty where account_id = {acct}::uuid and subscription_id is not null),
-live as (${contributionsSql('dirty')}),
-stale as (
-  select coupon_id, code_key, currency, ${FIGURES} from live
-  union all
-  select c.coupon_id, c.code_key, c.currency, ${FIGURE_COLUMNS.map((f) => `-c.${f}`).join(', ')}
-    from dirty s cross join lateral (
-      select * from report_contributions c where c.account_id = s.account_id and c.subscription_id = s.subscription_id offset 0) c
-),
+  return `${STALE_CTES},
 touched as (select distinct coupon_id, code_key from stale),
 tv as (
   select coupon_id, code_key, currency, ${SUMS}
@@ -262,14 +264,14 @@ stream as (
    where rc.account_id = {acct}::uuid and ${where} and ${ofCoupon('rc.coupon_id')}
      and rc.code_key <> all (array(select code_key from touched where code_key <> 0))
      and (rc.code_key <> 0 or rc.coupon_id <> all (array(select coupon_id from touched where code_key = 0)))${cursor ? `
-     and ${value} <= ${upTo} and ${afterCursor(value, 'rc.code_key', 'rc.code', 'rc.coupon_id')}` : ''}
+     and ${value} <= ${upTo} and ${pageKeyAfter(pageKey(value, 'rc.code_key', 'rc.code', 'rc.coupon_id'))}` : ''}
    order by ${value} desc, (rc.code_key = 0), rc.code, (rc.coupon_id::text), rc.code_key
    limit {lim}::int
 ),
 lv as (
   select rc.coupon_id, rc.code_key, c.code, ${value} as v
     from tv rc left join codes c on c.id = rc.code_key
-   where ${where} and ${ofCoupon('rc.coupon_id')}${cursor ? ` and ${afterCursor(value, 'rc.code_key', 'c.code', 'rc.coupon_id')}` : ''}
+   where ${where} and ${ofCoupon('rc.coupon_id')}${cursor ? ` and ${pageKeyAfter(pageKey(value, 'rc.code_key', 'c.code', 'rc.coupon_id'))}` : ''}
 ),
 pk as (
   select * from (select * from stream union all select * from lv) u
@@ -280,8 +282,7 @@ page as (
   select nullif(pk.code_key, 0) as code_id, pk.code_key, pk.coupon_id, c.code, c.deleted_at is not null as deleted,
          coalesce(c.channel, k.channel) as channel, coalesce(c.partner, k.partner) as partner,
          coalesce(c.referrer_customer_id, k.referrer_customer_id) as referrer_customer_id,
-         -(pk.v::numeric) as k_value, pk.code_key = 0 as k_null, coalesce(pk.code, '') collate "C" as k_code,
-         pk.coupon_id::text as k_coupon, pk.code_key as k_code_id
+         ${pageKeyColumns(pageKey('pk.v', 'pk.code_key', 'pk.code', 'pk.coupon_id'))}
     from pk join coupons k on k.id = pk.coupon_id left join codes c on c.id = nullif(pk.code_key, 0)
 )`;
 }
