@@ -29,6 +29,12 @@ export interface Config {
   /** WEB_CONCURRENCY: API processes sharing the port (node's cluster module) when the role serves HTTP. */
   webConcurrency: number;
   /**
+   * HTTP_KEEP_ALIVE_TIMEOUT_MS: how long the API keeps an idle client connection open. Longer than
+   * the idle timeout of the clients and proxies in front of it, so they close an idle connection
+   * first and never send a request into one the server is closing.
+   */
+  keepAliveTimeoutMs: number;
+  /**
    * Which engines may be started here when nothing answers at the default address: those whose
    * URL variable is unset, never with NODE_ENV=production. `dir` holds their data.
    */
@@ -210,6 +216,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error'] as const),
     role: oneOf(env, 'ROLE', 'all', ['all', 'api', 'worker'] as const),
     webConcurrency: int(env, 'WEB_CONCURRENCY', 1, 1, 64),
+    keepAliveTimeoutMs: int(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 65_000, 1_000, 600_000),
     embedded: {
       database: !production && unset(env, 'DATABASE_URL'),
       redis: !production && unset(env, 'REDIS_URL') && !bool(env, 'REDIS_CLUSTER', false),

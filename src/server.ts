@@ -104,6 +104,7 @@ export async function start(config: Config, opts: StartOptions = {}): Promise<Ru
     server = await new Promise<Server>((resolve) => {
       const s = app!.listen(opts.port ?? config.port, () => resolve(s));
     });
+    server.keepAliveTimeout = config.keepAliveTimeoutMs;
     const addr = server.address() as AddressInfo;
     url = `http://127.0.0.1:${addr.port}`;
   }

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { Worker } from 'bullmq';
 import { startTestApp, type TestAccount, type TestApp } from '../helpers/harness';
 import { MONTHLY, putPlan, redeemBody } from '../helpers/api';
@@ -66,6 +67,29 @@ describe('text PostgreSQL cannot store is 400 validation_failed naming the field
       .send(Buffer.concat([Buffer.from('code\nAB'), Buffer.from([0xff, 0xfe]), Buffer.from('C\n')]));
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({ code: 'validation_failed', field: 'body', message: 'body: is not valid UTF-8 text' });
+  });
+});
+
+describe('idle client connections', () => {
+  /** One GET over `agent`: its status, Keep-Alive header and whether it reused an open connection. */
+  const get = (agent: http.Agent, path: string) =>
+    new Promise<{ status: number; keepAlive: string | undefined; reused: boolean }>((resolve, reject) => {
+      const req = http.get(`${t.running.url}${path}`, { agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode!, keepAlive: res.headers['keep-alive'] as string | undefined, reused: req.reusedSocket }));
+      });
+      req.on('error', reject);
+    });
+
+  test('stay open 65 s by default (HTTP_KEEP_ALIVE_TIMEOUT_MS), past the 60 s idle timeout of common proxies, and the answer says so', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      expect(await get(agent, '/healthz')).toEqual({ status: 200, keepAlive: 'timeout=65', reused: false });
+      expect(await get(agent, '/v1/account')).toEqual({ status: 401, keepAlive: 'timeout=65', reused: true });
+      expect(t.config.keepAliveTimeoutMs).toBe(65_000);
+    } finally {
+      agent.destroy();
+    }
   });
 });
 

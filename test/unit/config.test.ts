@@ -79,17 +79,19 @@ describe('running past one machine', () => {
     [{ REDIS_CLUSTER: 'true', REDIS_URL: 'redis://a:7000,http://b:7001' }, 'REDIS_URL: must use redis: or rediss:, got "http:"'],
     [{ DATABASE_READ_URL: 'postgres://r1/x,mysql://r2/x' }, 'DATABASE_READ_URL: must use postgres: or postgresql:, got "mysql:"'],
     [{ WEB_CONCURRENCY: '0' }, 'WEB_CONCURRENCY: must be between 1 and 64, got 0'],
+    [{ HTTP_KEEP_ALIVE_TIMEOUT_MS: '999' }, 'HTTP_KEEP_ALIVE_TIMEOUT_MS: must be between 1000 and 600000, got 999'],
   ])('%j is refused: %s', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 
-  test('read replicas, processes per core and the default ports', () => {
+  test('read replicas, processes per core, the default ports and the idle connection timeout', () => {
     const c = loadConfig({ DATABASE_READ_URL: 'postgres://r1:5432/x, postgres://r2:5432/x', WEB_CONCURRENCY: '4', PGPORT: '6543', REDIS_PORT: '7379' });
     expect(c.databaseReadUrls).toEqual(['postgres://r1:5432/x', 'postgres://r2:5432/x']);
     expect(c.webConcurrency).toBe(4);
     expect({ db: c.databaseUrl, redis: c.redisUrl }).toEqual({ db: 'postgres://postgres@127.0.0.1:6543/couponflow', redis: 'redis://127.0.0.1:7379' });
     expect(loadConfig({}).databaseReadUrls).toEqual([]);
     expect(loadConfig({}).webConcurrency).toBe(1);
+    expect([loadConfig({}).keepAliveTimeoutMs, loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_MS: '120000' }).keepAliveTimeoutMs]).toEqual([65_000, 120_000]);
   });
 
   test('embedded engines only for unset URLs, never in production', () => {
