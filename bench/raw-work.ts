@@ -16,7 +16,7 @@ import {
   countHoldStatement, countRedemptionStatement, lockCountedRowsStatements, lockCustomerStatement, lockSubscriptionStatement,
 } from '../src/repositories/redemption-statements';
 import { contextStatement } from '../src/repositories/redemption-context';
-import { invoiceContextFromRow, invoiceContextStatement, recordInvoiceStatement } from '../src/repositories/invoices';
+import { invoiceContextFromRow, invoiceContextStatement, recordInvoiceStatements } from '../src/repositories/invoices';
 import type { InvoiceDiscountPlan } from '../src/domain';
 import { Pipeline } from '../src/db/pipeline';
 
@@ -121,7 +121,7 @@ export async function rawInvoiceSameWork(c: PoolClient, accountId: string, sub: 
     } as unknown as InvoiceDiscountPlan;
     const events = [{ type: 'invoice.discounted', data: { invoiceId: inv, subscriptionId: sub, redemptionIds: [red.id], discountTotal: 200 } }];
     await p.flight([
-      recordInvoiceStatement({
+      ...recordInvoiceStatements({
         accountId, id: inv, subscriptionId: sub, customerId: null, currency: 'USD', periodStart, periodEnd: null,
         trial: false, midPeriod: false, paid: false, requestHash: 'h',
       }, plan, { invoiceId: inv, total: 1800 }, new Map([[red.id, red.codeId]]), events),

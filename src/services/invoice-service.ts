@@ -9,7 +9,7 @@ import { refused, succeeded, type JobOutcome } from '../queues/outcomes';
 import { markCustomerPaid, markCustomerPaidStatement } from '../repositories/customers';
 import {
   findInvoice, invoiceContextFromRow, invoiceContextStatement, lockBudgetSpendStatements, lockedBudgetFromRow, markInvoicePaid, markInvoicePaidStatement,
-  recordBudgetSpendStatement, recordInvoiceStatement, type BudgetKey, type InvoiceContext, type LockedBudget,
+  recordBudgetSpendStatement, recordInvoiceStatements, type BudgetKey, type InvoiceContext, type LockedBudget,
 } from '../repositories/invoices';
 import { lockSubscriptionStatement } from '../repositories/redemption-statements';
 
@@ -191,7 +191,7 @@ function withDiscounts(
     applied: plan.applied.map((a) => ({ redemptionId: a.redemptionId, couponId: a.couponId, code: a.code, cycle: a.cycle, amount: a.amount })),
   };
   const writes = [
-    recordInvoiceStatement({
+    ...recordInvoiceStatements({
       accountId, id: inv.invoiceId, subscriptionId: inv.subscriptionId, customerId: inv.customerId ?? null, currency: inv.currency,
       periodStart: inv.periodStart, periodEnd: inv.periodEnd ?? null, trial, midPeriod: inv.midPeriod ?? false,
       paid, requestHash: hash,

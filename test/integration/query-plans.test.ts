@@ -7,6 +7,9 @@ import {
   countHoldStatement, countRedemptionStatement, lockCountedRowsStatements, lockCustomerStatement, lockSubscriptionStatement,
 } from '../../src/repositories/redemption-statements';
 import { contextStatement } from '../../src/repositories/redemption-context';
+import { recordInvoiceStatements } from '../../src/repositories/invoices';
+import type { InvoiceDiscountPlan } from '../../src/domain';
+import { createCoupon, putPlan, redeemBody } from '../helpers/api';
 import { redemptionKeys, holdKeys } from '../../src/repositories/request-keys';
 
 let t: TestApp;
@@ -109,4 +112,44 @@ test('the redemption hot path statements keep index plans as generic (prepared) 
   expect(context).toContain('codes_live_code_unique');
   expect(context).toContain('redemptions_customer_idx');
   expect(context).toContain('redemptions_subscription_idx');
+});
+
+test('the invoice write runs on its cached generic plan, never replanned, and leaves the transaction on the default plan_cache_mode', async () => {
+  // one redemption discounted by every invoice: one-element arrays, as a billing run writes them.
+  // On this test's few rows PostgreSQL's default would settle on the generic plan after five
+  // custom ones; on the invoices benchmark's 15,000 redemptions it replanned every execution.
+  const acct = await t.createAccount();
+  await putPlan(t, acct, 'pro-monthly');
+  const coupon = await createCoupon(t, acct, { code: 'PLANS10', duration: { type: 'forever' } });
+  const redeemed = await t.http.post('/v1/redemptions').set(acct.auth).send(redeemBody('PLANS10'));
+  expect(redeemed.status).toBe(201);
+  const pool = await pgPool(t.running.ctx.orm);
+  const stored = (await pool.query(`select id, code_id from redemptions where account_id = $1`, [acct.id])).rows;
+  expect(stored).toHaveLength(1);
+  const red = { id: stored[0].id as string, codeId: Number(stored[0].code_id) };
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    for (let cycle = 1; cycle <= 7; cycle++) {
+      const id = `plan-${cycle}`;
+      const plan = {
+        invoiceId: id, currency: 'USD', subtotal: 2000, discountTotal: 200, total: 1800, credit: 0, lines: [], budgetSpent: {},
+        applied: [{ redemptionId: red.id, couponId: coupon.id, code: 'PLANS10', cycle, amount: 200, lines: [{ lineId: 'l1', amount: 200 }] }],
+        updates: [{ redemptionId: red.id, cyclesApplied: cycle, anchor: null, lastCountedDiscounted: true, status: 'active' as const }],
+      } as unknown as InvoiceDiscountPlan;
+      const row = {
+        accountId: acct.id, id, subscriptionId: 'sub_1', customerId: 'cus_1', currency: 'USD', periodStart: `2026-0${cycle}-01T00:00:00Z`, periodEnd: null,
+        trial: false, midPeriod: false, paid: false, requestHash: 'h',
+      };
+      const events = [{ type: 'invoice.discounted', data: { invoiceId: id } }];
+      for (const st of recordInvoiceStatements(row, plan, { invoiceId: id }, new Map([[red.id, red.codeId]]), events)) await client.query(st);
+    }
+    const { rows } = await client.query(`select generic_plans, custom_plans, current_setting('plan_cache_mode') as mode from pg_prepared_statements where name = 'cf_record_invoice'`);
+    expect(rows).toEqual([{ generic_plans: '7', custom_plans: '0', mode: 'auto' }]);
+    const written = await client.query(`select (select count(*)::int from invoice_discounts where redemption_id = $1) as ledger, (select cycles_applied from redemptions where id = $1) as cycles`, [red.id]);
+    expect(written.rows).toEqual([{ ledger: 7, cycles: 7 }]);
+    await client.query('rollback');
+  } finally {
+    client.release(true);
+  }
 });
