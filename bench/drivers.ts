@@ -65,12 +65,18 @@ export async function openLoopNow(env: BenchEnv, key: string, path: string, temp
   return { ...r, coresBusy: machineBusy(before, machineCpu()).share };
 }
 
+/** What the failed requests got: "503 ×2, ECONNRESET ×1". */
+function failures(r: OpenLoopResult): string {
+  const non2xx = Object.entries(r.statuses).filter(([status]) => !status.startsWith('2'));
+  return [...non2xx, ...Object.entries(r.errorCodes ?? {})].map(([what, n]) => `${what} ×${n}`).join(', ');
+}
+
 /** "p50 4.1 ms, p99 18 ms, p99.9 40 ms", plus whatever went wrong (late, dropped, failed). */
 export function describeOpenLoop(r: OpenLoopResult & { coresBusy?: number }): string {
   const ms = (v: number) => (v < 10 ? v.toFixed(1) : String(Math.round(v)));
   const bad = [
     r.late ? `${r.late} late` : '', r.dropped ? `${r.dropped} dropped` : '', r.timeouts ? `${r.timeouts} unanswered` : '',
-    r.non2xx + r.errors ? `${r.non2xx + r.errors} failed` : '',
+    r.non2xx + r.errors ? `${r.non2xx + r.errors} failed (${failures(r)})` : '',
   ].filter(Boolean);
   const busy = r.coresBusy === undefined ? '' : `, cores ${Math.round(r.coresBusy * 100)} % busy`;
   return `p50 ${ms(r.p50)} ms, p99 ${ms(r.p99)} ms, max ${ms(r.max)} ms${bad.length ? `, ${bad.join(', ')}` : ', none late or dropped'}${busy}`;

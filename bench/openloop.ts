@@ -56,6 +56,8 @@ export interface OpenLoopResult {
   ok: number;
   non2xx: number;
   errors: number;
+  /** the errors by their code (ECONNRESET, …): a request that got no answer at all */
+  errorCodes: Record<string, number>;
   dropped: number;
   timeouts: number;
   late: number;
@@ -85,6 +87,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const total = warmCount + Math.round(o.seconds * o.rate);
   const stats = { scheduled: 0, sent: 0, ok: 0, non2xx: 0, errors: 0, dropped: 0, late: 0, maxLateMs: 0 };
   const statuses: Record<string, number> = {};
+  const errorCodes: Record<string, number> = {};
   const windowMs = o.windowSeconds ? o.windowSeconds * 1000 : 0;
   const windows: { ok: number; failed: number; histogram: hdr.Histogram }[] = [];
   /** The window a recorded request belongs to, by its due time. */
@@ -135,10 +138,12 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
         }
       });
     });
-    req.on('error', () => {
+    req.on('error', (err: NodeJS.ErrnoException) => {
       outstanding--;
       if (!recorded) return;
       stats.errors++;
+      const code = err.code ?? err.message;
+      errorCodes[code] = (errorCodes[code] ?? 0) + 1;
       if (windowMs) windowOf(due).failed++;
     });
     req.end(body);
@@ -176,6 +181,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     p999: ms(histogram.getValueAtPercentile(99.9)),
     max: ms(histogram.maxValue),
     statuses,
+    errorCodes,
     ...(windowMs
       ? {
           windows: windows.map((w, i) => ({

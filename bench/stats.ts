@@ -20,14 +20,21 @@ export const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 /**
  * Runs each measurement `RUNS` times, interleaved (a, b, c, a, b, c, ...), so a noisy moment on
  * a shared machine touches every figure alike; answers each one's spread and its runs' details.
+ * `before` runs ahead of every measurement, unmeasured: it settles what the one before left
+ * (the growth report marks its writes left, which the worker's fold would otherwise take on
+ * during the next measurement, whichever it is).
  */
 export async function interleaved<F extends Record<string, { rate: number }>>(
   fns: { [K in keyof F]: (run: number) => Promise<F[K]> },
+  opts: { before?: () => Promise<unknown> } = {},
 ): Promise<{ [K in keyof F]: Spread & { details: F[K][] } }> {
   const keys = Object.keys(fns) as (keyof F & string)[];
   const details: Record<string, { rate: number }[]> = Object.fromEntries(keys.map((k) => [k, []]));
   for (let run = 0; run < RUNS; run++) {
-    for (const k of keys) details[k].push(await fns[k](run));
+    for (const k of keys) {
+      await opts.before?.();
+      details[k].push(await fns[k](run));
+    }
   }
   return Object.fromEntries(keys.map((k) => [k, { ...spread(details[k].map((d) => d.rate)), details: details[k] }])) as never;
 }
