@@ -257,3 +257,28 @@ test('writes from concurrent transactions while folds run: every figure once', a
   expect(expected[0].n).toBe(100);
   await compare(w, [{ from: -1, to: 7, coupon: null }, { from: 2, to: 4, coupon: 1 }]);
 });
+
+test("a fold writes only the contributions that changed: a subscription's other days keep their row versions", async () => {
+  const w = await newWorld('keep');
+  await apply(w, { op: 'redeem', sub: 0, coupon: 0, code: 0, at: 10 });
+  for (const [day, at] of [[0, 60], [1, 24 * 60 + 60], [2, 2 * 24 * 60 + 60]]) {
+    await apply(w, { op: 'invoice', sub: 0, currency: 'USD', periodStart: at, at, paid: true, total: 1000 + day });
+  }
+  await foldAll();
+  const versions = async () =>
+    (await sql(
+      `select day::text || ' ' || currency as key, redemptions::int as redemptions, revenue::int as revenue, xmin::text as xmin
+         from report_contributions where account_id = ? order by day, currency nulls first`,
+      [w.acct.id],
+    ));
+  const before = await versions();
+  // the redemption's day (no currency) and the three invoices' days
+  expect(before.map((r) => [r.key, r.redemptions, r.revenue])).toEqual([['2026-03-06 ', 1, 0], ['2026-03-06 USD', 0, 1000], ['2026-03-07 USD', 0, 1001], ['2026-03-08 USD', 0, 1002]]);
+  // one more paid invoice on the second day: only that day's contribution changes
+  await apply(w, { op: 'invoice', sub: 0, currency: 'USD', periodStart: 24 * 60 + 120, at: 24 * 60 + 120, paid: true, total: 500 });
+  await foldAll();
+  const after = await versions();
+  expect(after.map((r) => [r.key, r.redemptions, r.revenue])).toEqual([['2026-03-06 ', 1, 0], ['2026-03-06 USD', 0, 1000], ['2026-03-07 USD', 0, 1501], ['2026-03-08 USD', 0, 1002]]);
+  expect(after.map((r) => r.xmin === before.find((b) => b.key === r.key)!.xmin)).toEqual([true, true, false, true]);
+  await compare(w, [{ from: -1, to: 7, coupon: null }]);
+});

@@ -113,7 +113,10 @@ m as (
 subs as (select distinct account_id, subscription_id from m),
 new as (${contributionsSql('subs')}),
 old as (select c.* from report_contributions c join subs s on s.account_id = c.account_id and s.subscription_id = c.subscription_id),
-up as (${upsert('report_contributions', KEYS, 'new', 'set')}),
+-- only the contributions that changed are written: a subscription's other days keep their rows
+-- (no new row version, no WAL, no dead tuple for each unchanged one)
+changed as (select ${KEYS.join(', ')}, ${FIGURES} from new except select ${KEYS.join(', ')}, ${FIGURES} from old),
+up as (${upsert('report_contributions', KEYS, 'changed', 'set')}),
 gone as (${deleteMissing('report_contributions', KEYS, `select ${KEYS.join(', ')} from old`, 'new')}),
 delta as (select ${KEYS.join(', ')}, ${FIGURES} from new union all select ${KEYS.join(', ')}, ${NEGATED} from old),
 ddays as (select ${DAY_KEYS.join(', ')}, ${SUMS} from delta group by ${DAY_KEYS.join(', ')} having ${NONZERO}),
