@@ -72,7 +72,7 @@ export async function benchInvoices(env: BenchEnv): Promise<Row> {
       rawInvoiceSameWork(c, acct.id, `rawsub${(i % SUBS) + 1}`, `raw-${run}-${i}`, `2026-01-01T00:00:00Z`)),
     floor: (run) => rawLoop(env.pool, RAW_CLIENTS, SECONDS / 2, (c, i) =>
       rawInvoiceFloor(c, acct.id, coupon.body.id, codeId, `floorsub${(i % SUBS) + 1}`, `floor-${run}-${i}`)),
-   }, { before: () => foldPending(env) });
+  }, { before: () => foldPending(env) });
   await queue.close();
   connection.disconnect();
   const failed = await env.api.ctx.queues.invoices.getFailedCount();

@@ -56,7 +56,7 @@ export async function benchRedemptions(env: BenchEnv, state: { redemptionBaselin
     ours: (run) => closedLoop(env, key, '/v1/redemptions', redeemTemplate('OPEN', `t${run}`), 64, SECONDS),
     same: (run) => rawLoop(env.pool, RAW_CLIENTS, SECONDS, (c, i) => rawRedeemSameWork(c, raw, i, `t${run}`)),
     floor: (run) => rawLoop(env.pool, RAW_CLIENTS, SECONDS / 2, (c, i) => rawRedeemFloor(c, raw, i, `t${run}`)),
-   }, { before: () => foldPending(env) });
+  }, { before: () => foldPending(env) });
   const redFailed = red.ours.details.reduce((n, d) => n + d.non2xx + d.errors, 0);
   const redRatio = red.ours.median / red.same.median;
   rows.push({
