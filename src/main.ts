@@ -67,13 +67,14 @@ async function main(): Promise<void> {
     await stopEngines();
     process.exit(1);
   }
-  if (supervised) process.send?.({ couponflow: 'ready' });
   const line = running.url ? (supervised ? 'api process listening' : `couponflow listening on ${running.url}`) : 'couponflow worker running';
   logger.info(line, {
     roles,
     port: running.url ? Number(new URL(running.url).port) : null,
     queuePrefix: config.queuePrefix,
   });
+  // after the line: the supervisor's own "listening" line then follows every process's
+  if (supervised) process.send?.({ couponflow: 'ready' });
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -14,7 +14,7 @@ import type { Logger } from './logger';
 const RESPAWN_DELAY_MS = 1000;
 
 export interface Supervised {
-  /** Resolves with the port once every API process listens. */
+  /** Resolves with the port once every API process listens and has logged that it does. */
   listening: Promise<number>;
 }
 
@@ -25,7 +25,12 @@ export function superviseProcesses(config: Config, logger: Logger, afterStop: ()
   let failed = false;
   let resolveListening!: (port: number) => void;
   const listening = new Promise<number>((resolve) => (resolveListening = resolve));
-  const listeningSlots = new Set<number>();
+  // an API process counts once it has said so itself (its 'ready' follows its own log line)
+  const readySlots = new Set<number>();
+  let port: number | null = null;
+  const maybeListening = () => {
+    if (port !== null && readySlots.size === config.webConcurrency) resolveListening(port);
+  };
 
   const fork = (slot: number) => {
     const role = roles[slot];
@@ -33,11 +38,14 @@ export function superviseProcesses(config: Config, logger: Logger, afterStop: ()
     const entry = { slot, role, ready: false };
     byWorker.set(worker, entry);
     worker.on('message', (m: { couponflow?: string }) => {
-      if (m?.couponflow === 'ready') entry.ready = true;
+      if (m?.couponflow !== 'ready') return;
+      entry.ready = true;
+      if (role === 'api') readySlots.add(slot);
+      maybeListening();
     });
     worker.on('listening', (address) => {
-      listeningSlots.add(slot);
-      if (listeningSlots.size === config.webConcurrency) resolveListening(address.port);
+      port = address.port;
+      maybeListening();
     });
   };
 

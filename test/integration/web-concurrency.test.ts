@@ -53,6 +53,9 @@ test('ROLE=all, WEB_CONCURRENCY=2: two API processes answer on one port, one wor
     expect(workerPids.length).toBe(1);
     expect(childPids(proc.child.pid!)).toEqual([...apiPids, ...workerPids].sort());
     expect(log.filter((l) => l.msg.startsWith('couponflow listening on')).length).toBe(1);
+    // the supervisor says it listens only after each API process has said so
+    const at = (pred: (l: LogLine) => boolean) => log.map((l, i) => (pred(l) ? i : -1)).filter((i) => i >= 0);
+    expect(at((l) => l.msg.startsWith('couponflow listening on'))[0]).toBeGreaterThan(Math.max(...at((l) => l.msg === 'api process listening')));
 
     const acct = await http.post('/v1/accounts').set('Authorization', 'Bearer dev-platform-token').send({ name: 'Procs' });
     expect(acct.status).toBe(201);
