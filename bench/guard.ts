@@ -16,7 +16,8 @@ import { fmt, type Row } from './table';
  * cold), the search, per shape: rates climb ×1.5 from `BENCH_GUARD_START_RATE` (default 50/s) while both
  * shapes pass (each rung runs both, alternating which goes first, so a noisy moment touches both);
  * a shape that fails the first rung halves its rate until it passes (down to 2/s); then each
- * shape bisects `BENCH_GUARD_STEPS` times (default 3) between its last pass and first failure. Each trial is `BENCH_GUARD_SECONDS` (default 5) recorded seconds after a 1 s warm-up,
+ * shape bisects `BENCH_GUARD_STEPS` times (default 3) between its last pass and first failure. A
+ * rate fails when two trials in a row fail at it (the second runs only after a failure). Each trial is `BENCH_GUARD_SECONDS` (default 5) recorded seconds after a 1 s warm-up,
  * from a settled database, with customers and subscriptions of its own.
  */
 
@@ -52,12 +53,15 @@ export async function benchGuard(env: BenchEnv): Promise<Row> {
   }
   const prefix: Record<Shape, string> = { one: 'GONE', many: 'GMANY' };
   const trials: Trial[] = [];
-  const trial = async (shape: Shape, rate: number): Promise<boolean> => {
+  const once = async (shape: Shape, rate: number): Promise<boolean> => {
     const r: OpenLoopResult = await openLoop(env, key, '/v1/redemptions', redeemTemplate(prefix[shape], `g${shape[0]}${trials.length}_`), rate, secondsAt(rate), { warmupSeconds: 1 });
     const pass = r.p99 <= P99_MS && openLoopClean(r);
     trials.push({ shape, rate, seconds: secondsAt(rate), pass, p50: r.p50, p99: r.p99, summary: describeOpenLoop(r) });
     return pass;
   };
+  // a rate fails only when two trials of it fail: one p99 over a few seconds is a few slow
+  // requests, and one pause of the machine ended a shape's climb (p50 9 ms, p99 70 ms at 59 % busy)
+  const trial = async (shape: Shape, rate: number): Promise<boolean> => (await once(shape, rate)) || once(shape, rate);
 
   // one unrecorded run of each shape first: the first trial after the setup (101 coupons and
   // their imports) ran cold and failed where the same rate passed later
