@@ -7,7 +7,7 @@ import {
   countHoldStatement, countRedemptionStatement, lockCountedRowsStatements, lockCustomerStatement, lockSubscriptionStatement,
 } from '../../src/repositories/redemption-statements';
 import { contextStatement } from '../../src/repositories/redemption-context';
-import { recordInvoiceStatements } from '../../src/repositories/invoices';
+import { invoiceContextStatement, recordInvoiceStatements } from '../../src/repositories/invoices';
 import type { InvoiceDiscountPlan } from '../../src/domain';
 import { createCoupon, putPlan, redeemBody } from '../helpers/api';
 import { redemptionKeys, holdKeys } from '../../src/repositories/request-keys';
@@ -62,7 +62,8 @@ async function genericPlan(st: { text: string; values?: unknown[] }): Promise<st
     await client.query('set local enable_seqscan = off');
     await client.query('set local plan_cache_mode = force_generic_plan');
     await client.query(`prepare plan_check as ${st.text}`);
-    const params = (st.values ?? []).map((v) => (v === null ? 'null' : `'${String(v).replace(/'/g, "''")}'`));
+    const text = (v: unknown) => (Array.isArray(v) ? `{${v.join(',')}}` : String(v));
+    const params = (st.values ?? []).map((v) => (v === null ? 'null' : `'${text(v).replace(/'/g, "''")}'`));
     const rows = await client.query(`explain execute plan_check(${params.join(', ')})`);
     await client.query('deallocate plan_check');
     await client.query('rollback');
@@ -152,4 +153,16 @@ test('the invoice write runs on its cached generic plan, never replanned, and le
   } finally {
     client.release(true);
   }
+});
+
+test('the invoice context finds a re-sent invoice by its primary key in its generic plan, built while the account has no invoices', async () => {
+  // a generic plan is built once per connection (after five custom plans) and kept until the
+  // table's statistics change; built while `invoices` was nearly empty, the lookup by (account,
+  // id) priced the subscription index (account_id first) the same and filtered every invoice of
+  // the account on each call from then on
+  const acct = await t.createAccount();
+  const p = await genericPlan(invoiceContextStatement(acct.id, 'in-1', 'sub-1', ['pro']));
+  const lookup = p.split('\n').filter((l) => l.includes(' on invoices'));
+  expect(lookup).toEqual([expect.stringContaining('using invoices_pkey on invoices')]);
+  expect(p).not.toContain('Filter: (id = ');
 });

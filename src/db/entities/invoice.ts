@@ -8,7 +8,7 @@ export const Invoice = defineEntity({
   name: 'Invoice',
   tableName: 'invoices',
   triggers: INVOICE_TRIGGERS,
-  indexes: [{ name: 'invoices_subscription_idx', properties: ['accountId', 'subscriptionId'] }],
+  indexes: [{ name: 'invoices_subscription_idx', properties: ['subscriptionId', 'accountId'] }],
   properties: {
     accountId: p.manyToOne(Account).mapToPk().fieldName('account_id').primary().foreignKeyName('invoices_account_id_fkey').deleteRule('cascade'),
     id: p.text().primary(),
