@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { Em } from '../../src/db/orm';
 import { startTestApp, type TestApp } from '../helpers/harness';
 import {
   attributionStatement, bound, codePageParams, codeReportOrderedSql, codeReportSql, FOLD_SQL, REBUILD_SQL, REPORT_SETTINGS, TIMESERIES_ROLLUP_SQL, timeseriesStatement, type SqlParams,
@@ -20,11 +21,11 @@ class RolledBack {
  * The plan of a report statement as it runs (its bound parameters, the report's planner
  * settings). With `seed`, the plan is taken after it, in the same transaction, rolled back.
  */
-async function plan(text: string, params: SqlParams, seed?: (db: Kysely<unknown>) => Promise<void>): Promise<string> {
+async function plan(text: string, params: SqlParams, seed?: (em: Em) => Promise<void>): Promise<string> {
   try {
     return await t.running.ctx.orm.em.fork().transactional(async (em) => {
+      await seed?.(em);
       const db = em.getKysely();
-      await seed?.(db);
       for (const [name, value] of Object.entries(REPORT_SETTINGS)) await sql`select set_config(${name}, ${value}, true)`.execute(db);
       const { rows } = await sql<{ 'QUERY PLAN': string }>`explain ${bound(text, params)}`.execute(db);
       const p = rows.map((r) => r['QUERY PLAN']).join('\n');
@@ -38,7 +39,8 @@ async function plan(text: string, params: SqlParams, seed?: (db: Kysely<unknown>
 }
 
 /** 2,000 invoices of the account over 200 subscriptions, analyzed: the planner then prices each invoice index by what it would read. */
-const invoicesOf = (accountId: string) => async (db: Kysely<unknown>) => {
+const invoicesOf = (accountId: string) => async (em: Em) => {
+  const db = em.getKysely();
   await sql`insert into invoices (account_id, id, subscription_id, currency, period_start, request_hash, subtotal, discount_total, total, credit, result)
             select ${accountId}::uuid, 'inv-' || g, 'sub-' || (g % 200), 'USD', now(), 'h', 2000, 0, 2000, 0, '{}'::jsonb
               from generate_series(1, 2000) g`.execute(db);
