@@ -42,7 +42,7 @@ export async function settleDatabase(env: BenchEnv): Promise<void> {
  */
 export async function foldPending(env: BenchEnv): Promise<ReportFoldResult> {
   const em = env.api.ctx.orm.em.fork();
-  const total: ReportFoldResult = { rebuilt: 0, marks: 0, subscriptions: 0 };
+  const total: ReportFoldResult = { rebuilt: 0, marks: 0, subscriptions: 0, busy: false };
   for (let step = await foldReportRollups(em); step.marks > 0 || step.rebuilt > 0; step = await foldReportRollups(em)) {
     total.rebuilt += step.rebuilt;
     total.marks += step.marks;

@@ -2,7 +2,7 @@ import type { Job } from 'bullmq';
 import type { AppContext } from '../src/context';
 import type { ExpiryJobData } from '../src/queues/payloads';
 import { expireHolds, expireOne, runExpirySweep, type ExpireOneOutcome, type SweepResult } from '../src/services/expiry';
-import { foldReportRollups, type ReportFoldResult } from '../src/services/report-rollups';
+import { FOLD_LIMITS, foldReportRollups, type ReportFoldResult } from '../src/services/report-rollups';
 
 /** Thrown when a delayed job runs before its instant (clock skew); BullMQ retries it with backoff. */
 export class NotYetDue extends Error {}
@@ -25,7 +25,8 @@ export function expiryProcessor(ctx: AppContext) {
       return result;
     }
     if (data.kind === 'fold-reports') {
-      const result = await foldReportRollups(em);
+      // another fold running (a slow one, or another process's): this run's marks are its, or the next run's
+      const result = await foldReportRollups(em, FOLD_LIMITS, 'try');
       if (result.rebuilt > 0) ctx.logger.info('report rollups rebuilt', { ...result });
       return result;
     }

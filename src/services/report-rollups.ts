@@ -1,5 +1,5 @@
 import type { Em } from '../db/orm';
-import { accountsToRebuild, foldMarks, rebuildAccount } from '../repositories/growth-reports';
+import { accountsToRebuild, foldMarks, rebuildAccount, type FoldLockMode } from '../repositories/growth-reports';
 
 /** What one fold run did. */
 export interface ReportFoldResult {
@@ -8,6 +8,8 @@ export interface ReportFoldResult {
   /** marks taken, and the distinct subscriptions they named */
   marks: number;
   subscriptions: number;
+  /** the run stopped because another fold held the fold lock (lock mode `try` only) */
+  busy: boolean;
 }
 
 /** How much one run takes on: accounts rebuilt, marks per fold statement, fold statements. */
@@ -17,16 +19,22 @@ export const FOLD_LIMITS = { accounts: 4, marks: 5000, statements: 4 } as const;
  * One run of the growth report rollups' fold (src/repositories/growth-reports/rollups.ts): the
  * accounts marked for a rebuild first, then the subscription marks, oldest first, a statement
  * of up to `limits.marks` at a time while whole batches come back. Each step commits on its own;
- * what a run leaves, the next takes (reports are exact meanwhile).
+ * what a run leaves, the next takes (reports are exact meanwhile). With `lock: 'try'` (the
+ * scheduled fold) a step that finds another fold holding the lock ends the run (`busy`).
  */
-export async function foldReportRollups(em: Em, limits: { accounts: number; marks: number; statements: number } = FOLD_LIMITS): Promise<ReportFoldResult> {
-  const result: ReportFoldResult = { rebuilt: 0, marks: 0, subscriptions: 0 };
+export async function foldReportRollups(
+  em: Em,
+  limits: { accounts: number; marks: number; statements: number } = FOLD_LIMITS,
+  lock: FoldLockMode = 'wait',
+): Promise<ReportFoldResult> {
+  const result: ReportFoldResult = { rebuilt: 0, marks: 0, subscriptions: 0, busy: false };
   for (const accountId of await accountsToRebuild(em, limits.accounts)) {
-    await rebuildAccount(em, accountId);
+    if ((await rebuildAccount(em, accountId, lock)) === 'busy') return { ...result, busy: true };
     result.rebuilt += 1;
   }
   for (let i = 0; i < limits.statements; i += 1) {
-    const step = await foldMarks(em, limits.marks);
+    const step = await foldMarks(em, limits.marks, lock);
+    if (step === 'busy') return { ...result, busy: true };
     result.marks += step.marks;
     result.subscriptions += step.subscriptions;
     if (step.marks < limits.marks) break;

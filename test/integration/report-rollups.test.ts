@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { startTestApp, type TestAccount, type TestApp } from '../helpers/harness';
 import { addCode, createCoupon } from '../helpers/api';
 import { codeReportPage, rollupsBuilt, timeseriesDays, timeseriesFromRollups } from '../../src/repositories/growth-reports';
-import { foldReportRollups } from '../../src/services/report-rollups';
+import { FOLD_LIMITS, foldReportRollups } from '../../src/services/report-rollups';
+import { pgPool } from '../../src/db/pg-client';
 import type { DayFigures, ReportSort } from '../../src/domain';
 
 const SORTS: ReportSort[] = ['-redemptions', '-converted', '-conversionRate', '-revenue', '-discount'];
@@ -256,6 +257,28 @@ test('writes from concurrent transactions while folds run: every figure once', a
   expect(total[0]).toEqual(expected[0]);
   expect(expected[0].n).toBe(100);
   await compare(w, [{ from: -1, to: 7, coupon: null }, { from: 2, to: 4, coupon: 1 }]);
+});
+
+test('a scheduled fold that finds another fold holding the lock ends at once, busy, and leaves the marks to the next run', async () => {
+  const w = await newWorld('busy');
+  await apply(w, { op: 'redeem', sub: 0, coupon: 0, code: 0, at: 10 });
+  await foldAll();
+  await apply(w, { op: 'redeem', sub: 1, coupon: 0, code: 0, at: 20 });
+  const marks = async () => (await sql(`select count(*)::int as n from report_dirty where account_id = ?`, [w.acct.id]))[0].n;
+  expect(await marks()).toBe(1);
+  // another fold's transaction holds the fold lock
+  const client = await (await pgPool(t.running.ctx.orm)).connect();
+  try {
+    await client.query('begin');
+    await client.query('select pg_advisory_xact_lock(7212014, 1)');
+    expect(await foldReportRollups(em(), FOLD_LIMITS, 'try')).toEqual({ rebuilt: 0, marks: 0, subscriptions: 0, busy: true });
+    expect(await marks()).toBe(1);
+  } finally {
+    await client.query('rollback');
+    client.release();
+  }
+  expect(await foldReportRollups(em(), FOLD_LIMITS, 'try')).toEqual({ rebuilt: 0, marks: 1, subscriptions: 1, busy: false });
+  expect(await marks()).toBe(0);
 });
 
 test("a fold writes only the contributions that changed: a subscription's other days keep their row versions", async () => {

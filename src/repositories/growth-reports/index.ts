@@ -29,6 +29,6 @@ export {
 export { attributionReport, attributionStatement, type AttributionGroup, type AttributionRow } from './attribution';
 export { timeseriesDays, timeseriesStatement } from './timeseries';
 export {
-  foldMarks, rebuildAccount, accountsToRebuild, rollupsBuilt, timeseriesFromRollups, contributionsSql, rollupSortCtes, rollupOrderedPageCtes, FOLD_SQL, REBUILD_SQL, TIMESERIES_ROLLUP_SQL,
+  foldMarks, rebuildAccount, accountsToRebuild, type FoldLockMode, rollupsBuilt, timeseriesFromRollups, contributionsSql, rollupSortCtes, rollupOrderedPageCtes, FOLD_SQL, REBUILD_SQL, TIMESERIES_ROLLUP_SQL,
   type FoldResult,
 } from './rollups';

@@ -30,8 +30,9 @@ import { pageKeyAfter, pageKeyColumns, type PageKey } from './figures';
 /** The account `{acct}` has a rebuild mark (a time zone change, or its first build). */
 const REBUILD_PENDING = `exists (select 1 from report_dirty where account_id = {acct}::uuid and subscription_id is null)`;
 
-/** The advisory lock (two-key form, class 7212014) every fold and rebuild holds. */
+/** The advisory lock (two-key form, class 7212014) every fold and rebuild holds: waited for, or tried. */
 const FOLD_LOCK = sql`select pg_advisory_xact_lock(7212014, 1)`;
+const TRY_FOLD_LOCK = sql<{ got: boolean }>`select pg_try_advisory_xact_lock(7212014, 1) as got`;
 
 const FIGURE_COLUMNS = ['redemptions', 'converted', 'discount', 'revenue', 'revenue_pairs'] as const;
 const FIGURES = FIGURE_COLUMNS.join(', ');
@@ -295,20 +296,32 @@ export interface FoldResult {
   subscriptions: number;
 }
 
-async function underFoldLock(em: Em, text: string, params: SqlParams, unbounded = false): Promise<FoldResult> {
+/**
+ * How a fold takes the fold lock: `wait` queues behind the fold holding it; `try` answers `busy`
+ * at once instead (a scheduled fold: the one holding the lock is folding, the next run takes what
+ * is left), so folds never pile up holding pooled connections and snapshots while they wait.
+ */
+export type FoldLockMode = 'wait' | 'try';
+
+async function underFoldLock(em: Em, text: string, params: SqlParams, lock: FoldLockMode, unbounded = false): Promise<FoldResult | 'busy'> {
   return em.transactional(async (tx) => {
     const db = tx.getKysely();
     // a rebuild reads the account's whole history: no statement timeout for its transaction
     if (unbounded) await sql`select set_config('statement_timeout', '0', true)`.execute(db);
-    await FOLD_LOCK.execute(db);
+    if (lock === 'try') {
+      const { rows } = await TRY_FOLD_LOCK.execute(db);
+      if (!rows[0]?.got) return 'busy';
+    } else {
+      await FOLD_LOCK.execute(db);
+    }
     const { rows } = await bound<FoldResult>(text, params).execute(db);
     return rows[0] as FoldResult;
   });
 }
 
-/** Folds up to `limit` subscription marks, oldest first. */
-export function foldMarks(em: Em, limit: number): Promise<FoldResult> {
-  return underFoldLock(em, FOLD_SQL, { lim: String(limit) });
+/** Folds up to `limit` subscription marks, oldest first ('busy': another fold held the lock, with `try`). */
+export function foldMarks(em: Em, limit: number, lock: FoldLockMode = 'wait'): Promise<FoldResult | 'busy'> {
+  return underFoldLock(em, FOLD_SQL, { lim: String(limit) }, lock);
 }
 
 /**
@@ -316,8 +329,8 @@ export function foldMarks(em: Em, limit: number): Promise<FoldResult> {
  * statement timeout (about 50 µs of the database's time per redemption), holding the fold lock
  * meanwhile (marks wait, reports stay exact).
  */
-export function rebuildAccount(em: Em, accountId: string): Promise<FoldResult> {
-  return underFoldLock(em, REBUILD_SQL, { acct: accountId }, true);
+export function rebuildAccount(em: Em, accountId: string, lock: FoldLockMode = 'wait'): Promise<FoldResult | 'busy'> {
+  return underFoldLock(em, REBUILD_SQL, { acct: accountId }, lock, true);
 }
 
 /**
