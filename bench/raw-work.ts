@@ -16,7 +16,7 @@ import {
   countHoldStatement, countRedemptionStatement, lockCountedRowsStatements, lockCustomerStatement, lockSubscriptionStatement,
 } from '../src/repositories/redemption-statements';
 import { contextStatement } from '../src/repositories/redemption-context';
-import { invoiceContextFromRow, invoiceContextStatement, recordInvoiceStatements } from '../src/repositories/invoices';
+import { INVOICE_BEGIN, invoiceContextFromRow, invoiceContextStatement, recordInvoiceStatements } from '../src/repositories/invoices';
 import type { InvoiceDiscountPlan } from '../src/domain';
 import { Pipeline } from '../src/db/pipeline';
 
@@ -106,8 +106,8 @@ export async function rawInvoiceSameWork(c: PoolClient, accountId: string, sub: 
   mode.pipeline = true;
   try {
     const p = new Pipeline(c);
-    const [, , read] = await p.flight([
-      'begin',
+    const [, , , read] = await p.flight([
+      ...INVOICE_BEGIN,
       lockSubscriptionStatement(accountId, sub, null),
       invoiceContextStatement(accountId, inv, sub, ['pro']),
     ]);

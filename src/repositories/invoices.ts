@@ -42,6 +42,19 @@ export interface InvoiceContext {
   budgets: Map<string, { budget: Budget; zone: string }>;
 }
 
+/**
+ * Opens an invoice's transaction (one flight with what follows it): BEGIN, and custom plans for
+ * its reads. A named statement otherwise keeps the generic plan it gets on its sixth execution
+ * until the table's statistics change, and the context read's plan depends on how many invoices
+ * the statistics say there are: built while `invoices` was analyzed empty (the bench's VACUUM
+ * ANALYZE before a latency row; an operator's after a migration), its lookup of a re-sent invoice
+ * was a sequential scan of every invoice (a full scan of another index with sequential scans
+ * priced out), on every call from then on where autovacuum does not analyze again (row 4 fell to
+ * 353–401/s). A custom plan is made for the table as it is. The write sets its own mode
+ * (recordInvoiceStatements).
+ */
+export const INVOICE_BEGIN: (Statement | string)[] = ['begin', 'set local plan_cache_mode = force_custom_plan'];
+
 /** The row the context statement answers, its rows read as JSON. */
 type ContextRow = {
   existing: Pick<JsonRow<'invoices'>, 'request_hash' | 'paid' | 'result'> | null;

@@ -8,7 +8,7 @@ import type { InvoiceInput } from '../queues/payloads';
 import { refused, succeeded, type JobOutcome } from '../queues/outcomes';
 import { markCustomerPaid, markCustomerPaidStatement } from '../repositories/customers';
 import {
-  findInvoice, invoiceContextFromRow, invoiceContextStatement, lockBudgetSpendStatements, lockedBudgetFromRow, markInvoicePaid, markInvoicePaidStatement,
+  findInvoice, INVOICE_BEGIN, invoiceContextFromRow, invoiceContextStatement, lockBudgetSpendStatements, lockedBudgetFromRow, markInvoicePaid, markInvoicePaidStatement,
   recordBudgetSpendStatement, recordInvoiceStatements, type BudgetKey, type InvoiceContext, type LockedBudget,
 } from '../repositories/invoices';
 import { lockSubscriptionStatement } from '../repositories/redemption-statements';
@@ -85,7 +85,7 @@ export async function discountInvoice(app: AppContext, accountId: string, inv: I
 async function discountInvoiceOnce(app: AppContext, accountId: string, inv: InvoiceInput): Promise<JobOutcome> {
   const hash = invoiceHash(inv);
   return withPipeline(app.orm, async (p) => {
-    const [, , read] = await p.flight(['begin', ...readStatements(accountId, inv)]);
+    const read = (await p.flight([...INVOICE_BEGIN, ...readStatements(accountId, inv)]))[CONTEXT_AT]!;
     const step = afterRead(accountId, inv, hash, read.rows[0]);
     if (step.kind === 'final') {
       await p.flight([...step.writes, step.undo ? 'rollback' : 'commit']);
@@ -99,6 +99,10 @@ async function discountInvoiceOnce(app: AppContext, accountId: string, inv: Invo
 }
 
 /** The subscription's row lock (created if new) and the context read of one invoice. */
+/** readStatements' count, and where the first invoice's context read answers in a flight opened by INVOICE_BEGIN. */
+const READS = 2;
+const CONTEXT_AT = INVOICE_BEGIN.length + 1;
+
 function readStatements(accountId: string, inv: InvoiceInput): Statement[] {
   const linePlanIds = inv.lines.flatMap((l) => (l.planId ? [l.planId] : []));
   return [
@@ -234,8 +238,8 @@ export async function discountInvoiceGroup(app: AppContext, jobs: InvoiceJob[]):
   const order = jobs.map((j, i) => ({ ...j, i, hash: invoiceHash(j.invoice) }))
     .sort((a, b) => (a.accountId === b.accountId ? (a.invoice.subscriptionId < b.invoice.subscriptionId ? -1 : 1) : a.accountId < b.accountId ? -1 : 1));
   return withPipeline(app.orm, async (p) => {
-    const read = await p.flight(['begin', ...order.flatMap((j) => readStatements(j.accountId, j.invoice))]);
-    const steps = order.map((j, n) => afterRead(j.accountId, j.invoice, j.hash, read[2 + 2 * n].rows[0]));
+    const read = await p.flight([...INVOICE_BEGIN, ...order.flatMap((j) => readStatements(j.accountId, j.invoice))]);
+    const steps = order.map((j, n) => afterRead(j.accountId, j.invoice, j.hash, read[CONTEXT_AT + READS * n]!.rows[0]));
     const alone = async (why: string): Promise<never> => {
       await p.flight(['rollback']);
       throw new RunAlone(why);

@@ -7,7 +7,7 @@ import {
   countHoldStatement, countRedemptionStatement, lockCountedRowsStatements, lockCustomerStatement, lockSubscriptionStatement,
 } from '../../src/repositories/redemption-statements';
 import { contextStatement } from '../../src/repositories/redemption-context';
-import { invoiceContextStatement, recordInvoiceStatements } from '../../src/repositories/invoices';
+import { INVOICE_BEGIN, invoiceContextStatement, recordInvoiceStatements } from '../../src/repositories/invoices';
 import type { InvoiceDiscountPlan } from '../../src/domain';
 import { createCoupon, putPlan, redeemBody } from '../helpers/api';
 import { redemptionKeys, holdKeys } from '../../src/repositories/request-keys';
@@ -165,4 +165,25 @@ test('the invoice context finds a re-sent invoice by its primary key in its gene
   const lookup = p.split('\n').filter((l) => l.includes(' on invoices'));
   expect(lookup).toEqual([expect.stringContaining('using invoices_pkey on invoices')]);
   expect(p).not.toContain('Filter: (id = ');
+});
+
+test('an invoice transaction plans its context read for the table as it is: custom plans, never a generic one kept from an empty table', async () => {
+  // a generic plan built while the statistics said `invoices` was empty scanned every invoice
+  // (sequentially, or along another index) on each call as the table grew
+  const acct = await t.createAccount();
+  const client = await (await pgPool(t.running.ctx.orm)).connect();
+  try {
+    await client.query('begin');
+    expect((await client.query('select count(*)::int as n from invoices')).rows).toEqual([{ n: 0 }]);
+    await client.query('analyze invoices');
+    const [begin, ...settings] = INVOICE_BEGIN;
+    expect(begin).toBe('begin');
+    for (const st of settings) await client.query(st);
+    for (let i = 1; i <= 7; i++) await client.query(invoiceContextStatement(acct.id, `in-${i}`, 'sub-1', ['pro']));
+    const { rows } = await client.query(`select generic_plans, custom_plans from pg_prepared_statements where name = 'cf_invoice_context'`);
+    expect(rows).toEqual([{ generic_plans: '0', custom_plans: '7' }]);
+  } finally {
+    await client.query('rollback');
+    client.release(true);
+  }
 });
