@@ -42,7 +42,7 @@ async function plan(text: string, params: SqlParams, seed?: (em: Em) => Promise<
 const invoicesOf = (accountId: string) => async (em: Em) => {
   const db = em.getKysely();
   await sql`insert into invoices (account_id, id, subscription_id, currency, period_start, request_hash, subtotal, discount_total, total, credit, result)
-            select ${accountId}::uuid, 'inv-' || g, 'sub-' || (g % 200), 'USD', now(), 'h', 2000, 0, 2000, 0, '{}'::jsonb
+            select ${accountId}::uuid, 'inv-' || g, 'sub-' || (g % 200), 'USD', '2026-06-01T00:00:00Z'::timestamptz, 'h', 2000, 0, 2000, 0, '{}'::jsonb
               from generate_series(1, 2000) g`.execute(db);
   await sql`analyze invoices`.execute(db);
 };
