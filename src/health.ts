@@ -106,22 +106,35 @@ export class ServiceHealth implements HealthView {
   private lastProbeEnd = 0;
 
   /**
-   * Whether PostgreSQL is up, looking again when it counts as down: joins the probe under way or
-   * starts one (at most one per RECHECK_EVERY_MS), and waits for it up to RECHECK_WAIT_MS.
+   * Whether PostgreSQL is up, looking again when it counts as down, for up to RECHECK_WAIT_MS:
+   * joins the probe under way or starts one (at most one per RECHECK_EVERY_MS, waiting for that
+   * gap when the last probe ended less than it ago), and looks again while time is left. A probe
+   * that ended just before the server came back, or one that started while it was still starting
+   * up and then failed, does not answer for the server as it is now.
    */
   async recheckDatabase(): Promise<boolean> {
-    if (this.dbUp || this.stopped) return this.dbUp;
-    if (!this.probing && Date.now() - this.lastProbeEnd < RECHECK_EVERY_MS) return false;
-    let timer: NodeJS.Timeout | undefined;
-    const waited = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(this.dbUp), RECHECK_WAIT_MS);
-    });
-    try {
-      return await Promise.race([this.probeDatabase(), waited]);
-    } finally {
-      clearTimeout(timer);
+    const deadline = Date.now() + RECHECK_WAIT_MS;
+    while (!this.dbUp && !this.stopped) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      if (!this.probing) {
+        const gap = this.lastProbeEnd + RECHECK_EVERY_MS - Date.now();
+        if (gap >= left) break;
+        if (gap > 0) {
+          await new Promise((r) => setTimeout(r, gap));
+          continue;
+        }
+      }
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([this.probeDatabase(), new Promise((r) => { timer = setTimeout(r, left); })]);
+      } finally {
+        clearTimeout(timer);
+      }
     }
+    return this.dbUp;
   }
+
   /**
    * Whether PostgreSQL may be used for work that cannot be taken back (a job route's enqueue):
    * waits for the probe under way, if any (one started because a connection was just lost, say),
