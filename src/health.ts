@@ -62,6 +62,8 @@ export class ServiceHealth implements HealthView {
   constructor(
     private readonly logger: Logger,
     private readonly urls: { databaseUrl: string; redisUrl: string },
+    /** How long a request's look may take (RECHECK_WAIT_MS unless a test says otherwise). */
+    private readonly recheckWaitMs = RECHECK_WAIT_MS,
   ) {}
 
   /** Calls `listener` each time PostgreSQL or Redis starts counting as down. */
@@ -113,7 +115,7 @@ export class ServiceHealth implements HealthView {
    * up and then failed, does not answer for the server as it is now.
    */
   async recheckDatabase(): Promise<boolean> {
-    const deadline = Date.now() + RECHECK_WAIT_MS;
+    const deadline = Date.now() + this.recheckWaitMs;
     while (!this.dbUp && !this.stopped) {
       const left = deadline - Date.now();
       if (left <= 0) break;
@@ -144,7 +146,7 @@ export class ServiceHealth implements HealthView {
     const probing = this.probing;
     if (probing) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([probing, new Promise((resolve) => { timer = setTimeout(resolve, RECHECK_WAIT_MS); })]);
+      await Promise.race([probing, new Promise((resolve) => { timer = setTimeout(resolve, this.recheckWaitMs); })]);
       clearTimeout(timer);
     }
     return this.dbUp || this.recheckDatabase();
