@@ -106,11 +106,12 @@ export async function rawInvoiceSameWork(c: PoolClient, accountId: string, sub: 
   mode.pipeline = true;
   try {
     const p = new Pipeline(c);
-    const [, , , read] = await p.flight([
+    // the context read answers last in the opening flight
+    const read = (await p.flight([
       ...INVOICE_BEGIN,
       lockSubscriptionStatement(accountId, sub, null),
       invoiceContextStatement(accountId, inv, sub, ['pro']),
-    ]);
+    ])).at(-1)!;
     const red = invoiceContextFromRow(read.rows[0]).redemptions[0];
     const cycle = red.cyclesApplied + 1;
     const lines = [{ lineId: 'l1', amount: 200 }];

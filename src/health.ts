@@ -30,6 +30,16 @@ export const RECHECK_WAIT_MS = 250;
 /** Probes in a row without an answer in time before PostgreSQL counts as down. */
 export const SLOW_PROBES_FOR_OUTAGE = 3;
 
+/** Waits for `p` to settle, or `ms` at most. */
+async function waitAtMost(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([p, new Promise((resolve) => { timer = setTimeout(resolve, ms); })]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function isTimeout(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   return e?.code === 'ETIMEDOUT' || /timeout|timed out/i.test(e?.message ?? '');
@@ -127,12 +137,7 @@ export class ServiceHealth implements HealthView {
           continue;
         }
       }
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        await Promise.race([this.probeDatabase(), new Promise((r) => { timer = setTimeout(r, left); })]);
-      } finally {
-        clearTimeout(timer);
-      }
+      await waitAtMost(this.probeDatabase(), left);
     }
     return this.dbUp;
   }
@@ -143,12 +148,7 @@ export class ServiceHealth implements HealthView {
    * up to RECHECK_WAIT_MS, and looks again when it counts as down.
    */
   async databaseAvailable(): Promise<boolean> {
-    const probing = this.probing;
-    if (probing) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([probing, new Promise((resolve) => { timer = setTimeout(resolve, this.recheckWaitMs); })]);
-      clearTimeout(timer);
-    }
+    if (this.probing) await waitAtMost(this.probing, this.recheckWaitMs);
     return this.dbUp || this.recheckDatabase();
   }
 

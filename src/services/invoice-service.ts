@@ -85,7 +85,8 @@ export async function discountInvoice(app: AppContext, accountId: string, inv: I
 async function discountInvoiceOnce(app: AppContext, accountId: string, inv: InvoiceInput): Promise<JobOutcome> {
   const hash = invoiceHash(inv);
   return withPipeline(app.orm, async (p) => {
-    const read = (await p.flight([...INVOICE_BEGIN, ...readStatements(accountId, inv)]))[CONTEXT_AT]!;
+    const flight = readFlight([{ accountId, inv }]);
+    const read = (await p.flight(flight.statements))[flight.contextAt[0]!]!;
     const step = afterRead(accountId, inv, hash, read.rows[0]);
     if (step.kind === 'final') {
       await p.flight([...step.writes, step.undo ? 'rollback' : 'commit']);
@@ -98,17 +99,22 @@ async function discountInvoiceOnce(app: AppContext, accountId: string, inv: Invo
   });
 }
 
-/** The subscription's row lock (created if new) and the context read of one invoice. */
-/** readStatements' count, and where the first invoice's context read answers in a flight opened by INVOICE_BEGIN. */
-const READS = 2;
-const CONTEXT_AT = INVOICE_BEGIN.length + 1;
-
-function readStatements(accountId: string, inv: InvoiceInput): Statement[] {
-  const linePlanIds = inv.lines.flatMap((l) => (l.planId ? [l.planId] : []));
-  return [
-    lockSubscriptionStatement(accountId, inv.subscriptionId, inv.customerId ?? null),
-    invoiceContextStatement(accountId, inv.invoiceId, inv.subscriptionId, linePlanIds),
-  ];
+/**
+ * The flight that opens an invoice transaction (INVOICE_BEGIN) and reads each invoice: its
+ * subscription's row lock (created if new), then its context read; with where each invoice's
+ * context read answers in the flight.
+ */
+function readFlight(reads: { accountId: string; inv: InvoiceInput }[]): { statements: (Statement | string)[]; contextAt: number[] } {
+  const statements: (Statement | string)[] = [...INVOICE_BEGIN];
+  const contextAt = reads.map(({ accountId, inv }) => {
+    const linePlanIds = inv.lines.flatMap((l) => (l.planId ? [l.planId] : []));
+    statements.push(
+      lockSubscriptionStatement(accountId, inv.subscriptionId, inv.customerId ?? null),
+      invoiceContextStatement(accountId, inv.invoiceId, inv.subscriptionId, linePlanIds),
+    );
+    return statements.length - 1;
+  });
+  return { statements, contextAt };
 }
 
 /**
@@ -238,8 +244,9 @@ export async function discountInvoiceGroup(app: AppContext, jobs: InvoiceJob[]):
   const order = jobs.map((j, i) => ({ ...j, i, hash: invoiceHash(j.invoice) }))
     .sort((a, b) => (a.accountId === b.accountId ? (a.invoice.subscriptionId < b.invoice.subscriptionId ? -1 : 1) : a.accountId < b.accountId ? -1 : 1));
   return withPipeline(app.orm, async (p) => {
-    const read = await p.flight([...INVOICE_BEGIN, ...order.flatMap((j) => readStatements(j.accountId, j.invoice))]);
-    const steps = order.map((j, n) => afterRead(j.accountId, j.invoice, j.hash, read[CONTEXT_AT + READS * n]!.rows[0]));
+    const flight = readFlight(order.map((j) => ({ accountId: j.accountId, inv: j.invoice })));
+    const read = await p.flight(flight.statements);
+    const steps = order.map((j, n) => afterRead(j.accountId, j.invoice, j.hash, read[flight.contextAt[n]!]!.rows[0]));
     const alone = async (why: string): Promise<never> => {
       await p.flight(['rollback']);
       throw new RunAlone(why);
