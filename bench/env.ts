@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Pool } from 'pg';
+import { openBenchServer, type BenchServer } from './server';
 import { RAW_CLIENTS } from './stats';
 import { dropDatabase } from '../src/db/orm';
 import { deleteQueueKeys } from '../src/queues/connection';
@@ -21,6 +22,7 @@ export interface WorkerProc {
 
 export interface BenchEnv {
   tag: string;
+  server: BenchServer;
   env: Record<string, string>;
   config: Config;
   api: Running;
@@ -74,8 +76,9 @@ export async function openBenchEnv(): Promise<BenchEnv> {
   const tag = `${Date.now().toString(36)}_${process.pid}`;
   const dbName = `cf_bench_${tag}`;
   const prefix = `cfb_${tag}`;
+  const server = await openBenchServer();
   const env: Record<string, string> = {
-    DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${dbName}`,
+    DATABASE_URL: server.databaseUrl(dbName),
     REDIS_URL,
     QUEUE_PREFIX: prefix,
     LOG_LEVEL: 'error',
@@ -85,13 +88,16 @@ export async function openBenchEnv(): Promise<BenchEnv> {
   // the product's defaults are what is measured, unless a run sets these (for A/B comparisons)
   for (const k of TUNABLES) if (process.env[k]) env[k] = process.env[k]!;
   const config = loadConfig({ ...env, ROLE: 'api', PORT: '0' });
-  const api = await start(config, { port: 0, logger: createLogger('error') });
+  const api = await start(config, { port: 0, logger: createLogger('error') }).catch(async (err: unknown) => {
+    await server.close();
+    throw err;
+  });
   const pool = new Pool({ connectionString: env.DATABASE_URL, max: RAW_CLIENTS });
   // an idle client's connection ended by the server (the database dropped at close) is not a bench failure
   pool.on('error', () => undefined);
   const workers: WorkerProc[] = [];
   const self: BenchEnv = {
-    tag, env, config, api, url: api.url!, pool, workers,
+    tag, server, env, config, api, url: api.url!, pool, workers,
     async startWorkers(n, extra = {}) {
       const started = await Promise.all(Array.from({ length: n }, () => spawnWorker({ ...env, ...extra })));
       workers.push(...started);
@@ -116,6 +122,7 @@ export async function openBenchEnv(): Promise<BenchEnv> {
       // the queue keys first: a failure dropping the database leaves no keys behind in Redis
       await deleteQueueKeys(REDIS_URL, prefix);
       await dropDatabase(env.DATABASE_URL);
+      await server.close();
     },
   };
   return self;

@@ -70,7 +70,7 @@ const GROUPS: Group[] = [
   },
   { rows: [12], run: async (env) => [await benchGrowthReports(env)] },
   // Its own API, worker and receivers on a separate database (the other groups' workers stay idle).
-  { rows: [14], run: async () => [await benchWebhooks()] },
+  { rows: [14], run: async (env) => [await benchWebhooks(env.server)] },
   { rows: [15, 16], run: (env) => benchCheckout(env) },
   { rows: [17], run: async (env) => [await benchGuard(env)] },
   // Last: it takes row 7's rate when row 7 ran; asked alone it measures the raw same work itself.
@@ -121,19 +121,19 @@ async function main(): Promise<void> {
   // a run of chosen rows does not replace the full table
   const out = path.join(__dirname, `../../bench/results/${only.length ? 'partial' : 'latest'}.json`);
   mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), machine: { cpus: require('node:os').cpus().length }, seconds, rows, table }, null, 2) + '\n');
-  if (only.length === 0) writeReadmeTable(table, seconds);
+  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), machine: { cpus: require('node:os').cpus().length }, server: env.server.what, seconds, rows, table }, null, 2) + '\n');
+  if (only.length === 0) writeReadmeTable(table, seconds, env.server.what);
 }
 
 /** A full run puts its table in the README, between the markers of the Performance section. */
-function writeReadmeTable(table: string, seconds: number): void {
+function writeReadmeTable(table: string, seconds: number, server: string): void {
   const readme = path.join(__dirname, '../../README.md');
   const text = readFileSync(readme, 'utf8');
   const start = text.indexOf(README_START);
   const end = text.indexOf(README_END);
   if (start < 0 || end < start) return;
   const load = require('node:os').loadavg()[0].toFixed(1);
-  const body = `Latest run (${new Date().toISOString().slice(0, 10)}, ${require('node:os').cpus().length} cores, ${seconds} s, load average ${load} at the end):\n\n${table}\n`;
+  const body = `Latest run (${new Date().toISOString().slice(0, 10)}, ${require('node:os').cpus().length} cores, ${server}, ${seconds} s, load average ${load} at the end):\n\n${table}\n`;
   const lineEnd = text.indexOf('\n', start) + 1;
   writeFileSync(readme, text.slice(0, lineEnd) + body + text.slice(end));
 }

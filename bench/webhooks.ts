@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Pool } from 'pg';
+import type { BenchServer } from './server';
 import { loadConfig } from '../config';
 import { dropDatabase } from '../src/db/orm';
 import { eventMessage } from '../src/domain';
@@ -109,10 +110,10 @@ async function rawLimit(targets: { url: string; secret: string }[], events: { id
   return (targets.length * events.length) / (ms / 1000);
 }
 
-export async function benchWebhooks(): Promise<Row> {
+export async function benchWebhooks(server: BenchServer): Promise<Row> {
   const tag = `${Date.now().toString(36)}_${process.pid}`;
   const env: Record<string, string> = {
-    DATABASE_URL: `postgres://postgres@127.0.0.1:5432/cf_bench_wh_${tag}`,
+    DATABASE_URL: server.databaseUrl(`cf_bench_wh_${tag}`),
     REDIS_URL,
     QUEUE_PREFIX: `cfbw_${tag}`,
     LOG_LEVEL: 'error',

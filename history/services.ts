@@ -1,5 +1,6 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, type WriteStream } from 'node:fs';
+import { chmodSync, chownSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, type WriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { freePort } from '../src/free-port';
@@ -44,6 +45,21 @@ async function waitUntil(check: () => Promise<boolean>, ms: number, what: string
   }
 }
 
+/** Makes a server in a new temporary directory (`prefix…` under the OS's), which its `destroy()` then removes. */
+export async function inTemp<T extends { destroy(): Promise<void> }>(prefix: string, make: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  const server = await make(dir).catch((err: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  });
+  const destroy = server.destroy.bind(server);
+  server.destroy = async () => {
+    await destroy();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return server;
+}
+
 const isRoot = () => process.getuid?.() === 0;
 
 /** Gives a directory to the `postgres` user when running as root (PostgreSQL refuses to run as root). */
@@ -65,18 +81,25 @@ async function asPostgres(bin: string, args: string[]): Promise<void> {
   await run(cmd, argv, { timeout: 60_000 });
 }
 
+/**
+ * The server settings a private cluster starts with unless told otherwise: no fsync (a test's
+ * cluster is thrown away) and room for a history run's connections. Everything else is
+ * PostgreSQL's default, autovacuum included.
+ */
+export const TEST_POSTGRES_SETTINGS: Readonly<Record<string, string>> = { fsync: 'off', max_connections: '120' };
+
 export class PrivatePostgres {
   running = false;
-  private constructor(readonly port: number, private readonly dir: string) {}
+  private constructor(readonly port: number, private readonly dir: string, private readonly settings: Readonly<Record<string, string>>) {}
 
-  /** initdb into `<dir>/pg` (trust authentication, user postgres), then start. */
-  static async create(dir: string): Promise<PrivatePostgres> {
+  /** initdb into `<dir>/pg` (trust authentication, user postgres), then start with `settings`. */
+  static async create(dir: string, settings: Readonly<Record<string, string>> = TEST_POSTGRES_SETTINGS): Promise<PrivatePostgres> {
     const pgDir = path.join(dir, 'pg');
     if (isRoot()) chmodSync(dir, 0o755); // the postgres user must reach its directory
     mkdirSync(pgDir);
     giveToPostgres(pgDir);
     await asPostgres('initdb', ['-D', path.join(pgDir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
-    const pg = new PrivatePostgres(await freePort(), pgDir);
+    const pg = new PrivatePostgres(await freePort(), pgDir, settings);
     await pg.start();
     return pg;
   }
@@ -91,7 +114,7 @@ export class PrivatePostgres {
     mkdirSync(pgDir);
     giveToPostgres(pgDir);
     await asPostgres('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', path.join(pgDir, 'data'), '-R', '-X', 'stream', '-c', 'fast']);
-    const replica = new PrivatePostgres(await freePort(), pgDir);
+    const replica = new PrivatePostgres(await freePort(), pgDir, primary.settings);
     await replica.start();
     return replica;
   }
@@ -108,7 +131,7 @@ export class PrivatePostgres {
 
   async start(): Promise<void> {
     await asPostgres('pg_ctl', ['-D', path.join(this.dir, 'data'), '-w', '-t', '60', '-l', path.join(this.dir, 'log'), '-o',
-      `-p ${this.port} -c listen_addresses=127.0.0.1 -k ${this.dir} -c fsync=off -c max_connections=120`, 'start']);
+      [`-p ${this.port} -c listen_addresses=127.0.0.1 -k ${this.dir}`, ...Object.entries(this.settings).map(([k, v]) => `-c ${k}=${v}`)].join(' '), 'start']);
     this.running = true;
   }
 

@@ -1,7 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { PrivatePostgres as Postgres, PrivateRedis as Redis } from '../../history/services';
+import { inTemp, PrivatePostgres as Postgres, PrivateRedis as Redis } from '../../history/services';
 
 /**
  * Private Redis and PostgreSQL servers on their own ports, for tests that stop and start them
@@ -12,20 +9,6 @@ export { freePort } from '../../history/services';
 
 export type PrivatePostgres = Postgres;
 export type PrivateRedis = Redis;
-
-async function inTemp<T extends { destroy(): Promise<void> }>(prefix: string, make: (dir: string) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  const server = await make(dir).catch((err: unknown) => {
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
-  });
-  const destroy = server.destroy.bind(server);
-  server.destroy = async () => {
-    await destroy();
-    rmSync(dir, { recursive: true, force: true });
-  };
-  return server;
-}
 
 export const PrivatePostgres = {
   /** initdb (trust authentication, user postgres), then start. */
