@@ -21,6 +21,21 @@ const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 600);
 const GROWTH_ALLOWED = 1.2;
 const WARMUP_SECONDS = 2;
 
+/** The tables every redemption rewrites a row of, whose dead row versions the soak samples. */
+const REWRITTEN = ['codes', 'coupons', 'report_codes', 'report_dirty'];
+
+interface TableSample { dead: number; live: number; autovacuums: number; autoanalyzes: number }
+
+/** Dead and live row versions of the rewritten tables, and how often autovacuum visited them (the statistics lag by up to 0.5 s). */
+async function tableSample(env: BenchEnv): Promise<Record<string, TableSample>> {
+  const { rows } = await env.pool.query<{ relname: string; dead: number; live: number; autovacuums: number; autoanalyzes: number }>(
+    `select relname, n_dead_tup::int as dead, n_live_tup::int as live, autovacuum_count::int as autovacuums, autoanalyze_count::int as autoanalyzes
+       from pg_stat_user_tables where relname = any($1::text[])`,
+    [REWRITTEN],
+  );
+  return Object.fromEntries(rows.map(({ relname, ...t }) => [relname, t]));
+}
+
 /** Resident memory of a process in bytes (VmRSS), 0 when it is gone. */
 function rssOf(pid: number | undefined): number {
   if (pid === undefined) return 0;
@@ -44,6 +59,7 @@ export async function benchSoak(env: BenchEnv, state: { redemptionBaseline?: Red
   const windowSeconds = Math.max(1, Math.min(60, Math.floor(SOAK_SECONDS / 2)));
   const processes = [{ name: 'api', pid: process.pid }, ...env.workers.map((w, i) => ({ name: `worker ${i + 1}`, pid: w.child.pid }))];
   const rss: { second: number; bytes: Record<string, number> }[] = [];
+  const sampled: Promise<{ second: number; tables: Record<string, TableSample> } | null>[] = [];
   // samples at the end of each window of the recorded run (the generator starts about 20 ms after it is spawned, then warms up)
   let sampler: NodeJS.Timeout | undefined;
   const startSampling = () => {
@@ -51,7 +67,9 @@ export async function benchSoak(env: BenchEnv, state: { redemptionBaseline?: Red
     let n = 1;
     const next = () => {
       sampler = setTimeout(() => {
-        rss.push({ second: n * windowSeconds, bytes: Object.fromEntries(processes.map((p) => [p.name, rssOf(p.pid)])) });
+        const second = n * windowSeconds;
+        rss.push({ second, bytes: Object.fromEntries(processes.map((p) => [p.name, rssOf(p.pid)])) });
+        sampled.push(tableSample(env).then((t) => ({ second, tables: t }), () => null));
         n++;
         if (n * windowSeconds <= SOAK_SECONDS) next();
       }, Math.max(0, t0 + n * windowSeconds * 1000 - Date.now()));
@@ -67,6 +85,7 @@ export async function benchSoak(env: BenchEnv, state: { redemptionBaseline?: Red
   } finally {
     clearTimeout(sampler);
   }
+  const tables = (await Promise.all(sampled)).filter((t) => t !== null);
   const windows = (run.windows ?? []).filter((w) => w.startSecond + windowSeconds <= SOAK_SECONDS);
   const first = windows[0];
   const last = windows.at(-1);
@@ -81,15 +100,16 @@ export async function benchSoak(env: BenchEnv, state: { redemptionBaseline?: Red
   const worstRss = Math.max(...Object.values(rssGrowth).map((g) => g ?? Infinity));
   const met = p99Growth !== null && p99Growth <= GROWTH_ALLOWED && worstRss <= GROWTH_ALLOWED && openLoopClean(run) && windows.length >= 2;
   const minutes = windowSeconds === 60 ? 'minute' : `${windowSeconds} s`;
+  const dead = (i: number) => REWRITTEN.reduce((n, t) => n + (tables.at(i)?.tables[t]?.dead ?? 0), 0);
   const rssText = processes.map((p) => `${p.name} ${fmt.mb(rss[0]?.bytes[p.name] ?? 0)}→${fmt.mb(rss.at(-1)?.bytes[p.name] ?? 0)}`).join(', ');
   return {
     row: 18,
     name: `Soak: redemptions open loop at 50 % of raw max (${rate}/s, ${fmt.s(SOAK_SECONDS * 1000)}), first vs last ${minutes}`,
-    ours: `p99 ${first ? fmt.ms(first.p99) : '—'} → ${last ? fmt.ms(last.p99) : '—'}; RSS ${rssText}`,
+    ours: `p99 ${first ? fmt.ms(first.p99) : '—'} → ${last ? fmt.ms(last.p99) : '—'}; RSS ${rssText}; dead row versions ${dead(0).toLocaleString('en-US')}→${dead(-1).toLocaleString('en-US')}`,
     raw: rawRate === null ? 'rate from row 7' : `same-work max ${fmt.rate(rawRate)}`,
     ratio: null,
     target: 'p99 and each RSS grow ≤ 20 %',
     met,
-    details: { rate, seconds: SOAK_SECONDS, windowSeconds, p99Growth, rssGrowth, windows, rss, overall: describeOpenLoop(run), run: { ...run, windows: undefined } },
+    details: { rate, seconds: SOAK_SECONDS, windowSeconds, p99Growth, rssGrowth, windows, rss, tables, overall: describeOpenLoop(run), run: { ...run, windows: undefined } },
   };
 }

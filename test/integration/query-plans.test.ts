@@ -1,3 +1,4 @@
+import type { PoolClient } from 'pg';
 import { startTestApp, type TestApp } from '../helpers/harness';
 import { sql } from 'kysely';
 import { codeLookupSql } from '../../src/repositories/codes';
@@ -186,4 +187,69 @@ test('an invoice transaction plans its context read for the table as it is: cust
     await client.query('rollback');
     client.release(true);
   }
+});
+
+/**
+ * Every redemption and hold rewrites its code's and its coupon's row (the counts). Those updates
+ * stay HOT (heap-only: no new index entries, the old version pruned from its page without a
+ * vacuum) only while no index of the two tables holds a counted column.
+ */
+async function withClient<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
+  const c = await (await pgPool(t.running.ctx.orm)).connect();
+  try {
+    return await fn(c);
+  } finally {
+    c.release();
+  }
+}
+
+test('no index of codes or coupons holds times_redeemed or held, as a key, an expression or a predicate', async () => {
+  const { rows } = await withClient((c) => c.query<{ index: string }>(`
+    select i.indexrelid::regclass::text as index
+      from pg_index i
+     where i.indrelid in ('codes'::regclass, 'coupons'::regclass)
+       and pg_get_indexdef(i.indexrelid) ~ '\\m(times_redeemed|held)\\M'
+     order by 1`));
+  expect(rows).toEqual([]);
+});
+
+test("a hold's and a redemption's count updates of the code and the coupon are HOT updates, as the product sends them", async () => {
+  const acct = await t.createAccount();
+  await putPlan(t, acct, 'pro-monthly');
+  const coupon = await createCoupon(t, acct, { code: 'HOTCOUNT', limits: { maxRedemptions: 100 } });
+  const at = new Date().toISOString();
+  const counts = await withClient(async (c) => {
+    const code = (await c.query<{ id: string; version: number }>(`select k.id, c.version from codes k join coupons c on c.id = k.coupon_id where k.coupon_id = $1`, [coupon.id])).rows[0]!;
+    const codeId = Number(code.id);
+    await c.query('begin');
+    try {
+      await c.query(lockSubscriptionStatement(acct.id, 'sub_hot', 'cus_hot'));
+      await c.query(lockCustomerStatement(acct.id, 'cus_hot', {}));
+      for (const s of lockCountedRowsStatements(coupon.id, codeId)) await c.query(s);
+      await c.query(countHoldStatement({
+        id: '00000000-0000-4000-8000-0000000000a1', createdAt: at, expiresAt: new Date(Date.parse(at) + 900_000).toISOString(), accountId: acct.id,
+        couponId: coupon.id, couponVersion: code.version, codeId, code: 'HOTCOUNT', customerId: 'cus_hot', planId: null, currency: null,
+        action: 'new_subscription', codeCustomerId: null, idempotency: null,
+      }));
+      await c.query(countRedemptionStatement({
+        id: '00000000-0000-4000-8000-0000000000b1', createdAt: at, accountId: acct.id, couponId: coupon.id, couponVersion: code.version,
+        codeId, code: 'HOTCOUNT', customerId: 'cus_hot', subscriptionId: 'sub_hot', planId: 'pro-monthly', action: 'new_subscription',
+        terms: {}, stackable: false, attribution: { channel: null, partner: null, referrerCustomerId: null }, idempotency: null, codeCustomerId: null,
+      }));
+      // this transaction's own counts of the tables' updates, and how many of them were HOT
+      const { rows } = await c.query<{ table: string; updated: number; hot: number }>(`
+        select t as table, pg_stat_get_xact_tuples_updated(t::regclass)::int as updated, pg_stat_get_xact_tuples_hot_updated(t::regclass)::int as hot
+          from unnest(array['codes', 'coupons']) t order by 1`);
+      // and what the two statements wrote: one hold, one redemption, both counted
+      const written = await c.query<{ times_redeemed: number; held: number }>(`select times_redeemed, held from codes where id = $1`, [codeId]);
+      return { rows, written: written.rows[0] };
+    } finally {
+      await c.query('rollback');
+    }
+  });
+  expect(counts.written).toEqual({ times_redeemed: 1, held: 1 });
+  expect(counts.rows).toEqual([
+    { table: 'codes', updated: 2, hot: 2 },
+    { table: 'coupons', updated: 2, hot: 2 },
+  ]);
 });

@@ -3,7 +3,10 @@ import { Account } from './account';
 import { Batch } from './batch';
 import { Coupon } from './coupon';
 
-/** The rows an expiry or limit sweep can still move (no index mentions times_redeemed, so counting stays a HOT update). */
+/**
+ * The rows an expiry or limit sweep can still move. No index of `codes` mentions `times_redeemed` or
+ * `held` (as a key, an expression or a predicate), so counting a redemption or a hold is a HOT update.
+ */
 const SWEEPABLE = "batch_id is null and deleted_at is null and state <> 'archived'";
 
 /** A code customers type. `code` is stored normalized (upper case); live codes are unique per account. */
@@ -15,7 +18,6 @@ export const Code = defineEntity({
     { name: 'codes_coupon_idx', properties: ['couponId', 'id'] },
     { name: 'codes_batch_idx', properties: ['batchId', 'id'], where: 'batch_id is not null' },
     { name: 'codes_coupon_code_idx', properties: ['couponId', 'code', 'id'], where: 'deleted_at is null' },
-    { name: 'codes_coupon_redeemed_idx', properties: ['couponId', 'timesRedeemed', 'id'], where: 'deleted_at is null' },
     { name: 'codes_expiry_due_idx', properties: ['expiresAt'], where: `expires_at is not null and expired_event_at is null and ${SWEEPABLE}` },
     { name: 'codes_limit_due_idx', properties: ['id'], where: `max_redemptions is not null and exhausted_event_at is null and ${SWEEPABLE}` },
   ],

@@ -15,6 +15,7 @@ import { Migration20261212000000_coupon_name_sort_index } from './Migration20261
 import { Migration20261214000000_report_rollups } from './Migration20261214000000_report_rollups';
 import { Migration20261216000000_report_code_order } from './Migration20261216000000_report_code_order';
 import { Migration20261218000000_invoice_subscription_index } from './Migration20261218000000_invoice_subscription_index';
+import { Migration20261220000000_codes_count_hot } from './Migration20261220000000_codes_count_hot';
 
 /** Every migration, in order. New migrations are appended here. */
 export const migrationsList = [
@@ -35,4 +36,5 @@ export const migrationsList = [
   { name: 'Migration20261214000000_report_rollups', class: Migration20261214000000_report_rollups },
   { name: 'Migration20261216000000_report_code_order', class: Migration20261216000000_report_code_order },
   { name: 'Migration20261218000000_invoice_subscription_index', class: Migration20261218000000_invoice_subscription_index },
+  { name: 'Migration20261220000000_codes_count_hot', class: Migration20261220000000_codes_count_hot },
 ];
