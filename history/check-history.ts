@@ -116,7 +116,7 @@ export async function runHistory(options: Partial<HistoryOptions> = {}): Promise
     const t0 = Date.now();
     const until = o.durationSec * 1000;
     o.log(`history run: seed ${o.seed}, ${o.durationSec} s, ${o.clients} clients, ${o.workers} workers, faults ${o.faults ? 'on' : 'off'}, ${o.redisCluster ? 'Redis Cluster' : 'one Redis'}, directory ${dir}`);
-    const watcher = new JobWatcher(new Client(`http://127.0.0.1:${port}`, CLIENT_TIMEOUT_MS), setup.token);
+    const watcher = new JobWatcher(new Client(`http://127.0.0.1:${port}`, CLIENT_TIMEOUT_MS), setup.token, t0);
     watcher.start();
     stops.push(() => watcher.stop());
     const rec: Recorder = { t0, ops: [], onAnswer: (op) => watcher.watch(op) };

@@ -338,7 +338,10 @@ export class Checker {
           this.flag('key-conflict-same-body', `key ${key}: 409 for the very body whose outcome the key holds`, [op.id, ...decided.map((x) => x.op.id)]);
           continue;
         }
-        const before = ops.filter((o) => o !== op && o.meta.valid && o.meta.bodyKey !== op.meta.bodyKey && o.start < (op.end ?? Infinity));
+        // the 409 was decided by the answer, or for a 202 by its job, which may run long after
+        // the 202 (a killed worker's job waits to be taken again): by when the job was seen done
+        const decidedBy = op.status === 202 ? (this.jobOf(op)?.seenAt ?? Infinity) : (op.end ?? Infinity);
+        const before = ops.filter((o) => o !== op && o.meta.valid && o.meta.bodyKey !== op.meta.bodyKey && o.start < decidedBy);
         if (before.length === 0) {
           this.flag('key-conflict-without-other-body', `key ${key}: 409 idempotency_conflict though no other valid body was sent before (a 400 pins nothing)`, ops.map((o) => o.id));
         }

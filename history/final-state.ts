@@ -45,7 +45,7 @@ export class JobWatcher {
   private stopped = false;
   private done: Promise<void> = Promise.resolve();
 
-  constructor(private readonly client: Client, private readonly token: string) {}
+  constructor(private readonly client: Client, private readonly token: string, private readonly t0: number) {}
 
   /** Follows the job of an operation answered 202. */
   watch(op: Op): void {
@@ -67,8 +67,8 @@ export class JobWatcher {
   private async pass(): Promise<void> {
     for (const [k, job] of [...this.pending]) {
       const r = await this.client.request('GET', `/v1/jobs/${job.queue}/${encodeURIComponent(job.id)}`, { token: this.token });
-      const state: JobState = { queue: job.queue, id: job.id, status: r.status, res: r.body };
       const finished = r.status === 200 && (r.body?.status === 'completed' || r.body?.status === 'failed');
+      const state: JobState = { queue: job.queue, id: job.id, status: r.status, res: r.body, seenAt: finished && !this.stopped ? Date.now() - this.t0 : undefined };
       if (finished || this.stopped) {
         this.states.set(k, state);
         this.pending.delete(k);

@@ -84,6 +84,11 @@ export interface JobState {
   id: string;
   status: number | null;
   res?: any;
+  /**
+   * ms since t0 when the read that first saw the job finished was answered: the job was decided
+   * by then (read about once a second); undefined when it was first seen finished after the run.
+   */
+  seenAt?: number;
 }
 
 /** Rows read from the run's own database at the end. */

@@ -236,6 +236,32 @@ test('a key refused 400 pins 409 for the corrected body', () => {
   expect(rules(b.history())).toEqual(['key-conflict-without-other-body']);
 });
 
+/**
+ * A key's first body answered 202, its job taken again after a worker was killed; meanwhile
+ * another body under the key is refused 422 (an outcome, which pins the key), and the job,
+ * running last, answers 409. The first to store an outcome wins, whichever was sent first.
+ */
+function asyncKeyLosesToLaterBody(jobSeenAt: number): Build {
+  const b = allowed();
+  b.redeem(700, 710, 202, { job: { id: 'red-k3', queue: 'redemptions', status: 'waiting' } }, { sub: 'hs-k3a', customer: 'c6', key: 'k3', async: true });
+  const refused = { error: { code: 'customer_limit_reached' } };
+  b.redeem(800, 820, 422, refused, { sub: 'hs-k3b', customer: 'c1', key: 'k3' });
+  b.storedOutcomes.push({ key: 'k3', status: 422, body: refused });
+  b.jobs.push({
+    queue: 'redemptions', id: 'red-k3', status: 200, seenAt: jobSeenAt,
+    res: { id: 'red-k3', queue: 'redemptions', status: 'completed', result: { error: { code: 'idempotency_conflict' } } },
+  });
+  return b;
+}
+
+test("a 202's job that ran after another body was sent under its key may answer 409", () => {
+  expect(check(asyncKeyLosesToLaterBody(900).history())).toEqual([]);
+});
+
+test("a 202's job seen done before another body was sent under its key may not answer 409", () => {
+  expect(rules(asyncKeyLosesToLaterBody(750).history())).toEqual(['key-conflict-without-other-body']);
+});
+
 test('an invoice re-sent with paid: true that stays unpaid', () => {
   const b = allowed();
   const paidSend = b.ops.find((o) => o.kind === 'invoice' && o.meta.paid)!;
