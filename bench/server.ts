@@ -28,6 +28,8 @@ export async function openBenchServer(given = process.env.BENCH_DATABASE_URL): P
       close: async () => undefined,
     };
   }
-  const pg = await inTemp('cf-bench-pg-', (dir) => PrivatePostgres.create(dir, {}));
+  const pg = await inTemp('cf-bench-pg-', (dir) => PrivatePostgres.create(dir, {})).catch((err: unknown) => {
+    throw new Error(`the bench could not start a PostgreSQL of its own (${(err as Error).message}); it needs PostgreSQL's server programs under /usr/lib/postgresql, or set BENCH_DATABASE_URL to a running server`);
+  });
   return { what: 'a private PostgreSQL with default settings', databaseUrl: (name) => pg.url(name), close: () => pg.destroy() };
 }

@@ -7,9 +7,15 @@ let t: TestApp;
 let rx: Receiver;
 const procs: Proc[] = [];
 
+/**
+ * The sweeper (which re-enqueues a pending delivery whose job is gone or finished) runs every 2 s
+ * here rather than every minute. In one full run on a loaded machine three deliveries made before
+ * the kill stayed pending, never attempted, for the whole 40 s wait: their jobs did not come back
+ * through the stalled-job check, and a sweep a minute apart comes only after the wait.
+ */
 const WEBHOOK_ENV = {
   WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_RETRY_SCHEDULE_MS: '100,100', WEBHOOK_RELAY_EVERY_MS: '50', WEBHOOK_TIMEOUT_MS: '3000',
-  JOB_LOCK_DURATION_MS: '2000', JOB_STALLED_INTERVAL_MS: '1000',
+  WEBHOOK_SWEEP_EVERY_MS: '2000', JOB_LOCK_DURATION_MS: '2000', JOB_STALLED_INTERVAL_MS: '1000',
 };
 
 beforeAll(async () => {
