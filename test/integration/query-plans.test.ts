@@ -1,9 +1,8 @@
-import type { PoolClient } from 'pg';
 import { startTestApp, type TestApp } from '../helpers/harness';
 import { sql } from 'kysely';
 import { codeLookupSql } from '../../src/repositories/codes';
 import { sqlText } from '../../src/db/sql-text';
-import { pgPool } from '../../src/db/pg-client';
+import { pgPool, withPgClient } from '../../src/db/pg-client';
 import {
   countHoldStatement, countRedemptionStatement, lockCountedRowsStatements, lockCustomerStatement, lockSubscriptionStatement,
 } from '../../src/repositories/redemption-statements';
@@ -194,17 +193,8 @@ test('an invoice transaction plans its context read for the table as it is: cust
  * stay HOT (heap-only: no new index entries, the old version pruned from its page without a
  * vacuum) only while no index of the two tables holds a counted column.
  */
-async function withClient<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
-  const c = await (await pgPool(t.running.ctx.orm)).connect();
-  try {
-    return await fn(c);
-  } finally {
-    c.release();
-  }
-}
-
 test('no index of codes or coupons holds times_redeemed or held, as a key, an expression or a predicate', async () => {
-  const { rows } = await withClient((c) => c.query<{ index: string }>(`
+  const { rows } = await withPgClient(t.running.ctx.orm, (c) => c.query<{ index: string }>(`
     select i.indexrelid::regclass::text as index
       from pg_index i
      where i.indrelid in ('codes'::regclass, 'coupons'::regclass)
@@ -218,7 +208,7 @@ test("a hold's and a redemption's count updates of the code and the coupon are H
   await putPlan(t, acct, 'pro-monthly');
   const coupon = await createCoupon(t, acct, { code: 'HOTCOUNT', limits: { maxRedemptions: 100 } });
   const at = new Date().toISOString();
-  const counts = await withClient(async (c) => {
+  const counts = await withPgClient(t.running.ctx.orm, async (c) => {
     const code = (await c.query<{ id: string; version: number }>(`select k.id, c.version from codes k join coupons c on c.id = k.coupon_id where k.coupon_id = $1`, [coupon.id])).rows[0]!;
     const codeId = Number(code.id);
     await c.query('begin');
