@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { api, type BenchEnv } from './env';
 import { closedLoop, describeOpenLoop, openLoop, openLoopClean } from './drivers';
+import { describeCpu } from './cpu';
 import { rawLoop } from './raw';
 import { rawHoldFloor, rawHoldSameWork } from './raw-work';
 import { benchAccount, OPEN_SECONDS } from './redemptions';
@@ -28,8 +29,8 @@ export async function benchCheckout(env: BenchEnv): Promise<Row[]> {
   rows.push({
     row: 15,
     name: `Holds over HTTP, throughput (64 conns, ${SECONDS} s, median of ${RUNS})`,
-    ours: `${fmt.spread(held.ours)}, ${failed} errors`,
-    raw: `${fmt.spread(held.same)} same work; floor ${fmt.spread(held.floor)}`,
+    ours: `${fmt.spread(held.ours)}, ${failed} errors, ${describeCpu(held.ours.cpu)}`,
+    raw: `${fmt.spread(held.same)} same work, ${describeCpu(held.same.cpu)}; floor ${fmt.spread(held.floor)}`,
     ratio,
     target: 'ratio ≥ 0.60',
     met: ratio >= 0.6 && failed === 0,

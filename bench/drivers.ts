@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { foldReportRollups, type ReportFoldResult } from '../src/services/report-rollups';
 import type { BenchEnv } from './env';
 import type { OpenLoopOptions, OpenLoopResult } from './openloop';
-import { machineBusy, machineCpu } from './stats';
+import { cpuPerRequest, cpuSnapshot, describeCpu, machineBusy, type CpuPerRequest } from './cpu';
 
-export interface ClosedLoopResult { rate: number; total: number; p50: number; p99: number; non2xx: number; errors: number; timeouts: number }
+export interface ClosedLoopResult { rate: number; count: number; p50: number; p99: number; non2xx: number; errors: number; timeouts: number; generatorCpuMs: number }
 
 /** Runs a load generator script of bench/ in its own process and parses the JSON it prints. */
 function child<T>(script: string, opts: unknown): Promise<T> {
@@ -19,8 +19,10 @@ function child<T>(script: string, opts: unknown): Promise<T> {
 
 /** Closed loop (autocannon, bench/load.ts): `connections` keep one request each in flight for `seconds`. */
 export async function closedLoop(env: BenchEnv, key: string, path: string, template: unknown, connections: number, seconds: number): Promise<ClosedLoopResult> {
-  const r = await child<Omit<ClosedLoopResult, 'rate'> & { rps: number }>('load.js', { url: env.url, path, key, connections, seconds, template });
-  return { ...r, rate: r.rps };
+  const { rps, total, cpuMs, ...r } = await child<Omit<ClosedLoopResult, 'rate' | 'count' | 'generatorCpuMs'> & { rps: number; total: number; cpuMs: number }>(
+    'load.js', { url: env.url, path, key, connections, seconds, template },
+  );
+  return { ...r, rate: rps, count: total, generatorCpuMs: cpuMs };
 }
 
 /**
@@ -52,17 +54,21 @@ export async function foldPending(env: BenchEnv): Promise<ReportFoldResult> {
 }
 
 /** Open loop (bench/openloop.ts): `rate` requests a second on a fixed schedule, from a settled database. */
-export async function openLoop(env: BenchEnv, key: string, path: string, template: unknown, rate: number, seconds: number, extra: Partial<OpenLoopOptions> = {}): Promise<OpenLoopResult & { coresBusy: number }> {
+/** An open-loop run's figures, with how busy the machine's cores were and its CPU per request by process (warm-up included). */
+export type OpenLoopRun = OpenLoopResult & { coresBusy: number; cpu: CpuPerRequest };
+
+export async function openLoop(env: BenchEnv, key: string, path: string, template: unknown, rate: number, seconds: number, extra: Partial<OpenLoopOptions> = {}): Promise<OpenLoopRun> {
   await settleDatabase(env);
   return openLoopNow(env, key, path, template, rate, seconds, extra);
 }
 
 /** openLoop without settling first: the generator is spawned at once (for a caller that settled already). */
-export async function openLoopNow(env: BenchEnv, key: string, path: string, template: unknown, rate: number, seconds: number, extra: Partial<OpenLoopOptions> = {}): Promise<OpenLoopResult & { coresBusy: number }> {
-  const before = machineCpu();
+export async function openLoopNow(env: BenchEnv, key: string, path: string, template: unknown, rate: number, seconds: number, extra: Partial<OpenLoopOptions> = {}): Promise<OpenLoopRun> {
+  const before = cpuSnapshot();
   const r = await child<OpenLoopResult>('openloop.js', { url: env.url, path, key, rate, seconds, template, ...extra } satisfies OpenLoopOptions);
+  const after = cpuSnapshot();
   // how busy the machine's cores were over the run (warm-up included): every process, the generator's too
-  return { ...r, coresBusy: machineBusy(before, machineCpu()).share };
+  return { ...r, coresBusy: machineBusy(before.machine, after.machine).share, cpu: cpuPerRequest(before, after, r.sentAll, r.cpuMs) };
 }
 
 /** What the failed requests got: "503 ×2, ECONNRESET ×1". */
@@ -72,13 +78,13 @@ function failures(r: OpenLoopResult): string {
 }
 
 /** "p50 4.1 ms, p99 18 ms, p99.9 40 ms", plus whatever went wrong (late, dropped, failed). */
-export function describeOpenLoop(r: OpenLoopResult & { coresBusy?: number }): string {
+export function describeOpenLoop(r: OpenLoopResult & { coresBusy?: number; cpu?: CpuPerRequest }): string {
   const ms = (v: number) => (v < 10 ? v.toFixed(1) : String(Math.round(v)));
   const bad = [
     r.late ? `${r.late} late` : '', r.dropped ? `${r.dropped} dropped` : '', r.timeouts ? `${r.timeouts} unanswered` : '',
     r.non2xx + r.errors ? `${r.non2xx + r.errors} failed (${failures(r)})` : '',
   ].filter(Boolean);
-  const busy = r.coresBusy === undefined ? '' : `, cores ${Math.round(r.coresBusy * 100)} % busy`;
+  const busy = r.coresBusy === undefined ? '' : `, cores ${Math.round(r.coresBusy * 100)} % busy${r.cpu ? ` (${describeCpu(r.cpu)})` : ''}`;
   return `p50 ${ms(r.p50)} ms, p99 ${ms(r.p99)} ms, max ${ms(r.max)} ms${bad.length ? `, ${bad.join(', ')}` : ', none late or dropped'}${busy}`;
 }
 

@@ -1,6 +1,7 @@
 import IORedis from 'ioredis';
 import { createInvoiceQueue, enqueueInvoices, type InvoiceInput } from '../src/producer';
 import { foldPending } from './drivers';
+import { describeCpu } from './cpu';
 import { api, type BenchEnv } from './env';
 import { rawLoop } from './raw';
 import { rawInvoiceFloor, rawInvoiceSameWork } from './raw-work';
@@ -64,7 +65,7 @@ export async function benchInvoices(env: BenchEnv): Promise<Row> {
     const ms = performance.now() - t0;
     const done = Number((await env.pool.query(`select count(*) from invoices where account_id = $1 and subscription_id like 'sub%'`, [acct.id])).rows[0].count);
     if (done !== total) throw new Error(`invoices: ${done} of ${total} written once the queue was empty`);
-    return { rate: invoices.length / (ms / 1000), ms, jobs: invoices.length };
+    return { rate: invoices.length / (ms / 1000), ms, count: invoices.length };
   };
   const inv = await interleaved({
     ours,
@@ -79,8 +80,8 @@ export async function benchInvoices(env: BenchEnv): Promise<Row> {
   const ratio = inv.ours.median / inv.same.median;
   return {
     row: 4, name: `Invoices: ${(SUBS * PER_RUN).toLocaleString('en-US')} jobs via addBulk, ${SUBS.toLocaleString('en-US')} subs (median of ${RUNS})`,
-    ours: `${fmt.spread(inv.ours)}, ${failed} failed`,
-    raw: `${fmt.spread(inv.same)} same work; floor ${fmt.spread(inv.floor)}`,
+    ours: `${fmt.spread(inv.ours)}, ${failed} failed, ${describeCpu(inv.ours.cpu)}`,
+    raw: `${fmt.spread(inv.same)} same work, ${describeCpu(inv.same.cpu)}; floor ${fmt.spread(inv.floor)}`,
     ratio, target: 'ratio ≥ 0.80', met: ratio >= 0.8 && failed === 0,
     details: { ours: inv.ours, rawSameWork: inv.same, rawFloor: inv.floor, ratioToFloor: inv.ours.median / inv.floor.median, failed },
   };

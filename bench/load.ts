@@ -6,6 +6,7 @@
  * Bodies come from a template (bench/template.ts).
  */
 import autocannon from 'autocannon';
+import { ownCpuMs } from './cpu';
 import { fill } from './template';
 
 interface LoadOptions {
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
   });
   process.stdout.write(JSON.stringify({
     rps: result.requests.average, total: result.requests.total, p50: result.latency.p50, p99: result.latency.p99,
-    non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts,
+    non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts, cpuMs: ownCpuMs(),
   }));
 }
 

@@ -17,6 +17,7 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import * as hdr from 'hdr-histogram-js';
+import { ownCpuMs } from './cpu';
 import { fill } from './template';
 
 export interface OpenLoopOptions {
@@ -71,6 +72,10 @@ export interface OpenLoopResult {
   max: number;
   statuses: Record<string, number>;
   windows?: OpenLoopWindow[];
+  /** every request sent, the warm-up's included */
+  sentAll: number;
+  /** this generator's own CPU time (ms) */
+  cpuMs: number;
 }
 
 export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
@@ -99,6 +104,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     return windows[w];
   };
   let outstanding = 0;
+  let sentAll = 0;
   let lastAnswer = 0;
   let firstRecorded = 0;
 
@@ -115,6 +121,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
       return;
     }
     outstanding++;
+    sentAll++;
     if (recorded) stats.sent++;
     const body = JSON.stringify(fill(o.template, i));
     const req = http.request(target, { method: 'POST', agent, headers: { ...headers, 'Content-Length': Buffer.byteLength(body) } }, (res) => {
@@ -182,6 +189,8 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     max: ms(histogram.maxValue),
     statuses,
     errorCodes,
+    sentAll,
+    cpuMs: ownCpuMs(),
     ...(windowMs
       ? {
           windows: windows.map((w, i) => ({

@@ -1,5 +1,6 @@
 import { api, post, type BenchEnv } from './env';
 import { closedLoop, describeOpenLoop, foldPending, openLoop, openLoopClean } from './drivers';
+import { demand, describeCpu } from './cpu';
 import type { OpenLoopResult } from './openloop';
 import { rawLoop } from './raw';
 import { rawRedeemFloor, rawRedeemSameWork, rawValidateFloor, rawValidateSameWork, type RawCode } from './raw-work';
@@ -62,8 +63,8 @@ export async function benchRedemptions(env: BenchEnv, state: { redemptionBaselin
   rows.push({
     row: 2,
     name: `Redemptions over HTTP, throughput (64 conns, ${SECONDS} s, median of ${RUNS})`,
-    ours: `${fmt.spread(red.ours)}, ${redFailed} errors`,
-    raw: `${fmt.spread(red.same)} same work; floor ${fmt.spread(red.floor)}`,
+    ours: `${fmt.spread(red.ours)}, ${redFailed} errors, ${describeCpu(red.ours.cpu)}`,
+    raw: `${fmt.spread(red.same)} same work, ${describeCpu(red.same.cpu)}; floor ${fmt.spread(red.floor)}`,
     ratio: redRatio,
     target: 'ratio ≥ 0.60',
     met: redRatio >= 0.6 && redFailed === 0,
@@ -76,14 +77,14 @@ export async function benchRedemptions(env: BenchEnv, state: { redemptionBaselin
   const open50 = await openLoop(env, key, '/v1/redemptions', redeemTemplate('OPEN', 'o50'), rate50, OPEN_SECONDS);
   rows.push({
     row: 7, name: `Redemptions, open loop at 50 % of raw max (${rate50}/s, ${OPEN_SECONDS} s)`,
-    ours: describeOpenLoop(open50), raw: `raw same-work max ${fmt.rate(red.same.median)}`, ratio: null,
+    ours: describeOpenLoop(open50), raw: `raw same-work max ${fmt.rate(red.same.median)}; ${demand(rate50, red.ours.cpu, 2)}`, ratio: null,
     target: 'p99 ≤ 50 ms', met: open50.p99 <= 50 && openLoopClean(open50), details: { ...open50 },
   });
   state.redemptionBaseline = { rate50, empty: open50 };
   const open80 = await openLoop(env, key, '/v1/redemptions', redeemTemplate('OPEN', 'o80'), rate80, OPEN_SECONDS);
   rows.push({
     row: 8, name: `Redemptions, open loop at 80 % of raw max (${rate80}/s, ${OPEN_SECONDS} s)`,
-    ours: describeOpenLoop(open80), raw: `raw same-work max ${fmt.rate(red.same.median)}`, ratio: null,
+    ours: describeOpenLoop(open80), raw: `raw same-work max ${fmt.rate(red.same.median)}; ${demand(rate80, red.ours.cpu, 2)}`, ratio: null,
     target: 'p99 ≤ 150 ms', met: open80.p99 <= 150 && openLoopClean(open80), details: { ...open80 },
   });
 
@@ -127,8 +128,8 @@ export async function benchValidate(env: BenchEnv): Promise<Row[]> {
   const valRatio = val.ours.median / val.same.median;
   rows.push({
     row: 6, name: `Validate, throughput (64 conns, ${SECONDS} s, median of ${RUNS})`,
-    ours: `${fmt.spread(val.ours)}, ${valFailed} errors`,
-    raw: `${fmt.spread(val.same)} same work; floor ${fmt.spread(val.floor)}`,
+    ours: `${fmt.spread(val.ours)}, ${valFailed} errors, ${describeCpu(val.ours.cpu)}`,
+    raw: `${fmt.spread(val.same)} same work, ${describeCpu(val.same.cpu)}; floor ${fmt.spread(val.floor)}`,
     ratio: valRatio, target: 'ratio ≥ 0.60', met: valRatio >= 0.6 && valFailed === 0,
     details: { ours: val.ours, rawSameWork: val.same, rawFloor: val.floor, ratioToFloor: val.ours.median / val.floor.median },
   });
@@ -138,7 +139,7 @@ export async function benchValidate(env: BenchEnv): Promise<Row[]> {
   const vOpen = await openLoop(env, key, '/v1/codes/validate', validateTemplate, vRate, OPEN_SECONDS);
   rows.push({
     row: 9, name: `Validate, open loop at 50 % of raw max (${vRate}/s, ${OPEN_SECONDS} s)`,
-    ours: describeOpenLoop(vOpen), raw: `raw same-work max ${fmt.rate(val.same.median)}`, ratio: null,
+    ours: describeOpenLoop(vOpen), raw: `raw same-work max ${fmt.rate(val.same.median)}; ${demand(vRate, val.ours.cpu, 6)}`, ratio: null,
     target: 'p99 ≤ 25 ms', met: vOpen.p99 <= 25 && openLoopClean(vOpen), details: { ...vOpen },
   });
   return rows;

@@ -12,7 +12,7 @@ import { createLogger } from '../src/logger';
 import { deleteQueueKeys } from '../src/queues/connection';
 import { start } from '../src/server';
 import { signedHeaders } from '../src/services/webhook-signing';
-import { machineBusy, machineCpu } from './stats';
+import { machineBusy, machineCpu } from './cpu';
 import { fmt, type Row } from './table';
 
 /**
