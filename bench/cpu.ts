@@ -10,8 +10,12 @@ import { availableParallelism } from 'node:os';
 export const CPU_GROUPS = ['bench', 'workers', 'postgres', 'redis', 'generator', 'rest'] as const;
 export type CpuGroup = (typeof CPU_GROUPS)[number];
 
-/** CPU milliseconds per request of each group, and of the whole machine. */
-export type CpuPerRequest = Record<CpuGroup | 'machine', number>;
+/**
+ * CPU milliseconds per request of each group and of the whole machine (`kernel`: its part in the
+ * kernel, `interrupts`: in interrupt handlers, the network's receive work mostly, which no process
+ * is charged for and so falls in `rest`), and the machine's context switches per request.
+ */
+export type CpuPerRequest = Record<CpuGroup | 'machine' | 'kernel' | 'interrupts' | 'switches', number>;
 
 export interface CpuSnapshot {
   machine: MachineCpu;
@@ -70,13 +74,19 @@ export function cpuPerRequest(before: CpuSnapshot, after: CpuSnapshot, requests:
   const machine = after.machine.busyMs - before.machine.busyMs;
   ms.rest = Math.max(0, machine - CPU_GROUPS.filter((g) => g !== 'rest').reduce((n, g) => n + ms[g], 0));
   const per = (v: number) => (requests > 0 ? v / requests : 0);
-  return { ...(Object.fromEntries(CPU_GROUPS.map((g) => [g, per(ms[g])])) as Record<CpuGroup, number>), machine: per(machine) };
+  return {
+    ...(Object.fromEntries(CPU_GROUPS.map((g) => [g, per(ms[g])])) as Record<CpuGroup, number>),
+    machine: per(machine),
+    kernel: per(after.machine.kernelMs - before.machine.kernelMs),
+    interrupts: per(after.machine.interruptMs - before.machine.interruptMs),
+    switches: per(after.machine.switches - before.machine.switches),
+  };
 }
 
 /** The median of each group over several measurements. */
 export function medianCpu(all: CpuPerRequest[]): CpuPerRequest {
   const median = (vs: number[]) => [...vs].sort((a, b) => a - b)[Math.floor((vs.length - 1) / 2)] ?? 0;
-  return Object.fromEntries([...CPU_GROUPS, 'machine'].map((g) => [g, median(all.map((c) => c[g as CpuGroup]))])) as CpuPerRequest;
+  return Object.fromEntries([...CPU_GROUPS, 'machine', 'kernel', 'interrupts', 'switches'].map((g) => [g, median(all.map((c) => c[g as keyof CpuPerRequest]))])) as CpuPerRequest;
 }
 
 /** This process's CPU time so far (ms): a load generator reports it, as it has exited by the end of its run. */
@@ -85,9 +95,9 @@ export function ownCpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
-/** "machine 4.10 ms each" */
+/** "machine 4.10 ms and 38 context switches each" */
 export function describeCpu(c: CpuPerRequest): string {
-  return `machine ${c.machine.toFixed(2)} ms each`;
+  return `machine ${c.machine.toFixed(2)} ms and ${Math.round(c.switches)} context switches each`;
 }
 
 /**
@@ -100,21 +110,32 @@ export function demand(rate: number, perRequest: CpuPerRequest, row: number): st
   return `asks ${Math.round((rate * perRequest.machine) / 10 / cores)} % of ${cores} cores at row ${row}'s ${perRequest.machine.toFixed(2)} ms each`;
 }
 
-/** The machine's CPU time so far, all cores (/proc/stat): busy and total, in ms. */
+/** The machine's CPU time so far, all cores (/proc/stat), in ms: busy (its own processes and kernel), stolen, and all. */
 export interface MachineCpu {
   busyMs: number;
   totalMs: number;
+  /** time the hypervisor gave this machine's cores to others: neither busy nor idle here */
+  stealMs: number;
+  /** the part of busyMs spent in the kernel (system calls, interrupts) */
+  kernelMs: number;
+  /** the part of kernelMs spent in interrupt handlers (hard and soft) */
+  interruptMs: number;
+  /** context switches so far, every core */
+  switches: number;
 }
 
 export function machineCpu(): MachineCpu {
+  const stat = readFileSync('/proc/stat', 'utf8');
   // cpu  user nice system idle iowait irq softirq steal ... (in clock ticks of 10 ms)
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
-  const totalMs = (user! + nice! + system! + idle! + iowait! + irq! + softirq! + steal!) * 10;
-  return { busyMs: totalMs - (idle! + iowait!) * 10, totalMs };
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = stat.split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  const totalMs = (user! + nice! + system! + idle! + iowait! + irq! + softirq! + steal!) * TICK_MS;
+  const switches = Number(/^ctxt (\d+)$/m.exec(stat)?.[1] ?? 0);
+  return { busyMs: totalMs - (idle! + iowait! + steal!) * TICK_MS, totalMs, stealMs: steal! * TICK_MS, kernelMs: (system! + irq! + softirq!) * TICK_MS, interruptMs: (irq! + softirq!) * TICK_MS, switches };
 }
 
-/** Between two samples: the CPU time all processes used (ms) and the share of every core it was. */
-export function machineBusy(before: MachineCpu, after: MachineCpu): { busyMs: number; share: number } {
+/** Between two samples: the CPU time all processes used (ms), the share of every core it was, and the share stolen. */
+export function machineBusy(before: MachineCpu, after: MachineCpu): { busyMs: number; share: number; stolen: number } {
   const busyMs = after.busyMs - before.busyMs;
-  return { busyMs, share: busyMs / Math.max(1, after.totalMs - before.totalMs) };
+  const totalMs = Math.max(1, after.totalMs - before.totalMs);
+  return { busyMs, share: busyMs / totalMs, stolen: (after.stealMs - before.stealMs) / totalMs };
 }

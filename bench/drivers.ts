@@ -55,7 +55,7 @@ export async function foldPending(env: BenchEnv): Promise<ReportFoldResult> {
 
 /** Open loop (bench/openloop.ts): `rate` requests a second on a fixed schedule, from a settled database. */
 /** An open-loop run's figures, with how busy the machine's cores were and its CPU per request by process (warm-up included). */
-export type OpenLoopRun = OpenLoopResult & { coresBusy: number; cpu: CpuPerRequest };
+export type OpenLoopRun = OpenLoopResult & { coresBusy: number; coresStolen: number; cpu: CpuPerRequest };
 
 export async function openLoop(env: BenchEnv, key: string, path: string, template: unknown, rate: number, seconds: number, extra: Partial<OpenLoopOptions> = {}): Promise<OpenLoopRun> {
   await settleDatabase(env);
@@ -68,7 +68,8 @@ export async function openLoopNow(env: BenchEnv, key: string, path: string, temp
   const r = await child<OpenLoopResult>('openloop.js', { url: env.url, path, key, rate, seconds, template, ...extra } satisfies OpenLoopOptions);
   const after = cpuSnapshot();
   // how busy the machine's cores were over the run (warm-up included): every process, the generator's too
-  return { ...r, coresBusy: machineBusy(before.machine, after.machine).share, cpu: cpuPerRequest(before, after, r.sentAll, r.cpuMs) };
+  const machine = machineBusy(before.machine, after.machine);
+  return { ...r, coresBusy: machine.share, coresStolen: machine.stolen, cpu: cpuPerRequest(before, after, r.sentAll, r.cpuMs) };
 }
 
 /** What the failed requests got: "503 ×2, ECONNRESET ×1". */
@@ -78,13 +79,14 @@ function failures(r: OpenLoopResult): string {
 }
 
 /** "p50 4.1 ms, p99 18 ms, p99.9 40 ms", plus whatever went wrong (late, dropped, failed). */
-export function describeOpenLoop(r: OpenLoopResult & { coresBusy?: number; cpu?: CpuPerRequest }): string {
+export function describeOpenLoop(r: OpenLoopResult & { coresBusy?: number; coresStolen?: number; cpu?: CpuPerRequest }): string {
   const ms = (v: number) => (v < 10 ? v.toFixed(1) : String(Math.round(v)));
   const bad = [
     r.late ? `${r.late} late` : '', r.dropped ? `${r.dropped} dropped` : '', r.timeouts ? `${r.timeouts} unanswered` : '',
     r.non2xx + r.errors ? `${r.non2xx + r.errors} failed (${failures(r)})` : '',
   ].filter(Boolean);
-  const busy = r.coresBusy === undefined ? '' : `, cores ${Math.round(r.coresBusy * 100)} % busy${r.cpu ? ` (${describeCpu(r.cpu)})` : ''}`;
+  const stolen = (r.coresStolen ?? 0) >= 0.01 ? `, ${Math.round(r.coresStolen! * 100)} % stolen` : '';
+  const busy = r.coresBusy === undefined ? '' : `, cores ${Math.round(r.coresBusy * 100)} % busy${stolen}${r.cpu ? ` (${describeCpu(r.cpu)})` : ''}`;
   return `p50 ${ms(r.p50)} ms, p99 ${ms(r.p99)} ms, max ${ms(r.max)} ms${bad.length ? `, ${bad.join(', ')}` : ', none late or dropped'}${busy}`;
 }
 

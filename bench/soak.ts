@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { machineBusy, machineCpu, type MachineCpu } from './cpu';
 import type { BenchEnv } from './env';
 import { describeOpenLoop, openLoopClean, openLoopNow, settleDatabase } from './drivers';
 import { rawLoop } from './raw';
@@ -60,14 +61,18 @@ export async function benchSoak(env: BenchEnv, state: { redemptionBaseline?: Red
   const processes = [{ name: 'api', pid: process.pid }, ...env.workers.map((w, i) => ({ name: `worker ${i + 1}`, pid: w.child.pid }))];
   const rss: { second: number; bytes: Record<string, number> }[] = [];
   const sampled: Promise<{ second: number; tables: Record<string, TableSample> } | null>[] = [];
+  // how busy the cores were (and how much the hypervisor took) in each window: a p99 that follows them is the machine's
+  const cpuAt: MachineCpu[] = [];
   // samples at the end of each window of the recorded run (the generator starts about 20 ms after it is spawned, then warms up)
   let sampler: NodeJS.Timeout | undefined;
   const startSampling = () => {
     const t0 = Date.now() + WARMUP_SECONDS * 1000;
     let n = 1;
+    setTimeout(() => cpuAt.push(machineCpu()), Math.max(0, t0 - Date.now()));
     const next = () => {
       sampler = setTimeout(() => {
         const second = n * windowSeconds;
+        cpuAt.push(machineCpu());
         rss.push({ second, bytes: Object.fromEntries(processes.map((p) => [p.name, rssOf(p.pid)])) });
         sampled.push(tableSample(env).then((t) => ({ second, tables: t }), () => null));
         n++;
@@ -86,6 +91,11 @@ export async function benchSoak(env: BenchEnv, state: { redemptionBaseline?: Red
     clearTimeout(sampler);
   }
   const tables = (await Promise.all(sampled)).filter((t) => t !== null);
+  const cores = cpuAt.slice(1).map((c, i) => {
+    const m = machineBusy(cpuAt[i]!, c);
+    return { second: (i + 1) * windowSeconds, busy: m.share, stolen: m.stolen };
+  });
+  const pct = (v: number | undefined) => (v === undefined ? '—' : `${Math.round(v * 100)} %`);
   const windows = (run.windows ?? []).filter((w) => w.startSecond + windowSeconds <= SOAK_SECONDS);
   const first = windows[0];
   const last = windows.at(-1);
@@ -105,11 +115,11 @@ export async function benchSoak(env: BenchEnv, state: { redemptionBaseline?: Red
   return {
     row: 18,
     name: `Soak: redemptions open loop at 50 % of raw max (${rate}/s, ${fmt.s(SOAK_SECONDS * 1000)}), first vs last ${minutes}`,
-    ours: `p99 ${first ? fmt.ms(first.p99) : '—'} → ${last ? fmt.ms(last.p99) : '—'}; RSS ${rssText}; dead row versions ${dead(0).toLocaleString('en-US')}→${dead(-1).toLocaleString('en-US')}`,
+    ours: `p99 ${first ? fmt.ms(first.p99) : '—'} → ${last ? fmt.ms(last.p99) : '—'}; RSS ${rssText}; dead row versions ${dead(0).toLocaleString('en-US')}→${dead(-1).toLocaleString('en-US')}; cores busy ${pct(cores[0]?.busy)}→${pct(cores.at(-1)?.busy)}, stolen ${pct(cores[0]?.stolen)}→${pct(cores.at(-1)?.stolen)}`,
     raw: rawRate === null ? 'rate from row 7' : `same-work max ${fmt.rate(rawRate)}`,
     ratio: null,
     target: 'p99 and each RSS grow ≤ 20 %',
     met,
-    details: { rate, seconds: SOAK_SECONDS, windowSeconds, p99Growth, rssGrowth, windows, rss, tables, overall: describeOpenLoop(run), run: { ...run, windows: undefined } },
+    details: { rate, seconds: SOAK_SECONDS, windowSeconds, p99Growth, rssGrowth, windows, rss, tables, cores, overall: describeOpenLoop(run), run: { ...run, windows: undefined } },
   };
 }

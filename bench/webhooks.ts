@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -12,7 +11,7 @@ import { createLogger } from '../src/logger';
 import { deleteQueueKeys } from '../src/queues/connection';
 import { start } from '../src/server';
 import { signedHeaders } from '../src/services/webhook-signing';
-import { machineBusy, machineCpu } from './cpu';
+import { cpuPerRequest, cpuSnapshot, machineBusy } from './cpu';
 import { fmt, type Row } from './table';
 
 /**
@@ -47,17 +46,6 @@ async function receiver(onRequest: () => void): Promise<Receiver> {
   await new Promise<void>((resolve) => r.server.listen(0, '127.0.0.1', () => resolve()));
   r.url = `http://127.0.0.1:${(r.server.address() as AddressInfo).port}/hook`;
   return r;
-}
-
-/** CPU time (user + system) a process has used so far, in ms (0 when it is gone). */
-function cpuMs(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command's closing parenthesis
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return 0;
-  }
 }
 
 function spawnWorker(env: Record<string, string>): Promise<{ child: ChildProcess; stop(): Promise<void> }> {
@@ -151,8 +139,7 @@ export async function benchWebhooks(server: BenchServer): Promise<Row> {
       targets.push({ url: r.url, secret: e.secret });
     }
     // the events: ten transactions of 1,000, as a busy account writes them
-    const cpuBefore = workers.reduce((n, w) => n + cpuMs(w.child.pid), 0);
-    const machineBefore = machineCpu();
+    const oursBefore = cpuSnapshot();
     const firstAt = performance.now();
     for (let i = 0; i < EVENTS; i += 1000) {
       await pool.query(
@@ -165,18 +152,21 @@ export async function benchWebhooks(server: BenchServer): Promise<Row> {
     clearTimeout(timeout);
     if (received < total) throw new Error(`only ${received} of ${total} deliveries arrived`);
     const oursMs = lastAt - firstAt;
-    // every process's CPU over the run (workers, API, Postgres, Redis, receivers): the machine's cost per delivery
-    const oursMachine = machineBusy(machineBefore, machineCpu());
+    // every process's CPU over the run (workers, API, Postgres, Redis, receivers): the machine's cost per delivery, by process
+    const oursAfter = cpuSnapshot();
+    const oursMachine = machineBusy(oursBefore.machine, oursAfter.machine);
+    const oursCpu = cpuPerRequest(oursBefore, oursAfter, total);
     // the workers' CPU per delivery: less noisy than the rate on a shared machine
-    const workerCpuMs = workers.reduce((n, w) => n + cpuMs(w.child.pid), 0) - cpuBefore;
+    const workerCpuMs = oursCpu.workers * total;
     const ours = total / (oursMs / 1000);
     const { rows } = await pool.query(`select id::text, created_at from events where account_id = $1 order by id`, [acct.account.id]);
     const failed = await pool.query(`select count(*)::int as n from webhook_deliveries where status <> 'succeeded'`);
     for (const r of receivers) r.count = 0;
     received = -Infinity; // the raw run's requests are not deliveries
-    const rawBefore = machineCpu();
+    const rawBefore = cpuSnapshot();
     const raw = await rawLimit(targets, rows.map((r) => ({ id: r.id, createdAt: new Date(r.created_at).toISOString() })));
-    const rawMachine = machineBusy(rawBefore, machineCpu());
+    const rawAfter = cpuSnapshot();
+    const rawMachine = machineBusy(rawBefore.machine, rawAfter.machine);
     const ratio = ours / raw;
     const perDelivery = (m: { busyMs: number }) => (m.busyMs / total).toFixed(2);
     return {
@@ -190,6 +180,7 @@ export async function benchWebhooks(server: BenchServer): Promise<Row> {
       details: {
         events: EVENTS, endpoints: ENDPOINTS, deliveries: total, oursMs, oursPerSecond: ours, rawPerSecond: raw, workerCpuMs, notSucceeded: failed.rows[0].n,
         machine: { ours: oursMachine, raw: rawMachine },
+        cpu: { ours: oursCpu, raw: cpuPerRequest(rawBefore, rawAfter, total) },
       },
     };
   } finally {
