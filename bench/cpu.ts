@@ -3,11 +3,12 @@ import { availableParallelism } from 'node:os';
 
 /**
  * Where a measurement's CPU went, by process, read from /proc: the benchmark's own process (the
- * API, or the raw baselines' client), the worker processes, every PostgreSQL process, Redis, the
+ * API, or the raw baselines' client), API processes of their own (`env.startApis`: WEB_CONCURRENCY
+ * and its supervisor), the worker processes, every PostgreSQL process, Redis, the
  * load generator (which reports its own, since it has exited by the end), and the rest of the
  * machine (the kernel's interrupts, processes that ended during the run, anything else running).
  */
-export const CPU_GROUPS = ['bench', 'workers', 'postgres', 'redis', 'generator', 'rest'] as const;
+export const CPU_GROUPS = ['bench', 'apis', 'workers', 'postgres', 'redis', 'generator', 'rest'] as const;
 export type CpuGroup = (typeof CPU_GROUPS)[number];
 
 /**
@@ -26,18 +27,18 @@ export interface CpuSnapshot {
 /** 10 ms: Linux's USER_HZ of 100, the unit of /proc/stat and /proc/<pid>/stat. */
 const TICK_MS = 10;
 
-function groupOf(pid: number, comm: string, ppid: number): CpuGroup | null {
+function groupOf(pid: number, comm: string): CpuGroup | null {
   if (pid === process.pid) return 'bench';
   if (comm === 'postgres') return 'postgres';
   if (comm === 'redis-server') return 'redis';
-  if (ppid === process.pid) {
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('src/main.js')) return 'workers';
-    } catch {
-      return null;
-    }
+  if (comm !== 'node' && comm !== 'MainThread') return null;
+  try {
+    if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('src/main.js')) return null;
+    // the product's processes, told apart by the role they were started with
+    return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes('ROLE=worker') ? 'workers' : 'apis';
+  } catch {
+    return null; // ended meanwhile
   }
-  return null;
 }
 
 /** Every process of a known group with its CPU time so far, and the machine's. */
@@ -56,7 +57,7 @@ export function cpuSnapshot(): CpuSnapshot {
     const close = stat.lastIndexOf(')');
     const comm = stat.slice(stat.indexOf('(') + 1, close);
     const fields = stat.slice(close + 2).split(' ');
-    const group = groupOf(pid, comm, Number(fields[1]));
+    const group = groupOf(pid, comm);
     if (!group) continue;
     procs.set(pid, { group, ms: (Number(fields[11]) + Number(fields[12])) * TICK_MS });
   }
@@ -69,7 +70,7 @@ export function cpuSnapshot(): CpuSnapshot {
  * report. The machine's figure counts every process, so the groups sum to it.
  */
 export function cpuPerRequest(before: CpuSnapshot, after: CpuSnapshot, requests: number, generatorMs = 0): CpuPerRequest {
-  const ms: Record<CpuGroup, number> = { bench: 0, workers: 0, postgres: 0, redis: 0, generator: generatorMs, rest: 0 };
+  const ms: Record<CpuGroup, number> = { bench: 0, apis: 0, workers: 0, postgres: 0, redis: 0, generator: generatorMs, rest: 0 };
   for (const [pid, p] of after.procs) ms[p.group] += p.ms - (before.procs.get(pid)?.ms ?? 0);
   const machine = after.machine.busyMs - before.machine.busyMs;
   ms.rest = Math.max(0, machine - CPU_GROUPS.filter((g) => g !== 'rest').reduce((n, g) => n + ms[g], 0));

@@ -5,6 +5,7 @@ import { Pool } from 'pg';
 import { openBenchServer, type BenchServer } from './server';
 import { RAW_CLIENTS } from './stats';
 import { dropDatabase } from '../src/db/orm';
+import { freePort } from '../src/free-port';
 import { deleteQueueKeys } from '../src/queues/connection';
 import { loadConfig, type Config } from '../config';
 import { createLogger } from '../src/logger';
@@ -30,23 +31,32 @@ export interface BenchEnv {
   pool: Pool;
   workers: WorkerProc[];
   startWorkers(n: number, extra?: Record<string, string>): Promise<WorkerProc[]>;
+  /**
+   * The API as `processes` processes of its own (WEB_CONCURRENCY) on a free port, beside the one
+   * in this process: its URL and how to stop it.
+   */
+  startApis(processes: number): Promise<{ url: string; stop(): Promise<void> }>;
   stopWorkers(): Promise<void>;
   account(): Promise<{ id: string; apiKey: string }>;
   close(): Promise<void>;
 }
 
-function spawnWorker(env: Record<string, string>): Promise<WorkerProc> {
+/**
+ * A service process of the product (`node dist/src/main.js`) with the run's environment and the
+ * given role, resolved once its start-up line (`ready`) is logged.
+ */
+function spawnService(env: Record<string, string>, role: 'worker' | 'api', ready: string): Promise<WorkerProc> {
   const main = path.join(__dirname, '../src/main.js');
   // BENCH_CPU_PROF=<dir>: each worker writes a V8 CPU profile there when it stops
-  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...prof, main], { env: { ...process.env, ...env, ROLE: 'worker', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const prof = process.env.BENCH_CPU_PROF && role === 'worker' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, main], { env: { ...process.env, ...env, ROLE: role, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start: ${out}`)), 90_000);
+    const timer = setTimeout(() => reject(new Error(`${role} did not start: ${out}`)), 90_000);
     child.stdout!.on('data', (d) => {
       out += d;
-      if (out.includes('worker running')) {
+      if (out.includes(ready)) {
         clearTimeout(timer);
         resolve({
           child,
@@ -99,9 +109,14 @@ export async function openBenchEnv(): Promise<BenchEnv> {
   const self: BenchEnv = {
     tag, server, env, config, api, url: api.url!, pool, workers,
     async startWorkers(n, extra = {}) {
-      const started = await Promise.all(Array.from({ length: n }, () => spawnWorker({ ...env, ...extra })));
+      const started = await Promise.all(Array.from({ length: n }, () => spawnService({ ...env, ...extra }, 'worker', 'worker running')));
       workers.push(...started);
       return started;
+    },
+    async startApis(processes) {
+      const port = await freePort();
+      const proc = await spawnService({ ...env, WEB_CONCURRENCY: String(processes), PORT: String(port) }, 'api', 'couponflow listening on');
+      return { url: `http://127.0.0.1:${port}`, stop: () => proc.stop() };
     },
     async stopWorkers() {
       await Promise.all(workers.splice(0).map((w) => w.stop()));
