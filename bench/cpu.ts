@@ -41,25 +41,30 @@ function groupOf(pid: number, comm: string): CpuGroup | null {
   }
 }
 
+/** A process's command name, parent and CPU time so far (ms), from /proc/<pid>/stat; null when it is gone. */
+export function procStat(pid: number): { comm: string; ppid: number; cpuMs: number } | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // "pid (comm) state ppid ... utime stime ...": comm may hold spaces, so split after its closing parenthesis
+  const close = stat.lastIndexOf(')');
+  const fields = stat.slice(close + 2).split(' ');
+  return { comm: stat.slice(stat.indexOf('(') + 1, close), ppid: Number(fields[1]), cpuMs: (Number(fields[11]) + Number(fields[12])) * TICK_MS };
+}
+
 /** Every process of a known group with its CPU time so far, and the machine's. */
 export function cpuSnapshot(): CpuSnapshot {
   const procs = new Map<number, { group: CpuGroup; ms: number }>();
   for (const name of readdirSync('/proc')) {
     const pid = Number(name);
     if (!Number.isInteger(pid)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue; // ended meanwhile
-    }
-    // "pid (comm) state ppid ...": comm may hold spaces, so split after its closing parenthesis
-    const close = stat.lastIndexOf(')');
-    const comm = stat.slice(stat.indexOf('(') + 1, close);
-    const fields = stat.slice(close + 2).split(' ');
-    const group = groupOf(pid, comm);
+    const stat = procStat(pid);
+    const group = stat && groupOf(pid, stat.comm);
     if (!group) continue;
-    procs.set(pid, { group, ms: (Number(fields[11]) + Number(fields[12])) * TICK_MS });
+    procs.set(pid, { group, ms: stat.cpuMs });
   }
   return { machine: machineCpu(), procs };
 }

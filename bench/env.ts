@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Pool } from 'pg';
+import { procStat } from './cpu';
 import { openBenchServer, type BenchServer } from './server';
 import { RAW_CLIENTS } from './stats';
 import { dropDatabase } from '../src/db/orm';
@@ -12,6 +13,8 @@ import { createLogger } from '../src/logger';
 import { start, type Running } from '../src/server';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** How long API processes forked for WEB_CONCURRENCY are given to start once the port answers. */
+const API_START_MS = 3000;
 const TUNABLES = ['DATABASE_POOL_MAX', 'REDEMPTION_CONCURRENCY', 'INVOICE_CONCURRENCY', 'INVOICE_GROUP_MAX', 'REDIS_AUTO_PIPELINING'];
 
 export interface WorkerProc {
@@ -43,42 +46,56 @@ export interface BenchEnv {
 
 /**
  * A service process of the product (`node dist/src/main.js`) with the run's environment and the
- * given role, resolved once its start-up line (`ready`) is logged.
+ * given role and log level, resolved once `ready` answers true (polled every 100 ms).
  */
-function spawnService(env: Record<string, string>, role: 'worker' | 'api', ready: string): Promise<WorkerProc> {
+function spawnService(env: Record<string, string>, role: 'worker' | 'api', logLevel: string, ready: (output: string, pid: number | undefined) => boolean | Promise<boolean>): Promise<WorkerProc> {
   const main = path.join(__dirname, '../src/main.js');
   // BENCH_CPU_PROF=<dir>: each worker writes a V8 CPU profile there when it stops
   const prof = process.env.BENCH_CPU_PROF && role === 'worker' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...prof, main], { env: { ...process.env, ...env, ROLE: role, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...prof, main], { env: { ...process.env, ...env, ROLE: role, LOG_LEVEL: logLevel }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // the output until it is ready (for its start-up line, or the error why not); later lines are dropped
   let out = '';
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${role} did not start: ${out}`)), 90_000);
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes(ready)) {
-        clearTimeout(timer);
-        resolve({
-          child,
-          peakRss() {
-            try {
-              const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-              return m ? Number(m[1]) * 1024 : 0;
-            } catch {
-              return 0;
-            }
-          },
-          async stop() {
-            if (child.exitCode !== null) return;
-            child.kill('SIGTERM');
-            const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
-            await exited;
-            clearTimeout(t);
-          },
-        });
-      }
-    });
+  let started = false;
+  child.stdout!.on('data', (d) => {
+    if (!started) out += d;
   });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const proc: WorkerProc = {
+    child,
+    peakRss() {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        return m ? Number(m[1]) * 1024 : 0;
+      } catch {
+        return 0;
+      }
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+  return (async () => {
+    const deadline = Date.now() + 90_000;
+    while (!(await ready(out, child.pid))) {
+      if (child.exitCode !== null || Date.now() > deadline) {
+        await proc.stop();
+        throw new Error(`${role} did not start: ${out}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    started = true;
+    out = '';
+    return proc;
+  })();
+}
+
+/** The child processes of a process (from /proc). */
+function childrenOf(pid: number | undefined): number[] {
+  return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number).filter((n) => procStat(n)?.ppid === pid);
 }
 
 /** A fresh database and queue prefix, the API in this process, workers as child processes. */
@@ -109,14 +126,23 @@ export async function openBenchEnv(): Promise<BenchEnv> {
   const self: BenchEnv = {
     tag, server, env, config, api, url: api.url!, pool, workers,
     async startWorkers(n, extra = {}) {
-      const started = await Promise.all(Array.from({ length: n }, () => spawnService({ ...env, ...extra }, 'worker', 'worker running')));
+      const started = await Promise.all(Array.from({ length: n }, () => spawnService({ ...env, ...extra }, 'worker', 'info', (out) => out.includes('worker running'))));
       workers.push(...started);
       return started;
     },
     async startApis(processes) {
       const port = await freePort();
-      const proc = await spawnService({ ...env, WEB_CONCURRENCY: String(processes), PORT: String(port) }, 'api', 'couponflow listening on');
-      return { url: `http://127.0.0.1:${port}`, stop: () => proc.stop() };
+      const url = `http://127.0.0.1:${port}`;
+      // at the run's log level, as the API in this process (at info each request writes a line):
+      // ready once the port answers and the supervisor has forked every process, plus their start
+      let forked: number | null = null;
+      const proc = await spawnService({ ...env, WEB_CONCURRENCY: String(processes), PORT: String(port) }, 'api', env.LOG_LEVEL!, async (_out, pid) => {
+        if (forked !== null) return Date.now() - forked > API_START_MS;
+        const answered = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+        if (answered && childrenOf(pid).length >= processes) forked = Date.now();
+        return false;
+      });
+      return { url, stop: () => proc.stop() };
     },
     async stopWorkers() {
       await Promise.all(workers.splice(0).map((w) => w.stop()));

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { api, post, type BenchEnv } from './env';
 import { closedLoop, describeOpenLoop, foldPending, openLoop, openLoopClean } from './drivers';
 import { demand, describeCpu } from './cpu';
@@ -109,9 +110,11 @@ export async function benchRedemptions(env: BenchEnv, state: { redemptionBaselin
 
 /**
  * API processes of their own for the validate rows (`BENCH_WEB_CONCURRENCY=n`, WEB_CONCURRENCY of
- * n); unset, the rows ask the API in the benchmark's process, as every other row does.
+ * n), one per core unless told: a validate is all API work, which one process serves on one core
+ * (README, "Three full runs of this version"). 0 asks the API in the benchmark's process, as
+ * every other row does.
  */
-const VALIDATE_APIS = Number(process.env.BENCH_WEB_CONCURRENCY ?? 0);
+const VALIDATE_APIS = Number(process.env.BENCH_WEB_CONCURRENCY ?? availableParallelism());
 
 /** Rows 6, 9: validate throughput and open-loop latency at 50 %. */
 export async function benchValidate(env: BenchEnv): Promise<Row[]> {

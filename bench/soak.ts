@@ -37,6 +37,20 @@ async function tableSample(env: BenchEnv): Promise<Record<string, TableSample>> 
   return Object.fromEntries(rows.map(({ relname, ...t }) => [relname, t]));
 }
 
+interface ServerSample { checkpoints: number; walBytes: number; walFullPages: number }
+
+/**
+ * The server's checkpoints so far (timed and requested) and the WAL it has written, full-page
+ * images among it: a checkpoint makes the first change of every page after it write the whole
+ * page, so a minute after one writes more WAL and waits longer on its flushes.
+ */
+async function serverSample(env: BenchEnv): Promise<ServerSample> {
+  const { rows } = await env.pool.query<{ checkpoints: string; wal_bytes: string; wal_fpi: string }>(
+    `select (select checkpoints_timed + checkpoints_req from pg_stat_bgwriter) as checkpoints, wal_bytes::text, wal_fpi::text from pg_stat_wal`,
+  );
+  return { checkpoints: Number(rows[0]!.checkpoints), walBytes: Number(rows[0]!.wal_bytes), walFullPages: Number(rows[0]!.wal_fpi) };
+}
+
 /** Resident memory of a process in bytes (VmRSS), 0 when it is gone. */
 function rssOf(pid: number | undefined): number {
   if (pid === undefined) return 0;
@@ -63,16 +77,22 @@ export async function benchSoak(env: BenchEnv, state: { redemptionBaseline?: Red
   const sampled: Promise<{ second: number; tables: Record<string, TableSample> } | null>[] = [];
   // how busy the cores were (and how much the hypervisor took) in each window: a p99 that follows them is the machine's
   const cpuAt: MachineCpu[] = [];
+  const serverAt: Promise<ServerSample | null>[] = [];
+  const sampleServer = () => serverAt.push(serverSample(env).catch(() => null));
   // samples at the end of each window of the recorded run (the generator starts about 20 ms after it is spawned, then warms up)
   let sampler: NodeJS.Timeout | undefined;
   const startSampling = () => {
     const t0 = Date.now() + WARMUP_SECONDS * 1000;
     let n = 1;
-    setTimeout(() => cpuAt.push(machineCpu()), Math.max(0, t0 - Date.now()));
+    setTimeout(() => {
+      cpuAt.push(machineCpu());
+      sampleServer();
+    }, Math.max(0, t0 - Date.now()));
     const next = () => {
       sampler = setTimeout(() => {
         const second = n * windowSeconds;
         cpuAt.push(machineCpu());
+        sampleServer();
         rss.push({ second, bytes: Object.fromEntries(processes.map((p) => [p.name, rssOf(p.pid)])) });
         sampled.push(tableSample(env).then((t) => ({ second, tables: t }), () => null));
         n++;
@@ -94,6 +114,14 @@ export async function benchSoak(env: BenchEnv, state: { redemptionBaseline?: Red
   const cores = cpuAt.slice(1).map((c, i) => {
     const m = machineBusy(cpuAt[i]!, c);
     return { second: (i + 1) * windowSeconds, busy: m.share, stolen: m.stolen };
+  });
+  // each window's checkpoints begun and WAL written (MB, and full-page images)
+  const serverSamples = await Promise.all(serverAt);
+  const server = serverSamples.slice(1).map((b, i) => {
+    const a = serverSamples[i];
+    return a && b
+      ? { second: (i + 1) * windowSeconds, checkpoints: b.checkpoints - a.checkpoints, walMB: (b.walBytes - a.walBytes) / 1048576, walFullPages: b.walFullPages - a.walFullPages }
+      : null;
   });
   const pct = (v: number | undefined) => (v === undefined ? '—' : `${Math.round(v * 100)} %`);
   const windows = (run.windows ?? []).filter((w) => w.startSecond + windowSeconds <= SOAK_SECONDS);
@@ -120,6 +148,6 @@ export async function benchSoak(env: BenchEnv, state: { redemptionBaseline?: Red
     ratio: null,
     target: 'p99 and each RSS grow ≤ 20 %',
     met,
-    details: { rate, seconds: SOAK_SECONDS, windowSeconds, p99Growth, rssGrowth, windows, rss, tables, cores, overall: describeOpenLoop(run), run: { ...run, windows: undefined } },
+    details: { rate, seconds: SOAK_SECONDS, windowSeconds, p99Growth, rssGrowth, windows, rss, tables, cores, server, overall: describeOpenLoop(run), run: { ...run, windows: undefined } },
   };
 }
