@@ -79,7 +79,7 @@ function failures(r: OpenLoopResult): string {
 }
 
 /** "p50 4.1 ms, p99 18 ms, p99.9 40 ms", plus whatever went wrong (late, dropped, failed). */
-export function describeOpenLoop(r: OpenLoopResult & { coresBusy?: number; coresStolen?: number; cpu?: CpuPerRequest }): string {
+export function describeOpenLoop(r: OpenLoopResult & Partial<OpenLoopRun>): string {
   const ms = (v: number) => (v < 10 ? v.toFixed(1) : String(Math.round(v)));
   const bad = [
     r.late ? `${r.late} late` : '', r.dropped ? `${r.dropped} dropped` : '', r.timeouts ? `${r.timeouts} unanswered` : '',

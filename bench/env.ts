@@ -93,6 +93,11 @@ function spawnService(env: Record<string, string>, role: 'worker' | 'api', logLe
   })();
 }
 
+/** A worker process of the product with the run's environment, once it logged that it runs. */
+export function spawnWorker(env: Record<string, string>): Promise<WorkerProc> {
+  return spawnService(env, 'worker', 'info', (out) => out.includes('worker running'));
+}
+
 /** The child processes of a process (from /proc). */
 function childrenOf(pid: number | undefined): number[] {
   return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number).filter((n) => procStat(n)?.ppid === pid);
@@ -126,7 +131,7 @@ export async function openBenchEnv(): Promise<BenchEnv> {
   const self: BenchEnv = {
     tag, server, env, config, api, url: api.url!, pool, workers,
     async startWorkers(n, extra = {}) {
-      const started = await Promise.all(Array.from({ length: n }, () => spawnService({ ...env, ...extra }, 'worker', 'info', (out) => out.includes('worker running'))));
+      const started = await Promise.all(Array.from({ length: n }, () => spawnWorker({ ...env, ...extra })));
       workers.push(...started);
       return started;
     },

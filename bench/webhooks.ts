@@ -1,7 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { Pool } from 'pg';
 import type { BenchServer } from './server';
 import { loadConfig } from '../config';
@@ -12,6 +10,7 @@ import { deleteQueueKeys } from '../src/queues/connection';
 import { start } from '../src/server';
 import { signedHeaders } from '../src/services/webhook-signing';
 import { cpuPerRequest, cpuSnapshot, machineBusy } from './cpu';
+import { spawnWorker } from './env';
 import { fmt, type Row } from './table';
 
 /**
@@ -46,24 +45,6 @@ async function receiver(onRequest: () => void): Promise<Receiver> {
   await new Promise<void>((resolve) => r.server.listen(0, '127.0.0.1', () => resolve()));
   r.url = `http://127.0.0.1:${(r.server.address() as AddressInfo).port}/hook`;
   return r;
-}
-
-function spawnWorker(env: Record<string, string>): Promise<{ child: ChildProcess; stop(): Promise<void> }> {
-  // BENCH_CPU_PROF=<dir>: each worker writes a V8 CPU profile there when it stops (as in bench/env.ts)
-  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...prof, path.join(__dirname, '../src/main.js')], { env: { ...process.env, ...env, ROLE: 'worker', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`worker did not start: ${out}`)), 30_000);
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('worker running')) {
-        clearTimeout(timer);
-        resolve({ child, async stop() { child.kill('SIGTERM'); await exited; } });
-      }
-    });
-  });
 }
 
 /** The same signed POSTs straight from one process: answers deliveries per second. */
