@@ -15,7 +15,7 @@ import { start, type Running } from '../src/server';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** How long API processes forked for WEB_CONCURRENCY are given to start once the port answers. */
 const API_START_MS = 3000;
-const TUNABLES = ['DATABASE_POOL_MAX', 'REDEMPTION_CONCURRENCY', 'INVOICE_CONCURRENCY', 'INVOICE_GROUP_MAX', 'REDIS_AUTO_PIPELINING'];
+const TUNABLES = ['DATABASE_POOL_MAX', 'REDEMPTION_CONCURRENCY', 'INVOICE_CONCURRENCY', 'INVOICE_GROUP_MAX', 'REDIS_AUTO_PIPELINING', 'REDEMPTION_GROUP_MAX'];
 
 export interface WorkerProc {
   child: ChildProcess;

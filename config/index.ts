@@ -46,6 +46,8 @@ export interface Config {
   concurrency: { redemptions: number; invoices: number; batches: number; expiry: number };
   /** The most invoices one worker process discounts in one transaction (group commit); 1 turns grouping off. */
   invoiceGroupMax: number;
+  /** The most redemptions one worker process counts in one transaction (group commit); 1 turns grouping off. */
+  redemptionGroupMax: number;
   rateLimit: { windowSeconds: number; perCustomer: number; perKey: number };
   expirySchedulerEveryMs: number;
   /** How often the growth report rollups fold their marks (REPORT_FOLD_EVERY_MS). */
@@ -226,12 +228,13 @@ export function loadConfig(env: Env = process.env): Config {
     jobWaitTimeoutMs: int(env, 'JOB_WAIT_TIMEOUT_MS', 10_000, 100, 600_000),
     queueMaxWaiting: int(env, 'QUEUE_MAX_WAITING', 100_000, 1, 100_000_000),
     concurrency: {
-      redemptions: int(env, 'REDEMPTION_CONCURRENCY', 2, 1, 1000),
+      redemptions: int(env, 'REDEMPTION_CONCURRENCY', 16, 1, 1000),
       invoices: int(env, 'INVOICE_CONCURRENCY', 64, 1, 1000),
       batches: int(env, 'BATCH_CONCURRENCY', 1, 1, 16),
       expiry: int(env, 'EXPIRY_CONCURRENCY', 4, 1, 100),
     },
     invoiceGroupMax: int(env, 'INVOICE_GROUP_MAX', 16, 1, 1000),
+    redemptionGroupMax: int(env, 'REDEMPTION_GROUP_MAX', 16, 1, 1000),
     rateLimit: {
       windowSeconds: int(env, 'RATE_LIMIT_WINDOW_SECONDS', 600, 1, 86_400),
       perCustomer: int(env, 'RATE_LIMIT_PER_CUSTOMER', 20, 1, 1_000_000),

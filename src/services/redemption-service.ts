@@ -1,8 +1,8 @@
 import { isUuid, timeOrderedUuid } from '../ids';
-import type { Pool } from 'pg';
+import type { Pool, QueryResult } from 'pg';
 import type { AppContext } from '../context';
 import type { Em } from '../db/orm';
-import { withPipeline, type Pipeline } from '../db/pipeline';
+import { withPipeline, type Pipeline, type Statement } from '../db/pipeline';
 import { pipelinedRead } from '../db/pipelined-reads';
 import {
   attributionColumns, decideDirectRedemption, decideRedemption, decisionCustomer, effectiveAttribution, mergeCustomer,
@@ -185,56 +185,95 @@ export async function redeem(app: AppContext, data: RedemptionJobData, jobId?: s
 }
 
 async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJobData): Promise<Attempt> {
-  const { accountId, request } = data;
+  const o = openRedemption(app, data);
+  const first = await p.named({ begin: 'begin', ...readStatements(o) });
+  const step = await afterRead(app, o, first.stored?.rows[0], first.context.rows[0] as ContextRow);
+  if (step.kind === 'final') {
+    await p.flight([...step.writes, step.undo ? 'rollback' : 'commit']);
+    return step.attempt;
+  }
+  const counted = await p.named({
+    ...Object.fromEntries(lockCountedRowsStatements(step.couponId, step.codeId, step.holdId).map((st, i) => [`lock${i}`, st])),
+    count: step.count,
+    commit: 'commit',
+  });
+  return countedAttempt(step, counted.count);
+}
+
+/** A redemption job about to be attempted: its request as the rules engine takes it, at the attempt's `now`. */
+export interface OpenedRedemption {
+  data: RedemptionJobData;
+  now: string;
+  key: string | null;
+  input: DecisionInput;
+  /** Without a key, the request's id is the redemption's. */
+  requestId: string | undefined;
+  q: ContextQuery;
+}
+
+export function openRedemption(app: AppContext, data: RedemptionJobData): OpenedRedemption {
+  const { request } = data;
   const key = request.idempotencyKey ?? null;
-  const { id: customerId, ...fields } = request.customer;
   const now = app.clock.now();
   const input: DecisionInput = { ...request, action: request.action as Action | undefined };
   // Without a key, the request's id is the redemption's: the context read (after the
   // subscription's lock) also answers the redemption a first run of the job committed.
   const requestId = key ? undefined : data.requestId;
   const q: ContextQuery = { ...contextQuery(input, now), ...(requestId ? { written: { kind: 'redemption', id: requestId } } : {}) };
-  const done = (outcome: JobOutcome, unknownCode = false): Attempt => ({ kind: 'done', outcome, unknownCode });
-  const first = await p.named({
-    begin: 'begin',
-    keyLock: key ? redemptionKeys.lock(accountId, key) : null,
-    stored: key ? redemptionKeys.stored(accountId, key) : null,
+  return { data, now, key, input, requestId, q };
+}
+
+/**
+ * The first flight of a redemption after BEGIN: (the idempotency key's lock and stored answer),
+ * the subscription's and customer's row locks, the context read.
+ */
+export function readStatements(o: OpenedRedemption) {
+  const { accountId, request } = o.data;
+  const { id: customerId, ...fields } = request.customer;
+  return {
+    keyLock: o.key ? redemptionKeys.lock(accountId, o.key) : null,
+    stored: o.key ? redemptionKeys.stored(accountId, o.key) : null,
     subscription: lockSubscriptionStatement(accountId, request.subscriptionId, customerId),
     customer: lockCustomerStatement(accountId, customerId, fields),
-    context: contextStatement(accountId, q),
+    context: contextStatement(accountId, o.q),
+  };
+}
+
+/**
+ * Where a redemption stands once its first flight is answered: `final` (its answer, the writes
+ * that go with it, and whether its transaction must be undone rather than committed), or
+ * `count` (the rows to lock and the counting statement).
+ */
+export type AfterRead =
+  | { kind: 'final'; attempt: Attempt; writes: Statement[]; undo: boolean }
+  | { kind: 'count'; couponId: string; codeId: number | null; holdId: string | null; count: Statement; body: Record<string, unknown> };
+
+export async function afterRead(app: AppContext, o: OpenedRedemption, storedAnswer: { request_hash: string; body: Record<string, unknown> } | undefined, read: ContextRow): Promise<AfterRead> {
+  const { data, now, key, input, requestId, q } = o;
+  const { accountId, request } = data;
+  const { id: customerId, ...fields } = request.customer;
+  const final = (outcome: JobOutcome, opts: { writes?: Statement[]; undo?: boolean; unknownCode?: boolean } = {}): AfterRead => ({
+    kind: 'final', attempt: { kind: 'done', outcome, unknownCode: opts.unknownCode ?? false }, writes: opts.writes ?? [], undo: opts.undo ?? false,
   });
-  const storedAnswer = first.stored?.rows[0];
   if (storedAnswer) {
-    await p.flight(['rollback']);
-    return done(storedAnswer.request_hash !== data.requestHash ? refused(idempotencyConflict()) : outcomeOfBody(storedAnswer.body));
+    return final(storedAnswer.request_hash !== data.requestHash ? refused(idempotencyConflict()) : outcomeOfBody(storedAnswer.body), { undo: true });
   }
-  const read = first.context.rows[0] as ContextRow;
   const written = writtenRedemption(read);
-  if (written) {
-    await p.flight(['rollback']);
-    return done(succeeded(createdBody(redemptionView(written))));
-  }
+  if (written) return final(succeeded(createdBody(redemptionView(written))), { undo: true });
   const ctx = contextFromRow(read, q);
   // the customer upsert ran before the read in this transaction, so the read saw its result
   const stored = ctx.storedCustomer ?? mergeCustomer(null, customerId, fields, { stickyPaid: true }).customer;
   const decided = decide(ctx, q, input, stored, now);
-  if (decided.kind === 'unknown_plan') {
-    await p.flight(['commit']);
-    return done(refused(unknownPlan(decided.field, decided.planId)));
-  }
+  if (decided.kind === 'unknown_plan') return final(refused(unknownPlan(decided.field, decided.planId)));
   const { decision, loaded, rounding } = decided;
   if (!decision.ok) {
     const unknownCode = decision.code === 'code_not_found';
     if (unknownCode) {
       const keyThrottle = await app.limiter.apiKeyThrottle(data.accountId, data.apiKeyId);
-      if (keyThrottle.limited) {
-        await p.flight(['commit']);
-        return done(refused(rateLimited(keyThrottle.retryAfterSeconds)), true);
-      }
+      if (keyThrottle.limited) return final(refused(rateLimited(keyThrottle.retryAfterSeconds)), { unknownCode });
     }
     const out = refused(refusal(decision.code));
-    await p.flight([...(key ? [redemptionKeys.store(accountId, key, data.requestHash, out)] : []), 'commit']);
-    return done(out, unknownCode);
+    return final(out, { writes: key ? [redemptionKeys.store(accountId, key, data.requestHash, out)] : [], unknownCode });
   }
   const { code, coupon } = loaded!;
   const terms = pinnedTerms(coupon, rounding);
@@ -246,8 +285,8 @@ async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJ
     cyclesApplied: 0, createdAt: now, endedAt: null, voidedAt: null, attribution,
   };
   const body = createdBody(redemption);
-  const counted = await p.named({
-    ...Object.fromEntries(lockCountedRowsStatements(coupon.id, code?.id ?? null, holdId).map((st, i) => [`lock${i}`, st])),
+  return {
+    kind: 'count', couponId: coupon.id, codeId: code?.id ?? null, holdId, body,
     count: countRedemptionStatement({
       id: redemption.id, createdAt: now, accountId, couponId: coupon.id, couponVersion: coupon.version, codeId: code?.id ?? null, code: code?.code ?? null,
       customerId, subscriptionId: request.subscriptionId, planId: request.planId, action: decision.action, terms, stackable: terms.stackable,
@@ -255,14 +294,17 @@ async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJ
       idempotency: key ? { key, requestHash: data.requestHash, body, exhaustedBody: CODE_EXHAUSTED.toBody() } : null,
       codeCustomerId: code?.customerId ?? null, holdId,
     }),
-    commit: 'commit',
-  });
-  const outcome = (counted.count.rows[0] as { outcome: CountOutcome }).outcome;
+  };
+}
+
+/** What the counting statement's answer (CountOutcome) makes of a counted redemption. */
+export function countedAttempt(step: Extract<AfterRead, { kind: 'count' }>, counted: QueryResult): Attempt {
+  const outcome = (counted.rows[0] as { outcome: CountOutcome }).outcome;
   switch (outcome) {
     case 'counted':
-      return done(succeeded(body));
+      return { kind: 'done', outcome: succeeded(step.body), unknownCode: false };
     case 'limit_reached':
-      return done(refused(CODE_EXHAUSTED));
+      return { kind: 'done', outcome: refused(CODE_EXHAUSTED), unknownCode: false };
     case 'state_changed':
       return { kind: 'changed' };
   }

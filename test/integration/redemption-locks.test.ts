@@ -15,7 +15,9 @@ let pool: Pool;
 
 beforeAll(async () => {
   // a pool with room for every running redemption and an archive beside them
-  t = await startTestApp({ REDEMPTION_CONCURRENCY: '8', DATABASE_POOL_MAX: '12' });
+  // each running redemption in a transaction of its own, so each queues on a locked row by itself
+  // (redemptions counted in groups: redemption-groups.test.ts)
+  t = await startTestApp({ REDEMPTION_CONCURRENCY: '8', DATABASE_POOL_MAX: '12', REDEMPTION_GROUP_MAX: '1' });
   pool = testPool(t.env.databaseUrl, 2);
   acct = await t.createAccount();
   await putPlan(t, acct, 'pro-monthly');

@@ -17,8 +17,9 @@ describe('loadConfig', () => {
       redisAutoPipelining: false,
       databasePoolMax: 6,
       databaseTimeouts: { statementMs: 15_000, idleInTransactionMs: 5_000 },
-      concurrency: { redemptions: 2, invoices: 64, batches: 1, expiry: 4 },
+      concurrency: { redemptions: 16, invoices: 64, batches: 1, expiry: 4 },
       invoiceGroupMax: 16,
+      redemptionGroupMax: 16,
     });
   });
 
@@ -26,7 +27,7 @@ describe('loadConfig', () => {
     const c = loadConfig({
       PORT: '8080', DATABASE_URL: 'postgresql://u@db:5432/x', REDIS_URL: 'redis://r:6380', QUEUE_PREFIX: 'cf-2',
       PLATFORM_ADMIN_TOKEN: 't', ADMIN_USER: 'u', ADMIN_PASSWORD: 'p', LOG_LEVEL: 'debug', ROLE: 'worker',
-      RATE_LIMIT_PER_CUSTOMER: '5', INVOICE_CONCURRENCY: '32', INVOICE_GROUP_MAX: '1', JOB_LOCK_DURATION_MS: '5000', JOB_STALLED_INTERVAL_MS: '2000',
+      RATE_LIMIT_PER_CUSTOMER: '5', INVOICE_CONCURRENCY: '32', INVOICE_GROUP_MAX: '1', REDEMPTION_GROUP_MAX: '1', JOB_LOCK_DURATION_MS: '5000', JOB_STALLED_INTERVAL_MS: '2000',
       DATABASE_POOL_MAX: '7', REDIS_AUTO_PIPELINING: 'true', DATABASE_STATEMENT_TIMEOUT_MS: '20000', DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '2500',
     });
     expect(c.databaseTimeouts).toEqual({ statementMs: 20_000, idleInTransactionMs: 2_500 });
@@ -38,6 +39,7 @@ describe('loadConfig', () => {
     expect(c.rateLimit.perCustomer).toBe(5);
     expect(c.concurrency.invoices).toBe(32);
     expect(c.invoiceGroupMax).toBe(1);
+    expect(c.redemptionGroupMax).toBe(1);
   });
 
   test.each([
