@@ -1,18 +1,22 @@
 import type { AppContext } from '../context';
 import { Coalescer } from '../coalescer';
 import { withPipeline, type Statement } from '../db/pipeline';
-import type { RedemptionJobData } from '../queues/payloads';
+import type { HoldJobData, RedemptionJobData } from '../queues/payloads';
 import type { JobOutcome } from '../queues/outcomes';
 import { lockCountedRowsStatements } from '../repositories/redemption-statements';
 import type { ContextRow } from '../repositories/redemption-context';
-import { afterRead, countedAttempt, openRedemption, readStatements, redeem, type AfterRead, type Attempt } from './redemption-service';
+import {
+  afterRead, countedAttempt, openCounted, readStatements, redeem, redemptionKind, type AfterRead, type Attempt, type CountedJobData, type CountedKind,
+} from './redemption-service';
+import { holdKind, holdPlaced, placeHold, type HoldExtra } from './hold-service';
 
-export interface RedemptionJob {
-  data: RedemptionJobData;
+export interface CountedJob<D extends CountedJobData> {
+  data: D;
   jobId?: string;
 }
+export type RedemptionJob = CountedJob<RedemptionJobData>;
 
-/** Thrown inside a group's transaction when one of its redemptions cannot share it: the group rolls back and each redemption runs alone. */
+/** Thrown inside a group's transaction when one of its requests cannot share it: the group rolls back and each request runs alone. */
 class RunAlone extends Error {}
 
 const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -25,8 +29,8 @@ function lockedOnce(rows: { key: string; statement: Statement }[]): Statement[] 
 }
 
 /**
- * Several redemptions in one transaction (group commit): the redemption jobs a worker process
- * has in flight at once share its two flights — BEGIN, every request's locks and context read;
+ * Several redemptions in one transaction (group commit; holds alike, holdGroup): the redemption
+ * jobs a worker process has in flight at once share its two flights — BEGIN, every request's locks and context read;
  * then every counted row's lock, every counting statement (or stored refusal) and one COMMIT —
  * so a group of n costs two round trips and one WAL flush instead of 2n and n.
  *
@@ -45,38 +49,62 @@ function lockedOnce(rows: { key: string; statement: Statement }[]): Statement[] 
  * - a redemption whose coupon or code changed state under it (`state_changed`, nothing written)
  *   is decided again alone once the group has committed.
  */
-export async function redeemGroup(app: AppContext, jobs: RedemptionJob[]): Promise<JobOutcome[]> {
-  if (jobs.length === 1) return [await redeem(app, jobs[0].data, jobs[0].jobId)];
-  const distinct = (f: (d: RedemptionJobData) => string | null): boolean => {
+export function redeemGroup(app: AppContext, jobs: RedemptionJob[]): Promise<JobOutcome[]> {
+  return countGroup(app, REDEEM, jobs);
+}
+
+/** The way a group answers a redemption or a hold: its kind, and the request alone (the fallback). */
+interface GroupKind<D extends CountedJobData, Extra extends object> {
+  kind: CountedKind<D, Extra>;
+  alone(app: AppContext, data: D, jobId?: string): Promise<JobOutcome>;
+  /** The answer once the group's transaction is over. */
+  answer(app: AppContext, data: D, done: Extract<Attempt<Extra>, { kind: 'done' }>): Promise<JobOutcome>;
+  /** Each process's gathering of this kind's jobs into groups. */
+  groups: WeakMap<AppContext, Coalescer<CountedJob<D>, JobOutcome>>;
+}
+
+const REDEEM: GroupKind<RedemptionJobData, object> = { kind: redemptionKind, alone: redeem, answer: async (_app, _data, done) => done.outcome, groups: new WeakMap() };
+const HOLD: GroupKind<HoldJobData, HoldExtra> = { kind: holdKind, alone: placeHold, answer: holdPlaced, groups: new WeakMap() };
+
+/** Holds in one transaction, as redeemGroup (a hold locks no subscription). */
+export function holdGroup(app: AppContext, jobs: CountedJob<HoldJobData>[]): Promise<JobOutcome[]> {
+  return countGroup(app, HOLD, jobs);
+}
+
+async function countGroup<D extends CountedJobData, Extra extends object>(app: AppContext, g: GroupKind<D, Extra>, jobs: CountedJob<D>[]): Promise<JobOutcome[]> {
+  const { kind } = g;
+  if (jobs.length === 1) return [await g.alone(app, jobs[0].data, jobs[0].jobId)];
+  const subscriptionOf = (d: D): string | null => (d.request as { subscriptionId?: string }).subscriptionId ?? null;
+  const distinct = (f: (d: D) => string | null): boolean => {
     const keys = jobs.map((j) => f(j.data)).filter((k): k is string => k !== null);
     return new Set(keys).size === keys.length;
   };
-  if (!distinct((d) => `${d.accountId}|${d.request.customer.id}`) || !distinct((d) => `${d.accountId}|${d.request.subscriptionId}`)
+  if (!distinct((d) => `${d.accountId}|${d.request.customer.id}`) || !distinct((d) => (subscriptionOf(d) === null ? null : `${d.accountId}|${subscriptionOf(d)}`))
     || !distinct((d) => (d.request.idempotencyKey ? `${d.accountId}|${d.request.idempotencyKey}` : null))) {
-    throw new RunAlone('redemptions of one customer, subscription or key');
+    throw new RunAlone('requests of one customer, subscription or key');
   }
-  const opened = jobs.map((j) => openRedemption(app, j.data));
-  const attempts = await withPipeline(app.orm, async (p): Promise<Attempt[]> => {
-    const reads = opened.map((o) => ({ o, st: readStatements(o) }));
-    const sorted = <K extends 'keyLock' | 'subscription' | 'customer'>(k: K, keyOf: (d: RedemptionJobData) => string): Statement[] =>
+  const opened = jobs.map((j) => openCounted(app, kind, j.data));
+  const attempts = await withPipeline(app.orm, async (p): Promise<Attempt<Extra>[]> => {
+    const reads = opened.map((o) => ({ o, st: readStatements(kind, o) }));
+    const sorted = <K extends 'keyLock' | 'subscription' | 'customer'>(k: K, keyOf: (d: D) => string): Statement[] =>
       reads.flatMap(({ o, st }) => (st[k] ? [{ key: keyOf(o.data), statement: st[k]! }] : [])).sort((a, b) => byText(a.key, b.key)).map((r) => r.statement);
     const keyLocks = sorted('keyLock', (d) => `${d.accountId}|${d.request.idempotencyKey}`);
     const storedReads = reads.flatMap(({ st }) => (st.stored ? [st.stored] : []));
     const head: (Statement | string)[] = [
       'begin', ...keyLocks, ...storedReads,
-      ...sorted('subscription', (d) => `${d.accountId}|${d.request.subscriptionId}`),
+      ...sorted('subscription', (d) => `${d.accountId}|${subscriptionOf(d)}`),
       ...sorted('customer', (d) => `${d.accountId}|${d.request.customer.id}`),
     ];
     const first = await p.flight([...head, ...reads.map(({ st }) => st.context)]);
     // each request's stored answer (in the order of the requests that have a key) and context read
     let storedAt = 1 + keyLocks.length;
-    const steps: AfterRead[] = await Promise.all(reads.map(({ o, st }, n) =>
-      afterRead(app, o, st.stored ? first[storedAt++]!.rows[0] : undefined, first[head.length + n]!.rows[0] as ContextRow)));
+    const steps: AfterRead<Extra>[] = await Promise.all(reads.map(({ o, st }, n) =>
+      afterRead(app, kind, o, st.stored ? first[storedAt++]!.rows[0] : undefined, first[head.length + n]!.rows[0] as ContextRow)));
     if (steps.some((s) => s.kind === 'final' && s.undo)) {
       await p.flight(['rollback']);
       throw new RunAlone('a request answered from an earlier run');
     }
-    const counts = steps.filter((s): s is Extract<AfterRead, { kind: 'count' }> => s.kind === 'count');
+    const counts = steps.filter((s): s is Extract<AfterRead<Extra>, { kind: 'count' }> => s.kind === 'count');
     const locks = counts.flatMap((s) => lockCountedRowsStatements(s.couponId, s.codeId, s.holdId).map((statement) => ({
       // hold → coupon → code, each class in its ids' order
       key: `${statement.name}|${String(statement.values![0])}`, statement,
@@ -93,28 +121,35 @@ export async function redeemGroup(app: AppContext, jobs: RedemptionJob[]): Promi
   });
   return Promise.all(attempts.map(async (a, n) => {
     const { data, jobId } = jobs[n]!;
-    if (a.kind === 'changed') return redeem(app, data, jobId);
+    if (a.kind === 'changed') return g.alone(app, data, jobId);
     if (a.unknownCode) await app.limiter.recordUnknownCodeOnce(jobId ?? null, data.accountId, data.request.customer.id, data.apiKeyId);
-    return a.outcome;
+    return g.answer(app, data, a);
   }));
 }
 
-/** Redemption groups one worker process has in flight at once: the next group gathers while one is answered. */
+/** Groups of one kind one worker process has in flight at once: the next group gathers while one is answered. */
 const GROUPS_IN_FLIGHT = 2;
-const groups = new WeakMap<AppContext, Coalescer<RedemptionJob, JobOutcome>>();
+
+function inGroup<D extends CountedJobData, Extra extends object>(app: AppContext, g: GroupKind<D, Extra>, job: CountedJob<D>): Promise<JobOutcome> {
+  const max = app.config.redemptionGroupMax;
+  if (max <= 1) return g.alone(app, job.data, job.jobId);
+  let c = g.groups.get(app);
+  if (!c) {
+    c = new Coalescer((jobs) => countGroup(app, g, jobs), { maxInFlight: GROUPS_IN_FLIGHT, maxBatch: max });
+    g.groups.set(app, c);
+  }
+  return c.call(job);
+}
 
 /**
- * One redemption job (the `redemptions` worker's `redeem`): counted in a group with the other
- * redemptions this process has in flight (redeemGroup), alone when it has none or when grouping
- * is off (`REDEMPTION_GROUP_MAX=1`).
+ * One job of the `redemptions` queue: a redemption or a hold, counted in a group with the others
+ * of its kind this process has in flight (redeemGroup, holdGroup), alone when it has none or when
+ * grouping is off (`REDEMPTION_GROUP_MAX=1`).
  */
 export function redeemJob(app: AppContext, data: RedemptionJobData, jobId?: string): Promise<JobOutcome> {
-  const max = app.config.redemptionGroupMax;
-  if (max <= 1) return redeem(app, data, jobId);
-  let c = groups.get(app);
-  if (!c) {
-    c = new Coalescer((jobs) => redeemGroup(app, jobs), { maxInFlight: GROUPS_IN_FLIGHT, maxBatch: max });
-    groups.set(app, c);
-  }
-  return c.call({ data, jobId });
+  return inGroup(app, REDEEM, { data, jobId });
+}
+
+export function holdJob(app: AppContext, data: HoldJobData, jobId?: string): Promise<JobOutcome> {
+  return inGroup(app, HOLD, { data, jobId });
 }

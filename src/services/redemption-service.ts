@@ -20,7 +20,7 @@ import {
   countRedemptionStatement, lockCountedRowsStatements, lockCustomerStatement, lockSubscriptionStatement, type CountOutcome,
 } from '../repositories/redemption-statements';
 import { contextFromRow, contextStatement, writtenRedemption, type ContextQuery, type ContextRow, type LoadedContext } from '../repositories/redemption-context';
-import { redemptionKeys } from '../repositories/request-keys';
+import { redemptionKeys, type RequestKeys } from '../repositories/request-keys';
 import { redemptionView, type CodeWithCoupon, type RedemptionView } from '../repositories/redemptions';
 
 export interface DecisionInput {
@@ -181,13 +181,150 @@ export async function decideUntilDone<Extra extends object>(
  * after the transaction is over, so a retried job does not count it twice.
  */
 export async function redeem(app: AppContext, data: RedemptionJobData, jobId?: string): Promise<JobOutcome> {
-  return (await decideUntilDone(app, 'redemption', data, jobId, (p) => attemptRedemption(app, p, data))).outcome;
+  return (await decideUntilDone(app, 'redemption', data, jobId, (p) => attemptCounted(app, redemptionKind, p, data))).outcome;
 }
 
-async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJobData): Promise<Attempt> {
-  const o = openRedemption(app, data);
-  const first = await p.named({ begin: 'begin', ...readStatements(o) });
-  const step = await afterRead(app, o, first.stored?.rows[0], first.context.rows[0] as ContextRow);
+/** A redemption's or a hold's job payload, as far as the steps they share read it. */
+export interface CountedJobData {
+  accountId: string;
+  apiKeyId: string | null;
+  requestHash: string;
+  /** Without an idempotency key: the request's own id, which becomes its row's id. */
+  requestId?: string;
+  request: { customer: CustomerInput; idempotencyKey?: string };
+}
+
+/** A redemption or hold about to be attempted: its request as the rules engine takes it, at the attempt's `now`. */
+export interface Opened<D extends CountedJobData> {
+  data: D;
+  now: string;
+  key: string | null;
+  input: DecisionInput;
+  /** Without a key, the request's id is the row's. */
+  requestId: string | undefined;
+  q: ContextQuery;
+}
+
+/** A decision the rules allowed. */
+type Allowed = Omit<Extract<Decided, { kind: 'decided' }>, 'decision'> & { decision: Extract<RedemptionDecision, { ok: true }> };
+
+/** The counting step of a request the rules allowed: the rows it locks, its counting statement, and its answer once counted. */
+export interface CountStep<Extra extends object> {
+  couponId: string;
+  codeId: number | null;
+  holdId: string | null;
+  count: Statement;
+  counted: Extract<Attempt<Extra>, { kind: 'done' }>;
+}
+
+/**
+ * What tells a redemption from a hold on the path they share (one transaction in two pipelined
+ * flights; redeem, placeHold): its idempotency keys, the row an earlier run of its job wrote, the
+ * subscription it locks (a hold has none), and its counting statement.
+ */
+export interface CountedKind<D extends CountedJobData, Extra extends object = object> {
+  what: 'redemption' | 'hold';
+  keys: RequestKeys;
+  input(data: D): DecisionInput;
+  subscriptionLock(data: D): Statement | null;
+  /** The answer to a job whose earlier run committed its row (the context read's `written`), or null. */
+  answerWritten(read: ContextRow, now: string): Extract<Attempt<Extra>, { kind: 'done' }> | null;
+  count(o: Opened<D>, decided: Allowed): CountStep<Extra>;
+}
+
+export function openCounted<D extends CountedJobData>(app: AppContext, kind: CountedKind<D, object>, data: D): Opened<D> {
+  const key = data.request.idempotencyKey ?? null;
+  const now = app.clock.now();
+  const input = kind.input(data);
+  // Without a key, the request's id is the row's: the context read (after the row locks) also
+  // answers the row a first run of the job committed.
+  const requestId = key ? undefined : data.requestId;
+  const q: ContextQuery = { ...contextQuery(input, now), ...(requestId ? { written: { kind: kind.what, id: requestId } } : {}) };
+  return { data, now, key, input, requestId, q };
+}
+
+/**
+ * The first flight after BEGIN: (the idempotency key's lock and stored answer), the
+ * subscription's (a redemption's) and the customer's row locks, the context read.
+ */
+export function readStatements<D extends CountedJobData>(kind: CountedKind<D, object>, o: Opened<D>) {
+  const { accountId, request } = o.data;
+  const { id: customerId, ...fields } = request.customer;
+  return {
+    keyLock: o.key ? kind.keys.lock(accountId, o.key) : null,
+    stored: o.key ? kind.keys.stored(accountId, o.key) : null,
+    subscription: kind.subscriptionLock(o.data),
+    customer: lockCustomerStatement(accountId, customerId, fields),
+    context: contextStatement(accountId, o.q),
+  };
+}
+
+/**
+ * Where a request stands once its first flight is answered: `final` (its answer, the writes
+ * that go with it, and whether its transaction must be undone rather than committed), or
+ * `count` (CountStep).
+ */
+export type AfterRead<Extra extends object = object> =
+  | { kind: 'final'; attempt: Extract<Attempt<Extra>, { kind: 'done' }>; writes: Statement[]; undo: boolean }
+  | ({ kind: 'count' } & CountStep<Extra>);
+
+export async function afterRead<D extends CountedJobData, Extra extends object>(
+  app: AppContext, kind: CountedKind<D, Extra>, o: Opened<D>,
+  storedAnswer: { request_hash: string; body: Record<string, unknown> } | undefined, read: ContextRow,
+): Promise<AfterRead<Extra>> {
+  const { data, now, key, input, q } = o;
+  const { id: customerId, ...fields } = data.request.customer;
+  const final = (outcome: JobOutcome, opts: { writes?: Statement[]; undo?: boolean; unknownCode?: boolean } = {}): AfterRead<Extra> => ({
+    kind: 'final', attempt: { kind: 'done', outcome, unknownCode: opts.unknownCode ?? false } as Extract<Attempt<Extra>, { kind: 'done' }>,
+    writes: opts.writes ?? [], undo: opts.undo ?? false,
+  });
+  if (storedAnswer) {
+    return final(storedAnswer.request_hash !== data.requestHash ? refused(idempotencyConflict()) : outcomeOfBody(storedAnswer.body), { undo: true });
+  }
+  const written = kind.answerWritten(read, now);
+  if (written) return { kind: 'final', attempt: written, writes: [], undo: true };
+  const ctx = contextFromRow(read, q);
+  // the customer upsert ran before the read in this transaction, so the read saw its result
+  const stored = ctx.storedCustomer ?? mergeCustomer(null, customerId, fields, { stickyPaid: true }).customer;
+  const decided = decide(ctx, q, input, stored, now);
+  if (decided.kind === 'unknown_plan') return final(refused(unknownPlan(decided.field, decided.planId)));
+  const { decision } = decided;
+  if (!decision.ok) {
+    const unknownCode = decision.code === 'code_not_found';
+    if (unknownCode) {
+      const keyThrottle = await app.limiter.apiKeyThrottle(data.accountId, data.apiKeyId);
+      if (keyThrottle.limited) return final(refused(rateLimited(keyThrottle.retryAfterSeconds)), { unknownCode });
+    }
+    const out = refused(refusal(decision.code));
+    return final(out, { writes: key ? [kind.keys.store(data.accountId, key, data.requestHash, out)] : [], unknownCode });
+  }
+  return { kind: 'count', ...kind.count(o, { ...decided, decision }) };
+}
+
+/** What the counting statement's answer (CountOutcome) makes of a counted request. */
+export function countedAttempt<Extra extends object>(step: CountStep<Extra>, counted: QueryResult): Attempt<Extra> {
+  const outcome = (counted.rows[0] as { outcome: CountOutcome }).outcome;
+  switch (outcome) {
+    case 'counted':
+      return step.counted;
+    case 'limit_reached':
+      return { kind: 'done', outcome: refused(CODE_EXHAUSTED), unknownCode: false } as Attempt<Extra>;
+    case 'state_changed':
+      return { kind: 'changed' };
+  }
+}
+
+/**
+ * One attempt of a redemption or hold, alone: its first flight (BEGIN, readStatements), the
+ * rules, then its answer's writes and COMMIT (or ROLLBACK), or the counted rows' locks (hold →
+ * coupon → code), its counting statement and COMMIT.
+ */
+export async function attemptCounted<D extends CountedJobData, Extra extends object>(
+  app: AppContext, kind: CountedKind<D, Extra>, p: Pipeline, data: D,
+): Promise<Attempt<Extra>> {
+  const o = openCounted(app, kind, data);
+  const first = await p.named({ begin: 'begin', ...readStatements(kind, o) });
+  const step = await afterRead(app, kind, o, first.stored?.rows[0], first.context.rows[0] as ContextRow);
   if (step.kind === 'final') {
     await p.flight([...step.writes, step.undo ? 'rollback' : 'commit']);
     return step.attempt;
@@ -200,115 +337,42 @@ async function attemptRedemption(app: AppContext, p: Pipeline, data: RedemptionJ
   return countedAttempt(step, counted.count);
 }
 
-/** A redemption job about to be attempted: its request as the rules engine takes it, at the attempt's `now`. */
-export interface OpenedRedemption {
-  data: RedemptionJobData;
-  now: string;
-  key: string | null;
-  input: DecisionInput;
-  /** Without a key, the request's id is the redemption's. */
-  requestId: string | undefined;
-  q: ContextQuery;
-}
-
-export function openRedemption(app: AppContext, data: RedemptionJobData): OpenedRedemption {
-  const { request } = data;
-  const key = request.idempotencyKey ?? null;
-  const now = app.clock.now();
-  const input: DecisionInput = { ...request, action: request.action as Action | undefined };
-  // Without a key, the request's id is the redemption's: the context read (after the
-  // subscription's lock) also answers the redemption a first run of the job committed.
-  const requestId = key ? undefined : data.requestId;
-  const q: ContextQuery = { ...contextQuery(input, now), ...(requestId ? { written: { kind: 'redemption', id: requestId } } : {}) };
-  return { data, now, key, input, requestId, q };
-}
-
-/**
- * The first flight of a redemption after BEGIN: (the idempotency key's lock and stored answer),
- * the subscription's and customer's row locks, the context read.
- */
-export function readStatements(o: OpenedRedemption) {
-  const { accountId, request } = o.data;
-  const { id: customerId, ...fields } = request.customer;
-  return {
-    keyLock: o.key ? redemptionKeys.lock(accountId, o.key) : null,
-    stored: o.key ? redemptionKeys.stored(accountId, o.key) : null,
-    subscription: lockSubscriptionStatement(accountId, request.subscriptionId, customerId),
-    customer: lockCustomerStatement(accountId, customerId, fields),
-    context: contextStatement(accountId, o.q),
-  };
-}
-
-/**
- * Where a redemption stands once its first flight is answered: `final` (its answer, the writes
- * that go with it, and whether its transaction must be undone rather than committed), or
- * `count` (the rows to lock and the counting statement).
- */
-export type AfterRead =
-  | { kind: 'final'; attempt: Attempt; writes: Statement[]; undo: boolean }
-  | { kind: 'count'; couponId: string; codeId: number | null; holdId: string | null; count: Statement; body: Record<string, unknown> };
-
-export async function afterRead(app: AppContext, o: OpenedRedemption, storedAnswer: { request_hash: string; body: Record<string, unknown> } | undefined, read: ContextRow): Promise<AfterRead> {
-  const { data, now, key, input, requestId, q } = o;
-  const { accountId, request } = data;
-  const { id: customerId, ...fields } = request.customer;
-  const final = (outcome: JobOutcome, opts: { writes?: Statement[]; undo?: boolean; unknownCode?: boolean } = {}): AfterRead => ({
-    kind: 'final', attempt: { kind: 'done', outcome, unknownCode: opts.unknownCode ?? false }, writes: opts.writes ?? [], undo: opts.undo ?? false,
-  });
-  if (storedAnswer) {
-    return final(storedAnswer.request_hash !== data.requestHash ? refused(idempotencyConflict()) : outcomeOfBody(storedAnswer.body), { undo: true });
-  }
-  const written = writtenRedemption(read);
-  if (written) return final(succeeded(createdBody(redemptionView(written))), { undo: true });
-  const ctx = contextFromRow(read, q);
-  // the customer upsert ran before the read in this transaction, so the read saw its result
-  const stored = ctx.storedCustomer ?? mergeCustomer(null, customerId, fields, { stickyPaid: true }).customer;
-  const decided = decide(ctx, q, input, stored, now);
-  if (decided.kind === 'unknown_plan') return final(refused(unknownPlan(decided.field, decided.planId)));
-  const { decision, loaded, rounding } = decided;
-  if (!decision.ok) {
-    const unknownCode = decision.code === 'code_not_found';
-    if (unknownCode) {
-      const keyThrottle = await app.limiter.apiKeyThrottle(data.accountId, data.apiKeyId);
-      if (keyThrottle.limited) return final(refused(rateLimited(keyThrottle.retryAfterSeconds)), { unknownCode });
-    }
-    const out = refused(refusal(decision.code));
-    return final(out, { writes: key ? [redemptionKeys.store(accountId, key, data.requestHash, out)] : [], unknownCode });
-  }
-  const { code, coupon } = loaded!;
-  const terms = pinnedTerms(coupon, rounding);
-  const attribution = redemptionAttribution(loaded!);
-  const holdId = request.holdId ?? null;
-  const redemption: RedemptionView = {
-    id: requestId ?? timeOrderedUuid(), couponId: coupon.id, couponVersion: coupon.version, code: code?.code ?? null, customerId,
-    subscriptionId: request.subscriptionId, planId: request.planId, action: decision.action, status: 'active', terms,
-    cyclesApplied: 0, createdAt: now, endedAt: null, voidedAt: null, attribution,
-  };
-  const body = createdBody(redemption);
-  return {
-    kind: 'count', couponId: coupon.id, codeId: code?.id ?? null, holdId, body,
-    count: countRedemptionStatement({
-      id: redemption.id, createdAt: now, accountId, couponId: coupon.id, couponVersion: coupon.version, codeId: code?.id ?? null, code: code?.code ?? null,
-      customerId, subscriptionId: request.subscriptionId, planId: request.planId, action: decision.action, terms, stackable: terms.stackable,
-      attribution: attributionColumns(attribution),
-      idempotency: key ? { key, requestHash: data.requestHash, body, exhaustedBody: CODE_EXHAUSTED.toBody() } : null,
-      codeCustomerId: code?.customerId ?? null, holdId,
-    }),
-  };
-}
-
-/** What the counting statement's answer (CountOutcome) makes of a counted redemption. */
-export function countedAttempt(step: Extract<AfterRead, { kind: 'count' }>, counted: QueryResult): Attempt {
-  const outcome = (counted.rows[0] as { outcome: CountOutcome }).outcome;
-  switch (outcome) {
-    case 'counted':
-      return { kind: 'done', outcome: succeeded(step.body), unknownCode: false };
-    case 'limit_reached':
-      return { kind: 'done', outcome: refused(CODE_EXHAUSTED), unknownCode: false };
-    case 'state_changed':
-      return { kind: 'changed' };
-  }
-}
+/** A redemption: locks its subscription (created if new); without a key, an earlier run's redemption answers it. */
+export const redemptionKind: CountedKind<RedemptionJobData> = {
+  what: 'redemption',
+  keys: redemptionKeys,
+  input: (data) => ({ ...data.request, action: data.request.action as Action | undefined }),
+  subscriptionLock: ({ accountId, request }) => lockSubscriptionStatement(accountId, request.subscriptionId, request.customer.id),
+  answerWritten(read) {
+    const written = writtenRedemption(read);
+    return written ? { kind: 'done', outcome: succeeded(createdBody(redemptionView(written))), unknownCode: false } : null;
+  },
+  count(o, { decision, loaded, rounding }) {
+    const { data: { accountId, request, requestHash }, now, key, requestId } = o;
+    const { code, coupon } = loaded!;
+    const customerId = request.customer.id;
+    const terms = pinnedTerms(coupon, rounding);
+    const attribution = redemptionAttribution(loaded!);
+    const holdId = request.holdId ?? null;
+    const redemption: RedemptionView = {
+      id: requestId ?? timeOrderedUuid(), couponId: coupon.id, couponVersion: coupon.version, code: code?.code ?? null, customerId,
+      subscriptionId: request.subscriptionId, planId: request.planId, action: decision.action, status: 'active', terms,
+      cyclesApplied: 0, createdAt: now, endedAt: null, voidedAt: null, attribution,
+    };
+    const body = createdBody(redemption);
+    return {
+      couponId: coupon.id, codeId: code?.id ?? null, holdId,
+      counted: { kind: 'done', outcome: succeeded(body), unknownCode: false },
+      count: countRedemptionStatement({
+        id: redemption.id, createdAt: now, accountId, couponId: coupon.id, couponVersion: coupon.version, codeId: code?.id ?? null, code: code?.code ?? null,
+        customerId, subscriptionId: request.subscriptionId, planId: request.planId, action: decision.action, terms, stackable: terms.stackable,
+        attribution: attributionColumns(attribution),
+        idempotency: key ? { key, requestHash, body, exhaustedBody: CODE_EXHAUSTED.toBody() } : null,
+        codeCustomerId: code?.customerId ?? null, holdId,
+      }),
+    };
+  },
+};
 
 /** The terms a redemption (or a preview's listed coupon) pins: the coupon's, with the account's rounding mode now. */
 export function pinnedTerms(coupon: CouponRow, rounding: RoundingMode): CouponTerms {

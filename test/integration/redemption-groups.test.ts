@@ -1,11 +1,12 @@
 import { Client } from 'pg';
 import { startTestApp, type TestAccount, type TestApp } from '../helpers/harness';
 import { addCode, createCoupon, putPlan, redeemBody } from '../helpers/api';
-import { redeemGroup, redeemJob } from '../../src/services/redemption-groups';
+import { holdGroup, redeemGroup, redeemJob } from '../../src/services/redemption-groups';
 import { requestHash } from '../../src/hash';
 import { timeOrderedUuid } from '../../src/ids';
-import type { RedemptionJobData } from '../../src/queues/payloads';
+import type { HoldJobData, RedemptionJobData } from '../../src/queues/payloads';
 import type { JobOutcome } from '../../src/queues/outcomes';
+import { expiryJobId } from '../../src/queues/catalogue';
 
 /**
  * Group commit of redemptions: the redemptions a worker process has in flight share one
@@ -74,7 +75,7 @@ test('a group never counts past a limit: each count sees the ones before it in t
 test('requests of one customer or one idempotency key cannot share a group: nothing is written, and alone each gets its answer', async () => {
   const c = await createCoupon(t, acct, { code: 'RG-ONCE', limits: { perCustomer: 1 } });
   const same = [job('RG-ONCE', 'once-0', { customer: { id: 'once-cus' } }), job('RG-ONCE', 'once-1', { customer: { id: 'once-cus' } })];
-  await expect(redeemGroup(t.running.ctx, same)).rejects.toThrow('redemptions of one customer, subscription or key');
+  await expect(redeemGroup(t.running.ctx, same)).rejects.toThrow('requests of one customer, subscription or key');
   expect(await timesRedeemed(c.id)).toBe(0);
   // through the job's door, in one turn of the event loop: grouped, sent back, each alone
   const outcomes = await Promise.all([...same, job('RG-ONCE', 'once-2')].map((j) => redeemJob(t.running.ctx, j.data, j.jobId)));
@@ -82,7 +83,7 @@ test('requests of one customer or one idempotency key cannot share a group: noth
   expect(await timesRedeemed(c.id)).toBe(2);
 
   const keyed = [job('RG-ONCE', 'key-0', { idempotencyKey: 'rg-key' }), job('RG-ONCE', 'key-1', { idempotencyKey: 'rg-key' })];
-  await expect(redeemGroup(t.running.ctx, keyed)).rejects.toThrow('redemptions of one customer, subscription or key');
+  await expect(redeemGroup(t.running.ctx, keyed)).rejects.toThrow('requests of one customer, subscription or key');
   expect(await timesRedeemed(c.id)).toBe(2);
 });
 
@@ -151,4 +152,32 @@ test('a coupon archived while a group waits for its row: its redemptions are dec
   }
   expect(answers(outcomes)).toEqual(['coupon_archived', '201 RG-KEPT', 'coupon_archived']);
   expect({ gone: await timesRedeemed(gone.id), kept: await timesRedeemed(kept.id) }).toEqual({ gone: 0, kept: 1 });
+});
+
+/** A hold job as POST /v1/holds queues it. */
+function holdJobOf(code: string, tag: string): { data: HoldJobData; jobId: string } {
+  const request = { code, customer: { id: `${tag}-cus` }, planId: 'pro-monthly' };
+  return { data: { accountId: acct.id, apiKeyId: null, requestHash: requestHash(request as never), request, requestId: timeOrderedUuid() }, jobId: `hold-${tag}` };
+}
+
+test('holds in a group are counted as alone, limit included, and a group of redemptions consumes them', async () => {
+  const c = await createCoupon(t, acct, { code: 'RG-HOLD', limits: { maxRedemptions: 2 } });
+  const slots = async () => (await sql(`select k.times_redeemed::int as redeemed, k.held::int as held, c.held::int as code_held
+    from coupons k join codes c on c.coupon_id = k.id where k.id = ?`, [c.id]))[0];
+  const holds = [0, 1, 2].map((i) => holdJobOf('RG-HOLD', `hg-${i}`));
+  const placed = await holdGroup(t.running.ctx, holds);
+  expect(placed.map((o) => (o.ok ? (o.body.hold as { status: string }).status : o.error.code))).toEqual(['active', 'active', 'code_exhausted']);
+  expect(await slots()).toEqual({ redeemed: 0, held: 2, code_held: 2 });
+  // each hold's expiry is scheduled, as alone: the account's expire-at job for its second
+  const ids = placed.slice(0, 2).map((o) => (o.ok ? (o.body.hold as { id: string }).id : ''));
+  expect(ids).toEqual([holds[0].data.requestId, holds[1].data.requestId]);
+  for (const o of placed.slice(0, 2)) {
+    const { expiresAt } = (o.ok ? o.body.hold : {}) as { expiresAt: string };
+    expect(await t.running.ctx.queues.expiry.getJobState(expiryJobId('holds', acct.id, expiresAt))).toBe('delayed');
+  }
+  // redeemed with their holds, in a group of their own (each locks its hold, then the coupon and code)
+  const redeemed = await redeemGroup(t.running.ctx, [0, 1].map((i) => job('RG-HOLD', `hg-${i}`, { customer: { id: `hg-${i}-cus` }, holdId: ids[i] })));
+  expect(answers(redeemed)).toEqual(['201 RG-HOLD', '201 RG-HOLD']);
+  expect(await slots()).toEqual({ redeemed: 2, held: 0, code_held: 0 });
+  expect(await sql(`select status from holds where id in (?, ?) order by id`, ids)).toEqual([{ status: 'consumed' }, { status: 'consumed' }]);
 });
