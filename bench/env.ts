@@ -50,8 +50,8 @@ export interface BenchEnv {
  */
 function spawnService(env: Record<string, string>, role: 'worker' | 'api', logLevel: string, ready: (output: string, pid: number | undefined) => boolean | Promise<boolean>): Promise<WorkerProc> {
   const main = path.join(__dirname, '../src/main.js');
-  // BENCH_CPU_PROF=<dir>: each worker writes a V8 CPU profile there when it stops
-  const prof = process.env.BENCH_CPU_PROF && role === 'worker' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  // BENCH_CPU_PROF=<dir>: each service process (an API's forked processes too) writes a V8 CPU profile there when it stops
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const child = spawn(process.execPath, [...prof, main], { env: { ...process.env, ...env, ROLE: role, LOG_LEVEL: logLevel }, stdio: ['ignore', 'pipe', 'inherit'] });
   // the output until it is ready (for its start-up line, or the error why not); later lines are dropped
   let out = '';
