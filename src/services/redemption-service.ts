@@ -178,7 +178,8 @@ export async function decideUntilDone<Extra extends object>(
  * The coupon and code rows are locked only in the second flight, so a hot coupon is held for
  * the counting statement and the commit, without a round trip to this process in between.
  * An attempt with an unknown code counts against the guessing defence once per job (`jobId`),
- * after the transaction is over, so a retried job does not count it twice.
+ * after the transaction is over, so a retried job does not count it twice. This is one
+ * redemption alone; the worker counts the ones it has in flight together (redemption-groups).
  */
 export async function redeem(app: AppContext, data: RedemptionJobData, jobId?: string): Promise<JobOutcome> {
   return (await decideUntilDone(app, 'redemption', data, jobId, (p) => attemptCounted(app, redemptionKind, p, data))).outcome;
