@@ -70,6 +70,10 @@ test('a group never counts past a limit: each count sees the ones before it in t
   expect(answers(await redeemGroup(t.running.ctx, jobs))).toEqual(['201 RG-LIM', '201 RG-LIM', '201 RG-LIM', 'code_exhausted', 'code_exhausted']);
   expect(await timesRedeemed(c.id)).toBe(3);
   expect((await sql(`select count(*)::int as n from redemptions where coupon_id = ?`, [c.id]))[0].n).toBe(3);
+  // the events the counts write, each once: three created; the coupon nearly exhausted, then exhausted
+  const events = await sql(`select type, count(*)::int as n from events where account_id = ? and data->>'couponId' = ?
+    and type in ('redemption.created', 'coupon.nearly_exhausted', 'coupon.exhausted', 'code.exhausted') group by type order by type`, [acct.id, c.id]);
+  expect(events).toEqual([{ type: 'coupon.exhausted', n: 1 }, { type: 'coupon.nearly_exhausted', n: 1 }, { type: 'redemption.created', n: 3 }]);
 });
 
 test('requests of one customer or one idempotency key cannot share a group: nothing is written, and alone each gets its answer', async () => {
