@@ -110,10 +110,23 @@ export type CountOutcome = 'counted' | 'limit_reached' | 'state_changed';
  * the counting statement, so the rows it re-checks are held.
  */
 export function lockCountedRowsStatements(couponId: string, codeId: number | null, holdId: string | null = null): Statement[] {
-  const hold: Statement[] = holdId === null ? [] : [{ name: 'cf_lock_counted_hold', text: 'select 1 from holds where id = $1 for update', values: [holdId] }];
-  const coupon: Statement = { name: 'cf_lock_counted_coupon', text: 'select 1 from coupons where id = $1 for update', values: [couponId] };
-  if (codeId === null) return [...hold, coupon];
-  return [...hold, coupon, { name: 'cf_lock_counted_code', text: 'select 1 from codes where id = $1 for update', values: [codeId] }];
+  return lockCountedRowsOfMany([{ couponId, codeId, holdId }]);
+}
+
+/**
+ * The counted rows of several requests counted in one transaction (a group): holds, then
+ * coupons, then codes, as one request locks them, each row once and each class in id order, so
+ * two transactions locking common rows take them in the same order.
+ */
+export function lockCountedRowsOfMany(rows: { couponId: string; codeId: number | null; holdId: string | null }[]): Statement[] {
+  const holds = [...new Set(rows.flatMap((r) => (r.holdId === null ? [] : [r.holdId])))].sort();
+  const coupons = [...new Set(rows.map((r) => r.couponId))].sort();
+  const codes = [...new Set(rows.flatMap((r) => (r.codeId === null ? [] : [r.codeId])))].sort((a, b) => a - b);
+  return [
+    ...holds.map((id): Statement => ({ name: 'cf_lock_counted_hold', text: 'select 1 from holds where id = $1 for update', values: [id] })),
+    ...coupons.map((id): Statement => ({ name: 'cf_lock_counted_coupon', text: 'select 1 from coupons where id = $1 for update', values: [id] })),
+    ...codes.map((id): Statement => ({ name: 'cf_lock_counted_code', text: 'select 1 from codes where id = $1 for update', values: [id] })),
+  ];
 }
 
 // The statuses of src/domain/status.ts over the locked rows, at the decision's `now`.

@@ -48,7 +48,7 @@ export const holdKind: CountedKind<HoldJobData, HoldExtra> = {
     code: request.code, couponId: request.couponId, customer: request.customer, planId: request.planId, currency: request.currency,
     action: request.action as Action | undefined,
   }),
-  subscriptionLock: () => null,
+  subscriptionId: () => null,
   answerWritten(read, now) {
     const written = writtenHold(read);
     return written ? { kind: 'done', outcome: succeeded({ hold: holdView(written, now) }), unknownCode: false, hold: written } : null;

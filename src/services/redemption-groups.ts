@@ -3,7 +3,7 @@ import { Coalescer } from '../coalescer';
 import { withPipeline, type Statement } from '../db/pipeline';
 import type { HoldJobData, RedemptionJobData } from '../queues/payloads';
 import type { JobOutcome } from '../queues/outcomes';
-import { lockCountedRowsStatements } from '../repositories/redemption-statements';
+import { lockCountedRowsOfMany } from '../repositories/redemption-statements';
 import type { ContextRow } from '../repositories/redemption-context';
 import {
   afterRead, countedAttempt, openCounted, readStatements, redeem, redemptionKind, type AfterRead, type Attempt, type CountedJobData, type CountedKind,
@@ -18,15 +18,6 @@ export type RedemptionJob = CountedJob<RedemptionJobData>;
 
 /** Thrown inside a group's transaction when one of its requests cannot share it: the group rolls back and each request runs alone. */
 class RunAlone extends Error {}
-
-const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-/** One lock statement per distinct row, in the rows' order: concurrent groups take common rows in the same order. */
-function lockedOnce(rows: { key: string; statement: Statement }[]): Statement[] {
-  const seen = new Map<string, Statement>();
-  for (const r of rows) if (!seen.has(r.key)) seen.set(r.key, r.statement);
-  return [...seen.keys()].sort(byText).map((k) => seen.get(k)!);
-}
 
 /**
  * Several redemptions in one transaction (group commit; holds alike, holdGroup): the redemption
@@ -74,27 +65,30 @@ export function holdGroup(app: AppContext, jobs: CountedJob<HoldJobData>[]): Pro
 async function countGroup<D extends CountedJobData, Extra extends object>(app: AppContext, g: GroupKind<D, Extra>, jobs: CountedJob<D>[]): Promise<JobOutcome[]> {
   const { kind } = g;
   if (jobs.length === 1) return [await g.alone(app, jobs[0].data, jobs[0].jobId)];
-  const subscriptionOf = (d: D): string | null => (d.request as { subscriptionId?: string }).subscriptionId ?? null;
-  const distinct = (f: (d: D) => string | null): boolean => {
-    const keys = jobs.map((j) => f(j.data)).filter((k): k is string => k !== null);
-    return new Set(keys).size === keys.length;
+  // the row each request locks in a class of the first flight (null: none), by which the class is ordered
+  const rowOf = {
+    keyLock: (d: D) => (d.request.idempotencyKey ? `${d.accountId}|${d.request.idempotencyKey}` : null),
+    subscription: (d: D) => {
+      const id = kind.subscriptionId(d);
+      return id === null ? null : `${d.accountId}|${id}`;
+    },
+    customer: (d: D) => `${d.accountId}|${d.request.customer.id}`,
   };
-  if (!distinct((d) => `${d.accountId}|${d.request.customer.id}`) || !distinct((d) => (subscriptionOf(d) === null ? null : `${d.accountId}|${subscriptionOf(d)}`))
-    || !distinct((d) => (d.request.idempotencyKey ? `${d.accountId}|${d.request.idempotencyKey}` : null))) {
+  const classes = Object.keys(rowOf) as (keyof typeof rowOf)[];
+  if (classes.some((k) => {
+    const rows = jobs.map((j) => rowOf[k](j.data)).filter((r) => r !== null);
+    return new Set(rows).size < rows.length;
+  })) {
     throw new RunAlone('requests of one customer, subscription or key');
   }
   const opened = jobs.map((j) => openCounted(app, kind, j.data));
   const attempts = await withPipeline(app.orm, async (p): Promise<Attempt<Extra>[]> => {
     const reads = opened.map((o) => ({ o, st: readStatements(kind, o) }));
-    const sorted = <K extends 'keyLock' | 'subscription' | 'customer'>(k: K, keyOf: (d: D) => string): Statement[] =>
-      reads.flatMap(({ o, st }) => (st[k] ? [{ key: keyOf(o.data), statement: st[k]! }] : [])).sort((a, b) => byText(a.key, b.key)).map((r) => r.statement);
-    const keyLocks = sorted('keyLock', (d) => `${d.accountId}|${d.request.idempotencyKey}`);
+    const sorted = (k: keyof typeof rowOf): Statement[] =>
+      reads.flatMap(({ o, st }) => (st[k] ? [{ row: rowOf[k](o.data)!, statement: st[k]! }] : [])).sort((a, b) => (a.row < b.row ? -1 : 1)).map((r) => r.statement);
+    const keyLocks = sorted('keyLock');
     const storedReads = reads.flatMap(({ st }) => (st.stored ? [st.stored] : []));
-    const head: (Statement | string)[] = [
-      'begin', ...keyLocks, ...storedReads,
-      ...sorted('subscription', (d) => `${d.accountId}|${subscriptionOf(d)}`),
-      ...sorted('customer', (d) => `${d.accountId}|${d.request.customer.id}`),
-    ];
+    const head: (Statement | string)[] = ['begin', ...keyLocks, ...storedReads, ...sorted('subscription'), ...sorted('customer')];
     const first = await p.flight([...head, ...reads.map(({ st }) => st.context)]);
     // each request's stored answer (in the order of the requests that have a key) and context read
     let storedAt = 1 + keyLocks.length;
@@ -104,13 +98,8 @@ async function countGroup<D extends CountedJobData, Extra extends object>(app: A
       await p.flight(['rollback']);
       throw new RunAlone('a request answered from an earlier run');
     }
-    const counts = steps.filter((s): s is Extract<AfterRead<Extra>, { kind: 'count' }> => s.kind === 'count');
-    const locks = counts.flatMap((s) => lockCountedRowsStatements(s.couponId, s.codeId, s.holdId).map((statement) => ({
-      // hold → coupon → code, each class in its ids' order
-      key: `${statement.name}|${String(statement.values![0])}`, statement,
-    })));
-    const classOrder = ['cf_lock_counted_hold', 'cf_lock_counted_coupon', 'cf_lock_counted_code'];
-    const ordered = classOrder.flatMap((cls) => lockedOnce(locks.filter((l) => l.statement.name === cls)));
+    // hold → coupon → code, each row once, each class in id order
+    const ordered = lockCountedRowsOfMany(steps.filter((s): s is Extract<AfterRead<Extra>, { kind: 'count' }> => s.kind === 'count'));
     const writes = steps.map((s) => (s.kind === 'count' ? [s.count] : s.writes));
     const second = await p.flight([...ordered, ...writes.flat(), 'commit']);
     let at = ordered.length;

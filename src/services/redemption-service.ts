@@ -227,7 +227,8 @@ export interface CountedKind<D extends CountedJobData, Extra extends object = ob
   what: 'redemption' | 'hold';
   keys: RequestKeys;
   input(data: D): DecisionInput;
-  subscriptionLock(data: D): Statement | null;
+  /** The subscription the request locks (created if new), or null (a hold has none). */
+  subscriptionId(data: D): string | null;
   /** The answer to a job whose earlier run committed its row (the context read's `written`), or null. */
   answerWritten(read: ContextRow, now: string): Extract<Attempt<Extra>, { kind: 'done' }> | null;
   count(o: Opened<D>, decided: Allowed): CountStep<Extra>;
@@ -251,10 +252,11 @@ export function openCounted<D extends CountedJobData>(app: AppContext, kind: Cou
 export function readStatements<D extends CountedJobData>(kind: CountedKind<D, object>, o: Opened<D>) {
   const { accountId, request } = o.data;
   const { id: customerId, ...fields } = request.customer;
+  const subscriptionId = kind.subscriptionId(o.data);
   return {
     keyLock: o.key ? kind.keys.lock(accountId, o.key) : null,
     stored: o.key ? kind.keys.stored(accountId, o.key) : null,
-    subscription: kind.subscriptionLock(o.data),
+    subscription: subscriptionId === null ? null : lockSubscriptionStatement(accountId, subscriptionId, customerId),
     customer: lockCustomerStatement(accountId, customerId, fields),
     context: contextStatement(accountId, o.q),
   };
@@ -343,7 +345,7 @@ export const redemptionKind: CountedKind<RedemptionJobData> = {
   what: 'redemption',
   keys: redemptionKeys,
   input: (data) => ({ ...data.request, action: data.request.action as Action | undefined }),
-  subscriptionLock: ({ accountId, request }) => lockSubscriptionStatement(accountId, request.subscriptionId, request.customer.id),
+  subscriptionId: ({ request }) => request.subscriptionId,
   answerWritten(read) {
     const written = writtenRedemption(read);
     return written ? { kind: 'done', outcome: succeeded(createdBody(redemptionView(written))), unknownCode: false } : null;
