@@ -2,7 +2,7 @@ import type { JobsOptions } from 'bullmq';
 import { epochMillis, expiryDelayMs } from '../domain';
 import { invoiceHash, sha256 } from '../hash';
 import { jobIdPart, type QueueKey } from './names';
-import type { BatchJobData, ExpireAtData, ExpirySweepData, HoldJobData, InvoiceJobData, RedemptionJobData, ReportFoldData, WebhookJobData } from './payloads';
+import type { BatchJobData, ExpireAtData, ExpirySweepData, HoldJobData, InvoiceJobData, RedemptionJobData, ReportFoldData, WebhookBatchJobData, WebhookJobData } from './payloads';
 
 /**
  * Every job the service runs: its queue, its name in the queue, and its payload. A new kind of
@@ -16,7 +16,7 @@ export interface JobCatalogue {
   invoices: { invoice: InvoiceJobData };
   batches: { 'generate-batch': BatchJobData };
   expiry: { sweep: ExpirySweepData; 'expire-at': ExpireAtData; 'fold-reports': ReportFoldData };
-  webhooks: { deliver: WebhookJobData };
+  webhooks: { deliver: WebhookJobData; 'deliver-batch': WebhookBatchJobData };
 }
 
 type ItemOf<Q extends QueueKey> = { [N in keyof JobCatalogue[Q] & string]: { queue: Q; name: N; data: JobCatalogue[Q][N] } }[keyof JobCatalogue[Q] & string];
@@ -33,6 +33,8 @@ export interface JobContext {
   now?: string;
   /** Attempts a webhook delivery still has (at least 1). */
   attemptsLeft?: number;
+  /** How long a webhook delivery waits before its attempt (a retry or a paced delivery handed on by a batch). */
+  delayMs?: number;
 }
 
 /**
@@ -85,6 +87,12 @@ export function expiryJobId(kind: 'coupon' | 'code' | 'holds', id: string, expir
 /** A delivery's job id: derived from the delivery and its round, so adding it twice is a no-op. */
 export const deliveryJobId = (deliveryId: string, round: number): string => `whd-${deliveryId}-${round}`;
 
+/** A batch's job id: its endpoint and first delivery (a delivery is in one batch only), so adding it twice is a no-op. */
+export const deliveryBatchJobId = (endpointId: string, firstDeliveryId: string): string => `whb-${endpointId}-${firstDeliveryId}`;
+
+/** Attempts of a webhook batch job: each retry sends what the earlier ones did not. */
+export const WEBHOOK_BATCH_JOB_ATTEMPTS = 5;
+
 /** Attempts of a batch job (its retries resume what it wrote). */
 export const BATCH_JOB_ATTEMPTS = 5;
 
@@ -125,8 +133,16 @@ export function jobOptions(item: JobItem, ctx: JobContext = {}): JobsOptions & {
       };
     }
     case 'webhooks':
+      if (item.name === 'deliver-batch') {
+        // retried (after the first scheduled delay) only for an infrastructure error; its deliveries' own retries are jobs of their own
+        return {
+          jobId: deliveryBatchJobId(item.data.endpointId, item.data.deliveryIds[0]), attempts: WEBHOOK_BATCH_JOB_ATTEMPTS, backoff: { type: 'webhook' },
+          removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 },
+        };
+      }
       return {
         jobId: deliveryJobId(item.data.deliveryId, item.data.round), attempts: Math.max(1, ctx.attemptsLeft ?? 1), backoff: { type: 'webhook' },
+        ...(ctx.delayMs ? { delay: ctx.delayMs } : {}),
         removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 },
       };
   }

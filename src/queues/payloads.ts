@@ -113,3 +113,14 @@ export interface WebhookJobData {
   deliveryId: string;
   round: number;
 }
+
+/**
+ * The first attempt of several new deliveries of one endpoint (made by one relay step, in
+ * order): one job sends them, up to the endpoint's share at once; a delivery that needs another
+ * attempt, or finds the endpoint paced, leaves it as a `deliver` job of its own.
+ */
+export interface WebhookBatchJobData {
+  accountId: string;
+  endpointId: string;
+  deliveryIds: string[];
+}

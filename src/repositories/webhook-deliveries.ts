@@ -247,19 +247,23 @@ export interface AttemptRecord {
   nextAttemptAt: string | null;
 }
 
-/** One attempt to log: the delivery, the round it was made in, and what happened. */
+/** One attempt to log: the delivery, the round it was made in, the attempts it had when read for it, and what happened. */
 export interface RecordedAttempt {
   deliveryId: string;
   round: number;
+  /** The delivery's attempt count when it was read for this attempt. */
+  attemptsBefore: number;
   attempt: AttemptRecord;
 }
 
 /**
  * Logs several deliveries' attempts and moves each delivery on, in one statement (so one commit
- * for all of them), each only while its delivery is still pending in the attempt's round (a
- * redelivery or a concurrent copy of the job leaves nothing to record). Answers, in the input's
- * order, each attempt's number, or null when nothing was recorded for it. A delivery named twice
- * is moved once; its other entry answers null, as a concurrent copy that lost the race would.
+ * for all of them), each only while its delivery is still pending in the attempt's round with
+ * the attempt count it was read with (a redelivery, or a concurrent copy of the attempt — a
+ * batch retried after a crash, a job the sweeper gave it meanwhile — leaves nothing to record).
+ * Answers, in the input's order, each attempt's number, or null when nothing was recorded for it.
+ * A delivery named twice is moved once; its other entry answers null, as a concurrent copy that
+ * lost the race would.
  */
 export async function recordAttempts(em: Em, items: RecordedAttempt[]): Promise<(number | null)[]> {
   if (items.length === 0) return [];
@@ -267,17 +271,17 @@ export async function recordAttempts(em: Em, items: RecordedAttempt[]): Promise<
   const { rows } = await sql<{ n: string; attempts: number }>`
     with input as (
       select * from unnest(
-        ${col((i) => i.deliveryId)}::uuid[], ${col((i) => i.round)}::int[], ${col((i) => i.attempt.status)}::text[],
+        ${col((i) => i.deliveryId)}::uuid[], ${col((i) => i.round)}::int[], ${col((i) => i.attemptsBefore)}::int[], ${col((i) => i.attempt.status)}::text[],
         ${col((i) => i.attempt.statusCode)}::int[], ${col((i) => i.attempt.error)}::text[], ${col((i) => i.attempt.nextAttemptAt)}::timestamptz[],
         ${col((i) => i.attempt.at)}::timestamptz[], ${col((i) => i.attempt.durationMs)}::int[], ${col((i) => i.attempt.responseBody)}::text[]
-      ) with ordinality as i(id, round, status, status_code, error, next_attempt_at, at, duration_ms, response_body, n)),
+      ) with ordinality as i(id, round, attempts_before, status, status_code, error, next_attempt_at, at, duration_ms, response_body, n)),
     moved as (
       update webhook_deliveries d
          set attempts = d.attempts + 1, status = i.status, last_status_code = i.status_code, last_error = i.error,
              next_attempt_at = i.next_attempt_at,
              delivered_at = case when i.status = 'succeeded' then i.at end, updated_at = now()
         from input i
-       where d.id = i.id and d.round = i.round and d.status = 'pending'
+       where d.id = i.id and d.round = i.round and d.attempts = i.attempts_before and d.status = 'pending'
       returning d.id, d.attempts, i.n, i.at, i.status_code, i.error, i.duration_ms, i.response_body),
     logged as (
       insert into webhook_attempts (delivery_id, at, status_code, error, duration_ms, response_body)
@@ -289,8 +293,8 @@ export async function recordAttempts(em: Em, items: RecordedAttempt[]): Promise<
 }
 
 /** Logs one attempt and moves the delivery on (recordAttempts of one). */
-export async function recordAttempt(em: Em, deliveryId: string, round: number, a: AttemptRecord): Promise<number | null> {
-  return (await recordAttempts(em, [{ deliveryId, round, attempt: a }]))[0];
+export async function recordAttempt(em: Em, item: RecordedAttempt): Promise<number | null> {
+  return (await recordAttempts(em, [item]))[0];
 }
 
 /** Ends a pending delivery without an attempt (a test whose endpoint was disabled meanwhile). */

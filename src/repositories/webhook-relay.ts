@@ -10,8 +10,7 @@ export const RELAY_LOCK = [7212040, 1] as const;
 export interface NewDelivery {
   id: string;
   accountId: string;
-  round: number;
-  attemptsAllowed: number;
+  endpointId: string;
 }
 
 export interface RelayStep {
@@ -59,7 +58,7 @@ export async function relayStep(em: Em, batchSize: number, attemptsAllowed: numb
         from (select id from events where id > ${from}::bigint and id <= ${horizon}::bigint order by id limit ${batchSize}) b`.execute(db);
     const full = Number(span[0].n) === batchSize;
     const upto = full ? (span[0].last as string) : horizon;
-    const { rows } = await sql<{ id: string; account_id: string }>`
+    const { rows } = await sql<{ id: string; account_id: string; endpoint_id: string }>`
       insert into webhook_deliveries (account_id, endpoint_id, event_id, message_id, event_type, attempts_allowed, next_attempt_at)
       select e.account_id, w.id, e.id, 'evt_' || e.id, e.type, ${attemptsAllowed}, now()
         from events e
@@ -69,9 +68,9 @@ export async function relayStep(em: Em, batchSize: number, attemptsAllowed: numb
        where e.id > ${from}::bigint and e.id <= ${upto}::bigint
        order by e.id, w.id
       on conflict (event_id, endpoint_id) do nothing
-      returning id, account_id`.execute(db);
+      returning id, account_id, endpoint_id`.execute(db);
     await db.updateTable('webhook_relay').set({ last_event_id: upto }).where('id', '=', 1).execute();
-    return { ran: true, deliveries: rows.map((r) => ({ id: r.id, accountId: r.account_id, round: 0, attemptsAllowed })), more: full };
+    return { ran: true, deliveries: rows.map((r) => ({ id: r.id, accountId: r.account_id, endpointId: r.endpoint_id })), more: full };
   });
 }
 

@@ -2,12 +2,12 @@ import type { AppContext } from '../context';
 import { errorFields } from '../logger';
 import { attemptsAllowed } from '../domain';
 import { duePendingDeliveries, eventsAfterRelayCursor, relayStep } from '../repositories/webhook-relay';
-import { deliveryJobId, enqueueDeliveries, type QueuedDelivery } from './webhook-delivery';
+import { deliveryJobId, enqueueDeliveries, enqueueRelayed, type QueuedDelivery } from './webhook-delivery';
 
 /**
  * The relay loop of a worker process: every WEBHOOK_RELAY_EVERY_MS it turns newly committed
  * events into delivery rows (one relay at a time across processes) and enqueues their jobs after
- * commit; every WEBHOOK_SWEEP_EVERY_MS it re-enqueues pending deliveries whose job is gone
+ * commit (an endpoint's several new deliveries as one batch job); every WEBHOOK_SWEEP_EVERY_MS it re-enqueues pending deliveries whose job is gone
  * (a crash between commit and enqueue, Redis lost, a job failed by stalls).
  */
 
@@ -23,7 +23,7 @@ export async function runRelay(ctx: AppContext): Promise<number> {
   for (;;) {
     const step = await relayStep(em, BATCH, allowed);
     if (step.deliveries.length) {
-      await enqueueDeliveries(ctx.queues.webhooks, step.deliveries.map((d) => ({ id: d.id, accountId: d.accountId, round: 0, attemptsLeft: allowed })));
+      await enqueueRelayed(ctx.queues.webhooks, step.deliveries, allowed);
       total += step.deliveries.length;
     }
     if (!step.more) return total;

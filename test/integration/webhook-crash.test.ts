@@ -2,6 +2,8 @@ import { startTestApp, type TestApp } from '../helpers/harness';
 import { createCoupon } from '../helpers/api';
 import { runService, type Proc } from '../helpers/processes';
 import { eventually, startReceiver, type Receiver } from '../helpers/webhook-receiver';
+import { Client } from 'pg';
+import { RELAY_LOCK } from '../../src/repositories/webhook-relay';
 
 let t: TestApp;
 let rx: Receiver;
@@ -60,5 +62,39 @@ describe('a worker killed mid-delivery', () => {
     expect(again.every((r) => r.body === held.body)).toBe(true);
     const webhookIds = new Set(rx.at('/crash').map((r) => r.headers['webhook-id']));
     expect([...webhookIds].sort()).toEqual(events.map((ev: any) => `evt_${ev.id}`).sort());
+  }, 90_000);
+});
+
+describe('a worker killed mid-batch', () => {
+  test('another worker sends what the batch had not sent; every delivery succeeds with one attempt counted', async () => {
+    const a = await t.createAccount();
+    rx.on('/crash-batch', [{ status: 200, hold: new Promise<void>(() => undefined) }, { status: 200 }]);
+    const e = (await t.http.post('/v1/webhook-endpoints').set(a.auth).send({ url: rx.url + '/crash-batch' }).expect(201)).body;
+    const first = worker();
+    await first.waitFor('worker running');
+    // the relay held while the events are written: one step, one batch job of all four
+    const relay = new Client({ connectionString: t.env.databaseUrl });
+    await relay.connect();
+    await relay.query('select pg_advisory_lock($1, $2)', [...RELAY_LOCK]);
+    try {
+      for (let i = 0; i < 4; i++) await createCoupon(t, a);
+    } finally {
+      await relay.end();
+    }
+    const [held] = await rx.waitFor('/crash-batch', 1);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const second = worker();
+    await second.waitFor('worker running');
+    const events = (await t.http.get('/v1/events').set(a.auth)).body.data;
+    expect(events).toHaveLength(4);
+    const ds = await eventually(
+      async () => (await t.http.get(`/v1/webhook-endpoints/${e.id}/deliveries`).set(a.auth)).body.data as any[],
+      (x) => x.length === 4 && x.every((d) => d.status === 'succeeded'),
+      40_000,
+    );
+    expect(ds.map((d) => d.attempts)).toEqual([1, 1, 1, 1]);
+    expect(rx.at('/crash-batch').filter((r) => r.headers['webhook-id'] === held.headers['webhook-id']).length).toBeGreaterThanOrEqual(2);
+    expect([...new Set(rx.at('/crash-batch').map((r) => r.headers['webhook-id']))].sort()).toEqual(events.map((ev: any) => `evt_${ev.id}`).sort());
   }, 90_000);
 });

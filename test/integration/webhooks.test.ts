@@ -4,7 +4,8 @@ import { startTestApp, type TestAccount, type TestApp } from '../helpers/harness
 import { createCoupon } from '../helpers/api';
 import { TestClock } from '../helpers/clock';
 import { eventually, startReceiver, type Receiver } from '../helpers/webhook-receiver';
-import { deliveryJobId } from '../../src/services/webhook-delivery';
+import { deliverBatch, deliveryJobId, enqueueDeliveries } from '../../src/services/webhook-delivery';
+import { deliveryBatchJobId } from '../../src/queues/catalogue';
 import { RELAY_LOCK } from '../../src/repositories/webhook-relay';
 import { insertTestDelivery, listAttempts, recordAttempts, type AttemptRecord } from '../../src/repositories/webhook-deliveries';
 import { testMessage } from '../../src/domain';
@@ -367,7 +368,7 @@ describe('deliveries', () => {
     expect((await t.http.get(`/v1/webhook-deliveries/${target.id}`).set((await t.createAccount()).auth)).status).toBe(404);
   });
 
-  test('attempts of several deliveries in one statement: each moves only while pending in its round, once', async () => {
+  test('attempts of several deliveries in one statement: each moves only while pending in its round with the attempts it was read with, once', async () => {
     const a = await t.createAccount();
     const e = await endpoint(a, '/batched');
     const em = t.running.ctx.orm.em.fork();
@@ -379,10 +380,10 @@ describe('deliveries', () => {
     const ok: AttemptRecord = { at, statusCode: 200, error: null, durationMs: 12, responseBody: 'fine', status: 'succeeded', nextAttemptAt: null };
     const retry: AttemptRecord = { at, statusCode: 503, error: 'HTTP 503', durationMs: 7, responseBody: null, status: 'pending', nextAttemptAt: '2026-03-01T10:00:05.000Z' };
     expect(await recordAttempts(em, [
-      { deliveryId: d1.id, round: 0, attempt: ok },
-      { deliveryId: d2.id, round: 1, attempt: ok }, // another round: nothing recorded
-      { deliveryId: d1.id, round: 0, attempt: retry }, // named twice: moved once
-      { deliveryId: d3.id, round: 0, attempt: retry },
+      { deliveryId: d1.id, round: 0, attemptsBefore: 0, attempt: ok },
+      { deliveryId: d2.id, round: 1, attemptsBefore: 0, attempt: ok }, // another round: nothing recorded
+      { deliveryId: d1.id, round: 0, attemptsBefore: 0, attempt: retry }, // named twice: moved once
+      { deliveryId: d3.id, round: 0, attemptsBefore: 0, attempt: retry },
     ])).toEqual([1, null, null, 1]);
     const view = async (id: string) => (await t.http.get(`/v1/webhook-deliveries/${id}`).set(a.auth)).body;
     expect(await view(d1.id)).toMatchObject({ status: 'succeeded', attempts: 1, lastStatusCode: 200, deliveredAt: at, nextAttemptAt: null, attemptLog: [{ at, statusCode: 200, error: null, durationMs: 12 }] });
@@ -390,7 +391,12 @@ describe('deliveries', () => {
     expect(await view(d3.id)).toMatchObject({ status: 'pending', attempts: 1, lastStatusCode: 503, lastError: 'HTTP 503', nextAttemptAt: '2026-03-01T10:00:05.000Z', deliveredAt: null });
     expect(await listAttempts(em, d3.id)).toEqual([{ at, statusCode: 503, error: 'HTTP 503', durationMs: 7, responseBody: null }]);
     // a finished delivery takes no more attempts
-    expect(await recordAttempts(em, [{ deliveryId: d1.id, round: 0, attempt: retry }])).toEqual([null]);
+    expect(await recordAttempts(em, [{ deliveryId: d1.id, round: 0, attemptsBefore: 1, attempt: retry }])).toEqual([null]);
+    // a second copy of d3's first attempt (read at 0 attempts, as the first was) records nothing; its real second attempt does
+    expect(await recordAttempts(em, [{ deliveryId: d3.id, round: 0, attemptsBefore: 0, attempt: retry }])).toEqual([null]);
+    expect(await listAttempts(em, d3.id)).toHaveLength(1);
+    expect(await recordAttempts(em, [{ deliveryId: d3.id, round: 0, attemptsBefore: 1, attempt: ok }])).toEqual([2]);
+    expect(await view(d3.id)).toMatchObject({ status: 'succeeded', attempts: 2, lastStatusCode: 200 });
   });
 
   test('a slow endpoint holds at most its share: the others are delivered meanwhile', async () => {
@@ -417,7 +423,7 @@ describe('deliveries', () => {
     expect(res.body.queues.map((q: any) => q.name)).toContain('webhooks');
     const jobs = await t.running.ctx.queues.webhooks.getJobs(['completed'], 0, 5);
     expect(jobs.length).toBeGreaterThan(0);
-    for (const j of jobs) expect(j.id).toMatch(/^whd-[0-9a-f-]{36}-\d+$/);
+    for (const j of jobs) expect(j.id).toMatch(/^(whd-[0-9a-f-]{36}-\d+|whb-[0-9a-f-]{36}-[0-9a-f-]{36})$/);
   });
 });
 
@@ -533,5 +539,73 @@ describe('schema', () => {
   test('the webhook entities and the events trigger describe exactly what the migration made', async () => {
     const sql = await t.running.ctx.orm.schema.getUpdateSchemaSQL({ wrap: false });
     expect(sql.split('\n').filter((l) => /webhook|events_id_bound/.test(l))).toEqual([]);
+  });
+});
+
+describe('batches of new deliveries', () => {
+  /** An endpoint's deliveries, oldest event first. */
+  const byEvent = async (a: TestAccount, endpointId: string) =>
+    (await deliveries(a, endpointId)).sort((x, y) => String(x.eventId).localeCompare(String(y.eventId), 'en', { numeric: true }));
+
+  test('one relay step’s deliveries to an endpoint go as one job; the one that failed leaves as a job of its own and is retried', async () => {
+    const a = await t.createAccount();
+    rx.on('/batch', [{ status: 200 }, { status: 500, body: 'later' }, { status: 200 }]);
+    const e = await endpoint(a, '/batch', { eventTypes: ['coupon.created'] });
+    const release = await holdRelay();
+    try {
+      for (let i = 0; i < 3; i++) await createCoupon(t, a);
+    } finally {
+      await release();
+    }
+    await rx.waitFor('/batch', 4);
+    const ds = await eventually(() => byEvent(a, e.id), (x) => x.length === 3 && x.every((d) => d.status === 'succeeded'));
+    expect(ds.map((d) => d.attempts)).toEqual([1, 2, 1]);
+    const detail = (await t.http.get(`/v1/webhook-deliveries/${ds[1].id}`).set(a.auth)).body;
+    expect(detail.attemptLog.map((x: any) => [x.statusCode, x.responseBody])).toEqual([[500, 'later'], [200, '']]);
+    // WEBHOOK_ENDPOINT_CONCURRENCY=1: the batch sent in event order, then the retry
+    expect(rx.at('/batch').map((r) => r.headers['webhook-id'])).toEqual([ds[0].webhookId, ds[1].webhookId, ds[2].webhookId, ds[1].webhookId]);
+    const queue = t.running.ctx.queues.webhooks;
+    // the batch is named by its endpoint and first delivery (the relay's order: by event)
+    const batchId = deliveryBatchJobId(e.id, ds[0].id);
+    const batch = await eventually(() => queue.getJob(batchId), (j) => j?.returnvalue != null);
+    expect(batch?.name).toBe('deliver-batch');
+    expect(batch?.data.deliveryIds).toEqual(ds.map((d) => d.id));
+    expect(batch?.returnvalue).toEqual({ kind: 'sent', succeeded: 2, failed: 0, handedOn: 1, skipped: 0 });
+    expect(await jobFinished(ds[1].id)).toBe('completed');
+    expect(await queue.getJob(deliveryJobId(ds[0].id, 0))).toBeUndefined();
+    expect(await queue.getJob(deliveryJobId(ds[2].id, 0))).toBeUndefined();
+  });
+
+  test('a batch sends only what was not sent; an old one leaves out deliveries given a job of their own; two batches per endpoint at a time', async () => {
+    const a = await t.createAccount();
+    const e = await endpoint(a, '/batch-again');
+    const em = t.running.ctx.orm.em.fork();
+    // rows without jobs, as a relay step makes them before its jobs are added
+    const ds = await Promise.all([0, 1, 2].map((i) => insertTestDelivery(em, {
+      accountId: a.id, endpointId: e.id, message: testMessage(`00000000-0000-4000-8000-00000000010${i}`, e.id, '2026-03-01T00:00:00.000Z'), attemptsAllowed: 4,
+    })));
+    const ctx = t.running.ctx;
+    const queue = ctx.queues.webhooks;
+    const data = { accountId: a.id, endpointId: e.id, deliveryIds: ds.map((d) => d.id) };
+    // the sweeper gave the second a job of its own (due later, so it waits while the batch runs)
+    await enqueueDeliveries(queue, [{ id: ds[1].id, accountId: a.id, round: 0, attemptsLeft: 4, delayMs: 600_000 }]);
+    try {
+      // enqueued longer ago than the sweeper's grace: the second is its own job's
+      const old = Date.now() - ctx.config.webhooks.sweepEveryMs - 1;
+      expect(await deliverBatch(ctx, data, 'test-old', old)).toEqual({ kind: 'sent', succeeded: 2, failed: 0, handedOn: 0, skipped: 1 });
+      expect(rx.at('/batch-again').map((r) => r.headers['webhook-id'])).toEqual([ds[0].webhookId, ds[2].webhookId]);
+      // the same batch again (a retry after a crash): only the second is left to send. A second batch of the endpoint
+      // joins the first in this process (its one delivery was sent already); a third is paced
+      const first = deliverBatch(ctx, data, 'test-again', Date.now());
+      const second = deliverBatch(ctx, { ...data, deliveryIds: [ds[0].id] }, 'test-second', Date.now());
+      const third = await deliverBatch(ctx, data, 'test-third', Date.now());
+      expect(third).toMatchObject({ kind: 'paced' });
+      expect(await first).toEqual({ kind: 'sent', succeeded: 1, failed: 0, handedOn: 0, skipped: 2 });
+      expect(await second).toEqual({ kind: 'sent', succeeded: 0, failed: 0, handedOn: 0, skipped: 1 });
+      expect(rx.at('/batch-again').map((r) => r.headers['webhook-id'])).toEqual([ds[0].webhookId, ds[2].webhookId, ds[1].webhookId]);
+      expect((await byEvent(a, e.id)).map((d) => [d.status, d.attempts])).toEqual([['succeeded', 1], ['succeeded', 1], ['succeeded', 1]]);
+    } finally {
+      await (await queue.getJob(deliveryJobId(ds[1].id, 0)))?.remove();
+    }
   });
 });

@@ -47,6 +47,9 @@ describe('the job catalogue chooses ids and options in one place', () => {
     const exp = jobOptions({ queue: 'expiry', name: 'expire-at', data: { kind: 'code', accountId: 'a', codeId: 7, expiresAt: '2030-01-01T00:00:10.000Z' } }, { now: '2030-01-01T00:00:00.000Z' });
     expect(exp).toMatchObject({ jobId: `exp-code-7-${Date.parse('2030-01-01T00:00:10.000Z')}`, delay: 10_000 });
     expect(jobOptions({ queue: 'webhooks', name: 'deliver', data: { accountId: 'a', deliveryId: 'd', round: 2 } }, { attemptsLeft: 3 })).toMatchObject({ jobId: 'whd-d-2', attempts: 3, backoff: { type: 'webhook' } });
+    expect(jobOptions({ queue: 'webhooks', name: 'deliver', data: { accountId: 'a', deliveryId: 'd', round: 0 } }, { attemptsLeft: 2 }).delay).toBeUndefined();
+    expect(jobOptions({ queue: 'webhooks', name: 'deliver', data: { accountId: 'a', deliveryId: 'd', round: 0 } }, { attemptsLeft: 2, delayMs: 5000 })).toMatchObject({ jobId: 'whd-d-0', attempts: 2, delay: 5000 });
+    expect(jobOptions({ queue: 'webhooks', name: 'deliver-batch', data: { accountId: 'a', endpointId: 'e', deliveryIds: ['d1', 'd2'] } })).toMatchObject({ jobId: 'whb-e-d1', attempts: 5, backoff: { type: 'webhook' } });
     expect(() => jobOptions({ queue: 'expiry', name: 'sweep', data: { kind: 'sweep' } })).toThrow('job scheduler');
   });
 });

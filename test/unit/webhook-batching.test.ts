@@ -1,5 +1,6 @@
 import { Coalescer } from '../../src/coalescer';
 import { EndpointPacer, SLOW_ATTEMPT_MS, SLOW_FOR_MS } from '../../src/services/webhook-pacing';
+import { EndpointLanes } from '../../src/services/webhook-lanes';
 import type { RedisConnection } from '../../src/queues/connection';
 
 /** A promise with its resolver outside, to hold a batch open. */
@@ -143,5 +144,42 @@ describe('EndpointPacer: local slots, Redis slots only for slow endpoints', () =
     await expect(pacer.acquire('e1', 'h2')).rejects.toThrow('redis down');
     jest.advanceTimersByTime(SLOW_FOR_MS);
     expect(await pacer.acquire('e1', 'h3')).toMatchObject({ shared: false });
+  });
+});
+
+describe('EndpointLanes: batch jobs of one endpoint share its lanes', () => {
+  test('at most cap tasks run at once, first in first out across jobs; maxJobs join, the next is turned away', async () => {
+    const lanes = new EndpointLanes(2, 2);
+    expect([lanes.join(), lanes.join(), lanes.join()]).toEqual([true, true, false]);
+    const started: string[] = [];
+    const gates = new Map<string, ReturnType<typeof deferred<void>>>();
+    const task = (name: string) => () => {
+      started.push(name);
+      const gate = deferred<void>();
+      gates.set(name, gate);
+      return gate.promise.then(() => name);
+    };
+    // job 1 queues a1..a3, then job 2 queues b1
+    const results = [lanes.run(task('a1')), lanes.run(task('a2')), lanes.run(task('a3')), lanes.run(task('b1'))];
+    expect(started).toEqual(['a1', 'a2']);
+    gates.get('a2')!.resolve();
+    await results[1];
+    await new Promise((r) => setImmediate(r));
+    expect(started).toEqual(['a1', 'a2', 'a3']);
+    gates.get('a1')!.resolve();
+    await results[0];
+    await new Promise((r) => setImmediate(r));
+    expect(started).toEqual(['a1', 'a2', 'a3', 'b1']);
+    gates.get('a3')!.resolve();
+    gates.get('b1')!.reject(new Error('refused'));
+    await expect(results[2]).resolves.toBe('a3');
+    await expect(results[3]).rejects.toThrow('refused');
+    // a failed task frees its lane too
+    const after = lanes.run(async () => 'next');
+    await expect(after).resolves.toBe('next');
+    expect(lanes.leave()).toBe(false);
+    expect(lanes.join()).toBe(true);
+    expect(lanes.leave()).toBe(false);
+    expect(lanes.leave()).toBe(true);
   });
 });
