@@ -29,8 +29,8 @@ async function pace(job: Job, delayMs: number, token?: string): Promise<never> {
  * `webhooks` queue. Job `deliver`: one attempt of one delivery. Paced (the endpoint has its
  * share in flight): the job goes back as delayed without using an attempt. Failed with attempts
  * left: throws WebhookRetry so BullMQ retries after its delay. Otherwise completes with the outcome.
- * Job `deliver-batch`: the first attempts of an endpoint's new deliveries (paced while another
- * batch of the endpoint runs in this process); those needing more leave as `deliver` jobs.
+ * Job `deliver-batch`: the first attempts of an endpoint's new deliveries (paced while two
+ * batches of the endpoint run in this process); those needing more leave as `deliver` jobs.
  */
 export function webhookProcessor(ctx: AppContext) {
   return async (job: Job<WebhookJobData | WebhookBatchJobData>, token?: string): Promise<AttemptOutcome | BatchOutcome> => {

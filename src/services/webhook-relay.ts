@@ -7,8 +7,9 @@ import { deliveryJobId, enqueueDeliveries, enqueueRelayed, type QueuedDelivery }
 /**
  * The relay loop of a worker process: every WEBHOOK_RELAY_EVERY_MS it turns newly committed
  * events into delivery rows (one relay at a time across processes) and enqueues their jobs after
- * commit (an endpoint's several new deliveries as one batch job); every WEBHOOK_SWEEP_EVERY_MS it re-enqueues pending deliveries whose job is gone
- * (a crash between commit and enqueue, Redis lost, a job failed by stalls).
+ * commit (an endpoint's several new deliveries as one batch job); every WEBHOOK_SWEEP_EVERY_MS
+ * it re-enqueues pending deliveries whose job is gone (a crash between commit and enqueue, Redis
+ * lost, a job failed by stalls).
  */
 
 const BATCH = 1000;
