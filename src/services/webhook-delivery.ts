@@ -135,11 +135,6 @@ export type AttemptOutcome =
 export async function attemptDelivery(ctx: AppContext, data: WebhookJobData, holder: string): Promise<AttemptOutcome> {
   const t = await runtime(ctx).targets.call(data.deliveryId);
   if (!t || t.round !== data.round || t.status !== 'pending') return { kind: 'skipped' };
-  return attemptTarget(ctx, t, holder);
-}
-
-/** One attempt of a delivery read as pending in its round: sent, then recorded. */
-async function attemptTarget(ctx: AppContext, t: AttemptTarget, holder: string): Promise<AttemptOutcome> {
   const sent = await sendAttempt(ctx, t, holder);
   return sent.kind === 'sent' ? recordSent(ctx, sent) : sent;
 }
