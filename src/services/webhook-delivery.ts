@@ -80,10 +80,17 @@ export interface QueuedDelivery {
 /** Adds delivery jobs (custom backoff `webhook`: the delay each failed attempt asked for). */
 export async function enqueueDeliveries(queue: Queue, deliveries: QueuedDelivery[]): Promise<void> {
   if (deliveries.length === 0) return;
-  await queue.addBulk(deliveries.map((d) => bulkJob(deliveryItem(d), { attemptsLeft: d.attemptsLeft, delayMs: d.delayMs })));
+  await queue.addBulk(deliveries.map(deliveryJob));
 }
 
-const deliveryItem = (d: QueuedDelivery): JobItem => ({ queue: 'webhooks', name: 'deliver', data: { accountId: d.accountId, deliveryId: d.id, round: d.round } });
+/** A delivery's `deliver` job, as `addBulk` takes it. */
+function deliveryJob(d: QueuedDelivery): ReturnType<typeof bulkJob> {
+  const item: JobItem = { queue: 'webhooks', name: 'deliver', data: { accountId: d.accountId, deliveryId: d.id, round: d.round } };
+  return bulkJob(item, { attemptsLeft: d.attemptsLeft, delayMs: d.delayMs });
+}
+
+/** How long a paced job (or batch) waits before it tries again: 200–500 ms, spread so paced jobs do not return together. */
+const pacedDelayMs = (): number => 200 + Math.floor(Math.random() * 300);
 
 /** The most deliveries one batch job carries. */
 export const DELIVERY_BATCH_MAX = 500;
@@ -103,7 +110,7 @@ export async function enqueueRelayed(queue: Queue, deliveries: NewDelivery[], at
   const jobs: ReturnType<typeof bulkJob>[] = [];
   for (const [endpointId, list] of byEndpoint) {
     if (list.length === 1) {
-      jobs.push(bulkJob(deliveryItem({ ...list[0], round: 0, attemptsLeft: attemptsAllowed }), { attemptsLeft: attemptsAllowed }));
+      jobs.push(deliveryJob({ ...list[0], round: 0, attemptsLeft: attemptsAllowed }));
       continue;
     }
     for (let i = 0; i < list.length; i += DELIVERY_BATCH_MAX) {
@@ -164,7 +171,7 @@ async function sendAttempt(ctx: AppContext, t: AttemptTarget, holder: string): P
     return { kind: 'failed', attempt: t.attempts, error: 'the endpoint is disabled' };
   }
   const slot = await rt.pacer.acquire(t.endpointId, holder);
-  if (!slot) return { kind: 'paced', delayMs: 200 + Math.floor(Math.random() * 300) };
+  if (!slot) return { kind: 'paced', delayMs: pacedDelayMs() };
   let result;
   // the attempt's instant: stamped in its log, signed as webhook-timestamp, the base of its next attempt
   const at = new Date(ctx.clock.now());
@@ -241,7 +248,7 @@ export async function deliverBatch(ctx: AppContext, data: WebhookBatchJobData, h
   const rt = runtime(ctx);
   let lanes = rt.batchLanes.get(data.endpointId);
   if (!lanes) rt.batchLanes.set(data.endpointId, (lanes = new EndpointLanes(cfg.endpointConcurrency, BATCH_JOBS_PER_ENDPOINT)));
-  if (!lanes.join()) return { kind: 'paced', delayMs: 200 + Math.floor(Math.random() * 300) };
+  if (!lanes.join()) return { kind: 'paced', delayMs: pacedDelayMs() };
   try {
     const found = await loadAttemptTargets(ctx.orm.em.fork(), data.deliveryIds);
     let todo = data.deliveryIds.map((id) => found.get(id)).filter((t): t is AttemptTarget => t !== undefined && t.round === 0 && t.status === 'pending' && t.attempts === 0);

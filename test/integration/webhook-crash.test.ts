@@ -1,4 +1,4 @@
-import { startTestApp, type TestApp } from '../helpers/harness';
+import { startTestApp, type TestAccount, type TestApp } from '../helpers/harness';
 import { createCoupon } from '../helpers/api';
 import { runService, type Proc } from '../helpers/processes';
 import { eventually, startReceiver, type Receiver } from '../helpers/webhook-receiver';
@@ -36,6 +36,25 @@ function worker(): Proc {
   return p;
 }
 
+/**
+ * Kills `first` (while it holds a delivery unanswered), starts another worker, and waits
+ * until the endpoint's deliveries of the account's `n` events have all succeeded.
+ */
+async function killAndRecover(first: Proc, a: TestAccount, endpointId: string, n: number): Promise<{ events: any[]; ds: any[] }> {
+  first.child.kill('SIGKILL');
+  await first.exited;
+  const second = worker();
+  await second.waitFor('worker running');
+  const events = (await t.http.get('/v1/events').set(a.auth)).body.data;
+  expect(events).toHaveLength(n);
+  const ds = await eventually(
+    async () => (await t.http.get(`/v1/webhook-endpoints/${endpointId}/deliveries`).set(a.auth)).body.data as any[],
+    (x) => x.length === n && x.every((d) => d.status === 'succeeded'),
+    40_000,
+  );
+  return { events, ds };
+}
+
 describe('a worker killed mid-delivery', () => {
   test('the delivery is made by another worker with the same webhook-id; no delivery row is lost', async () => {
     const a = await t.createAccount();
@@ -45,17 +64,7 @@ describe('a worker killed mid-delivery', () => {
     await first.waitFor('worker running');
     for (let i = 0; i < 6; i++) await createCoupon(t, a);
     const [held] = await rx.waitFor('/crash', 1);
-    first.child.kill('SIGKILL');
-    await first.exited;
-    const second = worker();
-    await second.waitFor('worker running');
-    const events = (await t.http.get('/v1/events').set(a.auth)).body.data;
-    expect(events).toHaveLength(6);
-    const ds = await eventually(
-      async () => (await t.http.get(`/v1/webhook-endpoints/${e.id}/deliveries`).set(a.auth)).body.data as any[],
-      (x) => x.length === 6 && x.every((d) => d.status === 'succeeded'),
-      40_000,
-    );
+    const { events, ds } = await killAndRecover(first, a, e.id, 6);
     expect(ds.map((d) => d.eventId).sort()).toEqual(events.map((ev: any) => ev.id).sort());
     const again = rx.at('/crash').filter((r) => r.headers['webhook-id'] === held.headers['webhook-id']);
     expect(again.length).toBeGreaterThanOrEqual(2);
@@ -82,17 +91,7 @@ describe('a worker killed mid-batch', () => {
       await relay.end();
     }
     const [held] = await rx.waitFor('/crash-batch', 1);
-    first.child.kill('SIGKILL');
-    await first.exited;
-    const second = worker();
-    await second.waitFor('worker running');
-    const events = (await t.http.get('/v1/events').set(a.auth)).body.data;
-    expect(events).toHaveLength(4);
-    const ds = await eventually(
-      async () => (await t.http.get(`/v1/webhook-endpoints/${e.id}/deliveries`).set(a.auth)).body.data as any[],
-      (x) => x.length === 4 && x.every((d) => d.status === 'succeeded'),
-      40_000,
-    );
+    const { events, ds } = await killAndRecover(first, a, e.id, 4);
     expect(ds.map((d) => d.attempts)).toEqual([1, 1, 1, 1]);
     expect(rx.at('/crash-batch').filter((r) => r.headers['webhook-id'] === held.headers['webhook-id']).length).toBeGreaterThanOrEqual(2);
     expect([...new Set(rx.at('/crash-batch').map((r) => r.headers['webhook-id']))].sort()).toEqual(events.map((ev: any) => `evt_${ev.id}`).sort());
