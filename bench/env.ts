@@ -7,6 +7,7 @@ import { openBenchServer, type BenchServer } from './server';
 import { RAW_CLIENTS } from './stats';
 import { dropDatabase } from '../src/db/orm';
 import { freePort } from '../src/free-port';
+import { stopChild } from '../src/stop-child';
 import { deleteQueueKeys } from '../src/queues/connection';
 import { loadConfig, type Config } from '../config';
 import { createLogger } from '../src/logger';
@@ -59,7 +60,6 @@ function spawnService(env: Record<string, string>, role: 'worker' | 'api', logLe
   child.stdout!.on('data', (d) => {
     if (!started) out += d;
   });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const proc: WorkerProc = {
     child,
     peakRss() {
@@ -70,13 +70,7 @@ function spawnService(env: Record<string, string>, role: 'worker' | 'api', logLe
         return 0;
       }
     },
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(t);
-    },
+    stop: () => stopChild(child, 20_000),
   };
   return (async () => {
     const deadline = Date.now() + 90_000;

@@ -20,6 +20,7 @@ import { Pool } from 'pg';
 import { pipelinedRead } from '../src/db/pipelined-reads';
 import { contextStatement } from '../src/repositories/redemption-context';
 import { rawRedeemSameWork, type RawCode } from './raw-work';
+import { stopChild } from '../src/stop-child';
 
 export interface FloorOptions {
   databaseUrl: string;
@@ -92,7 +93,6 @@ if (require.main === module) {
 /** Starts the floor as a process of its own (and its forks); resolves once every process listens. */
 export function startHttpFloor(o: FloorOptions): Promise<{ url: string; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [__filename, JSON.stringify(o)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     let out = '';
     child.on('exit', (code) => reject(new Error(`the HTTP floor exited (${code}) before it listened: ${out}`)));
@@ -101,11 +101,7 @@ export function startHttpFloor(o: FloorOptions): Promise<{ url: string; stop(): 
       if (!out.includes('ready')) return;
       resolve({
         url: `http://127.0.0.1:${o.port}`,
-        async stop() {
-          if (child.exitCode !== null) return;
-          child.kill('SIGTERM');
-          await exited;
-        },
+        stop: () => stopChild(child, 20_000),
       });
     });
   });

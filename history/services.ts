@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { freePort } from '../src/free-port';
+import { stopChild } from '../src/stop-child';
 import { promisify } from 'node:util';
 
 /**
@@ -242,11 +243,7 @@ export class ServiceProcess {
     return this.exited;
   }
 
-  async stop(): Promise<void> {
-    if (!this.alive) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
-    await this.exited;
-    clearTimeout(timer);
+  stop(): Promise<void> {
+    return stopChild(this.child, 15_000);
   }
 }

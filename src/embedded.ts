@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { arch, platform } from 'node:os';
 import path from 'node:path';
 import { freePort } from './free-port';
+import { stopChild } from './stop-child';
 import type { Config } from '../config';
 import type { Logger } from './logger';
 
@@ -45,14 +46,7 @@ async function listening(child: ChildProcess, port: number, what: string, ms: nu
 }
 
 function stopper(child: ChildProcess, signal: NodeJS.Signals): () => Promise<void> {
-  return async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
+  return () => stopChild(child, 10_000, signal);
 }
 
 /** The executable of this name on the PATH, or null. */

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { stopChild } from '../../src/stop-child';
 
 export const MAIN = path.join(__dirname, '../../dist/src/main.js');
 
@@ -34,12 +35,6 @@ export function runService(env: Record<string, string>): Proc {
         await new Promise((r) => setTimeout(r, 50));
       }
     },
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopChild(child, 15_000),
   };
 }
