@@ -132,19 +132,17 @@ export function jobOptions(item: JobItem, ctx: JobContext = {}): JobsOptions & {
         attempts: 5, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: 7 * 24 * 3600 }, removeOnFail: { age: 30 * 24 * 3600 },
       };
     }
-    case 'webhooks':
+    case 'webhooks': {
+      const kept = { backoff: { type: 'webhook' }, removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } };
       if (item.name === 'deliver-batch') {
         // retried (after the first scheduled delay) only for an infrastructure error; its deliveries' own retries are jobs of their own
-        return {
-          jobId: deliveryBatchJobId(item.data.endpointId, item.data.deliveryIds[0]), attempts: WEBHOOK_BATCH_JOB_ATTEMPTS, backoff: { type: 'webhook' },
-          removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 },
-        };
+        return { jobId: deliveryBatchJobId(item.data.endpointId, item.data.deliveryIds[0]), attempts: WEBHOOK_BATCH_JOB_ATTEMPTS, ...kept };
       }
       return {
-        jobId: deliveryJobId(item.data.deliveryId, item.data.round), attempts: Math.max(1, ctx.attemptsLeft ?? 1), backoff: { type: 'webhook' },
-        ...(ctx.delayMs ? { delay: ctx.delayMs } : {}),
-        removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 },
+        jobId: deliveryJobId(item.data.deliveryId, item.data.round), attempts: Math.max(1, ctx.attemptsLeft ?? 1),
+        ...(ctx.delayMs ? { delay: ctx.delayMs } : {}), ...kept,
       };
+    }
   }
 }
 

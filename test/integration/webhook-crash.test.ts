@@ -37,6 +37,19 @@ function worker(): Proc {
 }
 
 /**
+ * An account whose endpoint at `route` holds its first request unanswered (and answers 200
+ * after), and a worker running.
+ */
+async function heldEndpoint(route: string): Promise<{ a: TestAccount; endpointId: string; first: Proc }> {
+  const a = await t.createAccount();
+  rx.on(route, [{ status: 200, hold: new Promise<void>(() => undefined) }, { status: 200 }]);
+  const e = (await t.http.post('/v1/webhook-endpoints').set(a.auth).send({ url: rx.url + route }).expect(201)).body;
+  const first = worker();
+  await first.waitFor('worker running');
+  return { a, endpointId: e.id, first };
+}
+
+/**
  * Kills `first` (while it holds a delivery unanswered), starts another worker, and waits
  * until the endpoint's deliveries of the account's `n` events have all succeeded.
  */
@@ -57,14 +70,10 @@ async function killAndRecover(first: Proc, a: TestAccount, endpointId: string, n
 
 describe('a worker killed mid-delivery', () => {
   test('the delivery is made by another worker with the same webhook-id; no delivery row is lost', async () => {
-    const a = await t.createAccount();
-    rx.on('/crash', [{ status: 200, hold: new Promise<void>(() => undefined) }, { status: 200 }]);
-    const e = (await t.http.post('/v1/webhook-endpoints').set(a.auth).send({ url: rx.url + '/crash' }).expect(201)).body;
-    const first = worker();
-    await first.waitFor('worker running');
+    const { a, endpointId, first } = await heldEndpoint('/crash');
     for (let i = 0; i < 6; i++) await createCoupon(t, a);
     const [held] = await rx.waitFor('/crash', 1);
-    const { events, ds } = await killAndRecover(first, a, e.id, 6);
+    const { events, ds } = await killAndRecover(first, a, endpointId, 6);
     expect(ds.map((d) => d.eventId).sort()).toEqual(events.map((ev: any) => ev.id).sort());
     const again = rx.at('/crash').filter((r) => r.headers['webhook-id'] === held.headers['webhook-id']);
     expect(again.length).toBeGreaterThanOrEqual(2);
@@ -76,11 +85,7 @@ describe('a worker killed mid-delivery', () => {
 
 describe('a worker killed mid-batch', () => {
   test('another worker sends what the batch had not sent; every delivery succeeds with one attempt counted', async () => {
-    const a = await t.createAccount();
-    rx.on('/crash-batch', [{ status: 200, hold: new Promise<void>(() => undefined) }, { status: 200 }]);
-    const e = (await t.http.post('/v1/webhook-endpoints').set(a.auth).send({ url: rx.url + '/crash-batch' }).expect(201)).body;
-    const first = worker();
-    await first.waitFor('worker running');
+    const { a, endpointId, first } = await heldEndpoint('/crash-batch');
     // the relay held while the events are written: one step, one batch job of all four
     const relay = new Client({ connectionString: t.env.databaseUrl });
     await relay.connect();
@@ -91,7 +96,7 @@ describe('a worker killed mid-batch', () => {
       await relay.end();
     }
     const [held] = await rx.waitFor('/crash-batch', 1);
-    const { events, ds } = await killAndRecover(first, a, e.id, 4);
+    const { events, ds } = await killAndRecover(first, a, endpointId, 4);
     expect(ds.map((d) => d.attempts)).toEqual([1, 1, 1, 1]);
     expect(rx.at('/crash-batch').filter((r) => r.headers['webhook-id'] === held.headers['webhook-id']).length).toBeGreaterThanOrEqual(2);
     expect([...new Set(rx.at('/crash-batch').map((r) => r.headers['webhook-id']))].sort()).toEqual(events.map((ev: any) => `evt_${ev.id}`).sort());
