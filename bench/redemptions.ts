@@ -41,10 +41,17 @@ export async function openLoopOnFloor(
   }
 }
 
-/** What later rows need from this group: the 50 % rate and the empty-database latency at it. */
+/** What later rows need from this group: the 50 % rate, and the empty database's latency at it (product and HTTP floor). */
 export interface RedemptionBaseline {
   rate50: number;
   empty: OpenLoopResult;
+  emptyFloor: OpenLoopResult;
+}
+
+/** The raw baselines' handle on a coupon's codes (ids in code order). */
+export async function rawCodes(env: BenchEnv, accountId: string, couponId: string): Promise<RawCode> {
+  const codes = (await env.pool.query(`select id, code from codes where coupon_id = $1 order by id`, [couponId])).rows;
+  return { accountId, couponId, codes: codes.map((r) => ({ id: Number(r.id), code: r.code as string })) };
 }
 
 /** An account with the plan, 1,000 unlimited codes OPEN0… for HTTP and 1,000 RAW0000… for the raw baselines. */
@@ -53,13 +60,9 @@ export async function benchAccount(env: BenchEnv): Promise<{ key: string; raw: R
   const key = acct.apiKey;
   await api(env, key, 'PUT', '/v1/plans/pro', PLAN);
   const codes = Array.from({ length: 1000 }, (_, i) => `OPEN${i}`);
-  const rawCodes = Array.from({ length: 1000 }, (_, i) => `RAW${String(i).padStart(4, '0')}`);
+  const rawCodeNames = Array.from({ length: 1000 }, (_, i) => `RAW${String(i).padStart(4, '0')}`);
   await couponWithCodes(env, key, 'bench unlimited', codes);
-  const rawCouponId = await couponWithCodes(env, key, 'bench raw', rawCodes);
-  const raw: RawCode = {
-    accountId: acct.id, couponId: rawCouponId,
-    codes: (await env.pool.query(`select id, code from codes where coupon_id = $1 order by id`, [rawCouponId])).rows.map((r) => ({ id: Number(r.id), code: r.code as string })),
-  };
+  const raw = await rawCodes(env, acct.id, await couponWithCodes(env, key, 'bench raw', rawCodeNames));
   return { key, raw };
 }
 
@@ -100,7 +103,7 @@ export async function benchRedemptions(env: BenchEnv, state: { redemptionBaselin
     ratio: null,
     target: 'p99 ≤ 50 ms', met: open50.p99 <= 50 && openLoopClean(open50), details: { ...open50, httpFloor: floor50 },
   });
-  state.redemptionBaseline = { rate50, empty: open50 };
+  state.redemptionBaseline = { rate50, empty: open50, emptyFloor: floor50 };
   const open80 = await openLoop(env, key, '/v1/redemptions', redeemTemplate('OPEN', 'o80'), rate80, OPEN_SECONDS);
   rows.push({
     row: 8, name: `Redemptions, open loop at 80 % of raw max (${rate80}/s, ${OPEN_SECONDS} s)`,
