@@ -1,6 +1,6 @@
 import { api, type BenchEnv } from './env';
 import { closedLoop, describeOpenLoop, openLoop, openLoopClean } from './drivers';
-import { couponWithCodes, OPEN_SECONDS, openLoopOnFloor, rawCodes, redeemTemplate, type RedemptionBaseline } from './redemptions';
+import { couponWithCodes, OPEN_SECONDS, PLAN, openLoopOnFloor, rawCodes, redeemTemplate, type RedemptionBaseline } from './redemptions';
 import { RUNS, SECONDS } from './stats';
 import { fmt, type Row } from './table';
 
@@ -21,7 +21,7 @@ import { fmt, type Row } from './table';
  */
 export async function benchGrowth(env: BenchEnv, baseline: RedemptionBaseline, grown: { accountId: string; apiKey: string; codes: number; redemptions: number }): Promise<Row> {
   const key = grown.apiKey;
-  await api(env, key, 'PUT', '/v1/plans/pro', { name: 'Pro', kind: 'recurring', interval: { unit: 'month', count: 1 }, currency: 'USD', price: 2000 });
+  await api(env, key, 'PUT', '/v1/plans/pro', PLAN);
   await couponWithCodes(env, key, 'bench growth', Array.from({ length: 1000 }, (_, i) => `GROW${i}`));
   const raw = await rawCodes(env, grown.accountId, await couponWithCodes(env, key, 'bench growth raw', Array.from({ length: 1000 }, (_, i) => `GRAW${i}`)));
   const warmup = await closedLoop(env, key, '/v1/redemptions', redeemTemplate('GROW', 'gw'), 64, RUNS * SECONDS);

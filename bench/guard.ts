@@ -1,7 +1,7 @@
 import { api, type BenchEnv } from './env';
 import { describeOpenLoop, openLoop, openLoopClean } from './drivers';
 import type { OpenLoopResult } from './openloop';
-import { couponWithCodes, redeemTemplate } from './redemptions';
+import { couponWithCodes, PLAN, redeemTemplate } from './redemptions';
 import { fmt, type Row } from './table';
 
 /**
@@ -46,7 +46,7 @@ interface Trial {
 export async function benchGuard(env: BenchEnv): Promise<Row> {
   const acct = await env.account();
   const key = acct.apiKey;
-  await api(env, key, 'PUT', '/v1/plans/pro', { name: 'Pro', kind: 'recurring', interval: { unit: 'month', count: 1 }, currency: 'USD', price: 2000 });
+  await api(env, key, 'PUT', '/v1/plans/pro', PLAN);
   await couponWithCodes(env, key, 'guard one coupon', Array.from({ length: 1000 }, (_, i) => `GONE${i}`));
   for (let c = 0; c < 100; c++) {
     await couponWithCodes(env, key, `guard many ${c}`, Array.from({ length: 10 }, (_, j) => `GMANY${c * 10 + j}`));

@@ -5,6 +5,7 @@ import { describeCpu } from './cpu';
 import { api, type BenchEnv } from './env';
 import { rawLoop } from './raw';
 import { rawInvoiceFloor, rawInvoiceSameWork } from './raw-work';
+import { PLAN } from './redemptions';
 import { interleaved, RAW_CLIENTS, RUNS, SECONDS } from './stats';
 import { fmt, type Row } from './table';
 
@@ -30,7 +31,7 @@ async function seedRedemptions(env: BenchEnv, accountId: string, couponId: strin
 /** Row 4: invoice jobs through the exported producer until all completed, against the raw same work and floor. */
 export async function benchInvoices(env: BenchEnv): Promise<Row> {
   const acct = await env.account();
-  await api(env, acct.apiKey, 'PUT', '/v1/plans/pro', { name: 'Pro', kind: 'recurring', interval: { unit: 'month', count: 1 }, currency: 'USD', price: 2000 });
+  await api(env, acct.apiKey, 'PUT', '/v1/plans/pro', PLAN);
   const coupon = await api(env, acct.apiKey, 'POST', '/v1/coupons', { name: 'bench invoices', discount: { type: 'percentage', basisPoints: 1000 }, duration: { type: 'forever' }, code: 'INVBENCH' });
   const codeId = Number((await env.pool.query(`select id from codes where code = 'INVBENCH' and account_id = $1`, [acct.id])).rows[0].id);
   await seedRedemptions(env, acct.id, coupon.body.id, codeId, 'sub');

@@ -10,7 +10,8 @@ import { rawRedeemFloor, rawRedeemSameWork, rawValidateFloor, rawValidateSameWor
 import { interleaved, RAW_CLIENTS, RUNS, SECONDS } from './stats';
 import { fmt, type Row } from './table';
 
-const PLAN = { name: 'Pro', kind: 'recurring', interval: { unit: 'month', count: 1 }, currency: 'USD', price: 2000 };
+/** The monthly plan `pro` the bench accounts redeem and invoice on. */
+export const PLAN = { name: 'Pro', kind: 'recurring', interval: { unit: 'month', count: 1 }, currency: 'USD', price: 2000 };
 /** Seconds recorded by each open-loop row (after a 2 s warm-up on the same schedule). */
 export const OPEN_SECONDS = Number(process.env.BENCH_OPEN_SECONDS ?? 15);
 
