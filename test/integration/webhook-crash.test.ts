@@ -14,9 +14,13 @@ const procs: Proc[] = [];
  * here rather than every minute. In one full run on a loaded machine three deliveries made before
  * the kill stayed pending, never attempted, for the whole 40 s wait: their jobs did not come back
  * through the stalled-job check, and a sweep a minute apart comes only after the wait.
+ *
+ * The attempt timeout is a minute, so the held request is still in flight when its worker is
+ * killed: with 3 s, a full run that stalled this process for 3 s between the held request's
+ * arrival and the kill saw the first worker time the attempt out and count it (attempts 2).
  */
 const WEBHOOK_ENV = {
-  WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_RETRY_SCHEDULE_MS: '100,100', WEBHOOK_RELAY_EVERY_MS: '50', WEBHOOK_TIMEOUT_MS: '3000',
+  WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_RETRY_SCHEDULE_MS: '100,100', WEBHOOK_RELAY_EVERY_MS: '50', WEBHOOK_TIMEOUT_MS: '60000',
   WEBHOOK_SWEEP_EVERY_MS: '2000', JOB_LOCK_DURATION_MS: '2000', JOB_STALLED_INTERVAL_MS: '1000',
 };
 
