@@ -13,11 +13,12 @@ import { testMessage } from '../../src/domain';
 let t: TestApp;
 let rx: Receiver;
 
+/** The attempt timeout is a minute: a held answer must not time out while this process is stalled. */
 const ENV = {
   WEBHOOK_ALLOW_PRIVATE: 'true',
   WEBHOOK_RETRY_SCHEDULE_MS: '50,50,50',
   WEBHOOK_RELAY_EVERY_MS: '20',
-  WEBHOOK_TIMEOUT_MS: '3000',
+  WEBHOOK_TIMEOUT_MS: '60000',
   WEBHOOK_CONCURRENCY: '4',
   WEBHOOK_ENDPOINT_CONCURRENCY: '1',
 };
