@@ -53,7 +53,9 @@ function spawnService(env: Record<string, string>, role: 'worker' | 'api', logLe
   const main = path.join(__dirname, '../src/main.js');
   // BENCH_CPU_PROF=<dir>: each service process (an API's forked processes too) writes a V8 CPU profile there when it stops
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...prof, main], { env: { ...process.env, ...env, ROLE: role, LOG_LEVEL: logLevel }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_NODE_FLAGS: Node or V8 flags for every service process (space-separated), to compare settings
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...flags, ...prof, main], { env: { ...process.env, ...env, ROLE: role, LOG_LEVEL: logLevel }, stdio: ['ignore', 'pipe', 'inherit'] });
   // the output until it is ready (for its start-up line, or the error why not); later lines are dropped
   let out = '';
   let started = false;

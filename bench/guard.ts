@@ -1,5 +1,6 @@
 import { api, type BenchEnv } from './env';
-import { describeOpenLoop, openLoop, openLoopClean } from './drivers';
+import { describeOpenLoop, openLoop, openLoopClean, openLoopNow, settleDatabase } from './drivers';
+import { sampleLockWaits, type LockWaits } from './lock-waits';
 import type { OpenLoopResult } from './openloop';
 import { couponWithCodes, PLAN, redeemTemplate } from './redemptions';
 import { fmt, type Row } from './table';
@@ -18,7 +19,9 @@ import { fmt, type Row } from './table';
  * a shape that fails the first rung halves its rate until it passes (down to 2/s); then each
  * shape bisects `BENCH_GUARD_STEPS` times (default 3) between its last pass and first failure. A
  * rate fails when two trials in a row fail at it (the second runs only after a failure). Each trial is `BENCH_GUARD_SECONDS` (default 5) recorded seconds after a 1 s warm-up,
- * from a settled database, with customers and subscriptions of its own.
+ * from a settled database, with customers and subscriptions of its own. Each trial also samples
+ * how many of the database's backends wait on a lock, and on which statement
+ * (bench/lock-waits.ts): the row gives it at each shape's best rate.
  */
 
 const START_RATE = Number(process.env.BENCH_GUARD_START_RATE ?? 50);
@@ -41,6 +44,8 @@ interface Trial {
   p50: number;
   p99: number;
   summary: string;
+  /** The database's client backends waiting on a lock during the trial (bench/lock-waits.ts). */
+  locks: LockWaits;
 }
 
 export async function benchGuard(env: BenchEnv): Promise<Row> {
@@ -48,15 +53,25 @@ export async function benchGuard(env: BenchEnv): Promise<Row> {
   const key = acct.apiKey;
   await api(env, key, 'PUT', '/v1/plans/pro', PLAN);
   await couponWithCodes(env, key, 'guard one coupon', Array.from({ length: 1000 }, (_, i) => `GONE${i}`));
+  // request i redeems code i % 1000, so coupon c holds codes c, c + 100, … c + 900: consecutive
+  // requests go to different coupons, and each coupon sees one request in a hundred (numbered
+  // c × 10 + j, ten consecutive requests went to one coupon, which contended for its row lock
+  // as the one-coupon shape does: 0.16 backends waiting on it on average at 170/s in one run)
   for (let c = 0; c < 100; c++) {
-    await couponWithCodes(env, key, `guard many ${c}`, Array.from({ length: 10 }, (_, j) => `GMANY${c * 10 + j}`));
+    await couponWithCodes(env, key, `guard many ${c}`, Array.from({ length: 10 }, (_, j) => `GMANY${j * 100 + c}`));
   }
   const prefix: Record<Shape, string> = { one: 'GONE', many: 'GMANY' };
   const trials: Trial[] = [];
   const once = async (shape: Shape, rate: number): Promise<boolean> => {
-    const r: OpenLoopResult = await openLoop(env, key, '/v1/redemptions', redeemTemplate(prefix[shape], `g${shape[0]}${trials.length}_`), rate, secondsAt(rate), { warmupSeconds: 1 });
+    await settleDatabase(env);
+    const sampler = await sampleLockWaits(env.pool);
+    const r: OpenLoopResult = await openLoopNow(env, key, '/v1/redemptions', redeemTemplate(prefix[shape], `g${shape[0]}${trials.length}_`), rate, secondsAt(rate), { warmupSeconds: 1 }).catch(async (err) => {
+      await sampler.stop();
+      throw err;
+    });
+    const locks = await sampler.stop();
     const pass = r.p99 <= P99_MS && openLoopClean(r);
-    trials.push({ shape, rate, seconds: secondsAt(rate), pass, p50: r.p50, p99: r.p99, summary: describeOpenLoop(r) });
+    trials.push({ shape, rate, seconds: secondsAt(rate), pass, p50: r.p50, p99: r.p99, summary: describeOpenLoop(r), locks });
     return pass;
   };
   // a rate fails only when two trials of it fail: one p99 over a few seconds is a few slow
@@ -105,7 +120,13 @@ export async function benchGuard(env: BenchEnv): Promise<Row> {
     }
   }
   const ratio = best.many > 0 ? best.one / best.many : null;
-  const describe = (s: Shape) => (best[s] > 0 ? fmt.rate(best[s]) : `none from ${fmt.rate(START_RATE)}`);
+  // at each shape's best rate, how many backends waited on a lock (a coupon's row lock binding shows here first)
+  const locksAt = (s: Shape) => trials.filter((t) => t.shape === s && t.rate === best[s] && t.pass).at(-1)?.locks;
+  const describe = (s: Shape) => {
+    if (best[s] === 0) return `none from ${fmt.rate(START_RATE)}`;
+    const l = locksAt(s);
+    return l ? `${fmt.rate(best[s])}, ${l.meanWaiting.toFixed(2)} of ${l.meanActive.toFixed(1)} active backends waiting on a lock (in ${Math.round(l.shareWithWaiter * 100)} % of samples)` : fmt.rate(best[s]);
+  };
   return {
     row: 17,
     name: 'Guard: redemption rate at p99 ≤ 50 ms, 1,000 codes of 1 coupon vs over 100 coupons',
