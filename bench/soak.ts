@@ -12,9 +12,12 @@ import { fmt, type Row } from './table';
  * Row 18, the soak: redemptions open loop at 50 % of the raw same-work maximum for
  * `BENCH_SOAK_SECONDS` (default 600), with p99 per minute (from the load generator's per-window
  * histograms) and the resident memory of every process of the service (the API, in the bench
- * process, and each worker) sampled at the end of every minute. Met when neither the p99 nor any
- * process's RSS grows more than 20 % from the first minute to the last, with nothing dropped or
- * failed. The rate is row 7's when that ran in the same bench run; otherwise the raw same work is
+ * process, and each worker) read every second: its peak in each minute, and its value at the
+ * minute's end. Met when neither the p99 nor any process's peak RSS grows more than 20 % from the
+ * first minute to the last, with nothing dropped or failed. A worker's RSS follows V8's heap,
+ * which climbs between full collections (about every 25 s under this load) and drops at each, so
+ * a sample at a minute's end lands anywhere on that sawtooth (161 to 351 MB in consecutive
+ * minutes of one run); the minute's peak is the top of the sawtooth, which a leak raises. The rate is row 7's when that ran in the same bench run; otherwise the raw same work is
  * measured first (one `BENCH_SECONDS` run). The recorded minutes follow `BENCH_SOAK_WARMUP_SECONDS`
  * (default 60) of the same schedule, unrecorded: a worker whose heap V8 gave back in the idle
  * seconds before the row grows it again over its first minute or two under load, which is not
@@ -73,10 +76,17 @@ export async function benchSoak(env: BenchEnv, state: { redemptionBaseline?: Red
     rawRate = (await rawLoop(env.pool, RAW_CLIENTS, SECONDS, (c, i) => rawRedeemSameWork(c, raw, i, 'soak'))).rate;
     rate = Math.max(1, Math.round(rawRate * 0.5));
   }
+  const processes = [{ name: 'api', pid: process.pid }, ...env.workers.map((w, i) => ({ name: `worker ${i + 1}`, pid: w.child.pid }))];
   // a minute a window; a short soak (BENCH_SOAK_SECONDS < 120) still has a first and a last window
   const windowSeconds = Math.max(1, Math.min(60, Math.floor(SOAK_SECONDS / 2)));
-  const processes = [{ name: 'api', pid: process.pid }, ...env.workers.map((w, i) => ({ name: `worker ${i + 1}`, pid: w.child.pid }))];
   const rss: { second: number; bytes: Record<string, number> }[] = [];
+  // each window's peak RSS by process, from a reading every second
+  const rssPeak: { second: number; bytes: Record<string, number> }[] = [];
+  let peak: Record<string, number> = {};
+  let reader: NodeJS.Timeout | undefined;
+  const readRss = () => {
+    for (const p of processes) peak[p.name] = Math.max(peak[p.name] ?? 0, rssOf(p.pid));
+  };
   const sampled: Promise<{ second: number; tables: Record<string, TableSample> } | null>[] = [];
   // how busy the cores were (and how much the hypervisor took) in each window: a p99 that follows them is the machine's
   const cpuAt: MachineCpu[] = [];
@@ -84,12 +94,16 @@ export async function benchSoak(env: BenchEnv, state: { redemptionBaseline?: Red
   const sampleServer = () => serverAt.push(serverSample(env).catch(() => null));
   // samples at the end of each window of the recorded run (the generator starts about 20 ms after it is spawned, then warms up)
   let sampler: NodeJS.Timeout | undefined;
+  let starter: NodeJS.Timeout | undefined;
   const startSampling = () => {
     const t0 = Date.now() + WARMUP_SECONDS * 1000;
     let n = 1;
-    setTimeout(() => {
+    starter = setTimeout(() => {
       cpuAt.push(machineCpu());
       sampleServer();
+      peak = {};
+      readRss();
+      reader = setInterval(readRss, 1000);
     }, Math.max(0, t0 - Date.now()));
     const next = () => {
       sampler = setTimeout(() => {
@@ -97,6 +111,9 @@ export async function benchSoak(env: BenchEnv, state: { redemptionBaseline?: Red
         cpuAt.push(machineCpu());
         sampleServer();
         rss.push({ second, bytes: Object.fromEntries(processes.map((p) => [p.name, rssOf(p.pid)])) });
+        readRss();
+        rssPeak.push({ second, bytes: peak });
+        peak = {};
         sampled.push(tableSample(env).then((t) => ({ second, tables: t }), () => null));
         n++;
         if (n * windowSeconds <= SOAK_SECONDS) next();
@@ -111,7 +128,9 @@ export async function benchSoak(env: BenchEnv, state: { redemptionBaseline?: Red
     startSampling();
     run = await running;
   } finally {
+    clearTimeout(starter);
     clearTimeout(sampler);
+    clearInterval(reader);
   }
   const tables = (await Promise.all(sampled)).filter((t) => t !== null);
   const cores = cpuAt.slice(1).map((c, i) => {
@@ -133,8 +152,8 @@ export async function benchSoak(env: BenchEnv, state: { redemptionBaseline?: Red
   const p99Growth = first && last && first.p99 > 0 ? last.p99 / first.p99 : null;
   const rssGrowth = Object.fromEntries(
     processes.map((p) => {
-      const a = rss[0]?.bytes[p.name] ?? 0;
-      const b = rss.at(-1)?.bytes[p.name] ?? 0;
+      const a = rssPeak[0]?.bytes[p.name] ?? 0;
+      const b = rssPeak.at(-1)?.bytes[p.name] ?? 0;
       return [p.name, a > 0 ? b / a : null];
     }),
   ) as Record<string, number | null>;
@@ -142,15 +161,15 @@ export async function benchSoak(env: BenchEnv, state: { redemptionBaseline?: Red
   const met = p99Growth !== null && p99Growth <= GROWTH_ALLOWED && worstRss <= GROWTH_ALLOWED && openLoopClean(run) && windows.length >= 2;
   const minutes = windowSeconds === 60 ? 'minute' : `${windowSeconds} s`;
   const dead = (i: number) => REWRITTEN.reduce((n, t) => n + (tables.at(i)?.tables[t]?.dead ?? 0), 0);
-  const rssText = processes.map((p) => `${p.name} ${fmt.mb(rss[0]?.bytes[p.name] ?? 0)}→${fmt.mb(rss.at(-1)?.bytes[p.name] ?? 0)}`).join(', ');
+  const rssText = processes.map((p) => `${p.name} ${fmt.mb(rssPeak[0]?.bytes[p.name] ?? 0)}→${fmt.mb(rssPeak.at(-1)?.bytes[p.name] ?? 0)}`).join(', ');
   return {
     row: 18,
     name: `Soak: redemptions open loop at 50 % of raw max (${rate}/s, ${fmt.s(SOAK_SECONDS * 1000)} after ${fmt.s(WARMUP_SECONDS * 1000)} unrecorded), first vs last ${minutes}`,
-    ours: `p99 ${first ? fmt.ms(first.p99) : '—'} → ${last ? fmt.ms(last.p99) : '—'}; RSS ${rssText}; dead row versions ${dead(0).toLocaleString('en-US')}→${dead(-1).toLocaleString('en-US')}; cores busy ${pct(cores[0]?.busy)}→${pct(cores.at(-1)?.busy)}, stolen ${pct(cores[0]?.stolen)}→${pct(cores.at(-1)?.stolen)}`,
+    ours: `p99 ${first ? fmt.ms(first.p99) : '—'} → ${last ? fmt.ms(last.p99) : '—'}; peak RSS ${rssText}; dead row versions ${dead(0).toLocaleString('en-US')}→${dead(-1).toLocaleString('en-US')}; cores busy ${pct(cores[0]?.busy)}→${pct(cores.at(-1)?.busy)}, stolen ${pct(cores[0]?.stolen)}→${pct(cores.at(-1)?.stolen)}`,
     raw: rawRate === null ? 'rate from row 7' : `same-work max ${fmt.rate(rawRate)}`,
     ratio: null,
-    target: 'p99 and each RSS grow ≤ 20 %',
+    target: 'p99 and each peak RSS grow ≤ 20 %',
     met,
-    details: { rate, seconds: SOAK_SECONDS, windowSeconds, p99Growth, rssGrowth, windows, rss, tables, cores, server, overall: describeOpenLoop(run), run: { ...run, windows: undefined } },
+    details: { rate, seconds: SOAK_SECONDS, windowSeconds, p99Growth, rssGrowth, windows, rssPeak, rss, tables, cores, server, overall: describeOpenLoop(run), run: { ...run, windows: undefined } },
   };
 }
