@@ -17,8 +17,9 @@ import { fmt, type Row } from './table';
  * first minute to the last, with nothing dropped or failed. A worker's RSS follows V8's heap,
  * which climbs between full collections (about every 25 s under this load) and drops at each, so
  * a sample at a minute's end lands anywhere on that sawtooth (161 to 351 MB in consecutive
- * minutes of one run); the minute's peak is the top of the sawtooth, which a leak raises. The rate is row 7's when that ran in the same bench run; otherwise the raw same work is
- * measured first (one `BENCH_SECONDS` run). The recorded minutes follow `BENCH_SOAK_WARMUP_SECONDS`
+ * minutes of one run); the minute's peak is the top of the sawtooth, which a leak raises. The
+ * rate is row 7's when that ran in the same bench run; otherwise the raw same work is measured
+ * first (one `BENCH_SECONDS` run). The recorded minutes follow `BENCH_SOAK_WARMUP_SECONDS`
  * (default 60) of the same schedule, unrecorded: a worker whose heap V8 gave back in the idle
  * seconds before the row grows it again over its first minute or two under load, which is not
  * the growth the row looks for.
@@ -30,15 +31,20 @@ const WARMUP_SECONDS = Number(process.env.BENCH_SOAK_WARMUP_SECONDS ?? 60);
 
 /** The tables every redemption rewrites a row of, whose dead row versions the soak samples. */
 const REWRITTEN = ['codes', 'coupons', 'report_codes', 'report_dirty'];
+/**
+ * The tables every redemption adds a row to: autovacuum visits them too once enough rows were
+ * inserted (to set their pages all-visible and freeze them), writing WAL and full-page images.
+ */
+const INSERTED = ['redemptions', 'events', 'redemption_requests'];
 
 interface TableSample { dead: number; live: number; autovacuums: number; autoanalyzes: number }
 
-/** Dead and live row versions of the rewritten tables, and how often autovacuum visited them (the statistics lag by up to 0.5 s). */
+/** Dead and live row versions of the rewritten and the inserted tables, and how often autovacuum visited them (the statistics lag by up to 0.5 s). */
 async function tableSample(env: BenchEnv): Promise<Record<string, TableSample>> {
   const { rows } = await env.pool.query<{ relname: string; dead: number; live: number; autovacuums: number; autoanalyzes: number }>(
     `select relname, n_dead_tup::int as dead, n_live_tup::int as live, autovacuum_count::int as autovacuums, autoanalyze_count::int as autoanalyzes
        from pg_stat_user_tables where relname = any($1::text[])`,
-    [REWRITTEN],
+    [[...REWRITTEN, ...INSERTED]],
   );
   return Object.fromEntries(rows.map(({ relname, ...t }) => [relname, t]));
 }
