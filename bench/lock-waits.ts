@@ -28,7 +28,9 @@ const SAMPLE = `
 /** Starts sampling; `stop()` ends it and returns what it saw. */
 export async function sampleLockWaits(pool: Pool, everyMs = 20): Promise<{ stop(): Promise<LockWaits> }> {
   const client = await pool.connect();
-  const out: LockWaits = { samples: 0, meanWaiting: 0, meanActive: 0, shareWithWaiter: 0, byEvent: {}, byStatement: {} };
+  const byEvent: Record<string, number> = {};
+  const byStatement: Record<string, number> = {};
+  let samples = 0;
   let waiting = 0;
   let active = 0;
   let withWaiter = 0;
@@ -37,16 +39,16 @@ export async function sampleLockWaits(pool: Pool, everyMs = 20): Promise<{ stop(
     while (!stopped) {
       const started = Date.now();
       const { rows } = await client.query<{ wait_event_type: string | null; wait_event: string | null; state: string | null; query: string | null }>(SAMPLE);
-      out.samples++;
+      samples++;
       let w = 0;
       for (const r of rows) {
         if (r.state === 'active') active++;
         if (r.wait_event_type === 'Lock') {
           w++;
           const ev = r.wait_event ?? 'unknown';
-          out.byEvent[ev] = (out.byEvent[ev] ?? 0) + 1;
+          byEvent[ev] = (byEvent[ev] ?? 0) + 1;
           const q = r.query ?? '';
-          out.byStatement[q] = (out.byStatement[q] ?? 0) + 1;
+          byStatement[q] = (byStatement[q] ?? 0) + 1;
         }
       }
       waiting += w;
@@ -62,8 +64,8 @@ export async function sampleLockWaits(pool: Pool, everyMs = 20): Promise<{ stop(
       } finally {
         client.release();
       }
-      const n = Math.max(1, out.samples);
-      return { ...out, meanWaiting: waiting / n, meanActive: active / n, shareWithWaiter: withWaiter / n };
+      const n = Math.max(1, samples);
+      return { samples, meanWaiting: waiting / n, meanActive: active / n, shareWithWaiter: withWaiter / n, byEvent, byStatement };
     },
   };
 }

@@ -90,8 +90,9 @@ export async function benchSoak(env: BenchEnv, state: { redemptionBaseline?: Red
   const rssPeak: { second: number; bytes: Record<string, number> }[] = [];
   let peak: Record<string, number> = {};
   let reader: NodeJS.Timeout | undefined;
-  const readRss = () => {
-    for (const p of processes) peak[p.name] = Math.max(peak[p.name] ?? 0, rssOf(p.pid));
+  const readRss = (): Record<string, number> => Object.fromEntries(processes.map((p) => [p.name, rssOf(p.pid)]));
+  const foldPeak = (bytes: Record<string, number>) => {
+    for (const [name, b] of Object.entries(bytes)) peak[name] = Math.max(peak[name] ?? 0, b);
   };
   const sampled: Promise<{ second: number; tables: Record<string, TableSample> } | null>[] = [];
   // how busy the cores were (and how much the hypervisor took) in each window: a p99 that follows them is the machine's
@@ -108,16 +109,17 @@ export async function benchSoak(env: BenchEnv, state: { redemptionBaseline?: Red
       cpuAt.push(machineCpu());
       sampleServer();
       peak = {};
-      readRss();
-      reader = setInterval(readRss, 1000);
+      foldPeak(readRss());
+      reader = setInterval(() => foldPeak(readRss()), 1000);
     }, Math.max(0, t0 - Date.now()));
     const next = () => {
       sampler = setTimeout(() => {
         const second = n * windowSeconds;
         cpuAt.push(machineCpu());
         sampleServer();
-        rss.push({ second, bytes: Object.fromEntries(processes.map((p) => [p.name, rssOf(p.pid)])) });
-        readRss();
+        const end = readRss();
+        rss.push({ second, bytes: end });
+        foldPeak(end);
         rssPeak.push({ second, bytes: peak });
         peak = {};
         sampled.push(tableSample(env).then((t) => ({ second, tables: t }), () => null));

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { sampleLockWaits } from '../../bench/lock-waits';
+import { ensureDatabase } from '../../src/db/orm';
 import { dropDatabase, testEnv, testPool } from '../helpers/harness';
 import { holdLock, untilWaitingOnLock } from '../helpers/locks';
 
@@ -7,10 +8,7 @@ const env = testEnv();
 const pool = testPool(env.databaseUrl, 3);
 
 beforeAll(async () => {
-  const admin = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
-  await admin.connect();
-  await admin.query(`create database ${env.dbName}`);
-  await admin.end();
+  await ensureDatabase(env.databaseUrl);
   await pool.query('create table hot (id int primary key, n int not null)');
   await pool.query('insert into hot values (1, 0)');
 });
