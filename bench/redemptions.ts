@@ -9,6 +9,7 @@ import { rawLoop } from './raw';
 import { rawRedeemFloor, rawRedeemSameWork, rawValidateFloor, rawValidateSameWork, type RawCode } from './raw-work';
 import { interleaved, RAW_CLIENTS, RUNS, SECONDS } from './stats';
 import { fmt, type Row } from './table';
+import { describeSweep, sweepShares, type SweepRung } from './sweep';
 
 /** The monthly plan `pro` the bench accounts redeem and invoice on. */
 export const PLAN = { name: 'Pro', kind: 'recurring', interval: { unit: 'month', count: 1 }, currency: 'USD', price: 2000 };
@@ -139,6 +140,8 @@ export async function benchRedemptions(env: BenchEnv, state: { redemptionBaselin
  */
 const VALIDATE_APIS = Number(process.env.BENCH_WEB_CONCURRENCY ?? availableParallelism());
 
+const SWEEP = sweepShares(process.env.BENCH_VALIDATE_SWEEP);
+
 /** Rows 6, 9: validate throughput and open-loop latency at 50 %. */
 export async function benchValidate(env: BenchEnv): Promise<Row[]> {
   const apis = VALIDATE_APIS > 0 ? await env.startApis(VALIDATE_APIS) : null;
@@ -180,13 +183,21 @@ async function validateRows(env: BenchEnv, where: string): Promise<Row[]> {
   const vOpen = await openLoop(env, key, '/v1/codes/validate', validateTemplate, vRate, OPEN_SECONDS);
   // the same schedule against the HTTP floor (bench/http-floor.ts): what no validate server can undercut here
   const processes = Math.max(1, VALIDATE_APIS);
-  const floorOpen = await openLoopOnFloor(env, key, '/v1/codes/validate', validateTemplate, vRate, OPEN_SECONDS, { processes, work: { kind: 'validate', accountId: raw.accountId } });
+  const floorWork = { processes, work: { kind: 'validate', accountId: raw.accountId } } as const;
+  const floorOpen = await openLoopOnFloor(env, key, '/v1/codes/validate', validateTemplate, vRate, OPEN_SECONDS, floorWork);
+  // BENCH_VALIDATE_SWEEP: the product and the floor again at other shares of the raw maximum
+  const sweep: SweepRung[] = [];
+  for (const share of SWEEP) {
+    const rate = Math.max(1, Math.round(val.same.median * share));
+    const product = await openLoop(env, key, '/v1/codes/validate', validateTemplate, rate, OPEN_SECONDS);
+    sweep.push({ share, rate, product, floor: await openLoopOnFloor(env, key, '/v1/codes/validate', validateTemplate, rate, OPEN_SECONDS, floorWork) });
+  }
   rows.push({
     row: 9, name: `Validate, open loop at 50 % of raw max (${vRate}/s, ${OPEN_SECONDS} s)${where}`,
     ours: describeOpenLoop(vOpen),
-    raw: `raw same-work max ${fmt.rate(val.same.median)}; ${demand(vRate, val.ours.cpu, 6)}; HTTP floor (node:http and the same read, ${processes} process${processes > 1 ? 'es' : ''}): ${describeOpenLoop(floorOpen)}`,
+    raw: `raw same-work max ${fmt.rate(val.same.median)}; ${demand(vRate, val.ours.cpu, 6)}; HTTP floor (node:http and the same read, ${processes} process${processes > 1 ? 'es' : ''}): ${describeOpenLoop(floorOpen)}${sweep.length ? `; sweep: ${describeSweep(sweep)}` : ''}`,
     ratio: null,
-    target: 'p99 ≤ 25 ms', met: vOpen.p99 <= 25 && openLoopClean(vOpen), details: { ...vOpen, httpFloor: floorOpen },
+    target: 'p99 ≤ 25 ms', met: vOpen.p99 <= 25 && openLoopClean(vOpen), details: { ...vOpen, httpFloor: floorOpen, ...(sweep.length ? { sweep } : {}) },
   });
   return rows;
 }
