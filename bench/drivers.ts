@@ -94,6 +94,6 @@ export function describeOpenLoop(r: OpenLoopResult & Partial<OpenLoopRun>): stri
  * An open-loop run counts only when every request was sent and answered 2xx. Late sends are
  * reported but allowed: their latency is measured from the due time, so they already count.
  */
-export function openLoopClean(r: OpenLoopResult): boolean {
+export function openLoopClean(r: Pick<OpenLoopResult, 'dropped' | 'timeouts' | 'non2xx' | 'errors'>): boolean {
   return r.dropped === 0 && r.timeouts === 0 && r.non2xx === 0 && r.errors === 0;
 }

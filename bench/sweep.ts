@@ -1,5 +1,5 @@
 // Row 9's optional sweep: the product and the HTTP floor at other shares of the raw validate maximum.
-import type { OpenLoopRun } from './drivers';
+import { openLoopClean, type OpenLoopRun } from './drivers';
 import { fmt } from './table';
 
 /**
@@ -26,14 +26,13 @@ export interface SweepRung {
   floor: OpenLoopRun;
 }
 
-type RungFigures = { p99: number; coresBusy: number; dropped: number; timeouts: number; non2xx: number; errors: number };
+type RungFigures = Parameters<typeof openLoopClean>[0] & { p99: number; coresBusy: number };
 
 /** `30 % (1,440/s): p99 12 ms at 61 % busy, floor 9.1 ms at 48 %`, one rung after another. */
 export function describeSweep(rungs: { share: number; rate: number; product: RungFigures; floor: RungFigures }[]): string {
-  const ms = (v: number) => (v < 10 ? v.toFixed(1) : String(Math.round(v)));
   const pct = (v: number) => `${Math.round(v * 100)} %`;
-  const unclean = (r: RungFigures) => (r.dropped + r.timeouts + r.non2xx + r.errors > 0 ? ' (not clean)' : '');
+  const unclean = (r: RungFigures) => (openLoopClean(r) ? '' : ' (not clean)');
   return rungs
-    .map((r) => `${pct(r.share)} (${fmt.rate(r.rate)}): p99 ${ms(r.product.p99)} ms at ${pct(r.product.coresBusy)} busy${unclean(r.product)}, floor ${ms(r.floor.p99)} ms at ${pct(r.floor.coresBusy)}${unclean(r.floor)}`)
+    .map((r) => `${pct(r.share)} (${fmt.rate(r.rate)}): p99 ${fmt.ms(r.product.p99)} at ${pct(r.product.coresBusy)} busy${unclean(r.product)}, floor ${fmt.ms(r.floor.p99)} at ${pct(r.floor.coresBusy)}${unclean(r.floor)}`)
     .join('; ');
 }
